@@ -1,0 +1,85 @@
+package authz
+
+import "github.com/gatehouse/gatehouse"
+
+// compiledCatalog is a catalog turned into indexes and bitsets.
+type compiledCatalog struct {
+	catalog  *gatehouse.Catalog
+	index    map[string]int // codename → index
+	codes    []string       // index → codename
+	scoped   PermSet        // facility-scoped permissions
+	all      PermSet
+	view     []int     // index → its X.view when part of a view/view_own pair, else -1
+	own      []int     // index → its X.view_own when part of a pair, else -1
+	holdable []PermSet // licence rank → what a user of that rank may hold
+	implicit []PermSet // licence rank → implicit grants of that tier and those below
+	ranks    map[string]int
+}
+
+func compileCatalog(c *gatehouse.Catalog) *compiledCatalog {
+	perms := c.Permissions()
+	cc := &compiledCatalog{
+		catalog: c,
+		index:   make(map[string]int, len(perms)),
+		codes:   make([]string, len(perms)),
+		view:    make([]int, len(perms)),
+		own:     make([]int, len(perms)),
+		ranks:   map[string]int{},
+	}
+	for i, p := range perms {
+		cc.index[p.Codename] = i
+		cc.codes[i] = p.Codename
+		cc.all.add(i)
+		if p.FacilityScoped {
+			cc.scoped.add(i)
+		}
+	}
+	for i, code := range cc.codes {
+		cc.view[i], cc.own[i] = -1, -1
+		if v, o, ok := c.OwnVariant(code); ok {
+			cc.view[i], cc.own[i] = cc.index[v], cc.index[o]
+		}
+	}
+	// Rank 0 is "no licence": everything in a catalog without licences,
+	// nothing in one with a ladder.
+	cc.holdable = make([]PermSet, len(c.Licences)+1)
+	cc.implicit = make([]PermSet, len(c.Licences)+1)
+	if !c.HasLicences() {
+		cc.holdable[0] = cc.all
+	}
+	for _, l := range c.Licences {
+		cc.ranks[l.Name] = l.Rank
+		for i, code := range cc.codes {
+			if c.CanHold(l.Name, code) {
+				cc.holdable[l.Rank].add(i)
+			}
+		}
+		// Implicit grants are cumulative too: a higher tier keeps them.
+		cc.implicit[l.Rank] = cc.implicit[l.Rank-1]
+		for _, code := range l.ImplicitPermissions {
+			cc.implicit[l.Rank].add(cc.index[code])
+		}
+	}
+	return cc
+}
+
+// setOf turns codenames into a set, ignoring names the catalog lacks.
+func (cc *compiledCatalog) setOf(codes []string) PermSet {
+	var s PermSet
+	for _, code := range codes {
+		if i, ok := cc.index[code]; ok {
+			s.add(i)
+		}
+	}
+	return s
+}
+
+// withImplied adds X.view_own wherever X.view is present: X.view implies it.
+func (cc *compiledCatalog) withImplied(s PermSet) PermSet {
+	for i := range cc.codes {
+		if cc.view[i] == i && s.has(i) {
+			s.add(cc.own[i])
+		}
+	}
+	return s
+}

@@ -1,0 +1,259 @@
+package authz
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/gatehouse/gatehouse"
+)
+
+// A Resource is the thing a check is about, as the host platform knows it.
+// All fields are optional; an empty Resource asks "anywhere at all?".
+type Resource struct {
+	FacilityID string `json:"facility_id,omitempty"`
+	CreatedBy  string `json:"created_by,omitempty"`
+	AssigneeID string `json:"assignee_id,omitempty"`
+}
+
+func (r Resource) empty() bool { return r == Resource{} }
+
+// Reason says why a decision came out as it did: the grant, or the first
+// clause of the decision that failed.
+type Reason uint8
+
+const (
+	ReasonGranted             Reason = iota // held through groups, direct grants or licence
+	ReasonFullAccess                        // full access bypasses every check
+	ReasonUserNotFound                      // no such user in the organization
+	ReasonUnknownPermission                 // the catalog has no such permission
+	ReasonFacilityNotFound                  // the resource's facility is not in the organization
+	ReasonUserInvited                       // the user has not accepted the invitation
+	ReasonUserInactive                      // the user is deactivated
+	ReasonPermissionMissing                 // no group, direct grant or licence gives it
+	ReasonLicenceTooLow                     // held, but the licence may not hold it
+	ReasonFacilityNotAssigned               // facility-scoped and the facility is not assigned
+	ReasonNotOwn                            // only X.view_own, and the item is not the user's
+)
+
+var reasonNames = [...]string{
+	ReasonGranted:             "granted",
+	ReasonFullAccess:          "full_access",
+	ReasonUserNotFound:        "user_not_found",
+	ReasonUnknownPermission:   "unknown_permission",
+	ReasonFacilityNotFound:    "facility_not_found",
+	ReasonUserInvited:         "user_invited",
+	ReasonUserInactive:        "user_inactive",
+	ReasonPermissionMissing:   "permission_missing",
+	ReasonLicenceTooLow:       "licence_too_low",
+	ReasonFacilityNotAssigned: "facility_not_assigned",
+	ReasonNotOwn:              "not_own",
+}
+
+func (r Reason) String() string { return reasonNames[r] }
+
+// A Decision is the answer to allowed(user, permission, resource).
+type Decision struct {
+	Allowed bool
+	Reason  Reason
+}
+
+// Source kinds in an explanation.
+const (
+	SourceFullAccess = "full_access"
+	SourceGroup      = "group"
+	SourceDirect     = "direct"
+	SourceLicence    = "licence"
+)
+
+// A Source is one grant behind an allowed decision.
+type Source struct {
+	Kind string `json:"type"`
+	ID   string `json:"id,omitempty"` // group id or licence name
+}
+
+// An Explanation is a decision with what granted it or why it failed. It
+// comes from the same code path as Check, so the two cannot disagree.
+type Explanation struct {
+	Decision
+	GrantedBy []Source
+	OwnOnly   bool   // allowed only for items the user created or is assigned to
+	Message   string // one sentence for people
+
+	grant string // the codename that granted, for the message
+}
+
+// Check answers allowed(user, permission, resource). It allocates nothing.
+func (s *Snapshot) Check(userID, permission string, r Resource) Decision {
+	return s.decide(userID, permission, r, nil)
+}
+
+// Explain answers like Check and says why.
+func (s *Snapshot) Explain(userID, permission string, r Resource) Explanation {
+	var x Explanation
+	x.Decision = s.decide(userID, permission, r, &x)
+	x.Message = s.message(&x, userID, permission, r)
+	return x
+}
+
+// message says in one sentence what decided; it runs only for explanations,
+// so the check path stays free of formatting.
+func (s *Snapshot) message(x *Explanation, userID, permission string, r Resource) string {
+	switch x.Reason {
+	case ReasonGranted:
+		if x.OwnOnly {
+			return fmt.Sprintf("granted through %s, for items the user created or is assigned to", x.grant)
+		}
+		return fmt.Sprintf("granted through %s", x.grant)
+	case ReasonFullAccess:
+		return "the user has full access"
+	case ReasonUserNotFound:
+		return fmt.Sprintf("user %q is not in this organization", userID)
+	case ReasonUnknownPermission:
+		return fmt.Sprintf("the catalog has no permission %q", permission)
+	case ReasonFacilityNotFound:
+		return fmt.Sprintf("facility %q is not in this organization", r.FacilityID)
+	case ReasonUserInvited:
+		return "the user has not accepted the invitation yet"
+	case ReasonUserInactive:
+		return "the user is deactivated"
+	case ReasonPermissionMissing:
+		return fmt.Sprintf("no group, direct grant or licence of the user gives %s", permission)
+	case ReasonLicenceTooLow:
+		return s.licenceMessage(s.user(userID), s.cat.index[permission])
+	case ReasonFacilityNotAssigned:
+		if r.FacilityID == "" {
+			return fmt.Sprintf("%s is facility-scoped and the user has no facility assigned", permission)
+		}
+		return fmt.Sprintf("facility %q is not assigned to the user", r.FacilityID)
+	case ReasonNotOwn:
+		return "the user holds only the view-own permission and neither created nor is assigned to the item"
+	}
+	return x.Reason.String()
+}
+
+// decide is the normative decision of the product brief, clause by clause.
+// x, when not nil, collects the explanation.
+func (s *Snapshot) decide(userID, permission string, r Resource, x *Explanation) Decision {
+	// 1. user, permission and facility belong to this organization.
+	u := s.user(userID)
+	if u == nil {
+		return Decision{Reason: ReasonUserNotFound}
+	}
+	p, ok := s.cat.index[permission]
+	if !ok {
+		return Decision{Reason: ReasonUnknownPermission}
+	}
+	facility := int32(-1)
+	if r.FacilityID != "" {
+		if facility, ok = s.facilitySlot[r.FacilityID]; !ok {
+			return Decision{Reason: ReasonFacilityNotFound}
+		}
+	}
+	// 2. the user is active.
+	switch u.status {
+	case gatehouse.StatusActive:
+	case gatehouse.StatusInvited:
+		return Decision{Reason: ReasonUserInvited}
+	default:
+		return Decision{Reason: ReasonUserInactive}
+	}
+	// 3. full access bypasses everything below.
+	if u.fullAccess {
+		if x != nil {
+			x.GrantedBy = []Source{{Kind: SourceFullAccess}}
+		}
+		return Decision{Allowed: true, Reason: ReasonFullAccess}
+	}
+	// 3a. the permission is in the effective set, within the licence.
+	held := s.held(u)
+	holdable := held
+	holdable.and(&s.cat.holdable[u.rank])
+	grant, ownOnly := s.cat.grantFor(p, &holdable)
+	if grant < 0 {
+		if held, _ := s.cat.grantFor(p, &held); held >= 0 {
+			return Decision{Reason: ReasonLicenceTooLow}
+		}
+		return Decision{Reason: ReasonPermissionMissing}
+	}
+	// 3b. facility-scoped permissions need the resource's facility assigned.
+	if s.cat.scoped.has(p) {
+		if facility >= 0 {
+			if _, found := slices.BinarySearch(u.facilities, facility); !found {
+				return Decision{Reason: ReasonFacilityNotAssigned}
+			}
+		} else if len(u.facilities) == 0 {
+			return Decision{Reason: ReasonFacilityNotAssigned}
+		}
+	}
+	// 3c. with only X.view_own, the item must be the user's.
+	if ownOnly && !r.empty() && r.CreatedBy != userID && r.AssigneeID != userID {
+		return Decision{Reason: ReasonNotOwn}
+	}
+	if x != nil {
+		x.OwnOnly = ownOnly
+		x.GrantedBy = s.sources(u, grant)
+		x.grant = s.cat.codes[grant]
+	}
+	return Decision{Allowed: true, Reason: ReasonGranted}
+}
+
+// grantFor returns the index within set that grants permission p, and
+// whether it grants only the user's own items. X.view implies X.view_own.
+func (cc *compiledCatalog) grantFor(p int, set *PermSet) (grant int, ownOnly bool) {
+	view, own := cc.view[p], cc.own[p]
+	switch {
+	case view < 0:
+		if set.has(p) {
+			return p, false
+		}
+	case set.has(view):
+		return view, false
+	case set.has(own):
+		return own, true
+	}
+	return -1, false
+}
+
+// held is the union of the user's groups', direct and licence permissions,
+// before the licence filter.
+func (s *Snapshot) held(u *userEntry) PermSet {
+	set := u.direct
+	set.or(&s.cat.implicit[u.rank])
+	for _, g := range u.groups {
+		if grp := &s.groups[g]; !grp.deleted {
+			set.or(&grp.perms)
+		}
+	}
+	return set
+}
+
+func (s *Snapshot) sources(u *userEntry, grant int) []Source {
+	var out []Source
+	for _, g := range u.groups {
+		if grp := &s.groups[g]; !grp.deleted && grp.perms.has(grant) {
+			out = append(out, Source{Kind: SourceGroup, ID: grp.id})
+		}
+	}
+	if u.direct.has(grant) {
+		out = append(out, Source{Kind: SourceDirect})
+	}
+	if s.cat.implicit[u.rank].has(grant) {
+		out = append(out, Source{Kind: SourceLicence, ID: u.licence})
+	}
+	return out
+}
+
+func (s *Snapshot) licenceMessage(u *userEntry, p int) string {
+	c := s.cat.catalog
+	perm := c.Permission(s.cat.codes[p])
+	if u.licence == "" {
+		return fmt.Sprintf("%s needs a licence and the user has none", perm.Codename)
+	}
+	if min := c.Licence(perm.MinLicence); min != nil && min.Rank > u.rank {
+		return fmt.Sprintf("%s needs licence %s or higher; the user has %s", perm.Codename, min.Label, c.Licence(u.licence).Label)
+	}
+	if lim := c.Licence(u.licence).LimitOf(perm); lim != nil {
+		return fmt.Sprintf("licence %s keeps %s out: %s", c.Licence(u.licence).Label, perm.Codename, lim.Text)
+	}
+	return fmt.Sprintf("licence %s may not hold %s", c.Licence(u.licence).Label, perm.Codename)
+}

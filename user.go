@@ -1,0 +1,104 @@
+package gatehouse
+
+import (
+	"strings"
+	"time"
+)
+
+// UserStatus is where a user is in their lifecycle.
+type UserStatus string
+
+const (
+	StatusInvited  UserStatus = "invited"  // invited, has not accepted yet
+	StatusActive   UserStatus = "active"   // may sign in and be granted access
+	StatusInactive UserStatus = "inactive" // deactivated: may do nothing
+)
+
+// Valid reports whether s is a known status.
+func (s UserStatus) Valid() bool {
+	return s == StatusInvited || s == StatusActive || s == StatusInactive
+}
+
+// An Organization is a tenant. Everything else belongs to exactly one.
+type Organization struct {
+	ID        string
+	Name      string
+	Template  string
+	Revision  int64 // bumped by every write, so checks can ask for fresh state
+	CreatedAt time.Time
+}
+
+// A User is a person in an organization.
+type User struct {
+	ID            string
+	OrgID         string
+	FirstName     string
+	LastName      string
+	Email         string
+	Phone         string
+	Status        UserStatus
+	FullAccess    bool
+	Licence       string   // a licence name of the catalog, "" where it has none
+	GroupIDs      []string // sorted
+	Permissions   []string // direct permissions, sorted codenames
+	FacilityIDs   []string // assigned facilities, sorted
+	EmailVerified bool
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// NormalizeEmail is the form in which emails are compared: unique per
+// organization, case-insensitively.
+func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// A Group (role) is a named set of permissions.
+type Group struct {
+	ID          string
+	OrgID       string
+	Name        string
+	Description string
+	Permissions []string // sorted codenames
+	MemberCount int
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// A Facility is the unit of data scoping: assets, work orders and service
+// reports of the host platform carry a facility id.
+type Facility struct {
+	ID         string
+	OrgID      string
+	Name       string
+	ExternalID string // the host platform's id, optional
+	Archived   bool
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// An Invitation lets one invited user set a password and become active.
+// Only the token's hash is stored; regenerating replaces it.
+type Invitation struct {
+	ID         string
+	OrgID      string
+	UserID     string
+	TokenHash  string
+	ExpiresAt  time.Time
+	AcceptedAt *time.Time
+	CreatedAt  time.Time
+}
+
+// An APIKey is a secret that acts as the user who owns it. Only its hash is
+// stored; the secret is shown once, at creation.
+type APIKey struct {
+	ID         string
+	OrgID      string
+	UserID     string
+	Name       string
+	Prefix     string // the first characters of the secret, to recognise it
+	SecretHash string
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+}
+
+// APIKeyPrefix starts every API key secret so that scanners can spot leaks.
+const APIKeyPrefix = "ghk_"
