@@ -84,6 +84,7 @@ type Invitation struct {
 	TokenHash  string
 	ExpiresAt  time.Time
 	AcceptedAt *time.Time
+	RevokedAt  *time.Time // set when a newer invitation replaced it
 	CreatedAt  time.Time
 }
 

@@ -194,3 +194,9 @@ func (s *Snapshot) HasFacility(id string) bool { _, ok := s.facilitySlot[id]; re
 
 // HasGroup reports whether the organization has the group.
 func (s *Snapshot) HasGroup(id string) bool { _, ok := s.groupSlot[id]; return ok }
+
+// IsActive reports whether the organization has the user and they are active.
+func (s *Snapshot) IsActive(id string) bool {
+	u := s.user(id)
+	return u != nil && u.status == gatehouse.StatusActive
+}

@@ -1,0 +1,76 @@
+// Command gatehouse is the Gatehouse server and its operator tools. main only
+// wires the packages together; run holds the commands.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if err != errUsage {
+			fmt.Fprintln(os.Stderr, "gatehouse:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+// A command is one subcommand with its own flag set.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, env *environment, args []string) error
+}
+
+// environment is what every command gets from the outside world.
+type environment struct {
+	getenv func(string) string
+	stdout io.Writer
+	stderr io.Writer
+}
+
+func commands() []command {
+	return []command{
+		{"init", "create an organization and its first full-access admin", runInit},
+		{"migrate", "apply database migrations", runMigrate},
+		{"catalog", "validate a catalog file or print a built-in one", runCatalog},
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	env := &environment{getenv: getenv, stdout: stdout, stderr: stderr}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return errUsage
+		}
+		return nil
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			if err := c.run(ctx, env, args[1:]); err != errHelp {
+				return err
+			}
+			return nil
+		}
+	}
+	usage(stderr)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Gatehouse: users & permissions server for multi-site operations platforms.")
+	fmt.Fprintln(w, "\nUsage: gatehouse <command> [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nEvery flag can also be set as a GATEHOUSE_* environment variable (--admin-email → GATEHOUSE_ADMIN_EMAIL).")
+	fmt.Fprintln(w, "Run 'gatehouse <command> --help' for a command's flags.")
+}

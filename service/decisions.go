@@ -1,0 +1,64 @@
+package service
+
+import (
+	"context"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/authz"
+)
+
+// Fresh returns the organization's snapshot at minRevision or later: when
+// this instance is behind (another instance wrote), it reloads first.
+func (s *Service) Fresh(ctx context.Context, orgID string, minRevision int64) (*authz.Snapshot, error) {
+	snap, err := s.snapshot(ctx, orgID)
+	if err != nil || snap.Revision >= minRevision {
+		return snap, err
+	}
+	if err := s.engine.Refresh(ctx, orgID); err != nil {
+		return nil, err
+	}
+	if snap, err = s.snapshot(ctx, orgID); err != nil {
+		return nil, err
+	}
+	if snap.Revision < minRevision {
+		return nil, gatehouse.Invalid("min_revision", "revision %d is ahead of the organization's latest revision %d", minRevision, snap.Revision)
+	}
+	return snap, nil
+}
+
+// Explain answers allowed(user, permission, resource) with its reasons.
+func (s *Service) Explain(ctx context.Context, actor gatehouse.Actor, userID, permission string, res authz.Resource, minRevision int64) (authz.Explanation, int64, error) {
+	snap, err := s.Fresh(ctx, actor.OrgID, minRevision)
+	if err != nil {
+		return authz.Explanation{}, 0, err
+	}
+	return snap.Explain(userID, permission, res), snap.Revision, nil
+}
+
+// EffectivePermissions lists what a user holds, with sources and facility scope.
+func (s *Service) EffectivePermissions(ctx context.Context, actor gatehouse.Actor, userID string) ([]authz.EffectivePermission, error) {
+	snap, err := s.snapshot(ctx, actor.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	if err := authorize(snap, actor, gatehouse.OpViewUsers, authz.Resource{}); err != nil {
+		return nil, err
+	}
+	if !actor.IsSystem() && !snap.CanManage(actor.UserID, userID) {
+		return nil, gatehouse.Errorf(gatehouse.ENOTFOUND, "user %q not found", userID)
+	}
+	perms, ok := snap.Effective(userID)
+	if !ok {
+		return nil, gatehouse.Errorf(gatehouse.ENOTFOUND, "user %q not found", userID)
+	}
+	return perms, nil
+}
+
+// Filter answers which facilities' rows a user may see with a permission.
+func (s *Service) Filter(ctx context.Context, actor gatehouse.Actor, userID, permission string, minRevision int64) (authz.Filter, int64, error) {
+	snap, err := s.Fresh(ctx, actor.OrgID, minRevision)
+	if err != nil {
+		return authz.Filter{}, 0, err
+	}
+	return snap.Filter(userID, permission), snap.Revision, nil
+}

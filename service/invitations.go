@@ -1,0 +1,101 @@
+package service
+
+import (
+	"context"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/authz"
+)
+
+// newInvitation revokes the user's open invitations and issues a new one,
+// returning its secret token; only the hash is stored.
+func (s *Service) newInvitation(tx gatehouse.Tx, u *gatehouse.User) (string, error) {
+	if err := tx.RevokeInvitations(u.OrgID, u.ID); err != nil {
+		return "", err
+	}
+	token := gatehouse.NewToken("inv_")
+	now := s.Now()
+	err := tx.CreateInvitation(&gatehouse.Invitation{
+		ID: gatehouse.NewID(gatehouse.PrefixInvitation), OrgID: u.OrgID, UserID: u.ID,
+		TokenHash: gatehouse.HashToken(token), ExpiresAt: now.Add(s.InviteTTL), CreatedAt: now,
+	})
+	return token, err
+}
+
+// RegenerateInvite issues a fresh invitation to an invited user; the
+// previous token stops working.
+func (s *Service) RegenerateInvite(ctx context.Context, actor gatehouse.Actor, id string) (*Invited, error) {
+	var out Invited
+	rev, err := s.write(ctx, actor.OrgID, func(tx gatehouse.Tx, snap *authz.Snapshot, ch *gatehouse.AccessChange) error {
+		u, err := s.findManagedUser(tx, snap, actor, id, gatehouse.OpInviteUsers)
+		if err != nil {
+			return err
+		}
+		if u.Status != gatehouse.StatusInvited {
+			return gatehouse.Errorf(gatehouse.ECONFLICT, "the user has already accepted an invitation")
+		}
+		token, err := s.newInvitation(tx, u)
+		out.User, out.Token = u, token
+		return err
+	})
+	out.Revision = rev
+	return &out, err
+}
+
+// AcceptInvitation sets the invited user's password and makes them active.
+// The token works once, until it expires or a newer one replaces it.
+// Accepting through the emailed link also verifies the email address.
+func (s *Service) AcceptInvitation(ctx context.Context, token, password string) (*gatehouse.User, int64, error) {
+	if err := validatePassword(password); err != nil {
+		return nil, 0, err
+	}
+	var inv *gatehouse.Invitation
+	err := s.store.View(ctx, func(tx gatehouse.Tx) error {
+		var err error
+		inv, err = tx.FindInvitationByToken(gatehouse.HashToken(token))
+		return err
+	})
+	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
+		return nil, 0, gatehouse.Invalid("token", "this invitation link is not valid; ask your administrator for a new invitation")
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	hash := hashPassword(password) // slow: outside the write lock
+	var out *gatehouse.User
+	rev, err := s.write(ctx, inv.OrgID, func(tx gatehouse.Tx, snap *authz.Snapshot, ch *gatehouse.AccessChange) error {
+		inv, err := tx.FindInvitationByToken(gatehouse.HashToken(token)) // again, inside the transaction
+		if err != nil {
+			return err
+		}
+		switch {
+		case inv.AcceptedAt != nil:
+			return gatehouse.Invalid("token", "this invitation has already been used; sign in, or ask your administrator for a new invitation")
+		case inv.RevokedAt != nil:
+			return gatehouse.Invalid("token", "this invitation was replaced by a newer one; use the latest invitation email or ask your administrator for a new one")
+		case !s.Now().Before(inv.ExpiresAt):
+			return gatehouse.Invalid("token", "this invitation has expired; ask your administrator for a new invitation")
+		}
+		u, err := tx.FindUser(inv.OrgID, inv.UserID)
+		if err != nil {
+			return err
+		}
+		if u.Status != gatehouse.StatusInvited {
+			return gatehouse.Errorf(gatehouse.ECONFLICT, "the user is no longer invited")
+		}
+		u.Status, u.EmailVerified = gatehouse.StatusActive, true
+		if err := tx.AcceptInvitation(inv.OrgID, inv.ID, s.Now()); err != nil {
+			return err
+		}
+		if err := tx.SetPassword(inv.OrgID, u.ID, hash); err != nil {
+			return err
+		}
+		if err := tx.UpdateUser(u); err != nil {
+			return err
+		}
+		ch.Users = append(ch.Users, u.Access())
+		out = u
+		return nil
+	})
+	return out, rev, err
+}

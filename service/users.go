@@ -1,0 +1,300 @@
+package service
+
+import (
+	"context"
+	"slices"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/authz"
+)
+
+// UserInput is an invitation: the seed's Invite User form plus licence,
+// direct permissions and facility assignments.
+type UserInput struct {
+	FirstName   string
+	LastName    string
+	Email       string
+	Phone       string
+	FullAccess  bool
+	Licence     string // "" picks the catalog's default for new users
+	GroupIDs    []string
+	Permissions []string
+	FacilityIDs []string
+}
+
+// UserPatch changes the fields that are not nil.
+type UserPatch struct {
+	FirstName   *string
+	LastName    *string
+	Email       *string
+	Phone       *string
+	FullAccess  *bool
+	Licence     *string
+	GroupIDs    *[]string
+	Permissions *[]string
+	FacilityIDs *[]string
+}
+
+// Invited is a new user with the secret of their invitation, shown once.
+type Invited struct {
+	User     *gatehouse.User
+	Token    string
+	Revision int64
+}
+
+// InviteUser creates an invited user and their invitation.
+func (s *Service) InviteUser(ctx context.Context, actor gatehouse.Actor, in UserInput) (*Invited, error) {
+	var out Invited
+	rev, err := s.write(ctx, actor.OrgID, func(tx gatehouse.Tx, snap *authz.Snapshot, ch *gatehouse.AccessChange) error {
+		if err := authorize(snap, actor, gatehouse.OpInviteUsers, authz.Resource{}); err != nil {
+			return err
+		}
+		if in.Licence == "" {
+			in.Licence = snap.Catalog().NewUserLicence()
+		}
+		u := &gatehouse.User{
+			ID: gatehouse.NewID(gatehouse.PrefixUser), OrgID: actor.OrgID,
+			FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, Phone: in.Phone,
+			Status: gatehouse.StatusInvited, FullAccess: in.FullAccess, Licence: in.Licence,
+			GroupIDs: set(in.GroupIDs), Permissions: set(in.Permissions), FacilityIDs: set(in.FacilityIDs),
+		}
+		if err := validateUser(snap, u); err != nil {
+			return err
+		}
+		after := u.Access()
+		if err := checkChange(snap, actor, authz.UserChange{After: &after}); err != nil {
+			return err
+		}
+		if err := tx.CreateUser(u); err != nil {
+			return err
+		}
+		token, err := s.newInvitation(tx, u)
+		if err != nil {
+			return err
+		}
+		ch.Users = append(ch.Users, u.Access())
+		out.User, out.Token = u, token
+		return nil
+	})
+	out.Revision = rev
+	return &out, err
+}
+
+// UpdateUser applies a patch to a user.
+func (s *Service) UpdateUser(ctx context.Context, actor gatehouse.Actor, id string, p UserPatch) (*gatehouse.User, int64, error) {
+	return s.changeUser(ctx, actor, id, gatehouse.OpEditUsers, func(u *gatehouse.User) error {
+		apply(&u.FirstName, p.FirstName)
+		apply(&u.LastName, p.LastName)
+		apply(&u.Phone, p.Phone)
+		apply(&u.FullAccess, p.FullAccess)
+		apply(&u.Licence, p.Licence)
+		if p.Email != nil && gatehouse.NormalizeEmail(*p.Email) != gatehouse.NormalizeEmail(u.Email) {
+			u.Email, u.EmailVerified = *p.Email, false
+		}
+		if p.GroupIDs != nil {
+			u.GroupIDs = set(*p.GroupIDs)
+		}
+		if p.Permissions != nil {
+			u.Permissions = set(*p.Permissions)
+		}
+		if p.FacilityIDs != nil {
+			u.FacilityIDs = set(*p.FacilityIDs)
+		}
+		return nil
+	})
+}
+
+// DeactivateUser stops a user: they can no longer sign in, and their API keys stop working at once.
+func (s *Service) DeactivateUser(ctx context.Context, actor gatehouse.Actor, id string) (*gatehouse.User, int64, error) {
+	return s.changeUser(ctx, actor, id, gatehouse.OpDeactivateUsers, func(u *gatehouse.User) error {
+		if u.Status == gatehouse.StatusInactive {
+			return gatehouse.Errorf(gatehouse.ECONFLICT, "the user is already inactive")
+		}
+		u.Status = gatehouse.StatusInactive
+		return nil
+	})
+}
+
+// ActivateUser restores a deactivated user.
+func (s *Service) ActivateUser(ctx context.Context, actor gatehouse.Actor, id string) (*gatehouse.User, int64, error) {
+	return s.changeUser(ctx, actor, id, gatehouse.OpDeactivateUsers, func(u *gatehouse.User) error {
+		switch u.Status {
+		case gatehouse.StatusActive:
+			return gatehouse.Errorf(gatehouse.ECONFLICT, "the user is already active")
+		case gatehouse.StatusInvited:
+			return gatehouse.Errorf(gatehouse.ECONFLICT, "the user has not accepted the invitation yet; regenerate the invite instead")
+		}
+		u.Status = gatehouse.StatusActive
+		return nil
+	})
+}
+
+// changeUser is the one path of every edit to an existing user: authorize,
+// change, validate, no escalation, keep a full-access user, store.
+func (s *Service) changeUser(ctx context.Context, actor gatehouse.Actor, id, op string, change func(*gatehouse.User) error) (*gatehouse.User, int64, error) {
+	var out *gatehouse.User
+	rev, err := s.write(ctx, actor.OrgID, func(tx gatehouse.Tx, snap *authz.Snapshot, ch *gatehouse.AccessChange) error {
+		u, err := s.findManagedUser(tx, snap, actor, id, op)
+		if err != nil {
+			return err
+		}
+		before := u.Access()
+		before.GroupIDs, before.Permissions, before.FacilityIDs = slices.Clone(u.GroupIDs), slices.Clone(u.Permissions), slices.Clone(u.FacilityIDs)
+		if err := change(u); err != nil {
+			return err
+		}
+		if err := validateUser(snap, u); err != nil {
+			return err
+		}
+		after := u.Access()
+		if err := checkChange(snap, actor, authz.UserChange{Before: &before, After: &after}); err != nil {
+			return err
+		}
+		if before.FullAccess && before.Status == gatehouse.StatusActive && !(u.FullAccess && u.Status == gatehouse.StatusActive) {
+			if err := keepFullAccessUser(tx, actor.OrgID, u.ID); err != nil {
+				return err
+			}
+		}
+		if u.Status == gatehouse.StatusInactive && before.Status != gatehouse.StatusInactive {
+			if err := tx.DeleteUserAPIKeys(actor.OrgID, u.ID); err != nil {
+				return err
+			}
+		}
+		if err := tx.UpdateUser(u); err != nil {
+			return err
+		}
+		ch.Users = append(ch.Users, u.Access())
+		out = u
+		return nil
+	})
+	return out, rev, err
+}
+
+// DeleteUser removes a user with their keys, invitations and assignments.
+func (s *Service) DeleteUser(ctx context.Context, actor gatehouse.Actor, id string) (int64, error) {
+	return s.write(ctx, actor.OrgID, func(tx gatehouse.Tx, snap *authz.Snapshot, ch *gatehouse.AccessChange) error {
+		u, err := s.findManagedUser(tx, snap, actor, id, gatehouse.OpDeleteUsers)
+		if err != nil {
+			return err
+		}
+		before := u.Access()
+		if err := checkChange(snap, actor, authz.UserChange{Before: &before}); err != nil {
+			return err
+		}
+		if u.FullAccess && u.Status == gatehouse.StatusActive {
+			if err := keepFullAccessUser(tx, actor.OrgID, u.ID); err != nil {
+				return err
+			}
+		}
+		if err := tx.DeleteUser(actor.OrgID, id); err != nil {
+			return err
+		}
+		ch.DeletedUsers = append(ch.DeletedUsers, id)
+		return nil
+	})
+}
+
+// GetUser returns a user the actor may see.
+func (s *Service) GetUser(ctx context.Context, actor gatehouse.Actor, id string) (*gatehouse.User, error) {
+	var out *gatehouse.User
+	err := s.view(ctx, actor, func(tx gatehouse.Tx, snap *authz.Snapshot) error {
+		u, err := s.findManagedUser(tx, snap, actor, id, gatehouse.OpViewUsers)
+		out = u
+		return err
+	})
+	return out, err
+}
+
+// ListUsers returns a page of the users the actor may see: everyone for
+// full access, else the users in the actor's facilities.
+func (s *Service) ListUsers(ctx context.Context, actor gatehouse.Actor, f gatehouse.UserFilter) ([]*gatehouse.User, error) {
+	var out []*gatehouse.User
+	err := s.view(ctx, actor, func(tx gatehouse.Tx, snap *authz.Snapshot) error {
+		if err := authorize(snap, actor, gatehouse.OpViewUsers, authz.Resource{}); err != nil {
+			return err
+		}
+		f.OrgID = actor.OrgID
+		if !actor.IsSystem() {
+			if all, ids := snap.Scope(actor.UserID); !all {
+				f.Within = append(ids, "") // never nil: no facilities means no users
+			}
+		}
+		users, err := tx.FindUsers(f)
+		out = users
+		return err
+	})
+	return out, err
+}
+
+// findManagedUser loads a user after checking that the actor may perform op
+// on them: the operation's permission, and the user within the actor's scope.
+// A user out of scope is not found, so that ids reveal nothing.
+func (s *Service) findManagedUser(tx gatehouse.Tx, snap *authz.Snapshot, actor gatehouse.Actor, id, op string) (*gatehouse.User, error) {
+	if err := authorize(snap, actor, op, authz.Resource{}); err != nil {
+		return nil, err
+	}
+	if !actor.IsSystem() && snap.HasUser(id) && !snap.CanManage(actor.UserID, id) {
+		return nil, gatehouse.Errorf(gatehouse.ENOTFOUND, "user %q not found", id)
+	}
+	return tx.FindUser(actor.OrgID, id)
+}
+
+func (s *Service) view(ctx context.Context, actor gatehouse.Actor, fn func(gatehouse.Tx, *authz.Snapshot) error) error {
+	snap, err := s.snapshot(ctx, actor.OrgID)
+	if err != nil {
+		return err
+	}
+	return s.store.View(ctx, func(tx gatehouse.Tx) error { return fn(tx, snap) })
+}
+
+func validateUser(snap *authz.Snapshot, u *gatehouse.User) error {
+	for _, f := range []struct {
+		name, value string
+		required    bool
+	}{{"first_name", u.FirstName, true}, {"last_name", u.LastName, true}, {"phone", u.Phone, false}} {
+		if err := validateText(f.name, f.value, f.required); err != nil {
+			return err
+		}
+	}
+	if err := validateEmail(u.Email); err != nil {
+		return err
+	}
+	if err := validateLicence(snap, u.Licence); err != nil {
+		return err
+	}
+	if err := validatePermissions(snap, "permissions", u.Permissions); err != nil {
+		return err
+	}
+	if err := validateIDs("group_ids", u.GroupIDs, snap.HasGroup); err != nil {
+		return err
+	}
+	return validateIDs("facility_ids", u.FacilityIDs, snap.HasFacility)
+}
+
+// checkChange applies no escalation unless the system acts.
+func checkChange(snap *authz.Snapshot, actor gatehouse.Actor, ch authz.UserChange) error {
+	if actor.IsSystem() {
+		return nil
+	}
+	return snap.CheckUserChange(actor.UserID, ch)
+}
+
+// keepFullAccessUser refuses a write that would leave the organization
+// without an active full-access user.
+func keepFullAccessUser(tx gatehouse.Tx, orgID, userID string) error {
+	n, err := tx.CountActiveFullAccess(orgID, userID)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return &gatehouse.Error{Code: gatehouse.ECONFLICT, Reason: "last_full_access_user",
+			Message: "the organization must keep at least one active full-access user"}
+	}
+	return nil
+}
+
+func apply[T any](field *T, value *T) {
+	if value != nil {
+		*field = *value
+	}
+}

@@ -1,0 +1,101 @@
+package gatehouse
+
+import (
+	"context"
+	"time"
+)
+
+// Store is durable storage. Every write runs in one transaction through
+// Update; the store package implements it with plain SQL on SQLite and
+// PostgreSQL.
+type Store interface {
+	// Update runs fn in one read-write transaction: all of it commits or none.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// View runs fn in a read-only transaction.
+	View(ctx context.Context, fn func(Tx) error) error
+	// LoadAccess reads what the decision engine needs of one organization.
+	LoadAccess(ctx context.Context, orgID string) (AccessState, error)
+	Close() error
+}
+
+// Tx is one transaction. Every method is scoped to an organization: an id
+// from another organization is not found.
+type Tx interface {
+	CreateOrganization(org *Organization, catalog []byte) error
+	FindOrganization(id string) (*Organization, error)
+	FindOrganizations() ([]*Organization, error)
+	// Catalog returns the organization's catalog file, as given at creation.
+	Catalog(orgID string) ([]byte, error)
+	// BumpRevision records a write to the organization and returns the new revision.
+	BumpRevision(orgID string) (int64, error)
+
+	FindUsers(f UserFilter) ([]*User, error)
+	FindUser(orgID, id string) (*User, error)
+	FindUserByEmail(orgID, email string) (*User, error)
+	CreateUser(u *User) error
+	// UpdateUser stores every field of u, its groups, direct permissions and facilities.
+	UpdateUser(u *User) error
+	DeleteUser(orgID, id string) error
+	// CountActiveFullAccess counts active full-access users other than exceptID.
+	CountActiveFullAccess(orgID, exceptID string) (int, error)
+	SetPassword(orgID, userID, hash string) error
+	PasswordHash(orgID, userID string) (string, error)
+
+	FindGroups(f GroupFilter) ([]*Group, error)
+	FindGroup(orgID, id string) (*Group, error)
+	CreateGroup(g *Group) error
+	UpdateGroup(g *Group) error
+	DeleteGroup(orgID, id string) error
+	// GroupMembers returns the ids of the group's users.
+	GroupMembers(orgID, groupID string) ([]string, error)
+
+	FindFacilities(f FacilityFilter) ([]*Facility, error)
+	FindFacility(orgID, id string) (*Facility, error)
+	CreateFacility(f *Facility) error
+	UpdateFacility(f *Facility) error
+	DeleteFacility(orgID, id string) error
+	// FacilityUsers returns the ids of the users assigned to the facility.
+	FacilityUsers(orgID, facilityID string) ([]string, error)
+
+	CreateInvitation(inv *Invitation) error
+	FindInvitationByToken(tokenHash string) (*Invitation, error)
+	// RevokeInvitations ends every open invitation of the user.
+	RevokeInvitations(orgID, userID string) error
+	AcceptInvitation(orgID, id string, at time.Time) error
+
+	CreateAPIKey(k *APIKey) error
+	FindAPIKeyBySecret(secretHash string) (*APIKey, error)
+	FindAPIKeys(orgID, userID string) ([]*APIKey, error)
+	DeleteAPIKey(orgID, id string) error
+	DeleteUserAPIKeys(orgID, userID string) error
+}
+
+// UserFilter selects users. Zero fields do not filter.
+type UserFilter struct {
+	OrgID      string
+	Status     UserStatus
+	GroupID    string
+	FacilityID string
+	Query      string // case-insensitive substring of first name, last name or email
+	// Within, when not nil, keeps users assigned to at least one of these
+	// facilities (the scope of an admin without full access).
+	Within []string
+	After  string // cursor: ids after this one
+	Limit  int
+}
+
+// GroupFilter selects groups.
+type GroupFilter struct {
+	OrgID string
+	After string
+	Limit int
+}
+
+// FacilityFilter selects facilities.
+type FacilityFilter struct {
+	OrgID    string
+	Archived *bool
+	Within   []string // when not nil, only these facilities
+	After    string
+	Limit    int
+}
