@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"regexp"
 	"slices"
 	"strings"
@@ -107,6 +108,9 @@ func ParseCatalog(data []byte) (*Catalog, error) {
 	if err := dec.Decode(&c); err != nil {
 		return nil, catalogSyntaxError(data, err)
 	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, &Error{Code: EINVALID, Message: fmt.Sprintf("catalog: line %d: unexpected data after the catalog object", lineAt(data, skipSpace(data, dec.InputOffset())))}
+	}
 	lines := jsonLines(data)
 	if err := c.resolve(); err != nil {
 		if e, ok := err.(*Error); ok {
@@ -130,6 +134,12 @@ func catalogSyntaxError(data []byte, err error) error {
 	case *json.UnmarshalTypeError:
 		offset = e.Offset
 		return &Error{Code: EINVALID, Field: e.Field, Message: fmt.Sprintf("catalog: line %d: %s: expected %s", lineAt(data, offset), e.Field, e.Type)}
+	}
+	if field, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		// The decoder gives no offset here: find the first use of the key.
+		offset = int64(bytes.Index(data, []byte(field)))
+		name := strings.Trim(field, `"`)
+		return &Error{Code: EINVALID, Field: name, Message: fmt.Sprintf("catalog: line %d: unknown field %s", lineAt(data, max(offset, 0)), field)}
 	}
 	if offset >= 0 {
 		return &Error{Code: EINVALID, Message: fmt.Sprintf("catalog: line %d: %v", lineAt(data, offset), err)}

@@ -181,7 +181,7 @@ func (s *Snapshot) decide(userID, permission string, r Resource, x *Explanation)
 			if _, found := slices.BinarySearch(u.facilities, facility); !found {
 				return Decision{Reason: ReasonFacilityNotAssigned}
 			}
-		} else if len(u.facilities) == 0 {
+		} else if !s.anyFacility(u) {
 			return Decision{Reason: ReasonFacilityNotAssigned}
 		}
 	}
@@ -195,6 +195,17 @@ func (s *Snapshot) decide(userID, permission string, r Resource, x *Explanation)
 		x.grant = s.cat.codes[grant]
 	}
 	return Decision{Allowed: true, Reason: ReasonGranted}
+}
+
+// anyFacility reports whether one of the user's facilities still exists:
+// deleting a facility leaves its slot in the users' entries.
+func (s *Snapshot) anyFacility(u *userEntry) bool {
+	for _, slot := range u.facilities {
+		if s.facilityIDs[slot] != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // grantFor returns the index within set that grants permission p, and
@@ -249,11 +260,15 @@ func (s *Snapshot) licenceMessage(u *userEntry, p int) string {
 	if u.licence == "" {
 		return fmt.Sprintf("%s needs a licence and the user has none", perm.Codename)
 	}
+	held := c.Licence(u.licence)
+	if held == nil {
+		return fmt.Sprintf("%s needs a licence and the user's licence %q is not in the catalog", perm.Codename, u.licence)
+	}
 	if min := c.Licence(perm.MinLicence); min != nil && min.Rank > u.rank {
-		return fmt.Sprintf("%s needs licence %s or higher; the user has %s", perm.Codename, min.Label, c.Licence(u.licence).Label)
+		return fmt.Sprintf("%s needs licence %s or higher; the user has %s", perm.Codename, min.Label, held.Label)
 	}
-	if lim := c.Licence(u.licence).LimitOf(perm); lim != nil {
-		return fmt.Sprintf("licence %s keeps %s out: %s", c.Licence(u.licence).Label, perm.Codename, lim.Text)
+	if lim := held.LimitOf(perm); lim != nil {
+		return fmt.Sprintf("licence %s keeps %s out: %s", held.Label, perm.Codename, lim.Text)
 	}
-	return fmt.Sprintf("licence %s may not hold %s", c.Licence(u.licence).Label, perm.Codename)
+	return fmt.Sprintf("licence %s may not hold %s", held.Label, perm.Codename)
 }

@@ -40,8 +40,10 @@ func (s *Snapshot) Effective(userID string) (perms []EffectivePermission, ok boo
 			e.GrantedBy = []Source{{Kind: SourceFullAccess}}
 			e.AllFacilities = true
 		} else {
-			x := s.Explain(userID, code, Resource{})
-			e.GrantedBy, e.OwnOnly = x.GrantedBy, x.OwnOnly
+			// The grant's sources, not Explain: a facility-scoped permission of a
+			// user without facilities is held, and denied only for lack of scope.
+			grant, ownOnly := s.cat.grantFor(i, &set)
+			e.GrantedBy, e.OwnOnly = s.sources(u, grant), ownOnly
 			if p.FacilityScoped {
 				e.FacilityIDs = s.facilitiesOf(u)
 			} else {

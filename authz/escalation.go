@@ -118,6 +118,9 @@ func (s *Snapshot) CanManage(actorID, userID string) bool {
 		return true
 	}
 	for _, slot := range target.facilities {
+		if s.facilityIDs[slot] == "" {
+			continue // deleted facility
+		}
 		if _, ok := slices.BinarySearch(actor.facilities, slot); ok {
 			return true
 		}

@@ -10,8 +10,8 @@ import (
 	"testing"
 )
 
-// gatehouse runs the command line as main does, with the given environment.
-func gatehouse(t *testing.T, env map[string]string, args ...string) (stdout, stderr string, err error) {
+// runCLI runs the command line as main does, with the given environment.
+func runCLI(t *testing.T, env map[string]string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	err = run(context.Background(), args, func(k string) string { return env[k] }, &out, &errOut)
@@ -22,7 +22,7 @@ func TestInitTwiceCreatesTwoOrganizations(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "gh.db")
 	var seen []map[string]string
 	for _, template := range []string{"facilities", "compliance"} {
-		out, stderr, err := gatehouse(t, nil, "init", "--org", "Acme "+template, "--template", template, "--admin-email", "admin@acme.test", "--db", db)
+		out, stderr, err := runCLI(t, nil, "init", "--org", "Acme "+template, "--template", template, "--admin-email", "admin@acme.test", "--db", db)
 		if err != nil {
 			t.Fatalf("init %s: %v\n%s", template, err, stderr)
 		}
@@ -45,7 +45,7 @@ func TestInitTwiceCreatesTwoOrganizations(t *testing.T) {
 func TestFlagsComeFromTheEnvironment(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "env.db")
 	env := map[string]string{"GATEHOUSE_ORG": "Env Org", "GATEHOUSE_ADMIN_EMAIL": "ops@env.test", "GATEHOUSE_DB": db, "GATEHOUSE_TEMPLATE": "compliance"}
-	if _, stderr, err := gatehouse(t, env, "init"); err != nil {
+	if _, stderr, err := runCLI(t, env, "init"); err != nil {
 		t.Fatalf("init from environment: %v\n%s", err, stderr)
 	}
 	if _, err := os.Stat(db); err != nil {
@@ -53,19 +53,19 @@ func TestFlagsComeFromTheEnvironment(t *testing.T) {
 	}
 	// A flag on the command line wins over the environment.
 	env["GATEHOUSE_TEMPLATE"] = "nonsense"
-	if _, stderr, err := gatehouse(t, env, "init", "--template", "facilities"); err != nil {
+	if _, stderr, err := runCLI(t, env, "init", "--template", "facilities"); err != nil {
 		t.Fatalf("flag should win: %v\n%s", err, stderr)
 	}
 }
 
 func TestEveryCommandHasHelp(t *testing.T) {
 	for _, c := range commands() {
-		_, stderr, err := gatehouse(t, nil, c.name, "--help")
+		_, stderr, err := runCLI(t, nil, c.name, "--help")
 		if err != nil || !strings.Contains(stderr, "Usage: gatehouse "+c.name) {
 			t.Errorf("%s --help: %v\n%s", c.name, err, stderr)
 		}
 	}
-	if _, stderr, err := gatehouse(t, nil, "--help"); err != nil || !strings.Contains(stderr, "init") {
+	if _, stderr, err := runCLI(t, nil, "--help"); err != nil || !strings.Contains(stderr, "init") {
 		t.Errorf("gatehouse --help: %v\n%s", err, stderr)
 	}
 }
@@ -77,7 +77,7 @@ func TestInitRefusesBadInput(t *testing.T) {
 		"unknown template": {"init", "--org", "X", "--admin-email", "a@b.test", "--template", "nope", "--db", db},
 		"bad email":        {"init", "--org", "X", "--admin-email", "nope", "--db", db},
 	} {
-		if _, _, err := gatehouse(t, nil, args...); err == nil {
+		if _, _, err := runCLI(t, nil, args...); err == nil {
 			t.Errorf("%s: init succeeded", name)
 		}
 	}
@@ -98,21 +98,21 @@ func TestCatalogValidateNamesTheLineAtFault(t *testing.T) {
   "licences": [],
   "admin_operations": {}
 }`), 0o600)
-	_, _, err := gatehouse(t, nil, "catalog", "validate", bad)
+	_, _, err := runCLI(t, nil, "catalog", "validate", bad)
 	if err == nil || !strings.Contains(err.Error(), "line 7") || !strings.Contains(err.Error(), "duplicate codename") {
 		t.Fatalf("validate: %v", err)
 	}
-	out, _, err := gatehouse(t, nil, "catalog", "show", "facilities")
+	out, _, err := runCLI(t, nil, "catalog", "show", "facilities")
 	if err != nil {
 		t.Fatal(err)
 	}
 	good := filepath.Join(dir, "good.json")
 	os.WriteFile(good, []byte(out), 0o600)
-	if out, _, err := gatehouse(t, nil, "catalog", "validate", good); err != nil || !strings.Contains(out, "40 permissions") {
+	if out, _, err := runCLI(t, nil, "catalog", "validate", good); err != nil || !strings.Contains(out, "40 permissions") {
 		t.Fatalf("validate builtin: %v %s", err, out)
 	}
 	db := filepath.Join(dir, "c.db")
-	if _, _, err := gatehouse(t, nil, "init", "--org", "Custom", "--catalog", good, "--admin-email", "a@b.test", "--db", db); err != nil {
+	if _, _, err := runCLI(t, nil, "init", "--org", "Custom", "--catalog", good, "--admin-email", "a@b.test", "--db", db); err != nil {
 		t.Fatalf("init --catalog: %v", err)
 	}
 }
