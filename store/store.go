@@ -1,0 +1,181 @@
+// Package store is Gatehouse's plain-SQL storage for SQLite and, later,
+// PostgreSQL: it implements gatehouse.Store and gatehouse.Tx.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// DefaultPath is the SQLite file used when no DSN is given, relative to the
+// working directory.
+const DefaultPath = "gatehouse.db"
+
+// sqlitePragmas make every SQLite connection wait for locks instead of
+// failing, use the write-ahead log (readers never block the writer), enforce
+// foreign keys, start write transactions with BEGIN IMMEDIATE (so two writers
+// never deadlock upgrading their locks) and store times in SQLite's own
+// format. synchronous(FULL) syncs the log at every commit: an accepted write
+// survives a power loss too, not only a crash of the process.
+const sqlitePragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
+	"&_pragma=synchronous(FULL)&_txlock=immediate&_time_format=sqlite"
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// dialect is the SQL database behind a DB. The few places where SQLite and
+// PostgreSQL differ switch on it.
+type dialect int
+
+const (
+	dialectSQLite dialect = iota + 1
+	dialectPostgres
+)
+
+// DB is a Gatehouse database. It implements gatehouse.Store.
+type DB struct {
+	db      *sql.DB
+	dialect dialect
+
+	// Now returns the current time; tests replace it. Times are stored in
+	// UTC with microsecond precision, the precision PostgreSQL keeps.
+	Now func() time.Time
+}
+
+var _ gatehouse.Store = (*DB)(nil)
+
+// Open opens the database named by dsn and brings its schema up to date. An
+// empty dsn means DefaultPath; a path or a "file:" URI is an SQLite database;
+// a postgres:// URL is refused until PostgreSQL support arrives.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	if dsn == "" {
+		dsn = DefaultPath
+	}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return nil, gatehouse.Invalid("db", "PostgreSQL arrives in a later release of Gatehouse; use an SQLite file for now")
+	}
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	sqlDB, err := sql.Open("sqlite", dsn+sep+sqlitePragmas)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", dsn, err)
+	}
+	db := &DB{db: sqlDB, dialect: dialectSQLite, Now: time.Now}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("store: open %s: %w", dsn, err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Migrate applies every embedded migration the database has not seen yet.
+func (db *DB) Migrate(ctx context.Context) error {
+	fsys, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	gooseDialect := goose.DialectSQLite3
+	if db.dialect == dialectPostgres {
+		gooseDialect = goose.DialectPostgres
+	}
+	p, err := goose.NewProvider(gooseDialect, db.db, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	return nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.db.Close() }
+
+// Update runs fn in one read-write transaction, committed when fn returns
+// nil and rolled back otherwise. On SQLite it begins with BEGIN IMMEDIATE,
+// so writers queue up front rather than fail halfway.
+func (db *DB) Update(ctx context.Context, fn func(gatehouse.Tx) error) error {
+	return db.run(ctx, false, fn)
+}
+
+// View runs fn in a read-only transaction: it sees one consistent state of
+// the database, and anything it writes is rolled back.
+func (db *DB) View(ctx context.Context, fn func(gatehouse.Tx) error) error {
+	return db.run(ctx, true, fn)
+}
+
+func (db *DB) run(ctx context.Context, readOnly bool, fn func(gatehouse.Tx) error) error {
+	sqlTx, err := db.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly})
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	t := &tx{tx: sqlTx, ctx: ctx, dialect: db.dialect, now: db.Now().UTC().Truncate(time.Microsecond)}
+	committed := false
+	defer func() {
+		if !committed {
+			sqlTx.Rollback() // the error that got us here is the one worth reporting
+		}
+	}()
+	if err := fn(t); err != nil {
+		return err
+	}
+	if readOnly {
+		return nil
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	committed = true
+	return nil
+}
+
+// tx is one transaction; it implements gatehouse.Tx. The interface's methods
+// take no context, so the transaction carries the one it was started with.
+type tx struct {
+	tx      *sql.Tx
+	ctx     context.Context
+	dialect dialect
+	now     time.Time // one clock reading per transaction, so its rows agree
+}
+
+var _ gatehouse.Tx = (*tx)(nil)
+
+func (t *tx) exec(query string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(t.ctx, query, args...)
+}
+
+func (t *tx) query(query string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(t.ctx, query, args...)
+}
+
+func (t *tx) queryRow(query string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(t.ctx, query, args...)
+}
+
+// affected returns an error when a write that names one row changed none:
+// notFound when it is missing.
+func affected(res sql.Result, notFound *gatehouse.Error) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return notFound
+	}
+	return nil
+}

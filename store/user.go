@@ -1,0 +1,258 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"strings"
+
+	"github.com/gatehouse/gatehouse"
+)
+
+// userFilter is gatehouse.UserFilter plus the lookups only the store makes.
+// Empty fields do not filter, so callers looking up one user must refuse an
+// empty id or email first.
+type userFilter struct {
+	gatehouse.UserFilter
+	ID    string
+	Email string // normalized
+}
+
+func (t *tx) FindUsers(f gatehouse.UserFilter) ([]*gatehouse.User, error) {
+	return t.findUsers(userFilter{UserFilter: f})
+}
+
+func (t *tx) FindUser(orgID, id string) (*gatehouse.User, error) {
+	if id == "" {
+		return nil, gatehouse.Errorf(gatehouse.ENOTFOUND, "user %q not found", id)
+	}
+	users, err := t.findUsers(userFilter{UserFilter: gatehouse.UserFilter{OrgID: orgID, Limit: 1}, ID: id})
+	if err != nil {
+		return nil, err
+	}
+	if len(users) == 0 {
+		return nil, gatehouse.Errorf(gatehouse.ENOTFOUND, "user %q not found", id)
+	}
+	return users[0], nil
+}
+
+func (t *tx) FindUserByEmail(orgID, email string) (*gatehouse.User, error) {
+	if gatehouse.NormalizeEmail(email) == "" {
+		return nil, gatehouse.Errorf(gatehouse.ENOTFOUND, "no user with email %q", email)
+	}
+	users, err := t.findUsers(userFilter{UserFilter: gatehouse.UserFilter{OrgID: orgID, Limit: 1}, Email: gatehouse.NormalizeEmail(email)})
+	if err != nil {
+		return nil, err
+	}
+	if len(users) == 0 {
+		return nil, gatehouse.Errorf(gatehouse.ENOTFOUND, "no user with email %q", email)
+	}
+	return users[0], nil
+}
+
+// findUsers is the one user finder: a page of the organization's users in id
+// order, each with its groups, direct permissions and facilities.
+func (t *tx) findUsers(f userFilter) ([]*gatehouse.User, error) {
+	if f.Within != nil && len(f.Within) == 0 {
+		return []*gatehouse.User{}, nil // scoped to no facility: sees nobody
+	}
+	a := args{dialect: t.dialect}
+	org := a.add(f.OrgID)
+	where := []string{"u.org_id = " + org}
+	if f.ID != "" {
+		where = append(where, "u.id = "+a.add(f.ID))
+	}
+	if f.Email != "" {
+		where = append(where, "u.email_lower = "+a.add(f.Email))
+	}
+	if f.Status != "" {
+		where = append(where, "u.status = "+a.add(string(f.Status)))
+	}
+	// Membership filters are IN subqueries rather than EXISTS: the planner
+	// can then start from the (usually small) set of members, in id order.
+	if f.GroupID != "" {
+		where = append(where, "u.id IN (SELECT gm.user_id FROM group_members gm WHERE gm.org_id = "+org+
+			" AND gm.group_id = "+a.add(f.GroupID)+")")
+	}
+	if f.FacilityID != "" {
+		where = append(where, "u.id IN (SELECT fa.user_id FROM facility_assignments fa WHERE fa.org_id = "+org+
+			" AND fa.facility_id = "+a.add(f.FacilityID)+")")
+	}
+	if f.Within != nil {
+		where = append(where, "u.id IN (SELECT fw.user_id FROM facility_assignments fw WHERE fw.org_id = "+org+
+			" AND fw.facility_id IN "+a.in(f.Within)+")")
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		p := a.add(likeContains(strings.ToLower(q)))
+		where = append(where, "(lower(u.first_name) LIKE "+p+` ESCAPE '\'`+
+			" OR lower(u.last_name) LIKE "+p+` ESCAPE '\'`+
+			" OR u.email_lower LIKE "+p+` ESCAPE '\')`)
+	}
+	if f.After != "" {
+		where = append(where, "u.id > "+a.add(f.After))
+	}
+	q := `SELECT u.id, u.org_id, u.first_name, u.last_name, u.email, u.phone, u.status,
+		u.full_access, u.licence, u.email_verified, u.created_at, u.updated_at
+		FROM users u WHERE ` + strings.Join(where, " AND ") +
+		" ORDER BY u.id LIMIT " + a.add(limitOr(f.Limit, DefaultLimit))
+	rows, err := t.query(q, a.values...)
+	if err != nil {
+		return nil, dbError("find users", err)
+	}
+	defer rows.Close()
+	users := []*gatehouse.User{}
+	for rows.Next() {
+		var u gatehouse.User
+		if err := rows.Scan(&u.ID, &u.OrgID, &u.FirstName, &u.LastName, &u.Email, &u.Phone, &u.Status,
+			&u.FullAccess, &u.Licence, &u.EmailVerified, &u.CreatedAt, &u.UpdatedAt); err != nil {
+			return nil, dbError("find users", err)
+		}
+		u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
+		users = append(users, &u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbError("find users", err)
+	}
+	rows.Close()
+	if err := t.loadUserLinks(f.OrgID, users); err != nil {
+		return nil, dbError("find users", err)
+	}
+	return users, nil
+}
+
+// loadUserLinks fills the groups, direct permissions and facilities of a
+// page of users: one query each, whatever the size of the page.
+func (t *tx) loadUserLinks(orgID string, users []*gatehouse.User) error {
+	ids := make([]string, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	groups, err := t.linkColumns("group_members", "user_id", "group_id", orgID, ids)
+	if err != nil {
+		return err
+	}
+	perms, err := t.linkColumns("user_permissions", "user_id", "permission", orgID, ids)
+	if err != nil {
+		return err
+	}
+	facilities, err := t.linkColumns("facility_assignments", "user_id", "facility_id", orgID, ids)
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		u.GroupIDs = orEmpty(groups[u.ID])
+		u.Permissions = orEmpty(perms[u.ID])
+		u.FacilityIDs = orEmpty(facilities[u.ID])
+	}
+	return nil
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// CreateUser stores a new user with its groups, direct permissions and
+// facilities. It gives u an id when it has none and sets its timestamps.
+func (t *tx) CreateUser(u *gatehouse.User) error {
+	if u.ID == "" {
+		u.ID = gatehouse.NewID(gatehouse.PrefixUser)
+	}
+	if err := t.checkUserLinks(u); err != nil {
+		return err
+	}
+	u.CreatedAt, u.UpdatedAt = t.now, t.now
+	_, err := t.exec(`INSERT INTO users (id, org_id, first_name, last_name, email, email_lower, phone, status,
+		full_access, licence, email_verified, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		u.ID, u.OrgID, u.FirstName, u.LastName, u.Email, gatehouse.NormalizeEmail(u.Email), u.Phone, string(u.Status),
+		u.FullAccess, u.Licence, u.EmailVerified, u.CreatedAt, u.UpdatedAt)
+	if err != nil {
+		return dbError("create user", err)
+	}
+	return dbError("create user", t.writeUserLinks(u))
+}
+
+// UpdateUser stores every field of u, its groups, direct permissions and
+// facilities, and sets its UpdatedAt.
+func (t *tx) UpdateUser(u *gatehouse.User) error {
+	if err := t.checkUserLinks(u); err != nil {
+		return err
+	}
+	u.UpdatedAt = t.now
+	res, err := t.exec(`UPDATE users SET first_name = $3, last_name = $4, email = $5, email_lower = $6, phone = $7,
+		status = $8, full_access = $9, licence = $10, email_verified = $11, updated_at = $12
+		WHERE org_id = $1 AND id = $2`,
+		u.OrgID, u.ID, u.FirstName, u.LastName, u.Email, gatehouse.NormalizeEmail(u.Email), u.Phone, string(u.Status),
+		u.FullAccess, u.Licence, u.EmailVerified, u.UpdatedAt)
+	if err != nil {
+		return dbError("update user", err)
+	}
+	if err := affected(res, gatehouse.Errorf(gatehouse.ENOTFOUND, "user %q not found", u.ID)); err != nil {
+		return dbError("update user", err)
+	}
+	return dbError("update user", t.writeUserLinks(u))
+}
+
+// checkUserLinks normalizes the user's lists and checks that its groups and
+// facilities exist in its organization, so that a bad id is reported by
+// field rather than as a foreign-key failure.
+func (t *tx) checkUserLinks(u *gatehouse.User) error {
+	u.GroupIDs = normalizeIDs(u.GroupIDs)
+	u.Permissions = normalizeIDs(u.Permissions)
+	u.FacilityIDs = normalizeIDs(u.FacilityIDs)
+	if err := t.checkIDs("groups", "group", "group_ids", u.OrgID, u.GroupIDs); err != nil {
+		return err
+	}
+	return t.checkIDs("facilities", "facility", "facility_ids", u.OrgID, u.FacilityIDs)
+}
+
+func (t *tx) writeUserLinks(u *gatehouse.User) error {
+	if err := t.replaceLinks("group_members", "user_id", "group_id", u.OrgID, u.ID, u.GroupIDs); err != nil {
+		return err
+	}
+	if err := t.replaceLinks("user_permissions", "user_id", "permission", u.OrgID, u.ID, u.Permissions); err != nil {
+		return err
+	}
+	return t.replaceLinks("facility_assignments", "user_id", "facility_id", u.OrgID, u.ID, u.FacilityIDs)
+}
+
+// DeleteUser deletes the user with its memberships, permissions,
+// assignments, invitations and API keys.
+func (t *tx) DeleteUser(orgID, id string) error {
+	res, err := t.exec(`DELETE FROM users WHERE org_id = $1 AND id = $2`, orgID, id)
+	if err != nil {
+		return dbError("delete user", err)
+	}
+	return dbError("delete user", affected(res, gatehouse.Errorf(gatehouse.ENOTFOUND, "user %q not found", id)))
+}
+
+func (t *tx) CountActiveFullAccess(orgID, exceptID string) (int, error) {
+	var n int
+	err := t.queryRow(`SELECT COUNT(*) FROM users
+		WHERE org_id = $1 AND full_access = TRUE AND status = 'active' AND id <> $2`, orgID, exceptID).Scan(&n)
+	return n, dbError("count full-access users", err)
+}
+
+func (t *tx) SetPassword(orgID, userID, hash string) error {
+	res, err := t.exec(`UPDATE users SET password_hash = $3, updated_at = $4 WHERE org_id = $1 AND id = $2`,
+		orgID, userID, hash, t.now)
+	if err != nil {
+		return dbError("set password", err)
+	}
+	return dbError("set password", affected(res, gatehouse.Errorf(gatehouse.ENOTFOUND, "user %q not found", userID)))
+}
+
+// PasswordHash returns the user's password hash, "" when they have none yet.
+func (t *tx) PasswordHash(orgID, userID string) (string, error) {
+	var hash sql.NullString
+	err := t.queryRow(`SELECT password_hash FROM users WHERE org_id = $1 AND id = $2`, orgID, userID).Scan(&hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", gatehouse.Errorf(gatehouse.ENOTFOUND, "user %q not found", userID)
+	}
+	if err != nil {
+		return "", dbError("read password", err)
+	}
+	return hash.String, nil
+}
