@@ -68,6 +68,18 @@ type Tx interface {
 	FindAPIKeys(orgID, userID string) ([]*APIKey, error)
 	DeleteAPIKey(orgID, id string) error
 	DeleteUserAPIKeys(orgID, userID string) error
+	// TouchAPIKey records that the key was used.
+	TouchAPIKey(orgID, id string, at time.Time) error
+
+	// FindUsersByEmailAnyOrg returns the users with the email in every
+	// organization, for sign-in, where the email is all a person gives.
+	FindUsersByEmailAnyOrg(email string) ([]*User, error)
+	CreateSession(s *Session) error
+	FindSessionByToken(tokenHash string) (*Session, error)
+	FindSessions(orgID, userID string) ([]*Session, error)
+	TouchSession(orgID, id string, at time.Time) error
+	DeleteSession(orgID, id string) error
+	DeleteUserSessions(orgID, userID string) error
 }
 
 // UserFilter selects users. Zero fields do not filter.

@@ -103,3 +103,20 @@ type APIKey struct {
 
 // APIKeyPrefix starts every API key secret so that scanners can spot leaks.
 const APIKeyPrefix = "ghk_"
+
+// A Session is a signed-in user: the web UI's cookie or a password sign-in
+// through the API. Only the token's hash is stored.
+type Session struct {
+	ID         string
+	OrgID      string
+	UserID     string
+	TokenHash  string
+	Client     string // the client's address at sign-in
+	UserAgent  string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time // the absolute limit
+}
+
+// PrefixSession starts session ids.
+const PrefixSession = "ses_"

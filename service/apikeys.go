@@ -88,5 +88,11 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, secret string) (gateho
 	if !snap.IsActive(key.UserID) {
 		return gatehouse.Actor{}, unauthorized
 	}
+	if now := s.Now(); key.LastUsedAt == nil || now.Sub(*key.LastUsedAt) >= touchEvery {
+		err := s.store.Update(ctx, func(tx gatehouse.Tx) error { return tx.TouchAPIKey(key.OrgID, key.ID, now) })
+		if err != nil {
+			return gatehouse.Actor{}, err
+		}
+	}
 	return gatehouse.Actor{OrgID: key.OrgID, UserID: key.UserID, APIKeyID: key.ID}, nil
 }

@@ -21,6 +21,8 @@ type Service struct {
 
 	// InviteTTL is how long an invitation stays valid.
 	InviteTTL time.Duration
+	// SessionIdle and SessionMax end sessions: unused, and in any case.
+	SessionIdle, SessionMax time.Duration
 	// Now is the clock, replaceable in tests.
 	Now func() time.Time
 }
@@ -28,10 +30,12 @@ type Service struct {
 // New returns a service over store, with its own decision engine.
 func New(store gatehouse.Store) *Service {
 	return &Service{
-		store:     store,
-		engine:    authz.NewEngine(store.LoadAccess),
-		InviteTTL: 7 * 24 * time.Hour,
-		Now:       func() time.Time { return time.Now().UTC() },
+		store:       store,
+		engine:      authz.NewEngine(store.LoadAccess),
+		InviteTTL:   7 * 24 * time.Hour,
+		SessionIdle: DefaultSessionIdle,
+		SessionMax:  DefaultSessionMax,
+		Now:         func() time.Time { return time.Now().UTC() },
 	}
 }
 

@@ -156,7 +156,11 @@ func (s *Service) changeUser(ctx context.Context, actor gatehouse.Actor, id, op 
 			}
 		}
 		if u.Status == gatehouse.StatusInactive && before.Status != gatehouse.StatusInactive {
+			// Deactivation ends every session and API key at once.
 			if err := tx.DeleteUserAPIKeys(actor.OrgID, u.ID); err != nil {
+				return err
+			}
+			if err := tx.DeleteUserSessions(actor.OrgID, u.ID); err != nil {
 				return err
 			}
 		}

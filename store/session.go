@@ -1,0 +1,117 @@
+package store
+
+import (
+	"time"
+
+	"github.com/gatehouse/gatehouse"
+)
+
+// FindUsersByEmailAnyOrg returns the users with the email in every
+// organization, oldest organization first.
+func (t *tx) FindUsersByEmailAnyOrg(email string) ([]*gatehouse.User, error) {
+	email = gatehouse.NormalizeEmail(email)
+	if email == "" {
+		return []*gatehouse.User{}, nil
+	}
+	rows, err := t.query(`SELECT org_id FROM users WHERE email_lower = $1 ORDER BY org_id`, email)
+	if err != nil {
+		return nil, dbError("find users by email", err)
+	}
+	var orgs []string
+	for rows.Next() {
+		var org string
+		if err := rows.Scan(&org); err != nil {
+			rows.Close()
+			return nil, dbError("find users by email", err)
+		}
+		orgs = append(orgs, org)
+	}
+	rows.Close()
+	users := []*gatehouse.User{}
+	for _, org := range orgs {
+		u, err := t.FindUserByEmail(org, email)
+		if err != nil {
+			return nil, err
+		}
+		users = append(users, u)
+	}
+	return users, nil
+}
+
+// CreateSession stores a new session of a user of the organization.
+func (t *tx) CreateSession(s *gatehouse.Session) error {
+	if err := t.checkIDs("users", "user", "user_id", s.OrgID, []string{s.UserID}); err != nil {
+		return err
+	}
+	if s.ID == "" {
+		s.ID = gatehouse.NewID(gatehouse.PrefixSession)
+	}
+	s.CreatedAt, s.LastSeenAt = t.now, t.now
+	_, err := t.exec(`INSERT INTO sessions (id, org_id, user_id, token_hash, client, user_agent, created_at, last_seen_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		s.ID, s.OrgID, s.UserID, s.TokenHash, s.Client, s.UserAgent, s.CreatedAt, s.LastSeenAt, s.ExpiresAt.UTC())
+	return dbError("create session", err)
+}
+
+// FindSessionByToken returns the session with the token hash, in whichever
+// organization it is.
+func (t *tx) FindSessionByToken(tokenHash string) (*gatehouse.Session, error) {
+	sessions, err := t.findSessions(`token_hash = $1`, tokenHash)
+	if err != nil {
+		return nil, err
+	}
+	if len(sessions) == 0 {
+		return nil, gatehouse.Errorf(gatehouse.ENOTFOUND, "session not found")
+	}
+	return sessions[0], nil
+}
+
+// FindSessions returns the user's sessions.
+func (t *tx) FindSessions(orgID, userID string) ([]*gatehouse.Session, error) {
+	return t.findSessions(`org_id = $1 AND user_id = $2`, orgID, userID)
+}
+
+// findSessions is the one session finder.
+func (t *tx) findSessions(where string, args ...any) ([]*gatehouse.Session, error) {
+	rows, err := t.query(`SELECT id, org_id, user_id, token_hash, client, user_agent, created_at, last_seen_at, expires_at
+		FROM sessions WHERE `+where+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, dbError("find sessions", err)
+	}
+	defer rows.Close()
+	out := []*gatehouse.Session{}
+	for rows.Next() {
+		var s gatehouse.Session
+		if err := rows.Scan(&s.ID, &s.OrgID, &s.UserID, &s.TokenHash, &s.Client, &s.UserAgent, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt); err != nil {
+			return nil, dbError("find sessions", err)
+		}
+		s.CreatedAt, s.LastSeenAt, s.ExpiresAt = s.CreatedAt.UTC(), s.LastSeenAt.UTC(), s.ExpiresAt.UTC()
+		out = append(out, &s)
+	}
+	return out, dbError("find sessions", rows.Err())
+}
+
+func (t *tx) TouchSession(orgID, id string, at time.Time) error {
+	_, err := t.exec(`UPDATE sessions SET last_seen_at = $1 WHERE org_id = $2 AND id = $3`, at.UTC(), orgID, id)
+	return dbError("touch session", err)
+}
+
+func (t *tx) DeleteSession(orgID, id string) error {
+	res, err := t.exec(`DELETE FROM sessions WHERE org_id = $1 AND id = $2`, orgID, id)
+	if err != nil {
+		return dbError("delete session", err)
+	}
+	return dbError("delete session", affected(res, gatehouse.Errorf(gatehouse.ENOTFOUND, "session %q not found", id)))
+}
+
+// DeleteUserSessions ends every session of the user.
+func (t *tx) DeleteUserSessions(orgID, userID string) error {
+	_, err := t.exec(`DELETE FROM sessions WHERE org_id = $1 AND user_id = $2`, orgID, userID)
+	return dbError("delete sessions", err)
+}
+
+// TouchAPIKey records the key's last use.
+func (t *tx) TouchAPIKey(orgID, id string, at time.Time) error {
+	_, err := t.exec(`UPDATE api_keys SET last_used_at = $1 WHERE org_id = $2 AND id = $3`, at.UTC(), orgID, id)
+	return dbError("touch API key", err)
+}
