@@ -4,11 +4,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"github.com/gatehouse/gatehouse"
 )
 
 func main() {
@@ -16,7 +20,7 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 		if err != errUsage {
-			fmt.Fprintln(os.Stderr, "gatehouse:", err)
+			fmt.Fprintln(os.Stderr, "gatehouse:", describe(err))
 		}
 		os.Exit(2)
 	}
@@ -63,6 +67,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	usage(stderr)
 	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// describe says what went wrong for an operator: a domain error's message
+// and field, or the error itself.
+func describe(err error) string {
+	var e *gatehouse.Error
+	if !errors.As(err, &e) {
+		return err.Error()
+	}
+	if e.Field != "" && !strings.Contains(e.Message, e.Field) {
+		return e.Field + ": " + e.Message
+	}
+	return e.Message
 }
 
 func usage(w io.Writer) {
