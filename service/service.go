@@ -6,6 +6,7 @@ package service
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -25,6 +26,11 @@ type Service struct {
 	SessionIdle, SessionMax time.Duration
 	// Now is the clock, replaceable in tests.
 	Now func() time.Time
+	// Mailer delivers email; nil sends none.
+	Mailer gatehouse.Mailer
+	// BaseURL starts the links in emails, e.g. https://gatehouse.example.com.
+	BaseURL string
+	Logger  *slog.Logger
 }
 
 // New returns a service over store, with its own decision engine.

@@ -45,6 +45,7 @@ type Invited struct {
 // InviteUser creates an invited user and their invitation.
 func (s *Service) InviteUser(ctx context.Context, actor gatehouse.Actor, in UserInput) (*Invited, error) {
 	var out Invited
+	var mail gatehouse.Message
 	rev, err := s.write(ctx, actor.OrgID, func(tx gatehouse.Tx, snap *authz.Snapshot, ch *gatehouse.AccessChange) error {
 		if err := authorize(snap, actor, gatehouse.OpInviteUsers, authz.Resource{}); err != nil {
 			return err
@@ -68,16 +69,20 @@ func (s *Service) InviteUser(ctx context.Context, actor gatehouse.Actor, in User
 		if err := tx.CreateUser(u); err != nil {
 			return err
 		}
-		token, err := s.newInvitation(tx, u)
+		token, msg, err := s.newInvitation(tx, u)
 		if err != nil {
 			return err
 		}
 		ch.Users = append(ch.Users, u.Access())
-		out.User, out.Token = u, token
+		out.User, out.Token, mail = u, token, msg
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	s.send(ctx, mail)
 	out.Revision = rev
-	return &out, err
+	return &out, nil
 }
 
 // UpdateUser applies a patch to a user.

@@ -106,6 +106,9 @@ func (db *DB) Migrate(ctx context.Context) error {
 // Close closes the database.
 func (db *DB) Close() error { return db.db.Close() }
 
+// Ping reports whether the database answers, for readiness checks.
+func (db *DB) Ping(ctx context.Context) error { return db.db.PingContext(ctx) }
+
 // Update runs fn in one read-write transaction, committed when fn returns
 // nil and rolled back otherwise. On SQLite it begins with BEGIN IMMEDIATE,
 // so writers queue up front rather than fail halfway.

@@ -42,6 +42,8 @@ type environment struct {
 
 func commands() []command {
 	return []command{
+		{"serve", "serve the API", runServe},
+		{"demo", "serve with a demo organization, created on first run", runDemo},
 		{"init", "create an organization and its first full-access admin", runInit},
 		{"migrate", "apply database migrations", runMigrate},
 		{"catalog", "validate a catalog file or print a built-in one", runCatalog},

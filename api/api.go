@@ -1,0 +1,98 @@
+// Package api is Gatehouse's REST/JSON API under /api/v1: one route table,
+// small handlers that decode, call the service and encode, and one mapping
+// of domain errors to HTTP statuses. The OpenAPI document is generated from
+// the handlers' Go types.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/service"
+)
+
+// Version is the API's version in the OpenAPI document.
+const Version = "1.0.0"
+
+// maxBody bounds request bodies; larger ones get 413.
+const maxBody = 1 << 20
+
+// handlers holds what every handler needs.
+type handlers struct {
+	svc    *service.Service
+	logger *slog.Logger
+}
+
+// New returns the API as an http.Handler, with authentication, cross-site
+// request protection for cookie-authenticated writes and request logging.
+func New(svc *service.Service, logger *slog.Logger) http.Handler {
+	mux := http.NewServeMux()
+	api := newHuma(mux, logger)
+	h := &handlers{svc: svc, logger: logger}
+	h.routes(api)
+	return h.authenticate(protectCookies(jsonBodies(mux)))
+}
+
+// jsonBodies reads every request body as JSON: the API speaks nothing else,
+// and `curl -d` labels JSON as a form.
+func jsonBodies(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength != 0 {
+			switch ct := r.Header.Get("Content-Type"); {
+			case ct == "", strings.HasPrefix(ct, "application/x-www-form-urlencoded"), strings.HasPrefix(ct, "text/plain"):
+				r.Header.Set("Content-Type", "application/json")
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// newHuma configures huma: the brief's error shape, unknown fields and query
+// parameters rejected, the OpenAPI document at /api/v1/openapi.json.
+func newHuma(mux *http.ServeMux, logger *slog.Logger) huma.API {
+	// huma's error constructor is package state; Gatehouse has one API, so
+	// setting it here is setting it once.
+	huma.NewError = newError(logger)
+	config := huma.DefaultConfig("Gatehouse API", Version)
+	config.Info.Description = "Users & permissions for multi-site operations platforms. " +
+		"Authenticate with `Authorization: Bearer <api key>` or the web UI's session cookie. " +
+		"Errors are `{\"error\": {\"code\", \"message\"}}`; lists are `{\"items\", \"next_cursor\"}`; " +
+		"every write returns the organization's new revision in the `Gatehouse-Revision` header."
+	config.CreateHooks = nil // no $schema links in bodies
+	config.OpenAPIPath = "/api/v1/openapi"
+	config.DocsPath = ""
+	config.SchemasPath = ""
+	config.RejectUnknownQueryParameters = true
+	config.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"apiKey":  {Type: "http", Scheme: "bearer", Description: "An API key, created with POST /api/v1/api-keys or by gatehouse init"},
+		"session": {Type: "apiKey", In: "cookie", Name: sessionCookie, Description: "The web UI's session, from POST /api/v1/sessions"},
+	}
+	config.Security = []map[string][]string{{"apiKey": {}}, {"session": {}}}
+	return humago.New(mux, config)
+}
+
+// protectCookies refuses cross-origin writes from browsers (checked with
+// Sec-Fetch-Site and Origin), so a session cookie cannot be ridden by another
+// site. Clients with API keys send neither header and pass.
+func protectCookies(next http.Handler) http.Handler {
+	p := http.NewCrossOriginProtection()
+	p.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, gatehouse.Forbidden("cross_origin", "cross-origin requests may not change anything; use an API key from other origins"))
+	}))
+	return p.Handler(next)
+}
+
+// register adds an operation with the defaults every route shares.
+func register[I, O any](api huma.API, op huma.Operation, handler func(context.Context, *I) (*O, error)) {
+	op.MaxBodyBytes = maxBody
+	if op.Errors == nil {
+		op.Errors = []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound}
+	}
+	huma.Register(api, op, handler)
+}

@@ -1,0 +1,138 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/gatehouse/gatehouse"
+)
+
+// ErrorBody is the one error shape of the API:
+// {"error": {"code": "invalid", "message": "...", "field": "email"}}.
+type ErrorBody struct {
+	Err    ErrorDetail `json:"error"`
+	status int
+}
+
+// ErrorDetail says what went wrong, for programs (code, field, reason) and
+// for people (message).
+type ErrorDetail struct {
+	Code    string `json:"code" doc:"Machine-readable error code" enum:"invalid,unauthorized,forbidden,not_found,conflict,payload_too_large,rate_limited,unprocessable,internal"`
+	Message string `json:"message" doc:"What went wrong, for people"`
+	Field   string `json:"field,omitempty" doc:"The input field at fault"`
+	Reason  string `json:"reason,omitempty" doc:"For forbidden: the decision's reason, e.g. permission_missing or escalation_full_access"`
+}
+
+func (e *ErrorBody) GetStatus() int { return e.status }
+func (e *ErrorBody) Error() string  { return e.Err.Message }
+
+// statusOf is the one place where error codes become HTTP statuses.
+func statusOf(code string) int {
+	switch code {
+	case gatehouse.EINVALID:
+		return http.StatusBadRequest
+	case gatehouse.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case gatehouse.EFORBIDDEN:
+		return http.StatusForbidden
+	case gatehouse.ENOTFOUND:
+		return http.StatusNotFound
+	case gatehouse.ECONFLICT:
+		return http.StatusConflict
+	case gatehouse.EUNPROCESSABLE:
+		return http.StatusUnprocessableEntity
+	case gatehouse.ETOOMANY:
+		return http.StatusTooManyRequests
+	case "payload_too_large":
+		return http.StatusRequestEntityTooLarge
+	}
+	return http.StatusInternalServerError
+}
+
+// codeOfStatus names the errors huma raises itself (bad JSON, oversized
+// bodies, schema violations) with the API's codes.
+func codeOfStatus(status int) string {
+	switch status {
+	case http.StatusBadRequest, http.StatusUnprocessableEntity:
+		return gatehouse.EINVALID
+	case http.StatusUnauthorized:
+		return gatehouse.EUNAUTHORIZED
+	case http.StatusForbidden:
+		return gatehouse.EFORBIDDEN
+	case http.StatusNotFound:
+		return gatehouse.ENOTFOUND
+	case http.StatusConflict:
+		return gatehouse.ECONFLICT
+	case http.StatusRequestEntityTooLarge:
+		return "payload_too_large"
+	case http.StatusTooManyRequests:
+		return gatehouse.ETOOMANY
+	}
+	if status < 500 {
+		return gatehouse.EINVALID
+	}
+	return gatehouse.EINTERNAL
+}
+
+// newError turns every error a handler returns, and every error huma raises,
+// into an ErrorBody. Domain errors keep their code; internal errors are logged
+// and never shown.
+func newError(logger *slog.Logger) func(status int, msg string, errs ...error) huma.StatusError {
+	return func(status int, msg string, errs ...error) huma.StatusError {
+		for _, err := range errs {
+			var e *gatehouse.Error
+			if errors.As(err, &e) {
+				return &ErrorBody{status: statusOf(e.Code), Err: ErrorDetail{Code: e.Code, Message: e.Message, Field: e.Field, Reason: e.Reason}}
+			}
+		}
+		if status >= 500 {
+			logger.Error("internal error", "status", status, "message", msg, "errors", fmt.Sprint(errs))
+			return &ErrorBody{status: http.StatusInternalServerError, Err: ErrorDetail{Code: gatehouse.EINTERNAL, Message: "internal error"}}
+		}
+		body := &ErrorBody{status: status, Err: ErrorDetail{Code: codeOfStatus(status), Message: msg}}
+		if status == http.StatusUnprocessableEntity {
+			body.status = http.StatusBadRequest // schema violations are bad input
+		}
+		// Name the first field at fault, as the domain errors do.
+		for _, err := range errs {
+			var d *huma.ErrorDetail
+			if errors.As(err, &d) {
+				body.Err.Field = fieldOf(d.Location)
+				body.Err.Message = fmt.Sprintf("%s: %s", body.Err.Field, d.Message)
+				if body.Err.Field == "" {
+					body.Err.Message = d.Message
+				}
+				break
+			}
+		}
+		return body
+	}
+}
+
+// writeError writes a domain error outside huma (middleware), in the same
+// shape and with the same status mapping.
+func writeError(w http.ResponseWriter, err *gatehouse.Error) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(statusOf(err.Code))
+	json.NewEncoder(w).Encode(&ErrorBody{Err: ErrorDetail{Code: err.Code, Message: err.Message, Field: err.Field, Reason: err.Reason}})
+}
+
+// fieldOf turns huma's "body.facility_ids[2]" or "query.limit" into the
+// field name a caller sent.
+func fieldOf(location string) string {
+	for _, prefix := range []string{"body.", "query.", "path.", "header."} {
+		if rest, ok := strings.CutPrefix(location, prefix); ok {
+			return rest
+		}
+	}
+	if location == "body" {
+		return ""
+	}
+	return location
+}

@@ -1,0 +1,66 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+)
+
+// routes is the API's one route table.
+func (h *handlers) routes(api huma.API) {
+	public := []map[string][]string{}
+	write := []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusConflict, http.StatusRequestEntityTooLarge}
+	op := func(id, method, path, summary, tag string) huma.Operation {
+		return huma.Operation{OperationID: id, Method: method, Path: path, Summary: summary, Tags: []string{tag}}
+	}
+	writeOp := func(id, method, path, summary, tag string) huma.Operation {
+		o := op(id, method, path, summary, tag)
+		o.Errors = write
+		return o
+	}
+	created := func(o huma.Operation) huma.Operation { o.DefaultStatus = http.StatusCreated; return o }
+	noContent := func(o huma.Operation) huma.Operation { o.DefaultStatus = http.StatusNoContent; return o }
+
+	register(api, op("get-catalog", "GET", "/api/v1/catalog", "The organization's permission catalog", "Catalog"), h.getCatalog)
+	register(api, op("get-me", "GET", "/api/v1/me", "The signed-in user", "Account"), h.getMe)
+
+	register(api, op("list-users", "GET", "/api/v1/users", "List users", "Users"), h.listUsers)
+	register(api, created(writeOp("invite-user", "POST", "/api/v1/users", "Invite a user", "Users")), h.inviteUser)
+	register(api, op("get-user", "GET", "/api/v1/users/{id}", "Get a user", "Users"), h.getUser)
+	register(api, writeOp("update-user", "PATCH", "/api/v1/users/{id}", "Change a user", "Users"), h.updateUser)
+	register(api, noContent(writeOp("delete-user", "DELETE", "/api/v1/users/{id}", "Delete a user", "Users")), h.deleteUser)
+	register(api, writeOp("deactivate-user", "POST", "/api/v1/users/{id}/deactivate", "Deactivate a user", "Users"), h.deactivateUser)
+	register(api, writeOp("activate-user", "POST", "/api/v1/users/{id}/activate", "Activate a user", "Users"), h.activateUser)
+	register(api, writeOp("regenerate-invite", "POST", "/api/v1/users/{id}/regenerate-invite", "Send a new invitation", "Users"), h.regenerateInvite)
+	register(api, op("get-user-permissions", "GET", "/api/v1/users/{id}/permissions", "A user's effective permissions", "Users"), h.userPermissions)
+
+	register(api, op("list-groups", "GET", "/api/v1/groups", "List groups", "Groups"), h.listGroups)
+	register(api, created(writeOp("create-group", "POST", "/api/v1/groups", "Create a group", "Groups")), h.createGroup)
+	register(api, op("get-group", "GET", "/api/v1/groups/{id}", "Get a group", "Groups"), h.getGroup)
+	register(api, writeOp("update-group", "PATCH", "/api/v1/groups/{id}", "Change a group", "Groups"), h.updateGroup)
+	register(api, noContent(writeOp("delete-group", "DELETE", "/api/v1/groups/{id}", "Delete a group", "Groups")), h.deleteGroup)
+
+	register(api, op("list-facilities", "GET", "/api/v1/facilities", "List facilities", "Facilities"), h.listFacilities)
+	register(api, created(writeOp("create-facility", "POST", "/api/v1/facilities", "Create a facility", "Facilities")), h.createFacility)
+	register(api, op("get-facility", "GET", "/api/v1/facilities/{id}", "Get a facility", "Facilities"), h.getFacility)
+	register(api, writeOp("update-facility", "PATCH", "/api/v1/facilities/{id}", "Rename, re-link or archive a facility", "Facilities"), h.updateFacility)
+	register(api, writeOp("archive-facility", "POST", "/api/v1/facilities/{id}/archive", "Archive a facility", "Facilities"), h.archiveFacility)
+	register(api, writeOp("unarchive-facility", "POST", "/api/v1/facilities/{id}/unarchive", "Restore an archived facility", "Facilities"), h.unarchiveFacility)
+	register(api, noContent(writeOp("delete-facility", "DELETE", "/api/v1/facilities/{id}", "Delete a facility", "Facilities")), h.deleteFacility)
+
+	register(api, op("list-api-keys", "GET", "/api/v1/api-keys", "List your API keys", "API keys"), h.listAPIKeys)
+	register(api, created(writeOp("create-api-key", "POST", "/api/v1/api-keys", "Create an API key; the secret is shown once", "API keys")), h.createAPIKey)
+	register(api, noContent(writeOp("delete-api-key", "DELETE", "/api/v1/api-keys/{id}", "Revoke an API key", "API keys")), h.deleteAPIKey)
+
+	register(api, op("check", "POST", "/api/v1/authz/check", "May the user do this?", "Authorization"), h.check)
+	register(api, op("check-batch", "POST", "/api/v1/authz/check-batch", "Up to 1,000 checks at once", "Authorization"), h.checkBatch)
+	register(api, op("filter", "POST", "/api/v1/authz/filter", "Which facilities' rows may the user see?", "Authorization"), h.filter)
+
+	signIn := writeOp("sign-in", "POST", "/api/v1/sessions", "Sign in with email and password", "Sessions")
+	signIn.Security, signIn.Errors = public, []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusTooManyRequests}
+	register(api, created(signIn), h.signIn)
+	register(api, noContent(op("sign-out", "DELETE", "/api/v1/sessions/current", "Sign out", "Sessions")), h.signOut)
+	accept := writeOp("accept-invitation", "POST", "/api/v1/invitations/accept", "Accept an invitation and set a password", "Sessions")
+	accept.Security = public
+	register(api, accept, h.acceptInvitation)
+}

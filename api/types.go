@@ -1,0 +1,143 @@
+package api
+
+import (
+	"time"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/authz"
+)
+
+// The JSON shapes of the API. Each has a constructor from the domain type,
+// so that the mapping lives in one place.
+
+type userJSON struct {
+	ID            string    `json:"id" example:"usr_01jd6c3v9k8m2n4p6q8r0s2t4v"`
+	FirstName     string    `json:"first_name" example:"Tess"`
+	LastName      string    `json:"last_name" example:"Tech"`
+	Email         string    `json:"email" format:"email" example:"tess@acme.test"`
+	Phone         string    `json:"phone" example:"+44 20 7946 0000"`
+	Status        string    `json:"status" enum:"invited,active,inactive"`
+	FullAccess    bool      `json:"full_access"`
+	Licence       string    `json:"licence" doc:"Licence tier; empty where the catalog has no licences"`
+	GroupIDs      []string  `json:"group_ids"`
+	Permissions   []string  `json:"permissions" doc:"Direct permissions (codenames)"`
+	FacilityIDs   []string  `json:"facility_ids"`
+	EmailVerified bool      `json:"email_verified"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+func toUser(u *gatehouse.User) userJSON {
+	return userJSON{ID: u.ID, FirstName: u.FirstName, LastName: u.LastName, Email: u.Email, Phone: u.Phone,
+		Status: string(u.Status), FullAccess: u.FullAccess, Licence: u.Licence,
+		GroupIDs: nonNil(u.GroupIDs), Permissions: nonNil(u.Permissions), FacilityIDs: nonNil(u.FacilityIDs),
+		EmailVerified: u.EmailVerified, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+}
+
+type groupJSON struct {
+	ID          string    `json:"id" example:"grp_01jd6c3v9k8m2n4p6q8r0s2t4v"`
+	Name        string    `json:"name" example:"Store Manager"`
+	Description string    `json:"description"`
+	Permissions []string  `json:"permissions" example:"[\"work_orders.create\",\"work_orders.view\"]"`
+	MemberCount int       `json:"member_count"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+func toGroup(g *gatehouse.Group) groupJSON {
+	return groupJSON{ID: g.ID, Name: g.Name, Description: g.Description, Permissions: nonNil(g.Permissions),
+		MemberCount: g.MemberCount, CreatedAt: g.CreatedAt, UpdatedAt: g.UpdatedAt}
+}
+
+type facilityJSON struct {
+	ID         string    `json:"id" example:"fac_01jd6c3v9k8m2n4p6q8r0s2t4v"`
+	Name       string    `json:"name" example:"North Depot"`
+	ExternalID string    `json:"external_id" doc:"The host platform's id for the facility"`
+	Archived   bool      `json:"archived"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+func toFacility(f *gatehouse.Facility) facilityJSON {
+	return facilityJSON{ID: f.ID, Name: f.Name, ExternalID: f.ExternalID, Archived: f.Archived, CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt}
+}
+
+type apiKeyJSON struct {
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	Prefix     string     `json:"prefix" doc:"The first characters of the secret, to recognise it"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+}
+
+func toAPIKey(k *gatehouse.APIKey) apiKeyJSON {
+	return apiKeyJSON{ID: k.ID, Name: k.Name, Prefix: k.Prefix, CreatedAt: k.CreatedAt, LastUsedAt: k.LastUsedAt}
+}
+
+type catalogJSON struct {
+	Template   string                `json:"template"`
+	Categories []catalogCategoryJSON `json:"categories"`
+	Licences   []licenceJSON         `json:"licences"`
+}
+
+type catalogCategoryJSON struct {
+	Name        string           `json:"name"`
+	Key         string           `json:"key"`
+	Permissions []permissionJSON `json:"permissions"`
+}
+
+type permissionJSON struct {
+	Codename       string `json:"codename"`
+	Label          string `json:"label"`
+	MinLicence     string `json:"min_licence"`
+	FacilityScoped bool   `json:"facility_scoped"`
+}
+
+type licenceJSON struct {
+	Name                string   `json:"name"`
+	Label               string   `json:"label"`
+	Rank                int      `json:"rank"`
+	ImplicitPermissions []string `json:"implicit_permissions"`
+}
+
+func toCatalog(c *gatehouse.Catalog) catalogJSON {
+	out := catalogJSON{Template: c.Template, Categories: []catalogCategoryJSON{}, Licences: []licenceJSON{}}
+	for _, cat := range c.Categories {
+		cj := catalogCategoryJSON{Name: cat.Name, Key: cat.Key}
+		for _, p := range cat.Permissions {
+			cj.Permissions = append(cj.Permissions, permissionJSON{Codename: p.Codename, Label: p.Label, MinLicence: p.MinLicence, FacilityScoped: p.FacilityScoped})
+		}
+		out.Categories = append(out.Categories, cj)
+	}
+	for _, l := range c.Licences {
+		out.Licences = append(out.Licences, licenceJSON{Name: l.Name, Label: l.Label, Rank: l.Rank, ImplicitPermissions: nonNil(l.ImplicitPermissions)})
+	}
+	return out
+}
+
+type checkJSON struct {
+	UserID      string         `json:"user_id" minLength:"1" example:"usr_01jd6c3v9k8m2n4p6q8r0s2t4v"`
+	Permission  string         `json:"permission" minLength:"1" example:"work_orders.edit"`
+	Resource    authz.Resource `json:"resource,omitempty" required:"false"`
+	MinRevision int64          `json:"min_revision,omitempty" required:"false" minimum:"0" doc:"Answer only from state at least this fresh"`
+}
+
+type decisionJSON struct {
+	Allowed   bool           `json:"allowed"`
+	Reason    string         `json:"reason" example:"granted"`
+	GrantedBy []authz.Source `json:"granted_by"`
+	OwnOnly   bool           `json:"own_only" doc:"Allowed only for items the user created or is assigned to"`
+	Message   string         `json:"message"`
+	Revision  int64          `json:"revision"`
+}
+
+func toDecision(x authz.Explanation, revision int64) decisionJSON {
+	return decisionJSON{Allowed: x.Allowed, Reason: x.Reason.String(), GrantedBy: nonNil(x.GrantedBy), OwnOnly: x.OwnOnly, Message: x.Message, Revision: revision}
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gatehouse/gatehouse/api"
+	"github.com/gatehouse/gatehouse/mail"
+	"github.com/gatehouse/gatehouse/service"
+	"github.com/gatehouse/gatehouse/store"
+)
+
+// serveConfig is everything serve needs, from flags and GATEHOUSE_* variables.
+type serveConfig struct {
+	addr     string
+	db       string
+	baseURL  string
+	mailDir  string
+	mailFrom string
+}
+
+func (c *serveConfig) register(fs interface {
+	StringVar(*string, string, string, string)
+}) {
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&c.db, "db", "gatehouse.db", "database: an SQLite file path, or a postgres:// URL")
+	fs.StringVar(&c.baseURL, "base-url", "", "public URL of this server, for links in emails (default http://<addr>)")
+	fs.StringVar(&c.mailDir, "mail-dir", "mail", "folder for outgoing mail as .eml files, when no SMTP server is set")
+	fs.StringVar(&c.mailFrom, "mail-from", "Gatehouse <gatehouse@localhost>", "sender of outgoing mail")
+}
+
+func runServe(ctx context.Context, env *environment, args []string) error {
+	fs := newFlagSet(env, "serve [--addr ADDR] [--db DSN] [--base-url URL] [--mail-dir DIR]",
+		"Serves the API under /api/v1 (and /healthz, /readyz) until SIGINT or SIGTERM,\n"+
+			"then finishes the requests in flight.")
+	var cfg serveConfig
+	cfg.register(fs)
+	if err := parse(env, fs, args); err != nil {
+		return err
+	}
+	return serve(ctx, env, cfg, nil)
+}
+
+// serve opens storage, builds the server and runs it. ready, when not nil,
+// runs once the listener is open, with the service (demo uses it to seed).
+func serve(ctx context.Context, env *environment, cfg serveConfig, ready func(*service.Service, string) error) error {
+	logger := slog.New(slog.NewTextHandler(env.stderr, nil))
+	st, err := store.Open(ctx, cfg.db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	url := "http://" + ln.Addr().String()
+	if cfg.baseURL == "" {
+		cfg.baseURL = url
+	}
+	svc := service.New(st)
+	svc.Logger, svc.BaseURL = logger, cfg.baseURL
+	svc.Mailer = mail.Dir{Path: cfg.mailDir, From: cfg.mailFrom}
+
+	srv := &http.Server{
+		Handler:           routes(svc, st, logger),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	logger.Info("gatehouse serving", "url", url, "db", cfg.db, "mail_dir", cfg.mailDir)
+	if ready != nil {
+		if err := ready(svc, url); err != nil {
+			srv.Close()
+			return err
+		}
+	} else {
+		fmt.Fprintf(env.stdout, "Gatehouse is serving at %s\n", url)
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: finishing requests in flight")
+	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// routes joins the API and the health endpoints, with request logging.
+func routes(svc *service.Service, st *store.DB, logger *slog.Logger) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/api/", api.New(svc, logger))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintln(w, `{"status":"ok"}`)
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if err := st.Ping(r.Context()); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, `{"status":"unavailable","reason":"database"}`)
+			return
+		}
+		fmt.Fprintln(w, `{"status":"ready"}`)
+	})
+	return logRequests(logger, mux)
+}
+
+// logRequests logs one line per request, without bodies or secrets.
+func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		logger.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
+		if rec.status >= 500 {
+			logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", rec.status)
+		}
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
+}

@@ -1,0 +1,65 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	htmltemplate "html/template"
+	"net/url"
+	"strings"
+	texttemplate "text/template"
+	"time"
+
+	"github.com/gatehouse/gatehouse"
+)
+
+//go:embed mailtemplates
+var mailFiles embed.FS
+
+var (
+	textMails = texttemplate.Must(texttemplate.ParseFS(mailFiles, "mailtemplates/*.txt"))
+	htmlMails = htmltemplate.Must(htmltemplate.ParseFS(mailFiles, "mailtemplates/*.html"))
+)
+
+// mailData is what every mail template may use.
+type mailData struct {
+	Org     string
+	User    *gatehouse.User
+	Link    string
+	Expires string
+}
+
+// composeMail renders one message from its plain-text and HTML templates.
+func composeMail(name, subject string, to string, data mailData) (gatehouse.Message, error) {
+	var text, html bytes.Buffer
+	if err := textMails.ExecuteTemplate(&text, name+".txt", data); err != nil {
+		return gatehouse.Message{}, err
+	}
+	if err := htmlMails.ExecuteTemplate(&html, name+".html", data); err != nil {
+		return gatehouse.Message{}, err
+	}
+	return gatehouse.Message{To: to, Subject: subject, Text: text.String(), HTML: html.String()}, nil
+}
+
+// link builds an absolute link to a page of the web UI with a token.
+func (s *Service) link(path, token string) string {
+	return strings.TrimRight(s.BaseURL, "/") + path + "?token=" + url.QueryEscape(token)
+}
+
+// invitationMail is the email that carries an invitation's link.
+func (s *Service) invitationMail(org string, u *gatehouse.User, token string, expires time.Time) (gatehouse.Message, error) {
+	return composeMail("invitation", "You are invited to "+org+" on Gatehouse", u.Email, mailData{
+		Org: org, User: u, Link: s.link("/invite", token), Expires: expires.Format("2 January 2006 at 15:04 UTC"),
+	})
+}
+
+// send delivers a message after its write committed. A failure is logged:
+// the write stands, and the admin can regenerate the invitation.
+func (s *Service) send(ctx context.Context, m gatehouse.Message) {
+	if s.Mailer == nil {
+		return
+	}
+	if err := s.Mailer.Send(ctx, m); err != nil {
+		s.Logger.Error("sending mail failed", "to", m.To, "subject", m.Subject, "err", err)
+	}
+}
