@@ -3,6 +3,7 @@ package gatehouse
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. The HTTP layer maps each to one status in one place.
@@ -23,6 +24,8 @@ type Error struct {
 	Message string
 	Field   string // the input field at fault, when there is one
 	Reason  string // the decision reason behind a forbidden, when there is one
+	// RetryAfter says when a rate-limited caller may try again.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {

@@ -4,6 +4,9 @@ import "context"
 
 // A Message is one email, composed and ready to send.
 type Message struct {
+	// ID is stable for one message: sent twice, it keeps its Message-ID and
+	// file name, so a repeat after a crash can be recognised.
+	ID      string
 	To      string
 	Subject string
 	Text    string // plain-text part

@@ -74,6 +74,25 @@ type Tx interface {
 	// FindUsersByEmailAnyOrg returns the users with the email in every
 	// organization, for sign-in, where the email is all a person gives.
 	FindUsersByEmailAnyOrg(email string) ([]*User, error)
+	CreateUserToken(t *UserToken) error
+	// FindUserToken returns the token with the hash even when it is used,
+	// revoked or expired, so the caller can say which.
+	FindUserToken(tokenHash string) (*UserToken, error)
+	// UseUserToken marks an open token used; a used or revoked one is a conflict.
+	UseUserToken(orgID, id string, at time.Time) error
+	// RevokeUserTokens ends every open token of the user with the purpose.
+	RevokeUserTokens(orgID, userID, purpose string) error
+
+	// EnqueueMail adds a message to the durable outbox.
+	EnqueueMail(m *OutboxMail) error
+	// PendingMail returns unsent mail due at now, oldest first.
+	PendingMail(now time.Time, limit int) ([]*OutboxMail, error)
+	// ClaimMail takes a due message for one sender until the lease ends; it
+	// reports false when another sender claimed it first.
+	ClaimMail(id string, now, until time.Time) (bool, error)
+	MarkMailSent(id string, at time.Time) error
+	MarkMailFailed(id string, attempts int, next time.Time, lastError string) error
+
 	CreateSession(s *Session) error
 	FindSessionByToken(tokenHash string) (*Session, error)
 	FindSessions(orgID, userID string) ([]*Session, error)

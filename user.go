@@ -43,8 +43,10 @@ type User struct {
 	Permissions   []string // direct permissions, sorted codenames
 	FacilityIDs   []string // assigned facilities, sorted
 	EmailVerified bool
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// Invitation is the user's latest invitation, when they have one.
+	Invitation *Invitation
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // NormalizeEmail is the form in which emails are compared: unique per
@@ -88,6 +90,20 @@ type Invitation struct {
 	CreatedAt  time.Time
 }
 
+// State names where an invitation stands: pending, accepted, expired or
+// replaced (by a newer one).
+func (inv *Invitation) State(now time.Time) string {
+	switch {
+	case inv.AcceptedAt != nil:
+		return "accepted"
+	case inv.RevokedAt != nil:
+		return "replaced"
+	case !now.Before(inv.ExpiresAt):
+		return "expired"
+	}
+	return "pending"
+}
+
 // An APIKey is a secret that acts as the user who owns it. Only its hash is
 // stored; the secret is shown once, at creation.
 type APIKey struct {
@@ -120,3 +136,38 @@ type Session struct {
 
 // PrefixSession starts session ids.
 const PrefixSession = "ses_"
+
+// A UserToken is a single-use secret mailed to a user: to verify an email
+// address, or to reset a password. Only its hash is stored.
+type UserToken struct {
+	ID        string
+	OrgID     string
+	UserID    string
+	Purpose   string // TokenEmailVerification or TokenPasswordReset
+	Email     string // the address it was sent to
+	TokenHash string
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+	RevokedAt *time.Time // set when a newer token of the same purpose replaced it
+	CreatedAt time.Time
+}
+
+// Purposes of user tokens.
+const (
+	TokenEmailVerification = "email_verification"
+	TokenPasswordReset     = "password_reset"
+	PrefixToken            = "tok_"
+	PrefixMail             = "mail_"
+)
+
+// OutboxMail is a message waiting in the durable outbox, or sent from it.
+type OutboxMail struct {
+	ID            string
+	OrgID         string
+	Message       Message
+	Attempts      int
+	NextAttemptAt time.Time
+	LastError     string
+	SentAt        *time.Time
+	CreatedAt     time.Time
+}

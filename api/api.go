@@ -6,6 +6,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -36,6 +37,11 @@ func New(svc *service.Service, logger *slog.Logger) http.Handler {
 	api := newHuma(mux, logger)
 	h := &handlers{svc: svc, logger: logger}
 	h.routes(api)
+	// Anything else is not found, in the API's error shape rather than the
+	// mux's plain text.
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, gatehouse.Errorf(gatehouse.ENOTFOUND, "no route %s %s; see /api/v1/openapi.json", r.Method, r.URL.Path))
+	})
 	return h.authenticate(protectCookies(jsonBodies(mux)))
 }
 
@@ -94,5 +100,12 @@ func register[I, O any](api huma.API, op huma.Operation, handler func(context.Co
 	if op.Errors == nil {
 		op.Errors = []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound}
 	}
-	huma.Register(api, op, handler)
+	huma.Register(api, op, func(ctx context.Context, in *I) (*O, error) {
+		out, err := handler(ctx, in)
+		var e *gatehouse.Error
+		if errors.As(err, &e) {
+			return nil, bodyOf(e) // status and headers (Retry-After) in one place
+		}
+		return out, err
+	})
 }

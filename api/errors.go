@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/validation"
 
 	"github.com/gatehouse/gatehouse"
 )
@@ -16,9 +19,13 @@ import (
 // ErrorBody is the one error shape of the API:
 // {"error": {"code": "invalid", "message": "...", "field": "email"}}.
 type ErrorBody struct {
-	Err    ErrorDetail `json:"error"`
-	status int
+	Err     ErrorDetail `json:"error"`
+	status  int
+	headers http.Header
 }
+
+// GetHeaders lets huma send Retry-After with rate-limited answers.
+func (e *ErrorBody) GetHeaders() http.Header { return e.headers }
 
 // ErrorDetail says what went wrong, for programs (code, field, reason) and
 // for people (message).
@@ -88,7 +95,7 @@ func newError(logger *slog.Logger) func(status int, msg string, errs ...error) h
 		for _, err := range errs {
 			var e *gatehouse.Error
 			if errors.As(err, &e) {
-				return &ErrorBody{status: statusOf(e.Code), Err: ErrorDetail{Code: e.Code, Message: e.Message, Field: e.Field, Reason: e.Reason}}
+				return bodyOf(e)
 			}
 		}
 		if status >= 500 {
@@ -105,7 +112,11 @@ func newError(logger *slog.Logger) func(status int, msg string, errs ...error) h
 			if errors.As(err, &d) {
 				body.Err.Field = fieldOf(d.Location)
 				body.Err.Message = fmt.Sprintf("%s: %s", body.Err.Field, d.Message)
-				if body.Err.Field == "" {
+				if name, ok := requiredProperty(d.Message); ok {
+					// huma places a missing property at its parent: name it.
+					body.Err.Field = strings.TrimPrefix(body.Err.Field+"."+name, ".")
+					body.Err.Message = body.Err.Field + " is required"
+				} else if body.Err.Field == "" {
 					body.Err.Message = d.Message
 				}
 				break
@@ -118,9 +129,34 @@ func newError(logger *slog.Logger) func(status int, msg string, errs ...error) h
 // writeError writes a domain error outside huma (middleware), in the same
 // shape and with the same status mapping.
 func writeError(w http.ResponseWriter, err *gatehouse.Error) {
+	body := bodyOf(err)
+	for k, v := range body.headers {
+		w.Header()[k] = v
+	}
 	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(statusOf(err.Code))
-	json.NewEncoder(w).Encode(&ErrorBody{Err: ErrorDetail{Code: err.Code, Message: err.Message, Field: err.Field, Reason: err.Reason}})
+	w.WriteHeader(body.status)
+	json.NewEncoder(w).Encode(body)
+}
+
+// bodyOf is the answer to a domain error.
+func bodyOf(e *gatehouse.Error) *ErrorBody {
+	body := &ErrorBody{status: statusOf(e.Code), Err: ErrorDetail{Code: e.Code, Message: e.Message, Field: e.Field, Reason: e.Reason}}
+	if e.RetryAfter > 0 {
+		body.headers = http.Header{"Retry-After": {strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds())))}}
+	}
+	return body
+}
+
+// requiredProperty reads the property name out of huma's message for a
+// missing required property.
+func requiredProperty(msg string) (string, bool) {
+	prefix, suffix, _ := strings.Cut(validation.MsgExpectedRequiredProperty, "%s")
+	name, ok := strings.CutPrefix(msg, prefix)
+	if !ok {
+		return "", false
+	}
+	name, ok = strings.CutSuffix(name, suffix)
+	return name, ok && name != ""
 }
 
 // fieldOf turns huma's "body.facility_ids[2]" or "query.limit" into the

@@ -32,6 +32,7 @@ func (h *handlers) routes(api huma.API) {
 	register(api, writeOp("deactivate-user", "POST", "/api/v1/users/{id}/deactivate", "Deactivate a user", "Users"), h.deactivateUser)
 	register(api, writeOp("activate-user", "POST", "/api/v1/users/{id}/activate", "Activate a user", "Users"), h.activateUser)
 	register(api, writeOp("regenerate-invite", "POST", "/api/v1/users/{id}/regenerate-invite", "Send a new invitation", "Users"), h.regenerateInvite)
+	register(api, writeOp("resend-verification", "POST", "/api/v1/users/{id}/resend-verification", "Send a new email-verification link", "Users"), h.resendVerification)
 	register(api, op("get-user-permissions", "GET", "/api/v1/users/{id}/permissions", "A user's effective permissions", "Users"), h.userPermissions)
 
 	register(api, op("list-groups", "GET", "/api/v1/groups", "List groups", "Groups"), h.listGroups)
@@ -60,7 +61,18 @@ func (h *handlers) routes(api huma.API) {
 	signIn.Security, signIn.Errors = public, []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusTooManyRequests}
 	register(api, created(signIn), h.signIn)
 	register(api, noContent(op("sign-out", "DELETE", "/api/v1/sessions/current", "Sign out", "Sessions")), h.signOut)
+	register(api, op("list-sessions", "GET", "/api/v1/sessions", "List your open sessions", "Sessions"), h.listSessions)
+	register(api, noContent(op("revoke-session", "DELETE", "/api/v1/sessions/{id}", "End one of your sessions", "Sessions")), h.revokeSession)
 	accept := writeOp("accept-invitation", "POST", "/api/v1/invitations/accept", "Accept an invitation and set a password", "Sessions")
 	accept.Security = public
 	register(api, accept, h.acceptInvitation)
+	confirm := writeOp("confirm-email", "POST", "/api/v1/email-verification/confirm", "Confirm an email address with its emailed token", "Accounts")
+	confirm.Security = public
+	register(api, confirm, h.confirmEmail)
+	resetRequest := op("request-password-reset", "POST", "/api/v1/password-reset/request", "Email a password-reset link; the same answer whether or not the email exists", "Accounts")
+	resetRequest.Security, resetRequest.DefaultStatus = public, http.StatusAccepted
+	register(api, resetRequest, h.requestPasswordReset)
+	resetConfirm := writeOp("confirm-password-reset", "POST", "/api/v1/password-reset/confirm", "Set a new password with an emailed reset token", "Accounts")
+	resetConfirm.Security = public
+	register(api, resetConfirm, h.confirmPasswordReset)
 }

@@ -11,27 +11,39 @@ import (
 // so that the mapping lives in one place.
 
 type userJSON struct {
-	ID            string    `json:"id" example:"usr_01jd6c3v9k8m2n4p6q8r0s2t4v"`
-	FirstName     string    `json:"first_name" example:"Tess"`
-	LastName      string    `json:"last_name" example:"Tech"`
-	Email         string    `json:"email" format:"email" example:"tess@acme.test"`
-	Phone         string    `json:"phone" example:"+44 20 7946 0000"`
-	Status        string    `json:"status" enum:"invited,active,inactive"`
-	FullAccess    bool      `json:"full_access"`
-	Licence       string    `json:"licence" doc:"Licence tier; empty where the catalog has no licences"`
-	GroupIDs      []string  `json:"group_ids"`
-	Permissions   []string  `json:"permissions" doc:"Direct permissions (codenames)"`
-	FacilityIDs   []string  `json:"facility_ids"`
-	EmailVerified bool      `json:"email_verified"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	ID            string          `json:"id" example:"usr_01jd6c3v9k8m2n4p6q8r0s2t4v"`
+	FirstName     string          `json:"first_name" example:"Tess"`
+	LastName      string          `json:"last_name" example:"Tech"`
+	Email         string          `json:"email" format:"email" example:"tess@acme.test"`
+	Phone         string          `json:"phone" example:"+44 20 7946 0000"`
+	Status        string          `json:"status" enum:"invited,active,inactive"`
+	FullAccess    bool            `json:"full_access"`
+	Licence       string          `json:"licence" doc:"Licence tier; empty where the catalog has no licences"`
+	GroupIDs      []string        `json:"group_ids"`
+	Permissions   []string        `json:"permissions" doc:"Direct permissions (codenames)"`
+	FacilityIDs   []string        `json:"facility_ids"`
+	EmailVerified bool            `json:"email_verified"`
+	Invitation    *invitationJSON `json:"invitation" doc:"The latest invitation; null for users created without one"`
+	CreatedAt     time.Time       `json:"created_at"`
+	UpdatedAt     time.Time       `json:"updated_at"`
+}
+
+type invitationJSON struct {
+	State      string     `json:"state" enum:"pending,accepted,expired,replaced"`
+	SentAt     time.Time  `json:"sent_at"`
+	ExpiresAt  time.Time  `json:"expires_at"`
+	AcceptedAt *time.Time `json:"accepted_at"`
 }
 
 func toUser(u *gatehouse.User) userJSON {
-	return userJSON{ID: u.ID, FirstName: u.FirstName, LastName: u.LastName, Email: u.Email, Phone: u.Phone,
+	out := userJSON{ID: u.ID, FirstName: u.FirstName, LastName: u.LastName, Email: u.Email, Phone: u.Phone,
 		Status: string(u.Status), FullAccess: u.FullAccess, Licence: u.Licence,
 		GroupIDs: nonNil(u.GroupIDs), Permissions: nonNil(u.Permissions), FacilityIDs: nonNil(u.FacilityIDs),
 		EmailVerified: u.EmailVerified, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+	if inv := u.Invitation; inv != nil {
+		out.Invitation = &invitationJSON{State: inv.State(time.Now()), SentAt: inv.CreatedAt, ExpiresAt: inv.ExpiresAt, AcceptedAt: inv.AcceptedAt}
+	}
+	return out
 }
 
 type groupJSON struct {

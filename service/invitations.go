@@ -7,16 +7,16 @@ import (
 	"github.com/gatehouse/gatehouse/authz"
 )
 
-// newInvitation revokes the user's open invitations and issues a new one.
-// It returns the secret token (only its hash is stored) and the email that
-// carries it, to send once the transaction commits.
-func (s *Service) newInvitation(tx gatehouse.Tx, u *gatehouse.User) (string, gatehouse.Message, error) {
+// newInvitation revokes the user's open invitations, issues a new one and
+// queues the email that carries it. It returns the secret token; only its
+// hash is stored.
+func (s *Service) newInvitation(tx gatehouse.Tx, u *gatehouse.User) (string, error) {
 	if err := tx.RevokeInvitations(u.OrgID, u.ID); err != nil {
-		return "", gatehouse.Message{}, err
+		return "", err
 	}
 	org, err := tx.FindOrganization(u.OrgID)
 	if err != nil {
-		return "", gatehouse.Message{}, err
+		return "", err
 	}
 	token := gatehouse.NewToken("inv_")
 	now := s.Now()
@@ -25,17 +25,20 @@ func (s *Service) newInvitation(tx gatehouse.Tx, u *gatehouse.User) (string, gat
 		TokenHash: gatehouse.HashToken(token), ExpiresAt: now.Add(s.InviteTTL), CreatedAt: now,
 	}
 	if err := tx.CreateInvitation(inv); err != nil {
-		return "", gatehouse.Message{}, err
+		return "", err
 	}
+	u.Invitation = inv
 	msg, err := s.invitationMail(org.Name, u, token, inv.ExpiresAt)
-	return token, msg, err
+	if err != nil {
+		return "", err
+	}
+	return token, queueMail(tx, u.OrgID, msg)
 }
 
 // RegenerateInvite issues a fresh invitation to an invited user; the
 // previous token stops working.
 func (s *Service) RegenerateInvite(ctx context.Context, actor gatehouse.Actor, id string) (*Invited, error) {
 	var out Invited
-	var mail gatehouse.Message
 	rev, err := s.write(ctx, actor.OrgID, func(tx gatehouse.Tx, snap *authz.Snapshot, ch *gatehouse.AccessChange) error {
 		u, err := s.findManagedUser(tx, snap, actor, id, gatehouse.OpInviteUsers)
 		if err != nil {
@@ -44,14 +47,13 @@ func (s *Service) RegenerateInvite(ctx context.Context, actor gatehouse.Actor, i
 		if u.Status != gatehouse.StatusInvited {
 			return gatehouse.Errorf(gatehouse.ECONFLICT, "the user has already accepted an invitation")
 		}
-		token, msg, err := s.newInvitation(tx, u)
-		out.User, out.Token, mail = u, token, msg
+		token, err := s.newInvitation(tx, u)
+		out.User, out.Token = u, token
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.send(ctx, mail)
 	out.Revision = rev
 	return &out, nil
 }

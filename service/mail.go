@@ -2,7 +2,6 @@ package service
 
 import (
 	"bytes"
-	"context"
 	"embed"
 	htmltemplate "html/template"
 	"net/url"
@@ -53,13 +52,8 @@ func (s *Service) invitationMail(org string, u *gatehouse.User, token string, ex
 	})
 }
 
-// send delivers a message after its write committed. A failure is logged:
-// the write stands, and the admin can regenerate the invitation.
-func (s *Service) send(ctx context.Context, m gatehouse.Message) {
-	if s.Mailer == nil {
-		return
-	}
-	if err := s.Mailer.Send(ctx, m); err != nil {
-		s.Logger.Error("sending mail failed", "to", m.To, "subject", m.Subject, "err", err)
-	}
+// queueMail puts a message into the durable outbox, in the transaction of
+// the write that causes it: the mail goes if and only if the write commits.
+func queueMail(tx gatehouse.Tx, orgID string, m gatehouse.Message) error {
+	return tx.EnqueueMail(&gatehouse.OutboxMail{OrgID: orgID, Message: m})
 }

@@ -3,9 +3,11 @@ package service
 import (
 	"crypto/rand"
 	"crypto/subtle"
+	_ "embed"
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -57,6 +59,22 @@ func passwordMatches(password, encoded string) bool {
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
+//go:embed common-passwords.txt
+var commonPasswordFile string
+
+// commonPasswords is the embedded list, lower-cased.
+var commonPasswords = sync.OnceValue(func() map[string]bool {
+	set := map[string]bool{}
+	for _, line := range strings.Split(commonPasswordFile, "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			set[strings.ToLower(line)] = true
+		}
+	}
+	return set
+})
+
+// validatePassword enforces the password rules: a minimum length, a maximum
+// that bounds hashing cost, and not one of the most common passwords.
 func validatePassword(password string) error {
 	n := utf8.RuneCountInString(password)
 	switch {
@@ -64,6 +82,8 @@ func validatePassword(password string) error {
 		return gatehouse.Invalid("password", "password must have at least %d characters", minPassword)
 	case len(password) > maxPassword:
 		return gatehouse.Invalid("password", "password must have at most %d bytes", maxPassword)
+	case commonPasswords()[strings.ToLower(password)]:
+		return gatehouse.Invalid("password", "this password is among the most commonly used ones; choose another")
 	}
 	return nil
 }

@@ -19,6 +19,8 @@ type Service struct {
 	store  gatehouse.Store
 	engine *authz.Engine
 	locks  sync.Map // org id → *sync.Mutex: one writer per organization
+	// signIns throttles failed sign-ins per email and per client address.
+	signIns *throttle
 
 	// InviteTTL is how long an invitation stays valid.
 	InviteTTL time.Duration
@@ -26,8 +28,9 @@ type Service struct {
 	SessionIdle, SessionMax time.Duration
 	// Now is the clock, replaceable in tests.
 	Now func() time.Time
-	// Mailer delivers email; nil sends none.
-	Mailer gatehouse.Mailer
+	// MailQueued, when set, is told after each write so that the outbox
+	// sender looks at once rather than at its next poll.
+	MailQueued func()
 	// BaseURL starts the links in emails, e.g. https://gatehouse.example.com.
 	BaseURL string
 	Logger  *slog.Logger
@@ -87,6 +90,9 @@ func (s *Service) write(ctx context.Context, orgID string, fn writeFunc) (revisi
 	})
 	if err != nil {
 		return 0, err
+	}
+	if s.MailQueued != nil {
+		s.MailQueued()
 	}
 	return ch.Revision, s.engine.Apply(ctx, orgID, ch)
 }

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"net"
 	"sync"
 	"time"
 
@@ -27,6 +28,14 @@ var dummyHash = sync.OnceValue(func() string { return hashPassword("gatehouse du
 // email exists in several.
 func (s *Service) SignIn(ctx context.Context, orgID, email, password, client, userAgent string) (string, *gatehouse.Session, error) {
 	refused := gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "the email or password is wrong")
+	now := s.Now()
+	keys := []string{"email:" + gatehouse.NormalizeEmail(email), "client:" + clientHost(client)}
+	for _, k := range keys {
+		if wait := s.signIns.wait(k, now); wait > 0 {
+			return "", nil, &gatehouse.Error{Code: gatehouse.ETOOMANY, RetryAfter: wait,
+				Message: "too many failed sign-ins; try again later or reset your password"}
+		}
+	}
 	var candidates []*gatehouse.User
 	hashes := map[string]string{}
 	err := s.store.View(ctx, func(tx gatehouse.Tx) error {
@@ -59,10 +68,13 @@ func (s *Service) SignIn(ctx context.Context, orgID, email, password, client, us
 		passwordMatches(password, dummyHash())
 	}
 	if user == nil {
+		for _, k := range keys {
+			s.signIns.fail(k, now)
+		}
 		return "", nil, refused
 	}
+	s.signIns.forget(keys[0])
 	token := gatehouse.NewToken("ghs_")
-	now := s.Now()
 	session := &gatehouse.Session{OrgID: user.OrgID, UserID: user.ID, TokenHash: gatehouse.HashToken(token),
 		Client: client, UserAgent: truncate(userAgent, 300), ExpiresAt: now.Add(s.SessionMax)}
 	err = s.store.Update(ctx, func(tx gatehouse.Tx) error { return tx.CreateSession(session) })
@@ -116,9 +128,50 @@ func (s *Service) SignOut(ctx context.Context, actor gatehouse.Actor, sessionID 
 	return s.store.Update(ctx, func(tx gatehouse.Tx) error { return tx.DeleteSession(actor.OrgID, sessionID) })
 }
 
+// clientHost is the address part of a client's host:port.
+func clientHost(client string) string {
+	if host, _, err := net.SplitHostPort(client); err == nil {
+		return host
+	}
+	return client
+}
+
 func truncate(s string, n int) string {
 	if len(s) > n {
 		return s[:n]
 	}
 	return s
+}
+
+// Sessions lists the acting user's open sessions.
+func (s *Service) Sessions(ctx context.Context, actor gatehouse.Actor) ([]*gatehouse.Session, error) {
+	var out []*gatehouse.Session
+	err := s.store.View(ctx, func(tx gatehouse.Tx) error {
+		all, err := tx.FindSessions(actor.OrgID, actor.UserID)
+		now := s.Now()
+		for _, session := range all {
+			if now.Before(session.ExpiresAt) && now.Sub(session.LastSeenAt) < s.SessionIdle {
+				out = append(out, session)
+			}
+		}
+		return err
+	})
+	return out, err
+}
+
+// RevokeSession ends one of the acting user's sessions; another user's
+// session is not found.
+func (s *Service) RevokeSession(ctx context.Context, actor gatehouse.Actor, id string) error {
+	return s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		sessions, err := tx.FindSessions(actor.OrgID, actor.UserID)
+		if err != nil {
+			return err
+		}
+		for _, session := range sessions {
+			if session.ID == id {
+				return tx.DeleteSession(actor.OrgID, id)
+			}
+		}
+		return gatehouse.Errorf(gatehouse.ENOTFOUND, "session %q not found", id)
+	})
 }

@@ -45,7 +45,6 @@ type Invited struct {
 // InviteUser creates an invited user and their invitation.
 func (s *Service) InviteUser(ctx context.Context, actor gatehouse.Actor, in UserInput) (*Invited, error) {
 	var out Invited
-	var mail gatehouse.Message
 	rev, err := s.write(ctx, actor.OrgID, func(tx gatehouse.Tx, snap *authz.Snapshot, ch *gatehouse.AccessChange) error {
 		if err := authorize(snap, actor, gatehouse.OpInviteUsers, authz.Resource{}); err != nil {
 			return err
@@ -69,18 +68,17 @@ func (s *Service) InviteUser(ctx context.Context, actor gatehouse.Actor, in User
 		if err := tx.CreateUser(u); err != nil {
 			return err
 		}
-		token, msg, err := s.newInvitation(tx, u)
+		token, err := s.newInvitation(tx, u)
 		if err != nil {
 			return err
 		}
 		ch.Users = append(ch.Users, u.Access())
-		out.User, out.Token, mail = u, token, msg
+		out.User, out.Token = u, token
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.send(ctx, mail)
 	out.Revision = rev
 	return &out, nil
 }
@@ -143,7 +141,7 @@ func (s *Service) changeUser(ctx context.Context, actor gatehouse.Actor, id, op 
 		if err != nil {
 			return err
 		}
-		before := u.Access()
+		before, beforeEmail := u.Access(), u.Email
 		before.GroupIDs, before.Permissions, before.FacilityIDs = slices.Clone(u.GroupIDs), slices.Clone(u.Permissions), slices.Clone(u.FacilityIDs)
 		if err := change(u); err != nil {
 			return err
@@ -172,11 +170,27 @@ func (s *Service) changeUser(ctx context.Context, actor gatehouse.Actor, id, op 
 		if err := tx.UpdateUser(u); err != nil {
 			return err
 		}
+		if err := s.mailNewAddress(tx, u, beforeEmail); err != nil {
+			return err
+		}
 		ch.Users = append(ch.Users, u.Access())
 		out = u
 		return nil
 	})
 	return out, rev, err
+}
+
+// mailNewAddress follows a change of email: an invited user gets their
+// invitation again at the new address, anyone else a verification link.
+func (s *Service) mailNewAddress(tx gatehouse.Tx, u *gatehouse.User, previous string) error {
+	if gatehouse.NormalizeEmail(previous) == gatehouse.NormalizeEmail(u.Email) {
+		return nil
+	}
+	if u.Status == gatehouse.StatusInvited {
+		_, err := s.newInvitation(tx, u)
+		return err
+	}
+	return s.issueToken(tx, u, verificationMail)
 }
 
 // DeleteUser removes a user with their keys, invitations and assignments.

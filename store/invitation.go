@@ -94,3 +94,31 @@ func timePtr(t sql.NullTime) *time.Time {
 	u := t.Time.UTC()
 	return &u
 }
+
+// latestInvitations returns the newest invitation of each of the users that
+// has one: what an admin sees as the invitation's state.
+func (t *tx) latestInvitations(orgID string, userIDs []string) (map[string]*gatehouse.Invitation, error) {
+	out := map[string]*gatehouse.Invitation{}
+	if len(userIDs) == 0 {
+		return out, nil
+	}
+	a := args{dialect: t.dialect}
+	q := `SELECT id, org_id, user_id, token_hash, expires_at, accepted_at, revoked_at, created_at
+		FROM invitations WHERE org_id = ` + a.add(orgID) + ` AND user_id IN ` + a.in(userIDs) + ` ORDER BY user_id, created_at, id`
+	rows, err := t.query(q, a.values...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var inv gatehouse.Invitation
+		var accepted, revoked sql.NullTime
+		if err := rows.Scan(&inv.ID, &inv.OrgID, &inv.UserID, &inv.TokenHash, &inv.ExpiresAt, &accepted, &revoked, &inv.CreatedAt); err != nil {
+			return nil, err
+		}
+		inv.ExpiresAt, inv.CreatedAt = inv.ExpiresAt.UTC(), inv.CreatedAt.UTC()
+		inv.AcceptedAt, inv.RevokedAt = timePtr(accepted), timePtr(revoked)
+		out[inv.UserID] = &inv // ids grow with time: the last one wins
+	}
+	return out, rows.Err()
+}

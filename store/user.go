@@ -138,10 +138,15 @@ func (t *tx) loadUserLinks(orgID string, users []*gatehouse.User) error {
 	if err != nil {
 		return err
 	}
+	invitations, err := t.latestInvitations(orgID, ids)
+	if err != nil {
+		return err
+	}
 	for _, u := range users {
 		u.GroupIDs = orEmpty(groups[u.ID])
 		u.Permissions = orEmpty(perms[u.ID])
 		u.FacilityIDs = orEmpty(facilities[u.ID])
+		u.Invitation = invitations[u.ID]
 	}
 	return nil
 }

@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"time"
 
+	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/api"
 	"github.com/gatehouse/gatehouse/mail"
 	"github.com/gatehouse/gatehouse/service"
@@ -17,21 +19,31 @@ import (
 
 // serveConfig is everything serve needs, from flags and GATEHOUSE_* variables.
 type serveConfig struct {
-	addr     string
-	db       string
-	baseURL  string
-	mailDir  string
-	mailFrom string
+	addr      string
+	db        string
+	baseURL   string
+	mailDir   string
+	mailFrom  string
+	smtpURL   string
+	inviteTTL time.Duration
 }
 
-func (c *serveConfig) register(fs interface {
-	StringVar(*string, string, string, string)
-}) {
+func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&c.db, "db", "gatehouse.db", "database: an SQLite file path, or a postgres:// URL")
 	fs.StringVar(&c.baseURL, "base-url", "", "public URL of this server, for links in emails (default http://<addr>)")
 	fs.StringVar(&c.mailDir, "mail-dir", "mail", "folder for outgoing mail as .eml files, when no SMTP server is set")
 	fs.StringVar(&c.mailFrom, "mail-from", "Gatehouse <gatehouse@localhost>", "sender of outgoing mail")
+	fs.StringVar(&c.smtpURL, "smtp-url", "", "send mail through this server: smtp://user:pass@host:587 (STARTTLS where offered) or smtps://host:465")
+	fs.DurationVar(&c.inviteTTL, "invite-ttl", 7*24*time.Hour, "how long an invitation link stays valid")
+}
+
+// mailer picks SMTP when a server is given, else a folder of .eml files.
+func (c *serveConfig) mailer() (gatehouse.Mailer, error) {
+	if c.smtpURL != "" {
+		return mail.NewSMTP(c.smtpURL, c.mailFrom)
+	}
+	return mail.Dir{Path: c.mailDir, From: c.mailFrom}, nil
 }
 
 func runServe(ctx context.Context, env *environment, args []string) error {
@@ -63,9 +75,16 @@ func serve(ctx context.Context, env *environment, cfg serveConfig, ready func(*s
 	if cfg.baseURL == "" {
 		cfg.baseURL = url
 	}
+	mailer, err := cfg.mailer()
+	if err != nil {
+		return err
+	}
+	outbox := mail.NewOutbox(st, mailer, logger)
 	svc := service.New(st)
-	svc.Logger, svc.BaseURL = logger, cfg.baseURL
-	svc.Mailer = mail.Dir{Path: cfg.mailDir, From: cfg.mailFrom}
+	svc.Logger, svc.BaseURL, svc.InviteTTL, svc.MailQueued = logger, cfg.baseURL, cfg.inviteTTL, outbox.Kick
+	workers, stopWorkers := context.WithCancel(context.Background())
+	defer stopWorkers()
+	go outbox.Run(workers)
 
 	srv := &http.Server{
 		Handler:           routes(svc, st, logger),
@@ -77,7 +96,7 @@ func serve(ctx context.Context, env *environment, cfg serveConfig, ready func(*s
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	logger.Info("gatehouse serving", "url", url, "db", cfg.db, "mail_dir", cfg.mailDir)
+	logger.Info("gatehouse serving", "url", url, "db", cfg.db, "mail_dir", cfg.mailDir, "smtp", cfg.smtpURL != "")
 	if ready != nil {
 		if err := ready(svc, url); err != nil {
 			srv.Close()
