@@ -12,7 +12,7 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/api"
-	"github.com/gatehouse/gatehouse/mail"
+	"github.com/gatehouse/gatehouse/mailer"
 	"github.com/gatehouse/gatehouse/service"
 	"github.com/gatehouse/gatehouse/store"
 )
@@ -38,12 +38,12 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.inviteTTL, "invite-ttl", 7*24*time.Hour, "how long an invitation link stays valid")
 }
 
-// mailer picks SMTP when a server is given, else a folder of .eml files.
-func (c *serveConfig) mailer() (gatehouse.Mailer, error) {
+// sender picks SMTP when a server is given, else a folder of .eml files.
+func (c *serveConfig) sender() (gatehouse.Mailer, error) {
 	if c.smtpURL != "" {
-		return mail.NewSMTP(c.smtpURL, c.mailFrom)
+		return mailer.NewSMTP(c.smtpURL, c.mailFrom)
 	}
-	return mail.Dir{Path: c.mailDir, From: c.mailFrom}, nil
+	return mailer.Dir{Path: c.mailDir, From: c.mailFrom}, nil
 }
 
 func runServe(ctx context.Context, env *environment, args []string) error {
@@ -75,11 +75,11 @@ func serve(ctx context.Context, env *environment, cfg serveConfig, ready func(*s
 	if cfg.baseURL == "" {
 		cfg.baseURL = url
 	}
-	mailer, err := cfg.mailer()
+	sender, err := cfg.sender()
 	if err != nil {
 		return err
 	}
-	outbox := mail.NewOutbox(st, mailer, logger)
+	outbox := mailer.NewOutbox(st, sender, logger)
 	svc := service.New(st)
 	svc.Logger, svc.BaseURL, svc.InviteTTL, svc.MailQueued = logger, cfg.baseURL, cfg.inviteTTL, outbox.Kick
 	workers, stopWorkers := context.WithCancel(context.Background())

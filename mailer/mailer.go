@@ -1,7 +1,7 @@
-// Package mail delivers Gatehouse's email: over SMTP, or as one .eml file per
+// Package mailer delivers Gatehouse's email: over SMTP, or as one .eml file per
 // message in a folder (for development and operators without SMTP); and the
 // worker that sends the durable outbox.
-package mail
+package mailer
 
 import (
 	"context"
