@@ -7,6 +7,7 @@ import (
 	"encoding/base32"
 	"encoding/binary"
 	"encoding/hex"
+	"sync"
 	"time"
 )
 
@@ -22,16 +23,42 @@ const (
 
 var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
 
+// lastID makes ids from one process strictly increasing, even within one
+// millisecond: the random part of a same-millisecond id is the previous
+// one's plus a random step of up to 2^32, so neighbours stay unguessable.
+var lastID struct {
+	sync.Mutex
+	ms   uint64
+	rand [10]byte
+}
+
 // NewID returns prefix followed by 26 characters: 48 bits of milliseconds
-// (so ids sort by creation, which keeps cursors stable) and 80 random bits.
+// and 80 random bits, so that ids sort by creation (which keeps cursors
+// stable and the audit log in order).
 func NewID(prefix string) string {
 	var b [16]byte
 	ms := uint64(time.Now().UnixMilli())
-	binary.BigEndian.PutUint16(b[0:2], uint16(ms>>32))
-	binary.BigEndian.PutUint32(b[2:6], uint32(ms))
-	if _, err := rand.Read(b[6:]); err != nil {
+	lastID.Lock()
+	if ms <= lastID.ms {
+		ms = lastID.ms
+		var step [4]byte
+		if _, err := rand.Read(step[:]); err != nil {
+			panic(err)
+		}
+		carry := uint64(binary.BigEndian.Uint32(step[:])) + 1
+		for i := len(lastID.rand) - 1; i >= 0 && carry > 0; i-- {
+			sum := uint64(lastID.rand[i]) + carry&0xff
+			lastID.rand[i] = byte(sum)
+			carry = carry>>8 + sum>>8
+		}
+	} else if _, err := rand.Read(lastID.rand[:]); err != nil {
 		panic(err) // crypto/rand never fails on supported platforms
 	}
+	lastID.ms = ms
+	copy(b[6:], lastID.rand[:])
+	lastID.Unlock()
+	binary.BigEndian.PutUint16(b[0:2], uint16(ms>>32))
+	binary.BigEndian.PutUint32(b[2:6], uint32(ms))
 	return prefix + idEncoding.EncodeToString(b[:])
 }
 

@@ -93,6 +93,10 @@ type Tx interface {
 	MarkMailSent(id string, at time.Time) error
 	MarkMailFailed(id string, attempts int, next time.Time, lastError string) error
 
+	// RecordAudit appends an event; nothing updates or deletes one.
+	RecordAudit(e *AuditEvent) error
+	FindAuditEvents(f AuditFilter) ([]*AuditEvent, error)
+
 	CreateSession(s *Session) error
 	FindSessionByToken(tokenHash string) (*Session, error)
 	FindSessions(orgID, userID string) ([]*Session, error)

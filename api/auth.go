@@ -28,7 +28,12 @@ type principal struct {
 func (h *handlers) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := &principal{tls: r.TLS != nil, client: r.RemoteAddr, userAgent: r.UserAgent()}
-		ctx := r.Context()
+		requestID := r.Header.Get("X-Request-ID")
+		if requestID == "" || len(requestID) > 100 {
+			requestID = gatehouse.NewID("req_")
+		}
+		w.Header().Set("X-Request-ID", requestID)
+		ctx := gatehouse.WithRequestInfo(r.Context(), gatehouse.RequestInfo{Client: r.RemoteAddr, RequestID: requestID})
 		if auth := r.Header.Get("Authorization"); auth != "" {
 			if token, ok := strings.CutPrefix(auth, "Bearer "); ok {
 				p.actor, p.err = h.svc.AuthenticateAPIKey(ctx, strings.TrimSpace(token))

@@ -53,6 +53,8 @@ func (h *handlers) routes(api huma.API) {
 	register(api, created(writeOp("create-api-key", "POST", "/api/v1/api-keys", "Create an API key; the secret is shown once", "API keys")), h.createAPIKey)
 	register(api, noContent(writeOp("delete-api-key", "DELETE", "/api/v1/api-keys/{id}", "Revoke an API key", "API keys")), h.deleteAPIKey)
 
+	register(api, op("list-audit-events", "GET", "/api/v1/audit-events", "The audit log, newest first", "Audit"), h.listAuditEvents)
+
 	register(api, op("check", "POST", "/api/v1/authz/check", "May the user do this?", "Authorization"), h.check)
 	register(api, op("check-batch", "POST", "/api/v1/authz/check-batch", "Up to 1,000 checks at once", "Authorization"), h.checkBatch)
 	register(api, op("filter", "POST", "/api/v1/authz/filter", "Which facilities' rows may the user see?", "Authorization"), h.filter)

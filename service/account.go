@@ -48,6 +48,9 @@ func (s *Service) SetPassword(ctx context.Context, actor gatehouse.Actor, userID
 		if err := tx.SetPassword(actor.OrgID, userID, hash); err != nil {
 			return err
 		}
-		return tx.DeleteUserSessions(actor.OrgID, userID)
+		if err := tx.DeleteUserSessions(actor.OrgID, userID); err != nil {
+			return err
+		}
+		return record(ctx, tx, actor, "user.password_set", "user", userID, nil)
 	})
 }

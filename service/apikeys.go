@@ -33,7 +33,10 @@ func (s *Service) CreateAPIKey(ctx context.Context, actor gatehouse.Actor, name 
 	}
 	secret, key := newAPIKey(actor.OrgID, actor.UserID, name, s.Now())
 	rev, err := s.write(ctx, actor.OrgID, func(tx gatehouse.Tx, _ *authz.Snapshot, _ *gatehouse.AccessChange) error {
-		return tx.CreateAPIKey(key)
+		if err := tx.CreateAPIKey(key); err != nil {
+			return err
+		}
+		return record(ctx, tx, actor, "api_key.created", "api_key", key.ID, diff(nil, map[string]any{"name": key.Name, "prefix": key.Prefix}))
 	})
 	return &NewKey{Key: key, Secret: secret, Revision: rev}, err
 }
@@ -58,7 +61,10 @@ func (s *Service) DeleteAPIKey(ctx context.Context, actor gatehouse.Actor, id st
 		}
 		for _, k := range keys {
 			if k.ID == id {
-				return tx.DeleteAPIKey(actor.OrgID, id)
+				if err := tx.DeleteAPIKey(actor.OrgID, id); err != nil {
+					return err
+				}
+				return record(ctx, tx, actor, "api_key.revoked", "api_key", id, diff(map[string]any{"name": k.Name, "prefix": k.Prefix}, nil))
 			}
 		}
 		return gatehouse.Errorf(gatehouse.ENOTFOUND, "API key %q not found", id)

@@ -34,6 +34,9 @@ func (s *Service) CreateFacility(ctx context.Context, actor gatehouse.Actor, in 
 		if err := tx.CreateFacility(f); err != nil {
 			return err
 		}
+		if err := record(ctx, tx, actor, "facility.created", "facility", f.ID, diff(nil, facilityFields(f))); err != nil {
+			return err
+		}
 		ch.Facilities = append(ch.Facilities, f.ID)
 		if !actor.IsSystem() && !snap.IsFullAccess(actor.UserID) {
 			u, err := tx.FindUser(actor.OrgID, actor.UserID)
@@ -59,6 +62,8 @@ func (s *Service) UpdateFacility(ctx context.Context, actor gatehouse.Actor, id 
 		if err != nil {
 			return err
 		}
+		before := facilityFields(f)
+		wasArchived := f.Archived
 		apply(&f.Name, p.Name)
 		apply(&f.ExternalID, p.ExternalID)
 		apply(&f.Archived, p.Archived)
@@ -66,7 +71,17 @@ func (s *Service) UpdateFacility(ctx context.Context, actor gatehouse.Actor, id 
 			return err
 		}
 		out = f
-		return tx.UpdateFacility(f)
+		if err := tx.UpdateFacility(f); err != nil {
+			return err
+		}
+		action := "facility.updated"
+		switch {
+		case f.Archived && !wasArchived:
+			action = "facility.archived"
+		case !f.Archived && wasArchived:
+			action = "facility.unarchived"
+		}
+		return record(ctx, tx, actor, action, "facility", f.ID, diff(before, facilityFields(f)))
 	})
 	return out, rev, err
 }
@@ -74,7 +89,8 @@ func (s *Service) UpdateFacility(ctx context.Context, actor gatehouse.Actor, id 
 // DeleteFacility removes a facility and every assignment to it.
 func (s *Service) DeleteFacility(ctx context.Context, actor gatehouse.Actor, id string) (int64, error) {
 	return s.write(ctx, actor.OrgID, func(tx gatehouse.Tx, snap *authz.Snapshot, ch *gatehouse.AccessChange) error {
-		if _, err := s.findFacility(tx, snap, actor, id, gatehouse.OpManageFacilities); err != nil {
+		f, err := s.findFacility(tx, snap, actor, id, gatehouse.OpManageFacilities)
+		if err != nil {
 			return err
 		}
 		assigned, err := tx.FacilityUsers(actor.OrgID, id)
@@ -82,6 +98,9 @@ func (s *Service) DeleteFacility(ctx context.Context, actor gatehouse.Actor, id 
 			return err
 		}
 		if err := tx.DeleteFacility(actor.OrgID, id); err != nil {
+			return err
+		}
+		if err := record(ctx, tx, actor, "facility.deleted", "facility", id, diff(facilityFields(f), nil)); err != nil {
 			return err
 		}
 		ch.DeletedFacilities = append(ch.DeletedFacilities, id)

@@ -31,6 +31,9 @@ func (s *Service) CreateGroup(ctx context.Context, actor gatehouse.Actor, in Gro
 		if err := tx.CreateGroup(g); err != nil {
 			return err
 		}
+		if err := record(ctx, tx, actor, "group.created", "group", g.ID, diff(nil, groupFields(g))); err != nil {
+			return err
+		}
 		ch.Groups = append(ch.Groups, gatehouse.GroupAccess{ID: g.ID, Permissions: g.Permissions})
 		return nil
 	})
@@ -48,7 +51,7 @@ func (s *Service) UpdateGroup(ctx context.Context, actor gatehouse.Actor, id str
 		if err != nil {
 			return err
 		}
-		before := g.Permissions
+		before, beforeFields := g.Permissions, groupFields(g)
 		apply(&g.Name, p.Name)
 		apply(&g.Description, p.Description)
 		if p.Permissions != nil {
@@ -58,6 +61,9 @@ func (s *Service) UpdateGroup(ctx context.Context, actor gatehouse.Actor, id str
 			return err
 		}
 		if err := tx.UpdateGroup(g); err != nil {
+			return err
+		}
+		if err := record(ctx, tx, actor, "group.updated", "group", g.ID, diff(beforeFields, groupFields(g))); err != nil {
 			return err
 		}
 		ch.Groups = append(ch.Groups, gatehouse.GroupAccess{ID: g.ID, Permissions: g.Permissions})
@@ -73,7 +79,14 @@ func (s *Service) DeleteGroup(ctx context.Context, actor gatehouse.Actor, id str
 		if err := authorize(snap, actor, gatehouse.OpManageGroups, authz.Resource{}); err != nil {
 			return err
 		}
+		g, err := tx.FindGroup(actor.OrgID, id)
+		if err != nil {
+			return err
+		}
 		if err := tx.DeleteGroup(actor.OrgID, id); err != nil {
+			return err
+		}
+		if err := record(ctx, tx, actor, "group.deleted", "group", id, diff(groupFields(g), nil)); err != nil {
 			return err
 		}
 		ch.DeletedGroups = append(ch.DeletedGroups, id)

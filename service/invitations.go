@@ -48,8 +48,11 @@ func (s *Service) RegenerateInvite(ctx context.Context, actor gatehouse.Actor, i
 			return gatehouse.Errorf(gatehouse.ECONFLICT, "the user has already accepted an invitation")
 		}
 		token, err := s.newInvitation(tx, u)
+		if err != nil {
+			return err
+		}
 		out.User, out.Token = u, token
-		return err
+		return record(ctx, tx, actor, "user.invitation_regenerated", "user", u.ID, nil)
 	})
 	if err != nil {
 		return nil, err
@@ -99,6 +102,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password string) 
 		if u.Status != gatehouse.StatusInvited {
 			return gatehouse.Errorf(gatehouse.ECONFLICT, "the user is no longer invited")
 		}
+		before := userFields(u)
 		u.Status, u.EmailVerified = gatehouse.StatusActive, true
 		if err := tx.AcceptInvitation(inv.OrgID, inv.ID, s.Now()); err != nil {
 			return err
@@ -107,6 +111,10 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password string) 
 			return err
 		}
 		if err := tx.UpdateUser(u); err != nil {
+			return err
+		}
+		self := gatehouse.Actor{OrgID: u.OrgID, UserID: u.ID}
+		if err := record(ctx, tx, self, "user.invitation_accepted", "user", u.ID, diff(before, userFields(u))); err != nil {
 			return err
 		}
 		ch.Users = append(ch.Users, u.Access())

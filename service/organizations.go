@@ -64,7 +64,11 @@ func (s *Service) CreateOrganization(ctx context.Context, in NewOrganization) (*
 		if err := tx.CreateUser(admin); err != nil {
 			return err
 		}
-		return tx.CreateAPIKey(key)
+		if err := tx.CreateAPIKey(key); err != nil {
+			return err
+		}
+		return record(ctx, tx, gatehouse.SystemActor(org.ID), "organization.created", "organization", org.ID,
+			diff(nil, map[string]any{"name": org.Name, "template": org.Template, "admin_id": admin.ID, "admin_email": admin.Email, "api_key_id": key.ID}))
 	})
 	if err != nil {
 		return nil, err

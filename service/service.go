@@ -41,6 +41,7 @@ func New(store gatehouse.Store) *Service {
 	return &Service{
 		store:       store,
 		engine:      authz.NewEngine(store.LoadAccess),
+		signIns:     newThrottle(signInFailures, signInWindow),
 		InviteTTL:   7 * 24 * time.Hour,
 		SessionIdle: DefaultSessionIdle,
 		SessionMax:  DefaultSessionMax,

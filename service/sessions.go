@@ -71,13 +71,28 @@ func (s *Service) SignIn(ctx context.Context, orgID, email, password, client, us
 		for _, k := range keys {
 			s.signIns.fail(k, now)
 		}
+		// A failed sign-in is recorded in every organization where the email
+		// names a user; an unknown email has nowhere to be recorded.
+		for _, u := range candidates {
+			err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
+				return record(ctx, tx, gatehouse.AnonymousActor(u.OrgID), "user.sign_in_failed", "user", u.ID, nil)
+			})
+			if err != nil {
+				return "", nil, err
+			}
+		}
 		return "", nil, refused
 	}
 	s.signIns.forget(keys[0])
 	token := gatehouse.NewToken("ghs_")
 	session := &gatehouse.Session{OrgID: user.OrgID, UserID: user.ID, TokenHash: gatehouse.HashToken(token),
 		Client: client, UserAgent: truncate(userAgent, 300), ExpiresAt: now.Add(s.SessionMax)}
-	err = s.store.Update(ctx, func(tx gatehouse.Tx) error { return tx.CreateSession(session) })
+	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		if err := tx.CreateSession(session); err != nil {
+			return err
+		}
+		return record(ctx, tx, gatehouse.Actor{OrgID: user.OrgID, UserID: user.ID}, "session.created", "session", session.ID, nil)
+	})
 	if err != nil {
 		return "", nil, err
 	}
@@ -125,7 +140,12 @@ func (s *Service) SignOut(ctx context.Context, actor gatehouse.Actor, sessionID 
 	if sessionID == "" {
 		return gatehouse.Errorf(gatehouse.EINVALID, "this request is not signed in with a session")
 	}
-	return s.store.Update(ctx, func(tx gatehouse.Tx) error { return tx.DeleteSession(actor.OrgID, sessionID) })
+	return s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		if err := tx.DeleteSession(actor.OrgID, sessionID); err != nil {
+			return err
+		}
+		return record(ctx, tx, actor, "session.ended", "session", sessionID, nil)
+	})
 }
 
 // clientHost is the address part of a client's host:port.
@@ -169,7 +189,10 @@ func (s *Service) RevokeSession(ctx context.Context, actor gatehouse.Actor, id s
 		}
 		for _, session := range sessions {
 			if session.ID == id {
-				return tx.DeleteSession(actor.OrgID, id)
+				if err := tx.DeleteSession(actor.OrgID, id); err != nil {
+					return err
+				}
+				return record(ctx, tx, actor, "session.revoked", "session", id, nil)
 			}
 		}
 		return gatehouse.Errorf(gatehouse.ENOTFOUND, "session %q not found", id)

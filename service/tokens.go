@@ -94,7 +94,11 @@ func (s *Service) ConfirmEmail(ctx context.Context, token string) (*gatehouse.Us
 		}
 		u.EmailVerified = true
 		out = u
-		return tx.UpdateUser(u)
+		if err := tx.UpdateUser(u); err != nil {
+			return err
+		}
+		self := gatehouse.Actor{OrgID: u.OrgID, UserID: u.ID}
+		return record(ctx, tx, self, "user.email_verified", "user", u.ID, diff(map[string]any{"email_verified": false}, map[string]any{"email_verified": true}))
 	})
 	return out, rev, err
 }
@@ -114,7 +118,10 @@ func (s *Service) ResendVerification(ctx context.Context, actor gatehouse.Actor,
 			return gatehouse.Errorf(gatehouse.ECONFLICT, "the user has not accepted the invitation yet; accepting it verifies the address")
 		}
 		out = u
-		return s.issueToken(tx, u, verificationMail)
+		if err := s.issueToken(tx, u, verificationMail); err != nil {
+			return err
+		}
+		return record(ctx, tx, actor, "user.verification_sent", "user", u.ID, nil)
 	})
 	return out, rev, err
 }
@@ -136,7 +143,10 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 			continue
 		}
 		_, err := s.write(ctx, u.OrgID, func(tx gatehouse.Tx, _ *authz.Snapshot, _ *gatehouse.AccessChange) error {
-			return s.issueToken(tx, u, resetMail)
+			if err := s.issueToken(tx, u, resetMail); err != nil {
+				return err
+			}
+			return record(ctx, tx, gatehouse.AnonymousActor(u.OrgID), "user.password_reset_requested", "user", u.ID, nil)
 		})
 		if err != nil {
 			return err
@@ -172,6 +182,9 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 			return err
 		}
 		if err := tx.DeleteUserSessions(u.OrgID, u.ID); err != nil {
+			return err
+		}
+		if err := record(ctx, tx, gatehouse.Actor{OrgID: u.OrgID, UserID: u.ID}, "user.password_reset", "user", u.ID, nil); err != nil {
 			return err
 		}
 		if !u.EmailVerified && gatehouse.NormalizeEmail(u.Email) == gatehouse.NormalizeEmail(tok.Email) {

@@ -68,6 +68,9 @@ func (s *Service) InviteUser(ctx context.Context, actor gatehouse.Actor, in User
 		if err := tx.CreateUser(u); err != nil {
 			return err
 		}
+		if err := record(ctx, tx, actor, "user.invited", "user", u.ID, diff(nil, userFields(u))); err != nil {
+			return err
+		}
 		token, err := s.newInvitation(tx, u)
 		if err != nil {
 			return err
@@ -85,7 +88,7 @@ func (s *Service) InviteUser(ctx context.Context, actor gatehouse.Actor, in User
 
 // UpdateUser applies a patch to a user.
 func (s *Service) UpdateUser(ctx context.Context, actor gatehouse.Actor, id string, p UserPatch) (*gatehouse.User, int64, error) {
-	return s.changeUser(ctx, actor, id, gatehouse.OpEditUsers, func(u *gatehouse.User) error {
+	return s.changeUser(ctx, actor, id, gatehouse.OpEditUsers, "user.updated", func(u *gatehouse.User) error {
 		apply(&u.FirstName, p.FirstName)
 		apply(&u.LastName, p.LastName)
 		apply(&u.Phone, p.Phone)
@@ -109,7 +112,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor gatehouse.Actor, id stri
 
 // DeactivateUser stops a user: they can no longer sign in, and their API keys stop working at once.
 func (s *Service) DeactivateUser(ctx context.Context, actor gatehouse.Actor, id string) (*gatehouse.User, int64, error) {
-	return s.changeUser(ctx, actor, id, gatehouse.OpDeactivateUsers, func(u *gatehouse.User) error {
+	return s.changeUser(ctx, actor, id, gatehouse.OpDeactivateUsers, "user.deactivated", func(u *gatehouse.User) error {
 		if u.Status == gatehouse.StatusInactive {
 			return gatehouse.Errorf(gatehouse.ECONFLICT, "the user is already inactive")
 		}
@@ -120,7 +123,7 @@ func (s *Service) DeactivateUser(ctx context.Context, actor gatehouse.Actor, id 
 
 // ActivateUser restores a deactivated user.
 func (s *Service) ActivateUser(ctx context.Context, actor gatehouse.Actor, id string) (*gatehouse.User, int64, error) {
-	return s.changeUser(ctx, actor, id, gatehouse.OpDeactivateUsers, func(u *gatehouse.User) error {
+	return s.changeUser(ctx, actor, id, gatehouse.OpDeactivateUsers, "user.activated", func(u *gatehouse.User) error {
 		switch u.Status {
 		case gatehouse.StatusActive:
 			return gatehouse.Errorf(gatehouse.ECONFLICT, "the user is already active")
@@ -134,14 +137,14 @@ func (s *Service) ActivateUser(ctx context.Context, actor gatehouse.Actor, id st
 
 // changeUser is the one path of every edit to an existing user: authorize,
 // change, validate, no escalation, keep a full-access user, store.
-func (s *Service) changeUser(ctx context.Context, actor gatehouse.Actor, id, op string, change func(*gatehouse.User) error) (*gatehouse.User, int64, error) {
+func (s *Service) changeUser(ctx context.Context, actor gatehouse.Actor, id, op, action string, change func(*gatehouse.User) error) (*gatehouse.User, int64, error) {
 	var out *gatehouse.User
 	rev, err := s.write(ctx, actor.OrgID, func(tx gatehouse.Tx, snap *authz.Snapshot, ch *gatehouse.AccessChange) error {
 		u, err := s.findManagedUser(tx, snap, actor, id, op)
 		if err != nil {
 			return err
 		}
-		before, beforeEmail := u.Access(), u.Email
+		before, beforeEmail, beforeFields := u.Access(), u.Email, userFields(u)
 		before.GroupIDs, before.Permissions, before.FacilityIDs = slices.Clone(u.GroupIDs), slices.Clone(u.Permissions), slices.Clone(u.FacilityIDs)
 		if err := change(u); err != nil {
 			return err
@@ -171,6 +174,13 @@ func (s *Service) changeUser(ctx context.Context, actor gatehouse.Actor, id, op 
 			return err
 		}
 		if err := s.mailNewAddress(tx, u, beforeEmail); err != nil {
+			return err
+		}
+		changes := diff(beforeFields, userFields(u))
+		if _, onlyFacilities := changes["facility_ids"]; onlyFacilities && len(changes) == 1 {
+			action = "facility.assigned" // a change of facility assignments alone
+		}
+		if err := record(ctx, tx, actor, action, "user", u.ID, changes); err != nil {
 			return err
 		}
 		ch.Users = append(ch.Users, u.Access())
@@ -210,6 +220,9 @@ func (s *Service) DeleteUser(ctx context.Context, actor gatehouse.Actor, id stri
 			}
 		}
 		if err := tx.DeleteUser(actor.OrgID, id); err != nil {
+			return err
+		}
+		if err := record(ctx, tx, actor, "user.deleted", "user", id, diff(userFields(u), nil)); err != nil {
 			return err
 		}
 		ch.DeletedUsers = append(ch.DeletedUsers, id)

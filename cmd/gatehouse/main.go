@@ -46,6 +46,7 @@ func commands() []command {
 		{"demo", "serve with a demo organization, created on first run", runDemo},
 		{"init", "create an organization and its first full-access admin", runInit},
 		{"migrate", "apply database migrations", runMigrate},
+		{"audit", "export an organization's audit log (ndjson or csv)", runAudit},
 		{"catalog", "validate a catalog file or print a built-in one", runCatalog},
 	}
 }
