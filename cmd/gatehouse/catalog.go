@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/gatehouse/gatehouse"
@@ -12,14 +13,19 @@ import (
 )
 
 func runCatalog(ctx context.Context, env *environment, args []string) error {
-	fs := newFlagSet(env, "catalog validate FILE | catalog show TEMPLATE",
+	fs := newFlagSet(env, "catalog validate FILE | catalog show TEMPLATE | catalog reference [--out FILE]",
 		"validate checks a custom catalog file and names the line and field at fault;\n"+
-			"show prints a built-in catalog (facilities, compliance) to start a custom one from.")
+			"show prints a built-in catalog (facilities, compliance) to start a custom one from;\n"+
+			"reference prints the Permissions Reference of the built-in catalogs as Markdown\n"+
+			"(docs/permissions-reference.md is its output).")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return errHelp
 		}
 		return errUsage
+	}
+	if fs.Arg(0) == "reference" {
+		return runCatalogReference(env, fs.Args()[1:])
 	}
 	if fs.NArg() != 2 {
 		fs.Usage()
@@ -48,4 +54,30 @@ func runCatalog(ctx context.Context, env *environment, args []string) error {
 	}
 	fs.Usage()
 	return errUsage
+}
+
+// runCatalogReference prints the Permissions Reference of the built-in
+// catalogs, to stdout or to the --out file.
+func runCatalogReference(env *environment, args []string) error {
+	fs := newFlagSet(env, "catalog reference [--out FILE]",
+		"reference prints the Permissions Reference of the built-in catalogs as Markdown:\n"+
+			"every category, codename, label, minimum licence and facility scope, the licence\n"+
+			"ladders, and the reading chosen where a seed is ambiguous.")
+	out := fs.String("out", "", "write the reference to this file instead of stdout")
+	if err := parse(env, fs, args); err != nil {
+		return err
+	}
+	ref, err := catalogs.BuiltinReference()
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		_, err = io.WriteString(env.stdout, ref)
+		return err
+	}
+	if err := os.WriteFile(*out, []byte(ref), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stderr, "wrote %s\n", *out)
+	return nil
 }
