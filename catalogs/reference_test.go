@@ -162,7 +162,7 @@ func TestReferenceComplianceLadder(t *testing.T) {
 	// Limits are listed with their text, what they keep out and their reading.
 	for _, row := range []string{
 		"| External Auditor | Cannot create/edit | Create (category), Edit (category), Admin (category) | — | — |",
-		"| Read & Report | Can only create items in the Reporting registers | Create (category), Edit (category), Admin (category) | `create.add_reporting_register_items` | the seed's wording is \"Cannot only create items in the Reporting registers\"",
+		"| Read & Report | Can only create items in the Reporting registers | Create (category), Edit (category), Admin (category) | `create.add_reporting_register_items` | the seed's wording is \"Cannot only create items in the Reporting registers\"; read as \"can only create items in the Reporting registers\", the double negative being a slip: the tier's one create permission is Add items to Reporting registers |",
 		"| Action | Cannot manage or approve | Manage (category), Approve/Own/Close (category) | — | — |",
 		"| Approval | none | — | — | — |",
 	} {
