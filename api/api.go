@@ -100,6 +100,18 @@ func register[I, O any](api huma.API, op huma.Operation, handler func(context.Co
 	if op.Errors == nil {
 		op.Errors = []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound}
 	}
+	if op.Security == nil { // not public: refuse missing credentials before reading the input
+		op.Middlewares = append(op.Middlewares, func(ctx huma.Context, next func(huma.Context)) {
+			if p := principalFrom(ctx.Context()); p.err != nil {
+				var e *gatehouse.Error
+				if errors.As(p.err, &e) {
+					huma.WriteErr(api, ctx, statusOf(e.Code), e.Message, e)
+					return
+				}
+			}
+			next(ctx)
+		})
+	}
 	huma.Register(api, op, func(ctx context.Context, in *I) (*O, error) {
 		out, err := handler(ctx, in)
 		var e *gatehouse.Error

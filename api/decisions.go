@@ -55,6 +55,9 @@ func (h *handlers) checkBatch(ctx context.Context, in *checkBatchInput) (*checkB
 	if len(in.Body.Checks) > maxBatch {
 		return nil, gatehouse.Invalid("checks", "at most %d checks per batch", maxBatch)
 	}
+	if len(in.Body.Checks) == 0 { // "checks": null passes the schema's minItems
+		return nil, gatehouse.Invalid("checks", "send at least one check")
+	}
 	var minRevision int64
 	for _, c := range in.Body.Checks {
 		minRevision = max(minRevision, c.MinRevision)

@@ -58,13 +58,17 @@ func (s *Service) SignIn(ctx context.Context, orgID, email, password, client, us
 		return "", nil, err
 	}
 	var user *gatehouse.User
+	checked := false
 	for _, u := range candidates {
-		if hashes[u.ID] != "" && passwordMatches(password, hashes[u.ID]) {
-			user = u
-			break
+		if hashes[u.ID] != "" {
+			checked = true
+			if passwordMatches(password, hashes[u.ID]) {
+				user = u
+				break
+			}
 		}
 	}
-	if len(candidates) == 0 {
+	if !checked { // no user, or none with a password: take as long as a wrong password
 		passwordMatches(password, dummyHash())
 	}
 	if user == nil {

@@ -57,9 +57,11 @@ func (t *tx) ClaimMail(id string, now, until time.Time) (bool, error) {
 	return n == 1, dbError("claim mail", err)
 }
 
-// MarkMailSent records delivery; the message is never sent again.
+// MarkMailSent records delivery; the message is never sent again. Its body
+// is cleared: it carries a token (invitation, reset, verification) that must
+// not stay in the database in the clear once it has been mailed.
 func (t *tx) MarkMailSent(id string, at time.Time) error {
-	_, err := t.exec(`UPDATE outbox SET sent_at = $2, attempts = attempts + 1, last_error = '' WHERE id = $1`, id, at.UTC())
+	_, err := t.exec(`UPDATE outbox SET sent_at = $2, attempts = attempts + 1, last_error = '', text_body = '', html_body = '' WHERE id = $1`, id, at.UTC())
 	return dbError("mark mail sent", err)
 }
 
