@@ -1,0 +1,179 @@
+package api_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"testing"
+)
+
+func TestListLimitsAndCursors(t *testing.T) {
+	e := newEnv(t)
+	o := e.newOrg("Acme", "facilities")
+	o.seed(60, nil)
+
+	first := o.admin.get("/api/v1/users")
+	page1 := items(t, first)
+	if len(page1) != 50 || str(first, "next_cursor") == "" {
+		t.Fatalf("default page: %d items, cursor %q", len(page1), first["next_cursor"])
+	}
+	second := o.admin.get("/api/v1/users?cursor=" + url.QueryEscape(str(first, "next_cursor")))
+	page2 := items(t, second)
+	if len(page2) != 11 || str(second, "next_cursor") != "" {
+		t.Fatalf("last page: %d items, cursor %q", len(page2), second["next_cursor"])
+	}
+	all := append(ids(page1), ids(page2)...)
+	if !slices.IsSorted(all) || len(slices.Compact(slices.Clone(all))) != 61 {
+		t.Fatalf("two pages hold %d users, sorted %v", len(all), slices.IsSorted(all))
+	}
+	if got := items(t, o.admin.get("/api/v1/users?limit=500")); len(got) != 61 {
+		t.Fatalf("limit=500: %d", len(got))
+	}
+	// An exactly full page has no next page.
+	if got := o.admin.get("/api/v1/users?limit=61"); str(got, "next_cursor") != "" {
+		t.Fatalf("limit=61 of 61: cursor %q", got["next_cursor"])
+	}
+	status, _, body := o.admin.do("GET", "/api/v1/users?limit=501", nil)
+	wantField(t, status, body, "limit")
+	status, _, body = o.admin.do("GET", "/api/v1/users?cursor=not*base64", nil)
+	wantField(t, status, body, "cursor")
+}
+
+// TestCursorPagingWhileUsersAreAdded: walking the list page by page while
+// users are invited between pages returns every user exactly once.
+func TestCursorPagingWhileUsersAreAdded(t *testing.T) {
+	e := newEnv(t)
+	o := e.newOrg("Acme", "facilities")
+	before := o.seed(30, nil)
+	seen := map[string]int{}
+	cursor, pages := "", 0
+	for {
+		path := "/api/v1/users?limit=7"
+		if cursor != "" {
+			path += "&cursor=" + url.QueryEscape(cursor)
+		}
+		body := o.admin.get(path)
+		for _, id := range ids(items(t, body)) {
+			seen[id]++
+		}
+		pages++
+		if cursor = str(body, "next_cursor"); cursor == "" {
+			break
+		}
+		if pages < 4 {
+			o.invite(fmt.Sprintf("late%d", pages), nil)
+		}
+		if pages > 20 {
+			t.Fatal("paging does not end")
+		}
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Fatalf("user %s seen %d times", id, n)
+		}
+	}
+	now := ids(items(t, o.admin.get("/api/v1/users?limit=500")))
+	if len(now) != 34 || len(seen) != len(now) {
+		t.Fatalf("saw %d users while paging; %d exist", len(seen), len(now))
+	}
+	for _, id := range append(before, o.adminID) {
+		if seen[id] != 1 {
+			t.Fatalf("user %s was missed", id)
+		}
+	}
+}
+
+func TestUserListFilters(t *testing.T) {
+	e := newEnv(t)
+	o := e.newOrg("Acme", "facilities")
+	north, south := o.facility("North"), o.facility("South")
+	tech := o.group("Technician", "work_orders.view")
+	ann := o.user("ann", obj{"last_name": "Archer", "group_ids": []string{tech}, "facility_ids": []string{north}})
+	ben := o.user("ben", obj{"last_name": "Baker", "email": "ben.baker@other.test", "facility_ids": []string{south}})
+	cat := str(o.invite("cat", obj{"last_name": "Carter", "group_ids": []string{tech}, "facility_ids": []string{north, south}}), "id")
+	dan := o.user("dan", obj{"last_name": "Archer"})
+	o.admin.ok(http.StatusOK, "POST", "/api/v1/users/"+dan+"/deactivate", nil)
+
+	for _, tc := range []struct {
+		query string
+		want  []string
+	}{
+		{"status=active", []string{o.adminID, ann, ben}},
+		{"status=invited", []string{cat}},
+		{"status=inactive", []string{dan}},
+		{"group_id=" + tech, []string{ann, cat}},
+		{"facility_id=" + north, []string{ann, cat}},
+		{"facility_id=" + south, []string{ben, cat}},
+		{"q=archer", []string{ann, dan}},
+		{"q=ARCH", []string{ann, dan}},
+		{"q=Ben", []string{ben}},
+		{"q=other.test", []string{ben}},
+		{"q=acme.test", []string{o.adminID, ann, cat, dan}},
+		{"q=nobody", nil},
+		{"q=archer&status=active", []string{ann}},
+		{"group_id=" + tech + "&facility_id=" + south, []string{cat}},
+		{"group_id=grp_nope", nil},
+		{"facility_id=" + north + "&status=invited&limit=1", []string{cat}},
+	} {
+		body := o.admin.get("/api/v1/users?" + tc.query)
+		got := ids(items(t, body))
+		if !slices.Equal(sorted(got...), sorted(tc.want...)) {
+			t.Errorf("?%s: %v, want %v", tc.query, got, tc.want)
+		}
+		if str(body, "next_cursor") != "" {
+			t.Errorf("?%s: a next page", tc.query)
+		}
+	}
+	// Filters page like the whole list.
+	body := o.admin.get("/api/v1/users?q=archer&limit=1")
+	first := ids(items(t, body))
+	body = o.admin.get("/api/v1/users?q=archer&limit=1&cursor=" + url.QueryEscape(str(body, "next_cursor")))
+	if second := ids(items(t, body)); len(first) != 1 || len(second) != 1 || first[0] == second[0] || str(body, "next_cursor") != "" {
+		t.Fatalf("filtered pages: %v then %v (%v)", first, second, body)
+	}
+}
+
+func TestGroupAndFacilityPaging(t *testing.T) {
+	e := newEnv(t)
+	o := e.newOrg("Acme", "facilities")
+	var groups, facilities []string
+	for i := range 5 {
+		groups = append(groups, o.group(fmt.Sprintf("Group %d", i)))
+		facilities = append(facilities, o.facility(fmt.Sprintf("Facility %d", i)))
+	}
+	for path, want := range map[string][]string{"/api/v1/groups": groups, "/api/v1/facilities": facilities} {
+		var got []string
+		cursor := ""
+		for range 10 {
+			p := path + "?limit=2"
+			if cursor != "" {
+				p += "&cursor=" + url.QueryEscape(cursor)
+			}
+			body := o.admin.get(p)
+			page := items(t, body)
+			if len(page) > 2 {
+				t.Fatalf("%s: page of %d", path, len(page))
+			}
+			got = append(got, ids(page)...)
+			if cursor = str(body, "next_cursor"); cursor == "" {
+				break
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("%s paged: %v, want %v", path, got, want)
+		}
+	}
+}
+
+// TestListsAreNeverNull: empty lists are [], not null.
+func TestListsAreNeverNull(t *testing.T) {
+	e := newEnv(t)
+	o := e.newOrg("Acme", "facilities")
+	for _, path := range []string{"/api/v1/groups", "/api/v1/facilities", "/api/v1/users?q=nobody", "/api/v1/api-keys", "/api/v1/sessions"} {
+		body := o.admin.get(path)
+		if _, ok := body["items"].([]any); !ok {
+			t.Fatalf("%s: items %v", path, body["items"])
+		}
+	}
+}
