@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
@@ -26,16 +27,28 @@ const maxBody = 1 << 20
 
 // handlers holds what every handler needs.
 type handlers struct {
-	svc    *service.Service
-	logger *slog.Logger
+	svc        *service.Service
+	logger     *slog.Logger
+	trustProxy bool
 }
+
+// An Option changes how the API reads requests.
+type Option func(*handlers)
+
+// TrustProxy takes the client's address from X-Forwarded-For and TLS from
+// X-Forwarded-Proto: for a server behind a reverse proxy or load balancer
+// that sets them (and strips what clients send).
+func TrustProxy() Option { return func(h *handlers) { h.trustProxy = true } }
 
 // New returns the API as an http.Handler, with authentication, cross-site
 // request protection for cookie-authenticated writes and request logging.
-func New(svc *service.Service, logger *slog.Logger) http.Handler {
+func New(svc *service.Service, logger *slog.Logger, opts ...Option) http.Handler {
 	mux := http.NewServeMux()
 	api := newHuma(mux, logger)
 	h := &handlers{svc: svc, logger: logger}
+	for _, opt := range opts {
+		opt(h)
+	}
 	h.routes(api)
 	// Anything else is not found, in the API's error shape rather than the
 	// mux's plain text.
@@ -59,12 +72,14 @@ func jsonBodies(next http.Handler) http.Handler {
 	})
 }
 
+var setErrorModel sync.Once
+
 // newHuma configures huma: the brief's error shape, unknown fields and query
 // parameters rejected, the OpenAPI document at /api/v1/openapi.json.
 func newHuma(mux *http.ServeMux, logger *slog.Logger) huma.API {
-	// huma's error constructor is package state; Gatehouse has one API, so
-	// setting it here is setting it once.
-	huma.NewError = newError(logger)
+	// huma's error constructor is package state: set it once, logging
+	// through the default logger (serve makes its logger the default).
+	setErrorModel.Do(func() { huma.NewError = newError() })
 	config := huma.DefaultConfig("Gatehouse API", Version)
 	config.Info.Description = "Users & permissions for multi-site operations platforms. " +
 		"Authenticate with `Authorization: Bearer <api key>` or the web UI's session cookie. " +

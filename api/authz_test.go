@@ -95,11 +95,15 @@ func TestCheck(t *testing.T) {
 	// X.view covers X.view_own.
 	f.wantCheck(f.tess, "work_orders.view_own", obj{"facility_id": f.north, "created_by": f.own}, true, "granted")
 
-	// Any member of the organization may ask (services act through their
-	// own users' keys).
+	// Everyone may ask about themselves; asking about others takes the
+	// catalog's view_users permission (users.view here).
 	status, _, body := f.as(f.plain).do("POST", "/api/v1/authz/check", obj{"user_id": f.tess, "permission": "work_orders.view"})
-	if status != http.StatusOK || body["allowed"] != true {
-		t.Fatalf("check by a plain user: %d %v", status, body)
+	if status != http.StatusForbidden || body["error"].(map[string]any)["reason"] != "permission_missing" {
+		t.Fatalf("check about another user by a plain user: %d %v", status, body)
+	}
+	status, _, body = f.as(f.plain).do("POST", "/api/v1/authz/check", obj{"user_id": f.plain, "permission": "work_orders.view"})
+	if status != http.StatusOK || body["allowed"] != false {
+		t.Fatalf("check about oneself by a plain user: %d %v", status, body)
 	}
 }
 

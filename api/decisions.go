@@ -20,7 +20,7 @@ func (h *handlers) check(ctx context.Context, in *checkInput) (*checkOutput, err
 	if err != nil {
 		return nil, err
 	}
-	snap, err := h.svc.Fresh(ctx, actor.OrgID, in.Body.MinRevision)
+	snap, err := h.svc.DecisionSnapshot(ctx, actor, in.Body.MinRevision, in.Body.UserID)
 	if err != nil {
 		return nil, err
 	}
@@ -59,10 +59,12 @@ func (h *handlers) checkBatch(ctx context.Context, in *checkBatchInput) (*checkB
 		return nil, gatehouse.Invalid("checks", "send at least one check")
 	}
 	var minRevision int64
-	for _, c := range in.Body.Checks {
+	users := make([]string, len(in.Body.Checks))
+	for i, c := range in.Body.Checks {
 		minRevision = max(minRevision, c.MinRevision)
+		users[i] = c.UserID
 	}
-	snap, err := h.svc.Fresh(ctx, actor.OrgID, minRevision)
+	snap, err := h.svc.DecisionSnapshot(ctx, actor, minRevision, users...)
 	if err != nil {
 		return nil, err
 	}

@@ -90,7 +90,7 @@ func codeOfStatus(status int) string {
 // newError turns every error a handler returns, and every error huma raises,
 // into an ErrorBody. Domain errors keep their code; internal errors are logged
 // and never shown.
-func newError(logger *slog.Logger) func(status int, msg string, errs ...error) huma.StatusError {
+func newError() func(status int, msg string, errs ...error) huma.StatusError {
 	return func(status int, msg string, errs ...error) huma.StatusError {
 		for _, err := range errs {
 			var e *gatehouse.Error
@@ -99,7 +99,7 @@ func newError(logger *slog.Logger) func(status int, msg string, errs ...error) h
 			}
 		}
 		if status >= 500 {
-			logger.Error("internal error", "status", status, "message", msg, "errors", fmt.Sprint(errs))
+			slog.Error("internal error", "status", status, "message", msg, "errors", fmt.Sprint(errs))
 			return &ErrorBody{status: http.StatusInternalServerError, Err: ErrorDetail{Code: gatehouse.EINTERNAL, Message: "internal error"}}
 		}
 		body := &ErrorBody{status: status, Err: ErrorDetail{Code: codeOfStatus(status), Message: msg}}

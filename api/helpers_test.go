@@ -154,6 +154,11 @@ func (o *org) activate(userID string) {
 		if err := tx.UpdateUser(u); err != nil {
 			return err
 		}
+		if u.Invitation != nil {
+			if err := tx.AcceptInvitation(o.id, u.Invitation.ID, time.Now()); err != nil {
+				return err
+			}
+		}
 		_, err = tx.BumpRevision(o.id)
 		return err
 	})

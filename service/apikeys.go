@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
@@ -71,34 +72,80 @@ func (s *Service) DeleteAPIKey(ctx context.Context, actor gatehouse.Actor, id st
 	})
 }
 
+// cachedKey is an API key as read at one revision of its organization.
+// Every write moves the revision (a revoked key, a deactivated owner), which
+// retires every cached key of the organization, on every instance.
+type cachedKey struct {
+	key      *gatehouse.APIKey
+	revision int64
+	lastUsed atomic.Int64 // unix nanoseconds of the last recorded use
+}
+
 // AuthenticateAPIKey returns the actor a key secret stands for. Keys of
-// users who are not active do not work.
+// users who are not active do not work. A key is read from the database once
+// per revision of its organization and then answered from memory.
 func (s *Service) AuthenticateAPIKey(ctx context.Context, secret string) (gatehouse.Actor, error) {
 	unauthorized := gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "invalid API key")
-	var key *gatehouse.APIKey
-	err := s.store.View(ctx, func(tx gatehouse.Tx) error {
-		k, err := tx.FindAPIKeyBySecret(gatehouse.HashToken(secret))
-		key = k
-		return err
-	})
-	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND || key == nil || !gatehouse.TokenMatches(secret, key.SecretHash) {
+	hash := gatehouse.HashToken(secret)
+	c, err := s.cachedKey(ctx, hash)
+	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND || (err == nil && !gatehouse.TokenMatches(secret, c.key.SecretHash)) {
 		return gatehouse.Actor{}, unauthorized
 	}
 	if err != nil {
 		return gatehouse.Actor{}, err
 	}
-	snap, err := s.snapshot(ctx, key.OrgID)
+	snap, err := s.snapshot(ctx, c.key.OrgID)
 	if err != nil {
 		return gatehouse.Actor{}, err
 	}
-	if !snap.IsActive(key.UserID) {
+	if !snap.IsActive(c.key.UserID) {
 		return gatehouse.Actor{}, unauthorized
 	}
-	if now := s.Now(); key.LastUsedAt == nil || now.Sub(*key.LastUsedAt) >= touchEvery {
-		err := s.store.Update(ctx, func(tx gatehouse.Tx) error { return tx.TouchAPIKey(key.OrgID, key.ID, now) })
-		if err != nil {
-			return gatehouse.Actor{}, err
+	if err := s.touchKey(ctx, c); err != nil {
+		return gatehouse.Actor{}, err
+	}
+	return gatehouse.Actor{OrgID: c.key.OrgID, UserID: c.key.UserID, APIKeyID: c.key.ID}, nil
+}
+
+// cachedKey returns the key with the secret hash, from memory while its
+// organization's snapshot is at the revision the key was read at.
+func (s *Service) cachedKey(ctx context.Context, hash string) (*cachedKey, error) {
+	if v, ok := s.apiKeys.Load(hash); ok {
+		c := v.(*cachedKey)
+		if snap, err := s.snapshot(ctx, c.key.OrgID); err == nil && snap.Revision == c.revision {
+			return c, nil
 		}
+		s.apiKeys.Delete(hash)
 	}
-	return gatehouse.Actor{OrgID: key.OrgID, UserID: key.UserID, APIKeyID: key.ID}, nil
+	c := &cachedKey{}
+	err := s.store.View(ctx, func(tx gatehouse.Tx) error {
+		key, err := tx.FindAPIKeyBySecret(hash)
+		if err != nil {
+			return err
+		}
+		org, err := tx.FindOrganization(key.OrgID) // the revision, read with the key
+		if err != nil {
+			return err
+		}
+		c.key, c.revision = key, org.Revision
+		if key.LastUsedAt != nil {
+			c.lastUsed.Store(key.LastUsedAt.UnixNano())
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.apiKeys.Store(hash, c)
+	return c, nil
+}
+
+// touchKey records a key's use, at most once a minute per key.
+func (s *Service) touchKey(ctx context.Context, c *cachedKey) error {
+	now := s.Now()
+	last := c.lastUsed.Load()
+	if now.UnixNano()-last < int64(touchEvery) || !c.lastUsed.CompareAndSwap(last, now.UnixNano()) {
+		return nil
+	}
+	return s.store.Update(ctx, func(tx gatehouse.Tx) error { return tx.TouchAPIKey(c.key.OrgID, c.key.ID, now) })
 }

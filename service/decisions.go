@@ -26,9 +26,30 @@ func (s *Service) Fresh(ctx context.Context, orgID string, minRevision int64) (*
 	return snap, nil
 }
 
+// DecisionSnapshot returns the snapshot to answer decisions about users
+// from, at minRevision or later, once the caller may ask about each of them:
+// everyone may ask about themselves; asking about others needs the
+// catalog's view_users permission (a platform service's key belongs to such
+// a user).
+func (s *Service) DecisionSnapshot(ctx context.Context, actor gatehouse.Actor, minRevision int64, userIDs ...string) (*authz.Snapshot, error) {
+	snap, err := s.Fresh(ctx, actor.OrgID, minRevision)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range userIDs {
+		if id != actor.UserID {
+			if err := authorize(snap, actor, gatehouse.OpViewUsers, authz.Resource{}); err != nil {
+				return nil, err
+			}
+			break
+		}
+	}
+	return snap, nil
+}
+
 // Explain answers allowed(user, permission, resource) with its reasons.
 func (s *Service) Explain(ctx context.Context, actor gatehouse.Actor, userID, permission string, res authz.Resource, minRevision int64) (authz.Explanation, int64, error) {
-	snap, err := s.Fresh(ctx, actor.OrgID, minRevision)
+	snap, err := s.DecisionSnapshot(ctx, actor, minRevision, userID)
 	if err != nil {
 		return authz.Explanation{}, 0, err
 	}
@@ -56,7 +77,7 @@ func (s *Service) EffectivePermissions(ctx context.Context, actor gatehouse.Acto
 
 // Filter answers which facilities' rows a user may see with a permission.
 func (s *Service) Filter(ctx context.Context, actor gatehouse.Actor, userID, permission string, minRevision int64) (authz.Filter, int64, error) {
-	snap, err := s.Fresh(ctx, actor.OrgID, minRevision)
+	snap, err := s.DecisionSnapshot(ctx, actor, minRevision, userID)
 	if err != nil {
 		return authz.Filter{}, 0, err
 	}

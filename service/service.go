@@ -19,6 +19,8 @@ type Service struct {
 	store  gatehouse.Store
 	engine *authz.Engine
 	locks  sync.Map // org id → *sync.Mutex: one writer per organization
+	// apiKeys caches API keys by secret hash (see cachedKey).
+	apiKeys sync.Map
 	// signIns throttles failed sign-ins per email and per client address.
 	signIns *throttle
 

@@ -405,3 +405,22 @@ func TestRestartGivesTheSameAnswers(t *testing.T) {
 		t.Fatalf("unexpected answers %+v", before)
 	}
 }
+
+func TestReactivatingANeverAcceptedUserLeavesThemInvited(t *testing.T) {
+	f := newFixture(t, "facilities")
+	ctx := context.Background()
+	inv, err := f.svc.InviteUser(ctx, f.admin, service.UserInput{FirstName: "Ivy", LastName: "Invited", Email: "ivy@acme.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.svc.DeactivateUser(ctx, f.admin, inv.User.ID); err != nil {
+		t.Fatal(err)
+	}
+	u, _, err := f.svc.ActivateUser(ctx, f.admin, inv.User.ID)
+	if err != nil || u.Status != gatehouse.StatusInvited {
+		t.Fatalf("reactivated never-accepted user: %v %v", u.Status, err)
+	}
+	if x := f.check(u.ID, "users.view", authz.Resource{}); x.Allowed {
+		t.Fatal("a user who never accepted is allowed")
+	}
+}

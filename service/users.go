@@ -131,6 +131,11 @@ func (s *Service) ActivateUser(ctx context.Context, actor gatehouse.Actor, id st
 			return gatehouse.Errorf(gatehouse.ECONFLICT, "the user has not accepted the invitation yet; regenerate the invite instead")
 		}
 		u.Status = gatehouse.StatusActive
+		if inv := u.Invitation; inv != nil && inv.AcceptedAt == nil {
+			// Deactivated before accepting: back to invited, never active
+			// without a password of their own.
+			u.Status = gatehouse.StatusInvited
+		}
 		return nil
 	})
 }

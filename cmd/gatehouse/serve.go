@@ -19,13 +19,14 @@ import (
 
 // serveConfig is everything serve needs, from flags and GATEHOUSE_* variables.
 type serveConfig struct {
-	addr      string
-	db        string
-	baseURL   string
-	mailDir   string
-	mailFrom  string
-	smtpURL   string
-	inviteTTL time.Duration
+	addr       string
+	db         string
+	baseURL    string
+	mailDir    string
+	mailFrom   string
+	smtpURL    string
+	inviteTTL  time.Duration
+	trustProxy bool
 }
 
 func (c *serveConfig) register(fs *flag.FlagSet) {
@@ -36,6 +37,15 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.mailFrom, "mail-from", "Gatehouse <gatehouse@localhost>", "sender of outgoing mail")
 	fs.StringVar(&c.smtpURL, "smtp-url", "", "send mail through this server: smtp://user:pass@host:587 (STARTTLS where offered) or smtps://host:465")
 	fs.DurationVar(&c.inviteTTL, "invite-ttl", 7*24*time.Hour, "how long an invitation link stays valid")
+	fs.BoolVar(&c.trustProxy, "trust-proxy", false, "behind a reverse proxy: take the client address from X-Forwarded-For and TLS from X-Forwarded-Proto")
+}
+
+// apiOptions are the API's options from the flags.
+func (c *serveConfig) apiOptions() []api.Option {
+	if c.trustProxy {
+		return []api.Option{api.TrustProxy()}
+	}
+	return nil
 }
 
 // sender picks SMTP when a server is given, else a folder of .eml files.
@@ -62,6 +72,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 // runs once the listener is open, with the service (demo uses it to seed).
 func serve(ctx context.Context, env *environment, cfg serveConfig, ready func(*service.Service, string) error) error {
 	logger := slog.New(slog.NewTextHandler(env.stderr, nil))
+	slog.SetDefault(logger)
 	st, err := store.Open(ctx, cfg.db)
 	if err != nil {
 		return err
@@ -87,7 +98,7 @@ func serve(ctx context.Context, env *environment, cfg serveConfig, ready func(*s
 	go outbox.Run(workers)
 
 	srv := &http.Server{
-		Handler:           routes(svc, st, logger),
+		Handler:           routes(svc, st, logger, cfg.apiOptions()...),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -123,9 +134,9 @@ func serve(ctx context.Context, env *environment, cfg serveConfig, ready func(*s
 }
 
 // routes joins the API and the health endpoints, with request logging.
-func routes(svc *service.Service, st *store.DB, logger *slog.Logger) http.Handler {
+func routes(svc *service.Service, st *store.DB, logger *slog.Logger, opts ...api.Option) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/api/", api.New(svc, logger))
+	mux.Handle("/api/", api.New(svc, logger, opts...))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintln(w, `{"status":"ok"}`)
