@@ -115,9 +115,24 @@ type UserFilter struct {
 	// Within, when not nil, keeps users assigned to at least one of these
 	// facilities (the scope of an admin without full access).
 	Within []string
-	After  string // cursor: ids after this one
-	Limit  int
+	// Sort orders the users: SortID (the default: creation order), SortName
+	// (last name, first name) or SortEmail; Desc reverses it.
+	Sort string
+	Desc bool
+	// After is the cursor: the id of the last user seen, in any order.
+	After string
+	Limit int
 }
+
+// Sort orders of the user list.
+const (
+	SortID    = ""
+	SortName  = "name"
+	SortEmail = "email"
+)
+
+// SortOrders lists the valid sort orders.
+var SortOrders = []string{SortID, SortName, SortEmail}
 
 // GroupFilter selects groups.
 type GroupFilter struct {

@@ -22,6 +22,8 @@ type listUsersInput struct {
 	GroupID    string `query:"group_id" doc:"Only members of this group"`
 	FacilityID string `query:"facility_id" doc:"Only users assigned to this facility"`
 	Q          string `query:"q" maxLength:"200" doc:"Search first name, last name and email"`
+	Sort       string `query:"sort" enum:"created,name,email" doc:"Order: created (default), name (last, first) or email"`
+	Order      string `query:"order" enum:"asc,desc" doc:"asc (default) or desc"`
 	Paging
 }
 
@@ -34,8 +36,13 @@ func (h *handlers) listUsers(ctx context.Context, in *listUsersInput) (*listOutp
 	if err != nil {
 		return nil, err
 	}
+	sort := in.Sort
+	if sort == "created" {
+		sort = gatehouse.SortID
+	}
 	users, err := h.svc.ListUsers(ctx, actor, gatehouse.UserFilter{Status: gatehouse.UserStatus(in.Status),
-		GroupID: in.GroupID, FacilityID: in.FacilityID, Query: in.Q, After: after, Limit: in.Limit + 1})
+		GroupID: in.GroupID, FacilityID: in.FacilityID, Query: in.Q, Sort: sort, Desc: in.Order == "desc",
+		After: after, Limit: in.Limit + 1})
 	if err != nil {
 		return nil, err
 	}

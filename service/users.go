@@ -255,6 +255,9 @@ func (s *Service) ListUsers(ctx context.Context, actor gatehouse.Actor, f gateho
 			return err
 		}
 		f.OrgID = actor.OrgID
+		if !slices.Contains(gatehouse.SortOrders, f.Sort) {
+			return gatehouse.Invalid("sort", "unknown sort order %q", f.Sort)
+		}
 		if !actor.IsSystem() {
 			if all, ids := snap.Scope(actor.UserID); !all {
 				f.Within = append(ids, "") // never nil: no facilities means no users

@@ -49,6 +49,14 @@ func (t *tx) FindUserByEmail(orgID, email string) (*gatehouse.User, error) {
 	return users[0], nil
 }
 
+// sortKeys are the SQL of each sort order's key: what the indexes of
+// migration 00005 and the email uniqueness constraint hold.
+var sortKeys = map[string]string{
+	gatehouse.SortID:    "",
+	gatehouse.SortName:  "(lower(u.last_name) || ' ' || lower(u.first_name))",
+	gatehouse.SortEmail: "u.email_lower",
+}
+
 // findUsers is the one user finder: a page of the organization's users in id
 // order, each with its groups, direct permissions and facilities.
 func (t *tx) findUsers(f userFilter) ([]*gatehouse.User, error) {
@@ -87,13 +95,31 @@ func (t *tx) findUsers(f userFilter) ([]*gatehouse.User, error) {
 			" OR lower(u.last_name) LIKE "+p+` ESCAPE '\'`+
 			" OR u.email_lower LIKE "+p+` ESCAPE '\')`)
 	}
+	// Keyset paging: after the last row seen in the sort order, the id
+	// breaking ties.
+	key, dir, cmp := sortKeys[f.Sort], "", ">"
+	if f.Desc {
+		dir, cmp = " DESC", "<"
+	}
 	if f.After != "" {
-		where = append(where, "u.id > "+a.add(f.After))
+		id := a.add(f.After)
+		if key == "" {
+			where = append(where, "u.id "+cmp+" "+id)
+		} else {
+			// The last row's key, read by the database itself so that it
+			// compares exactly as the ORDER BY does.
+			k := "(SELECT " + strings.ReplaceAll(key, "u.", "c.") + " FROM users c WHERE c.org_id = " + org + " AND c.id = " + id + ")"
+			where = append(where, "("+key+" "+cmp+" "+k+" OR ("+key+" = "+k+" AND u.id "+cmp+" "+id+"))")
+		}
+	}
+	order := "u.id" + dir
+	if key != "" {
+		order = key + dir + ", u.id" + dir
 	}
 	q := `SELECT u.id, u.org_id, u.first_name, u.last_name, u.email, u.phone, u.status,
 		u.full_access, u.licence, u.email_verified, u.created_at, u.updated_at
 		FROM users u WHERE ` + strings.Join(where, " AND ") +
-		" ORDER BY u.id LIMIT " + a.add(limitOr(f.Limit, DefaultLimit))
+		" ORDER BY " + order + " LIMIT " + a.add(limitOr(f.Limit, DefaultLimit))
 	rows, err := t.query(q, a.values...)
 	if err != nil {
 		return nil, dbError("find users", err)
