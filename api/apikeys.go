@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"time"
 )
 
 func (h *handlers) listAPIKeys(ctx context.Context, _ *struct{}) (*listOutput[apiKeyJSON], error) {
@@ -28,10 +29,17 @@ type createAPIKeyInput struct {
 
 type createAPIKeyOutput struct {
 	Revision
-	Body struct {
-		apiKeyJSON
-		Secret string `json:"secret" doc:"The key itself: shown this once, send it as Authorization: Bearer <secret>"`
-	}
+	Body newAPIKeyJSON
+}
+
+// newAPIKeyJSON is a key with its secret: only the creation answer has one.
+type newAPIKeyJSON struct {
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	Prefix     string     `json:"prefix" doc:"The first characters of the secret, to recognise it"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	Secret     string     `json:"secret" doc:"The key itself: shown this once, send it as Authorization: Bearer <secret>"`
 }
 
 func (h *handlers) createAPIKey(ctx context.Context, in *createAPIKeyInput) (*createAPIKeyOutput, error) {
@@ -43,9 +51,9 @@ func (h *handlers) createAPIKey(ctx context.Context, in *createAPIKeyInput) (*cr
 	if err != nil {
 		return nil, err
 	}
-	out := &createAPIKeyOutput{Revision: Revision{k.Revision}}
-	out.Body.apiKeyJSON, out.Body.Secret = toAPIKey(k.Key), k.Secret
-	return out, nil
+	key := k.Key
+	return &createAPIKeyOutput{Revision{k.Revision}, newAPIKeyJSON{ID: key.ID, Name: key.Name, Prefix: key.Prefix,
+		CreatedAt: key.CreatedAt, LastUsedAt: key.LastUsedAt, Secret: k.Secret}}, nil
 }
 
 func (h *handlers) deleteAPIKey(ctx context.Context, in *idInput) (*Revision, error) {

@@ -12,6 +12,10 @@ type facilityOutput struct {
 	Body facilityJSON
 }
 
+type facilityReadOutput struct {
+	Body facilityJSON
+}
+
 type listFacilitiesInput struct {
 	Archived string `query:"archived" enum:"true,false" doc:"Only archived, or only current, facilities"`
 	Paging
@@ -57,7 +61,7 @@ func (h *handlers) createFacility(ctx context.Context, in *createFacilityInput) 
 	return &facilityOutput{Revision{rev}, toFacility(f)}, nil
 }
 
-func (h *handlers) getFacility(ctx context.Context, in *idInput) (*facilityOutput, error) {
+func (h *handlers) getFacility(ctx context.Context, in *idInput) (*facilityReadOutput, error) {
 	actor, err := actorFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -66,7 +70,7 @@ func (h *handlers) getFacility(ctx context.Context, in *idInput) (*facilityOutpu
 	if err != nil {
 		return nil, err
 	}
-	return &facilityOutput{Body: toFacility(f)}, nil
+	return &facilityReadOutput{Body: toFacility(f)}, nil
 }
 
 type updateFacilityInput struct {

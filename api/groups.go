@@ -12,6 +12,10 @@ type groupOutput struct {
 	Body groupJSON
 }
 
+type groupReadOutput struct {
+	Body groupJSON
+}
+
 func (h *handlers) listGroups(ctx context.Context, in *Paging) (*listOutput[groupJSON], error) {
 	actor, err := actorFrom(ctx)
 	if err != nil {
@@ -48,7 +52,7 @@ func (h *handlers) createGroup(ctx context.Context, in *createGroupInput) (*grou
 	return &groupOutput{Revision{rev}, toGroup(g)}, nil
 }
 
-func (h *handlers) getGroup(ctx context.Context, in *idInput) (*groupOutput, error) {
+func (h *handlers) getGroup(ctx context.Context, in *idInput) (*groupReadOutput, error) {
 	actor, err := actorFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -57,7 +61,7 @@ func (h *handlers) getGroup(ctx context.Context, in *idInput) (*groupOutput, err
 	if err != nil {
 		return nil, err
 	}
-	return &groupOutput{Body: toGroup(g)}, nil
+	return &groupReadOutput{Body: toGroup(g)}, nil
 }
 
 type updateGroupInput struct {

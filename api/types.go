@@ -23,7 +23,7 @@ type userJSON struct {
 	Permissions   []string        `json:"permissions" doc:"Direct permissions (codenames)"`
 	FacilityIDs   []string        `json:"facility_ids"`
 	EmailVerified bool            `json:"email_verified"`
-	Invitation    *invitationJSON `json:"invitation" doc:"The latest invitation; null for users created without one"`
+	Invitation    *invitationJSON `json:"invitation,omitempty" required:"false" doc:"The latest invitation; absent for users created without one"`
 	CreatedAt     time.Time       `json:"created_at"`
 	UpdatedAt     time.Time       `json:"updated_at"`
 }

@@ -17,6 +17,11 @@ type userOutput struct {
 	Body userJSON
 }
 
+// userReadOutput is a user read: no revision header, as nothing changed.
+type userReadOutput struct {
+	Body userJSON
+}
+
 type listUsersInput struct {
 	Status     string `query:"status" enum:"invited,active,inactive" doc:"Only users in this status"`
 	GroupID    string `query:"group_id" doc:"Only members of this group"`
@@ -80,7 +85,7 @@ func (h *handlers) inviteUser(ctx context.Context, in *inviteUserInput) (*userOu
 	return &userOutput{Revision{invited.Revision}, toUser(invited.User)}, nil
 }
 
-func (h *handlers) getUser(ctx context.Context, in *idInput) (*userOutput, error) {
+func (h *handlers) getUser(ctx context.Context, in *idInput) (*userReadOutput, error) {
 	actor, err := actorFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -89,7 +94,7 @@ func (h *handlers) getUser(ctx context.Context, in *idInput) (*userOutput, error
 	if err != nil {
 		return nil, err
 	}
-	return &userOutput{Body: toUser(u)}, nil
+	return &userReadOutput{Body: toUser(u)}, nil
 }
 
 type updateUserInput struct {

@@ -104,8 +104,12 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password string) 
 		}
 		before := userFields(u)
 		u.Status, u.EmailVerified = gatehouse.StatusActive, true
-		if err := tx.AcceptInvitation(inv.OrgID, inv.ID, s.Now()); err != nil {
+		now := s.Now()
+		if err := tx.AcceptInvitation(inv.OrgID, inv.ID, now); err != nil {
 			return err
+		}
+		if u.Invitation != nil && u.Invitation.ID == inv.ID {
+			u.Invitation.AcceptedAt = &now
 		}
 		if err := tx.SetPassword(inv.OrgID, u.ID, hash); err != nil {
 			return err

@@ -1,0 +1,100 @@
+package client
+
+import (
+	"context"
+	"iter"
+	"net/http"
+)
+
+// UserQuery filters and pages ListUsers.
+type UserQuery struct {
+	Status     string // invited, active or inactive
+	GroupID    string // members of this group
+	FacilityID string // users assigned to this facility
+	Q          string // searches first name, last name and email
+	Paging
+}
+
+// ListUsers returns one page of users, oldest first.
+func (c *Client) ListUsers(ctx context.Context, q UserQuery) (Page[User], error) {
+	v := q.values()
+	for k, s := range map[string]string{"status": q.Status, "group_id": q.GroupID, "facility_id": q.FacilityID, "q": q.Q} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	return listPage[User](ctx, c, "/api/v1/users", v)
+}
+
+// AllUsers iterates over every user the query matches, page by page.
+func (c *Client) AllUsers(ctx context.Context, q UserQuery) iter.Seq2[User, error] {
+	return all(ctx, q.Cursor, func(ctx context.Context, cursor string) (Page[User], error) {
+		q.Cursor = cursor
+		return c.ListUsers(ctx, q)
+	})
+}
+
+// InviteUser creates an invited user and mails them an invitation link.
+func (c *Client) InviteUser(ctx context.Context, in NewUser) (*User, Revision, error) {
+	return write[User](ctx, c, http.MethodPost, "/api/v1/users", in)
+}
+
+// GetUser returns one user.
+func (c *Client) GetUser(ctx context.Context, id string) (*User, error) {
+	return get[User](ctx, c, pathOf("/api/v1/users/%s", id), nil)
+}
+
+// UpdateUser changes the fields of p that are set.
+func (c *Client) UpdateUser(ctx context.Context, id string, p UserPatch) (*User, Revision, error) {
+	p.GroupIDs, p.Permissions, p.FacilityIDs = emptyNotNull(p.GroupIDs), emptyNotNull(p.Permissions), emptyNotNull(p.FacilityIDs)
+	return write[User](ctx, c, http.MethodPatch, pathOf("/api/v1/users/%s", id), p)
+}
+
+// DeleteUser deletes a user; their sessions and API keys stop working.
+func (c *Client) DeleteUser(ctx context.Context, id string) (Revision, error) {
+	return c.remove(ctx, pathOf("/api/v1/users/%s", id))
+}
+
+// DeactivateUser makes a user inactive: they may do nothing, and their
+// sessions and API keys stop working at once.
+func (c *Client) DeactivateUser(ctx context.Context, id string) (*User, Revision, error) {
+	return write[User](ctx, c, http.MethodPost, pathOf("/api/v1/users/%s/deactivate", id), nil)
+}
+
+// ActivateUser makes an inactive user active again.
+func (c *Client) ActivateUser(ctx context.Context, id string) (*User, Revision, error) {
+	return write[User](ctx, c, http.MethodPost, pathOf("/api/v1/users/%s/activate", id), nil)
+}
+
+// RegenerateInvite mails an invited user a new invitation; the previous
+// link stops working.
+func (c *Client) RegenerateInvite(ctx context.Context, id string) (*User, Revision, error) {
+	return write[User](ctx, c, http.MethodPost, pathOf("/api/v1/users/%s/regenerate-invite", id), nil)
+}
+
+// ResendVerification mails an active user with an unverified email a new
+// verification link.
+func (c *Client) ResendVerification(ctx context.Context, id string) (*User, Revision, error) {
+	return write[User](ctx, c, http.MethodPost, pathOf("/api/v1/users/%s/resend-verification", id), nil)
+}
+
+// UserPermissions returns a user's effective permissions, with their
+// sources and facility scope, in catalog order.
+func (c *Client) UserPermissions(ctx context.Context, id string) ([]EffectivePermission, error) {
+	out, err := get[struct {
+		Items []EffectivePermission `json:"items"`
+	}](ctx, c, pathOf("/api/v1/users/%s/permissions", id), nil)
+	if err != nil {
+		return nil, err
+	}
+	return out.Items, nil
+}
+
+// emptyNotNull sends a set list that is nil as [], which replaces the list,
+// rather than null, which the API reads as "unchanged".
+func emptyNotNull(p *[]string) *[]string {
+	if p != nil && *p == nil {
+		return &[]string{}
+	}
+	return p
+}
