@@ -33,3 +33,7 @@ func SystemActor(orgID string) Actor { return Actor{OrgID: orgID} }
 
 // IsSystem reports whether the actor is the system rather than a user.
 func (a Actor) IsSystem() bool { return a.UserID == "" && !a.Anonymous }
+
+// SessionCookie is the name of the cookie that carries a session token, for
+// the web UI and the API alike.
+const SessionCookie = "gatehouse_session"

@@ -81,7 +81,7 @@ func (h *handlers) signIn(ctx context.Context, in *signInInput) (*signInOutput, 
 	if err != nil {
 		return nil, err
 	}
-	out := &signInOutput{SetCookie: http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true,
+	out := &signInOutput{SetCookie: http.Cookie{Name: gatehouse.SessionCookie, Value: token, Path: "/", HttpOnly: true,
 		Secure: p.tls, SameSite: http.SameSiteLaxMode, Expires: session.ExpiresAt}}
 	out.Body.User, out.Body.ExpiresAt = toUser(u), session.ExpiresAt
 	return out, nil
@@ -99,7 +99,7 @@ func (h *handlers) signOut(ctx context.Context, _ *struct{}) (*signOutOutput, er
 	if err := h.svc.SignOut(ctx, p.actor, p.sessionID); err != nil {
 		return nil, err
 	}
-	return &signOutOutput{http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: p.tls, SameSite: http.SameSiteLaxMode, MaxAge: -1}}, nil
+	return &signOutOutput{http.Cookie{Name: gatehouse.SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: p.tls, SameSite: http.SameSiteLaxMode, MaxAge: -1}}, nil
 }
 
 type acceptInput struct {

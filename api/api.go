@@ -92,7 +92,7 @@ func newHuma(mux *http.ServeMux, logger *slog.Logger) huma.API {
 	config.RejectUnknownQueryParameters = true
 	config.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"apiKey":  {Type: "http", Scheme: "bearer", Description: "An API key, created with POST /api/v1/api-keys or by gatehouse init"},
-		"session": {Type: "apiKey", In: "cookie", Name: sessionCookie, Description: "The web UI's session, from POST /api/v1/sessions"},
+		"session": {Type: "apiKey", In: "cookie", Name: gatehouse.SessionCookie, Description: "The web UI's session, from POST /api/v1/sessions"},
 	}
 	config.Security = []map[string][]string{{"apiKey": {}}, {"session": {}}}
 	return humago.New(mux, config)

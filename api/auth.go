@@ -9,9 +9,6 @@ import (
 	"github.com/gatehouse/gatehouse"
 )
 
-// sessionCookie carries the web UI's session token.
-const sessionCookie = "gatehouse_session"
-
 type principalKey struct{}
 
 // principal is who sent a request, or why they could not be told apart.
@@ -48,7 +45,7 @@ func (h *handlers) authenticate(next http.Handler) http.Handler {
 			} else {
 				p.err = gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "use Authorization: Bearer <api key>")
 			}
-		} else if c, err := r.Cookie(sessionCookie); err == nil {
+		} else if c, err := r.Cookie(gatehouse.SessionCookie); err == nil {
 			var s *gatehouse.Session
 			s, p.err = h.svc.AuthenticateSession(ctx, c.Value)
 			if p.err == nil {
