@@ -1,11 +1,16 @@
 package authz
 
-import "github.com/gatehouse/gatehouse"
+import (
+	"math/rand/v2"
+
+	"github.com/gatehouse/gatehouse"
+)
 
 // compiledCatalog is a catalog turned into indexes and bitsets.
 type compiledCatalog struct {
 	catalog  *gatehouse.Catalog
 	index    map[string]int // codename → index
+	lookup   codeTable      // codename → index, for decisions
 	codes    []string       // index → codename
 	scoped   PermSet        // facility-scoped permissions
 	all      PermSet
@@ -34,6 +39,7 @@ func compileCatalog(c *gatehouse.Catalog) *compiledCatalog {
 			cc.scoped.add(i)
 		}
 	}
+	cc.lookup = newCodeTable(cc.codes)
 	for i, code := range cc.codes {
 		cc.view[i], cc.own[i] = -1, -1
 		if v, o, ok := c.OwnVariant(code); ok {
@@ -82,4 +88,47 @@ func (cc *compiledCatalog) withImplied(s PermSet) PermSet {
 		}
 	}
 	return s
+}
+
+// A codeTable finds a codename's index with one hash and one comparison: its
+// seed is chosen at compile time so that no two codenames share a slot.
+type codeTable struct {
+	seed  uint64
+	mask  uint64
+	slots []uint16 // index+1 of the codename in that slot, 0 for none
+	codes []string
+}
+
+func newCodeTable(codes []string) codeTable {
+	size := 4
+	for size < 8*len(codes) {
+		size *= 2
+	}
+	for attempt := 1; ; attempt++ {
+		ct := codeTable{seed: rand.Uint64(), mask: uint64(size - 1), slots: make([]uint16, size), codes: codes}
+		ok := true
+		for i, code := range codes {
+			slot := &ct.slots[hashOf(ct.seed, code)&ct.mask]
+			if *slot != 0 {
+				ok = false
+				break
+			}
+			*slot = uint16(i + 1)
+		}
+		if ok {
+			return ct
+		}
+		if attempt%64 == 0 { // unlucky or crowded: a larger table collides less
+			size *= 2
+		}
+	}
+}
+
+// find returns the index of a codename, or false.
+func (ct *codeTable) find(code string) (int, bool) {
+	i := int(ct.slots[hashOf(ct.seed, code)&ct.mask]) - 1
+	if i < 0 || ct.codes[i] != code {
+		return 0, false
+	}
+	return i, true
 }

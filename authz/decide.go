@@ -2,9 +2,6 @@ package authz
 
 import (
 	"fmt"
-	"slices"
-
-	"github.com/gatehouse/gatehouse"
 )
 
 // A Resource is the thing a check is about, as the host platform knows it.
@@ -139,36 +136,35 @@ func (s *Snapshot) decide(userID, permission string, r Resource, x *Explanation)
 	if u == nil {
 		return Decision{Reason: ReasonUserNotFound}
 	}
-	p, ok := s.cat.index[permission]
+	p, ok := s.cat.lookup.find(permission)
 	if !ok {
 		return Decision{Reason: ReasonUnknownPermission}
 	}
 	facility := int32(-1)
 	if r.FacilityID != "" {
-		if facility, ok = s.facilitySlot[r.FacilityID]; !ok {
+		if facility, ok = s.facilitySlot(r.FacilityID); !ok {
 			return Decision{Reason: ReasonFacilityNotFound}
 		}
 	}
 	// 2. the user is active.
-	switch u.status {
-	case gatehouse.StatusActive:
-	case gatehouse.StatusInvited:
+	switch u.status() {
+	case statusActive:
+	case statusInvited:
 		return Decision{Reason: ReasonUserInvited}
 	default:
 		return Decision{Reason: ReasonUserInactive}
 	}
 	// 3. full access bypasses everything below.
-	if u.fullAccess {
+	if u.fullAccess() {
 		if x != nil {
 			x.GrantedBy = []Source{{Kind: SourceFullAccess}}
 		}
 		return Decision{Allowed: true, Reason: ReasonFullAccess}
 	}
 	// 3a. the permission is in the effective set, within the licence.
-	held := s.held(u)
-	holdable := held
-	holdable.and(&s.cat.holdable[u.rank])
-	grant, ownOnly := s.cat.grantFor(p, &holdable)
+	var held PermSet
+	s.held(u, &held)
+	grant, ownOnly := s.cat.grantWithin(p, &held, &s.cat.holdable[u.rank()])
 	if grant < 0 {
 		if held, _ := s.cat.grantFor(p, &held); held >= 0 {
 			return Decision{Reason: ReasonLicenceTooLow}
@@ -178,7 +174,7 @@ func (s *Snapshot) decide(userID, permission string, r Resource, x *Explanation)
 	// 3b. facility-scoped permissions need the resource's facility assigned.
 	if s.cat.scoped.has(p) {
 		if facility >= 0 {
-			if _, found := slices.BinarySearch(u.facilities, facility); !found {
+			if !u.hasFacility(facility) {
 				return Decision{Reason: ReasonFacilityNotAssigned}
 			}
 		} else if !s.anyFacility(u) {
@@ -199,9 +195,9 @@ func (s *Snapshot) decide(userID, permission string, r Resource, x *Explanation)
 
 // anyFacility reports whether one of the user's facilities still exists:
 // deleting a facility leaves its slot in the users' entries.
-func (s *Snapshot) anyFacility(u *userEntry) bool {
-	for _, slot := range u.facilities {
-		if s.facilityIDs[slot] != "" {
+func (s *Snapshot) anyFacility(u userRecord) bool {
+	for i := range u.facilityCount() {
+		if s.facilityIDs[u.facility(i)] != "" {
 			return true
 		}
 	}
@@ -225,46 +221,64 @@ func (cc *compiledCatalog) grantFor(p int, set *PermSet) (grant int, ownOnly boo
 	return -1, false
 }
 
+// grantWithin is grantFor on the intersection of set and within, without
+// building it.
+func (cc *compiledCatalog) grantWithin(p int, set, within *PermSet) (grant int, ownOnly bool) {
+	has := func(i int) bool { return set.has(i) && within.has(i) }
+	view, own := cc.view[p], cc.own[p]
+	switch {
+	case view < 0:
+		if has(p) {
+			return p, false
+		}
+	case has(view):
+		return view, false
+	case has(own):
+		return own, true
+	}
+	return -1, false
+}
+
 // held is the union of the user's groups', direct and licence permissions,
 // before the licence filter.
-func (s *Snapshot) held(u *userEntry) PermSet {
-	set := u.direct
-	set.or(&s.cat.implicit[u.rank])
-	for _, g := range u.groups {
-		if grp := &s.groups[g]; !grp.deleted {
+func (s *Snapshot) held(u userRecord, set *PermSet) {
+	*set = u.direct()
+	set.or(&s.cat.implicit[u.rank()])
+	for i := range u.groupCount() {
+		if grp := &s.groups[u.group(i)]; !grp.deleted {
 			set.or(&grp.perms)
 		}
 	}
-	return set
 }
 
-func (s *Snapshot) sources(u *userEntry, grant int) []Source {
+func (s *Snapshot) sources(u userRecord, grant int) []Source {
 	var out []Source
-	for _, g := range u.groups {
-		if grp := &s.groups[g]; !grp.deleted && grp.perms.has(grant) {
+	for i := range u.groupCount() {
+		if grp := &s.groups[u.group(i)]; !grp.deleted && grp.perms.has(grant) {
 			out = append(out, Source{Kind: SourceGroup, ID: grp.id})
 		}
 	}
-	if u.direct.has(grant) {
+	if direct := u.direct(); direct.has(grant) {
 		out = append(out, Source{Kind: SourceDirect})
 	}
-	if s.cat.implicit[u.rank].has(grant) {
-		out = append(out, Source{Kind: SourceLicence, ID: u.licence})
+	if s.cat.implicit[u.rank()].has(grant) {
+		out = append(out, Source{Kind: SourceLicence, ID: s.licences[u.licence()]})
 	}
 	return out
 }
 
-func (s *Snapshot) licenceMessage(u *userEntry, p int) string {
+func (s *Snapshot) licenceMessage(u userRecord, p int) string {
 	c := s.cat.catalog
 	perm := c.Permission(s.cat.codes[p])
-	if u.licence == "" {
+	name := s.licences[u.licence()]
+	if name == "" {
 		return fmt.Sprintf("%s needs a licence and the user has none", perm.Codename)
 	}
-	held := c.Licence(u.licence)
+	held := c.Licence(name)
 	if held == nil {
-		return fmt.Sprintf("%s needs a licence and the user's licence %q is not in the catalog", perm.Codename, u.licence)
+		return fmt.Sprintf("%s needs a licence and the user's licence %q is not in the catalog", perm.Codename, name)
 	}
-	if min := c.Licence(perm.MinLicence); min != nil && min.Rank > u.rank {
+	if min := c.Licence(perm.MinLicence); min != nil && min.Rank > u.rank() {
 		return fmt.Sprintf("%s needs licence %s or higher; the user has %s", perm.Codename, min.Label, held.Label)
 	}
 	if lim := held.LimitOf(perm); lim != nil {

@@ -1,10 +1,6 @@
 package authz
 
-import (
-	"slices"
-
-	"github.com/gatehouse/gatehouse"
-)
+import "slices"
 
 // An EffectivePermission is one permission a user holds, where it comes
 // from and where it applies.
@@ -26,7 +22,7 @@ func (s *Snapshot) Effective(userID string) (perms []EffectivePermission, ok boo
 		return nil, false
 	}
 	perms = []EffectivePermission{}
-	if u.status != gatehouse.StatusActive {
+	if !u.active() {
 		return perms, true
 	}
 	set := s.grantable(u)
@@ -36,7 +32,7 @@ func (s *Snapshot) Effective(userID string) (perms []EffectivePermission, ok boo
 		}
 		p := s.cat.catalog.Permission(code)
 		e := EffectivePermission{Codename: code, Category: p.Category, FacilityScoped: p.FacilityScoped, FacilityIDs: []string{}}
-		if u.fullAccess {
+		if u.fullAccess() {
 			e.GrantedBy = []Source{{Kind: SourceFullAccess}}
 			e.AllFacilities = true
 		} else {
@@ -81,19 +77,20 @@ func (s *Snapshot) Filter(userID, permission string) Filter {
 
 // grantable is what the user may grant to others under no escalation: their
 // effective set within their licence, with X.view_own wherever X.view is.
-func (s *Snapshot) grantable(u *userEntry) PermSet {
-	if u.fullAccess {
+func (s *Snapshot) grantable(u userRecord) PermSet {
+	if u.fullAccess() {
 		return s.cat.all
 	}
-	set := s.held(u)
-	set.and(&s.cat.holdable[u.rank])
+	var set PermSet
+	s.held(u, &set)
+	set.and(&s.cat.holdable[u.rank()])
 	return s.cat.withImplied(set)
 }
 
-func (s *Snapshot) facilitiesOf(u *userEntry) []string {
-	ids := make([]string, 0, len(u.facilities))
-	for _, slot := range u.facilities {
-		if id := s.facilityIDs[slot]; id != "" {
+func (s *Snapshot) facilitiesOf(u userRecord) []string {
+	ids := make([]string, 0, u.facilityCount())
+	for i := range u.facilityCount() {
+		if id := s.facilityIDs[u.facility(i)]; id != "" {
 			ids = append(ids, id)
 		}
 	}

@@ -31,10 +31,10 @@ type UserChange struct {
 // forbidden *gatehouse.Error naming the rule, or nil.
 func (s *Snapshot) CheckUserChange(actorID string, ch UserChange) error {
 	actor := s.user(actorID)
-	if actor == nil || actor.status != gatehouse.StatusActive {
+	if actor == nil || !actor.active() {
 		return gatehouse.Forbidden(ActorInactive, "only an active user may change users")
 	}
-	if actor.fullAccess {
+	if actor.fullAccess() {
 		return nil
 	}
 	before, after := ch.Before, ch.After
@@ -57,7 +57,7 @@ func (s *Snapshot) CheckUserChange(actorID string, ch UserChange) error {
 	if after.FullAccess && !was.FullAccess {
 		return gatehouse.Forbidden(EscalationFullAccess, "only a full-access user may grant full access")
 	}
-	if after.Licence != was.Licence && s.cat.ranks[after.Licence] > actor.rank {
+	if after.Licence != was.Licence && s.cat.ranks[after.Licence] > actor.rank() {
 		return gatehouse.Forbidden(EscalationLicence, "you cannot give licence %q, which is above your own", after.Licence)
 	}
 	mine := s.grantable(actor)
@@ -76,11 +76,11 @@ func (s *Snapshot) CheckUserChange(actorID string, ch UserChange) error {
 		}
 	}
 	for _, id := range added(was.FacilityIDs, after.FacilityIDs) {
-		slot, ok := s.facilitySlot[id]
+		slot, ok := s.facilitySlot(id)
 		if !ok {
 			continue
 		}
-		if _, assigned := slices.BinarySearch(actor.facilities, slot); !assigned {
+		if !actor.hasFacility(slot) {
 			return gatehouse.Forbidden(EscalationFacility, "you cannot assign facility %s, which is not assigned to you", id)
 		}
 	}
@@ -94,7 +94,7 @@ func (s *Snapshot) CheckUserChange(actorID string, ch UserChange) error {
 // full access may put into a group only permissions they hold.
 func (s *Snapshot) CheckGroupChange(actorID string, before, after []string) error {
 	actor := s.user(actorID)
-	if actor == nil || actor.status != gatehouse.StatusActive {
+	if actor == nil || !actor.active() {
 		return gatehouse.Forbidden(ActorInactive, "only an active user may change groups")
 	}
 	mine := s.grantable(actor)
@@ -114,14 +114,15 @@ func (s *Snapshot) CanManage(actorID, userID string) bool {
 	if actor == nil || target == nil {
 		return false
 	}
-	if actor.fullAccess || actorID == userID {
+	if actor.fullAccess() || actorID == userID {
 		return true
 	}
-	for _, slot := range target.facilities {
+	for i := range target.facilityCount() {
+		slot := target.facility(i)
 		if s.facilityIDs[slot] == "" {
 			continue // deleted facility
 		}
-		if _, ok := slices.BinarySearch(actor.facilities, slot); ok {
+		if actor.hasFacility(slot) {
 			return true
 		}
 	}
@@ -135,7 +136,7 @@ func (s *Snapshot) Scope(actorID string) (all bool, facilityIDs []string) {
 	if actor == nil {
 		return false, nil
 	}
-	if actor.fullAccess {
+	if actor.fullAccess() {
 		return true, nil
 	}
 	return false, s.facilitiesOf(actor)
@@ -144,13 +145,13 @@ func (s *Snapshot) Scope(actorID string) (all bool, facilityIDs []string) {
 // IsFullAccess reports whether the user exists, is active and has full access.
 func (s *Snapshot) IsFullAccess(userID string) bool {
 	u := s.user(userID)
-	return u != nil && u.status == gatehouse.StatusActive && u.fullAccess
+	return u != nil && u.active() && u.fullAccess()
 }
 
-func (s *Snapshot) sharesFacility(actor *userEntry, ids []string) bool {
+func (s *Snapshot) sharesFacility(actor userRecord, ids []string) bool {
 	for _, id := range ids {
-		if slot, ok := s.facilitySlot[id]; ok {
-			if _, found := slices.BinarySearch(actor.facilities, slot); found {
+		if slot, ok := s.facilitySlot(id); ok {
+			if actor.hasFacility(slot) {
 				return true
 			}
 		}

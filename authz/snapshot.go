@@ -1,14 +1,25 @@
 package authz
 
 import (
+	"math/rand/v2"
 	"slices"
 
 	"github.com/gatehouse/gatehouse"
 )
 
-// userShards splits users so that a write copies one small shard, not the
-// whole organization (copy-on-write keeps snapshots immutable).
-const userShards = 1024
+// shardBits is how finely a table of n records is split: about 128 records a
+// shard, so that a write rebuilds a few kilobytes, not the whole
+// organization (snapshots are copy-on-write), while a small organization
+// keeps its few shards in a few cache lines. The split is chosen at Compile;
+// an organization that grows afterwards grows its shards until its next
+// full load.
+func shardBits(n int) uint {
+	bits := uint(4)
+	for bits < 16 && n>>bits > 128 {
+		bits++
+	}
+	return bits
+}
 
 // A Snapshot is one organization's state at one revision, compiled for
 // decisions. It is immutable: writes make a new one with Apply.
@@ -16,24 +27,14 @@ type Snapshot struct {
 	OrgID    string
 	Revision int64
 
-	cat          *compiledCatalog
-	users        [userShards]map[string]*userEntry
-	userCount    int
-	groups       []groupEntry // slot → group; slots are never reused
-	groupSlot    map[string]int32
-	facilitySlot map[string]int32
-	facilityIDs  []string // slot → id, "" once deleted
-}
-
-type userEntry struct {
-	id         string
-	status     gatehouse.UserStatus
-	fullAccess bool
-	licence    string
-	rank       int
-	groups     []int32 // group slots
-	direct     PermSet
-	facilities []int32 // facility slots, sorted
+	cat         *compiledCatalog
+	users       shardedTable // user id → userRecord
+	userCount   int
+	licences    []string     // licence index → name; 0 is "", then the catalog's, then unknown names
+	groups      []groupEntry // slot → group; slots are never reused
+	groupSlot   map[string]int32
+	facilities  shardedTable // facility id → its slot, 4 bytes
+	facilityIDs []string     // slot → id, "" once deleted
 }
 
 type groupEntry struct {
@@ -42,88 +43,216 @@ type groupEntry struct {
 	deleted bool
 }
 
-func shardOf(id string) int {
-	// FNV-1a over the id: ids end in random characters, any of which spread well.
-	h := uint32(2166136261)
-	for i := 0; i < len(id); i++ {
-		h = (h ^ uint32(id[i])) * 16777619
-	}
-	return int(h % userShards)
-}
-
 // Compile builds the snapshot of an organization's whole state.
 func Compile(st gatehouse.AccessState) *Snapshot {
+	seed := rand.Uint64()
 	s := &Snapshot{
-		OrgID:        st.OrgID,
-		Revision:     st.Revision,
-		cat:          compileCatalog(st.Catalog),
-		groupSlot:    make(map[string]int32, len(st.Groups)),
-		facilitySlot: make(map[string]int32, len(st.Facilities)),
-		facilityIDs:  make([]string, 0, len(st.Facilities)),
-		groups:       make([]groupEntry, 0, len(st.Groups)),
+		OrgID:       st.OrgID,
+		Revision:    st.Revision,
+		cat:         compileCatalog(st.Catalog),
+		users:       newShardedTable(seed, shardBits(len(st.Users))),
+		groupSlot:   make(map[string]int32, len(st.Groups)),
+		facilities:  newShardedTable(seed, shardBits(len(st.Facilities))),
+		facilityIDs: make([]string, 0, len(st.Facilities)),
+		groups:      make([]groupEntry, 0, len(st.Groups)),
 	}
+	s.licences = []string{""}
+	for _, l := range st.Catalog.Licences {
+		s.licences = append(s.licences, l.Name)
+	}
+	facilities := make([]record, 0, len(st.Facilities))
 	for _, id := range st.Facilities {
-		s.facilitySlot[id] = int32(len(s.facilityIDs))
+		facilities = append(facilities, s.facilityRecord(id, int32(len(s.facilityIDs))))
 		s.facilityIDs = append(s.facilityIDs, id)
 	}
+	s.facilities.build(facilities)
 	for _, g := range st.Groups {
 		s.groupSlot[g.ID] = int32(len(s.groups))
 		s.groups = append(s.groups, groupEntry{id: g.ID, perms: s.cat.setOf(g.Permissions)})
 	}
-	for i := range s.users {
-		s.users[i] = make(map[string]*userEntry, len(st.Users)/userShards+1)
+	users := make([]record, len(st.Users))
+	var scratch []byte
+	for i, u := range st.Users {
+		start := len(scratch)
+		scratch = s.appendUser(scratch, u)
+		users[i] = record{key: u.ID, payload: scratch[start:len(scratch):len(scratch)]}
 	}
-	for _, u := range st.Users {
-		s.users[shardOf(u.ID)][u.ID] = s.entryOf(u)
-	}
-	s.userCount = len(st.Users)
+	s.users.build(users)
+	s.userCount = s.users.len()
 	return s
 }
 
-func (s *Snapshot) entryOf(u gatehouse.UserAccess) *userEntry {
-	e := &userEntry{
-		id:         u.ID,
-		status:     u.Status,
-		fullAccess: u.FullAccess,
-		licence:    u.Licence,
-		rank:       s.cat.ranks[u.Licence],
-		direct:     s.cat.setOf(u.Permissions),
+func (s *Snapshot) facilityRecord(id string, slot int32) record {
+	return record{key: id, payload: le.AppendUint32(nil, uint32(slot))}
+}
+
+// A userRecord is the packed, decision-relevant part of one user, stored
+// right after the user's id in its table shard, in as few bytes as it takes
+// (a check reads it whole, and every cache line costs):
+//
+//	0  flags      1 byte: status (2 bits), full access, has direct permissions
+//	1  rank       1 byte: the licence's rank, 0 for none or unknown
+//	2  licence    2 bytes: index into Snapshot.licences
+//	4  groups     2 bytes: number of group slots
+//	6  facilities 4 bytes: number of facility slots
+//	10 direct     32 bytes, only with direct permissions: their PermSet
+//	   then group slots, 4 bytes each, then facility slots, 4 bytes each, sorted
+//
+// A nil userRecord is a user the organization does not have.
+type userRecord []byte
+
+const (
+	statusActive = iota + 1
+	statusInvited
+	statusInactive
+
+	flagStatus     = 3
+	flagFullAccess = 1 << 2
+	flagDirect     = 1 << 3
+	userFixedLen   = 10
+	permSetLen     = 32
+)
+
+func (u userRecord) status() byte       { return u[0] & flagStatus }
+func (u userRecord) active() bool       { return u[0]&flagStatus == statusActive }
+func (u userRecord) fullAccess() bool   { return u[0]&flagFullAccess != 0 }
+func (u userRecord) rank() int          { return int(u[1]) }
+func (u userRecord) licence() int       { return int(le.Uint16(u[2:])) }
+func (u userRecord) groupCount() int    { return int(le.Uint16(u[4:])) }
+func (u userRecord) facilityCount() int { return int(le.Uint32(u[6:])) }
+
+// groupsAt is where the group slots start.
+func (u userRecord) groupsAt() int {
+	if u[0]&flagDirect != 0 {
+		return userFixedLen + permSetLen
 	}
+	return userFixedLen
+}
+
+func (u userRecord) group(i int) int32 { return int32(le.Uint32(u[u.groupsAt()+4*i:])) }
+
+func (u userRecord) facility(i int) int32 {
+	return int32(le.Uint32(u[u.groupsAt()+4*(u.groupCount()+i):]))
+}
+
+func (u userRecord) direct() PermSet {
+	if u[0]&flagDirect == 0 {
+		return PermSet{}
+	}
+	d := u[userFixedLen : userFixedLen+permSetLen]
+	return PermSet{le.Uint64(d), le.Uint64(d[8:]), le.Uint64(d[16:]), le.Uint64(d[24:])}
+}
+
+// hasFacility reports whether the facility slot is assigned to the user, by
+// binary search of the sorted slots.
+func (u userRecord) hasFacility(slot int32) bool {
+	slots := u[u.groupsAt()+4*u.groupCount():]
+	lo, hi := 0, len(slots)/4
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		v := int32(le.Uint32(slots[4*mid:]))
+		switch {
+		case v == slot:
+			return true
+		case v < slot:
+			lo = mid + 1
+		default:
+			hi = mid
+		}
+	}
+	return false
+}
+
+// appendUser appends u's record to b. Groups and facilities the snapshot
+// does not have are left out.
+func (s *Snapshot) appendUser(b []byte, u gatehouse.UserAccess) []byte {
+	var flags byte
+	switch u.Status {
+	case gatehouse.StatusActive:
+		flags = statusActive
+	case gatehouse.StatusInvited:
+		flags = statusInvited
+	default:
+		flags = statusInactive
+	}
+	if u.FullAccess {
+		flags |= flagFullAccess
+	}
+	direct := s.cat.setOf(u.Permissions)
+	if direct != (PermSet{}) {
+		flags |= flagDirect
+	}
+	groups := make([]int32, 0, len(u.GroupIDs))
 	for _, g := range u.GroupIDs {
 		if slot, ok := s.groupSlot[g]; ok {
-			e.groups = append(e.groups, slot)
+			groups = append(groups, slot)
 		}
 	}
+	facilities := make([]int32, 0, len(u.FacilityIDs))
 	for _, f := range u.FacilityIDs {
-		if slot, ok := s.facilitySlot[f]; ok {
-			e.facilities = append(e.facilities, slot)
+		if slot, ok := s.facilitySlot(f); ok {
+			facilities = append(facilities, slot)
 		}
 	}
-	slices.Sort(e.facilities)
-	return e
+	slices.Sort(facilities)
+	facilities = slices.Compact(facilities)
+	b = append(b, flags, byte(s.cat.ranks[u.Licence]))
+	b = le.AppendUint16(b, uint16(s.licenceIndex(u.Licence)))
+	b = le.AppendUint16(b, uint16(len(groups)))
+	b = le.AppendUint32(b, uint32(len(facilities)))
+	if flags&flagDirect != 0 {
+		for _, w := range direct {
+			b = le.AppendUint64(b, w)
+		}
+	}
+	for _, g := range groups {
+		b = le.AppendUint32(b, uint32(g))
+	}
+	for _, f := range facilities {
+		b = le.AppendUint32(b, uint32(f))
+	}
+	return b
+}
+
+// licenceIndex returns the index of a licence name in s.licences. Names the
+// catalog does not know (rank 0, holding nothing) are added: a snapshot
+// being built is not shared yet, and Apply gives the next one its own copy.
+func (s *Snapshot) licenceIndex(name string) int {
+	if i := slices.Index(s.licences, name); i >= 0 {
+		return i
+	}
+	s.licences = append(s.licences, name)
+	return len(s.licences) - 1
 }
 
 // Apply returns the snapshot after one committed write. It copies only what
-// the write touched: the changed users' shards, and the group and facility
-// tables when those changed.
+// the write touched: the shards of the changed users, and the group and
+// facility tables when those changed.
 func (s *Snapshot) Apply(ch gatehouse.AccessChange) *Snapshot {
-	next := *s // copies the shard array, shares the shards
+	next := *s
 	next.Revision = ch.Revision
+	next.licences = slices.Clip(s.licences) // an unknown licence appends to a copy
 	if len(ch.Facilities) > 0 || len(ch.DeletedFacilities) > 0 {
-		next.facilitySlot = cloneMap(s.facilitySlot)
 		next.facilityIDs = slices.Clone(s.facilityIDs)
+		var added []record
+		var deleted []string
 		for _, id := range ch.Facilities {
-			if _, ok := next.facilitySlot[id]; !ok {
-				next.facilitySlot[id] = int32(len(next.facilityIDs))
+			if _, ok := next.facilitySlot(id); !ok && !slices.ContainsFunc(added, func(r record) bool { return r.key == id }) {
+				added = append(added, next.facilityRecord(id, int32(len(next.facilityIDs))))
 				next.facilityIDs = append(next.facilityIDs, id)
 			}
 		}
 		for _, id := range ch.DeletedFacilities {
-			if slot, ok := next.facilitySlot[id]; ok {
+			if slot, ok := next.facilitySlot(id); ok {
 				next.facilityIDs[slot] = ""
-				delete(next.facilitySlot, id)
+				deleted = append(deleted, id)
+			}
+			if i := slices.IndexFunc(added, func(r record) bool { return r.key == id }); i >= 0 {
+				next.facilityIDs[le.Uint32(added[i].payload)] = ""
+				added = slices.Delete(added, i, i+1)
 			}
 		}
+		next.facilities = s.facilities.with(added, deleted)
 	}
 	if len(ch.Groups) > 0 || len(ch.DeletedGroups) > 0 {
 		next.groupSlot = cloneMap(s.groupSlot)
@@ -144,28 +273,13 @@ func (s *Snapshot) Apply(ch gatehouse.AccessChange) *Snapshot {
 			}
 		}
 	}
-	copied := map[int]bool{}
-	shard := func(id string) map[string]*userEntry {
-		i := shardOf(id)
-		if !copied[i] {
-			next.users[i] = cloneMap(s.users[i])
-			copied[i] = true
+	if len(ch.Users) > 0 || len(ch.DeletedUsers) > 0 {
+		upserts := make([]record, len(ch.Users))
+		for i, u := range ch.Users {
+			upserts[i] = record{key: u.ID, payload: next.appendUser(nil, u)}
 		}
-		return next.users[i]
-	}
-	for _, u := range ch.Users {
-		m := shard(u.ID)
-		if _, ok := m[u.ID]; !ok {
-			next.userCount++
-		}
-		m[u.ID] = next.entryOf(u)
-	}
-	for _, id := range ch.DeletedUsers {
-		m := shard(id)
-		if _, ok := m[id]; ok {
-			next.userCount--
-			delete(m, id)
-		}
+		next.users = s.users.with(upserts, ch.DeletedUsers)
+		next.userCount = next.users.len()
 	}
 	return &next
 }
@@ -184,13 +298,23 @@ func (s *Snapshot) Catalog() *gatehouse.Catalog { return s.cat.catalog }
 // UserCount is the number of users in the snapshot.
 func (s *Snapshot) UserCount() int { return s.userCount }
 
-func (s *Snapshot) user(id string) *userEntry { return s.users[shardOf(id)][id] }
+// user returns the user's record, nil when the organization has no such user.
+func (s *Snapshot) user(id string) userRecord { return userRecord(s.users.find(id)) }
+
+// facilitySlot returns the slot of a facility of the organization.
+func (s *Snapshot) facilitySlot(id string) (int32, bool) {
+	rec := s.facilities.find(id)
+	if rec == nil {
+		return -1, false
+	}
+	return int32(le.Uint32(rec)), true
+}
 
 // HasUser reports whether the organization has the user.
 func (s *Snapshot) HasUser(id string) bool { return s.user(id) != nil }
 
 // HasFacility reports whether the organization has the facility.
-func (s *Snapshot) HasFacility(id string) bool { _, ok := s.facilitySlot[id]; return ok }
+func (s *Snapshot) HasFacility(id string) bool { _, ok := s.facilitySlot(id); return ok }
 
 // HasGroup reports whether the organization has the group.
 func (s *Snapshot) HasGroup(id string) bool { _, ok := s.groupSlot[id]; return ok }
@@ -198,5 +322,5 @@ func (s *Snapshot) HasGroup(id string) bool { _, ok := s.groupSlot[id]; return o
 // IsActive reports whether the organization has the user and they are active.
 func (s *Snapshot) IsActive(id string) bool {
 	u := s.user(id)
-	return u != nil && u.status == gatehouse.StatusActive
+	return u != nil && u.active()
 }

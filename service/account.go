@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/authz"
 )
 
 // Me returns the acting user and their organization. Every user may see
@@ -53,4 +54,31 @@ func (s *Service) SetPassword(ctx context.Context, actor gatehouse.Actor, userID
 		}
 		return record(ctx, tx, actor, "user.password_set", "user", userID, nil)
 	})
+}
+
+// Allowed reports, for each admin operation, whether the actor may perform
+// it: what a user interface shows and hides. The operations themselves check
+// again.
+func (s *Service) Allowed(ctx context.Context, actor gatehouse.Actor, ops ...string) (map[string]bool, error) {
+	snap, err := s.snapshot(ctx, actor.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, op := range ops {
+		out[op] = authorize(snap, actor, op, authz.Resource{}) == nil
+	}
+	return out, nil
+}
+
+// Grants returns what the actor may hand out under no escalation.
+func (s *Service) Grants(ctx context.Context, actor gatehouse.Actor) (authz.Grants, *gatehouse.Catalog, error) {
+	snap, err := s.snapshot(ctx, actor.OrgID)
+	if err != nil {
+		return authz.Grants{}, nil, err
+	}
+	if actor.IsSystem() {
+		return authz.Grants{FullAccess: true, MaxLicence: len(snap.Catalog().Licences)}, snap.Catalog(), nil
+	}
+	return snap.GrantsOf(actor.UserID), snap.Catalog(), nil
 }

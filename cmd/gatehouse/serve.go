@@ -15,6 +15,7 @@ import (
 	"github.com/gatehouse/gatehouse/mailer"
 	"github.com/gatehouse/gatehouse/service"
 	"github.com/gatehouse/gatehouse/store"
+	"github.com/gatehouse/gatehouse/ui"
 )
 
 // serveConfig is everything serve needs, from flags and GATEHOUSE_* variables.
@@ -38,14 +39,6 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.smtpURL, "smtp-url", "", "send mail through this server: smtp://user:pass@host:587 (STARTTLS where offered) or smtps://host:465")
 	fs.DurationVar(&c.inviteTTL, "invite-ttl", 7*24*time.Hour, "how long an invitation link stays valid")
 	fs.BoolVar(&c.trustProxy, "trust-proxy", false, "behind a reverse proxy: take the client address from X-Forwarded-For and TLS from X-Forwarded-Proto")
-}
-
-// apiOptions are the API's options from the flags.
-func (c *serveConfig) apiOptions() []api.Option {
-	if c.trustProxy {
-		return []api.Option{api.TrustProxy()}
-	}
-	return nil
 }
 
 // sender picks SMTP when a server is given, else a folder of .eml files.
@@ -97,8 +90,12 @@ func serve(ctx context.Context, env *environment, cfg serveConfig, ready func(*s
 	defer stopWorkers()
 	go outbox.Run(workers)
 
+	handler, err := routes(svc, st, logger, cfg.trustProxy)
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
-		Handler:           routes(svc, st, logger, cfg.apiOptions()...),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -134,9 +131,19 @@ func serve(ctx context.Context, env *environment, cfg serveConfig, ready func(*s
 }
 
 // routes joins the API and the health endpoints, with request logging.
-func routes(svc *service.Service, st *store.DB, logger *slog.Logger, opts ...api.Option) http.Handler {
+func routes(svc *service.Service, st *store.DB, logger *slog.Logger, trustProxy bool) (http.Handler, error) {
+	var apiOpts []api.Option
+	var uiOpts []ui.Option
+	if trustProxy {
+		apiOpts, uiOpts = append(apiOpts, api.TrustProxy()), append(uiOpts, ui.TrustProxy())
+	}
+	web, err := ui.New(svc, logger, uiOpts...)
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/api/", api.New(svc, logger, opts...))
+	mux.Handle("/api/", api.New(svc, logger, apiOpts...))
+	mux.Handle("/", web)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintln(w, `{"status":"ok"}`)
@@ -150,7 +157,7 @@ func routes(svc *service.Service, st *store.DB, logger *slog.Logger, opts ...api
 		}
 		fmt.Fprintln(w, `{"status":"ready"}`)
 	})
-	return logRequests(logger, mux)
+	return logRequests(logger, mux), nil
 }
 
 // logRequests logs one line per request, without bodies or secrets.

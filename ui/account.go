@@ -1,0 +1,158 @@
+package ui
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gatehouse/gatehouse"
+)
+
+// Signing in and out, and the pages that emailed links open.
+
+func (u *UI) signInPage(w http.ResponseWriter, r *http.Request) {
+	p := newPage(r, "Sign in", "")
+	p.Data = map[string]string{"Next": safeNext(r.URL.Query().Get("next")), "Email": ""}
+	u.show(w, r, http.StatusOK, "sign-in", p)
+}
+
+func (u *UI) signIn(w http.ResponseWriter, r *http.Request) {
+	email, next := r.PostFormValue("email"), safeNext(r.PostFormValue("next"))
+	token, s, err := u.svc.SignIn(u.requestContext(r), r.PostFormValue("organization_id"), email, r.PostFormValue("password"), u.clientOf(r), r.UserAgent())
+	if err != nil {
+		p := newPage(r, "Sign in", "")
+		p.Data = map[string]string{"Next": next, "Email": email}
+		if !formError(p, err) {
+			u.fail(w, r, err)
+			return
+		}
+		status := http.StatusUnauthorized
+		if gatehouse.ErrorCode(err) == gatehouse.ETOOMANY {
+			status = http.StatusTooManyRequests
+		}
+		u.show(w, r, status, "sign-in", p)
+		return
+	}
+	u.setSession(w, r, token, int(s.ExpiresAt.Sub(s.CreatedAt).Seconds()))
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (u *UI) signOut(w http.ResponseWriter, r *http.Request) {
+	if v, err := u.viewerOf(r); err == nil {
+		u.svc.SignOut(u.requestContext(r), v.actor, v.sessionID)
+	}
+	u.setSession(w, r, "", -1)
+	http.Redirect(w, r, "/sign-in?done="+url.QueryEscape("You are signed out."), http.StatusSeeOther)
+}
+
+func (u *UI) forgotPage(w http.ResponseWriter, r *http.Request) {
+	u.show(w, r, http.StatusOK, "forgot-password", newPage(r, "Forgot your password?", ""))
+}
+
+func (u *UI) forgot(w http.ResponseWriter, r *http.Request) {
+	if err := u.svc.RequestPasswordReset(u.requestContext(r), r.PostFormValue("email")); err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	p := newPage(r, "Check your email", "")
+	p.Flash = "If an account uses this email, a link to choose a new password is on its way. It works for one hour."
+	u.show(w, r, http.StatusOK, "forgot-password", p)
+}
+
+// tokenPage is the data of the pages that take a token from a link.
+type tokenPage struct {
+	Token string
+	Done  bool
+}
+
+func (u *UI) resetPage(w http.ResponseWriter, r *http.Request) {
+	p := newPage(r, "Choose a new password", "")
+	p.Data = tokenPage{Token: r.URL.Query().Get("token")}
+	u.show(w, r, http.StatusOK, "reset-password", p)
+}
+
+func (u *UI) reset(w http.ResponseWriter, r *http.Request) {
+	p := newPage(r, "Choose a new password", "")
+	data := tokenPage{Token: r.PostFormValue("token")}
+	err := u.passwordsMatch(r)
+	if err == nil {
+		err = u.svc.ResetPassword(u.requestContext(r), data.Token, r.PostFormValue("password"))
+	}
+	if err != nil {
+		p.Data = data
+		if !formError(p, err) {
+			u.fail(w, r, err)
+			return
+		}
+		u.show(w, r, http.StatusBadRequest, "reset-password", p)
+		return
+	}
+	http.Redirect(w, r, "/sign-in?done="+url.QueryEscape("Your password is set and every session was signed out. Sign in with it."), http.StatusSeeOther)
+}
+
+func (u *UI) invitePage(w http.ResponseWriter, r *http.Request) {
+	p := newPage(r, "Accept your invitation", "")
+	p.Data = tokenPage{Token: r.URL.Query().Get("token")}
+	u.show(w, r, http.StatusOK, "invite", p)
+}
+
+func (u *UI) acceptInvite(w http.ResponseWriter, r *http.Request) {
+	p := newPage(r, "Accept your invitation", "")
+	data := tokenPage{Token: r.PostFormValue("token")}
+	err := u.passwordsMatch(r)
+	var user *gatehouse.User
+	if err == nil {
+		user, _, err = u.svc.AcceptInvitation(u.requestContext(r), data.Token, r.PostFormValue("password"))
+	}
+	if err != nil {
+		p.Data = data
+		if !formError(p, err) {
+			u.fail(w, r, err)
+			return
+		}
+		u.show(w, r, http.StatusBadRequest, "invite", p)
+		return
+	}
+	http.Redirect(w, r, "/sign-in?done="+url.QueryEscape("Welcome, "+user.FirstName+". Your password is set: sign in with it.")+"&email="+url.QueryEscape(user.Email), http.StatusSeeOther)
+}
+
+func (u *UI) verifyPage(w http.ResponseWriter, r *http.Request) {
+	p := newPage(r, "Confirm your email address", "")
+	p.Data = tokenPage{Token: r.URL.Query().Get("token")}
+	u.show(w, r, http.StatusOK, "verify-email", p)
+}
+
+// verify confirms on a button press, not on opening the link: mail
+// scanners open links, and must not use the token up.
+func (u *UI) verify(w http.ResponseWriter, r *http.Request) {
+	p := newPage(r, "Confirm your email address", "")
+	data := tokenPage{Token: r.PostFormValue("token")}
+	_, _, err := u.svc.ConfirmEmail(u.requestContext(r), data.Token)
+	if err != nil && !formError(p, err) {
+		u.fail(w, r, err)
+		return
+	}
+	data.Done = err == nil
+	p.Data = data
+	status := http.StatusOK
+	if err != nil {
+		status = http.StatusBadRequest
+	}
+	u.show(w, r, status, "verify-email", p)
+}
+
+// passwordsMatch checks the form's two password fields.
+func (u *UI) passwordsMatch(r *http.Request) error {
+	if r.PostFormValue("password") != r.PostFormValue("confirm") {
+		return gatehouse.Invalid("confirm", "the two passwords differ")
+	}
+	return nil
+}
+
+// safeNext keeps redirects after sign-in on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/users"
+	}
+	return next
+}

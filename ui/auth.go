@@ -1,0 +1,154 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gatehouse/gatehouse"
+)
+
+type viewerKey struct{}
+
+// viewer is the signed-in user of a request.
+type viewer struct {
+	actor     gatehouse.Actor
+	sessionID string
+	user      *gatehouse.User
+	org       *gatehouse.Organization
+	can       map[string]bool
+}
+
+// signedIn wraps a page that needs a session: without one, the browser
+// goes to the sign-in page and comes back after.
+func (u *UI) signedIn(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v, err := u.viewerOf(r)
+		if err != nil {
+			if gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
+				u.fail(w, r, err)
+				return
+			}
+			http.Redirect(w, r, "/sign-in?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		next(w, r.WithContext(context.WithValue(r.Context(), viewerKey{}, v)))
+	}
+}
+
+// viewerOf reads the session cookie.
+func (u *UI) viewerOf(r *http.Request) (*viewer, error) {
+	c, err := r.Cookie(gatehouse.SessionCookie)
+	if err != nil {
+		return nil, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "not signed in")
+	}
+	ctx := u.requestContext(r)
+	s, err := u.svc.AuthenticateSession(ctx, c.Value)
+	if err != nil {
+		return nil, err
+	}
+	v := &viewer{actor: gatehouse.Actor{OrgID: s.OrgID, UserID: s.UserID}, sessionID: s.ID}
+	if v.user, v.org, err = u.svc.Me(ctx, v.actor); err != nil {
+		return nil, err
+	}
+	v.can, err = u.svc.Allowed(ctx, v.actor, gatehouse.AdminOperations...)
+	return v, err
+}
+
+func viewerFrom(ctx context.Context) *viewer {
+	v, _ := ctx.Value(viewerKey{}).(*viewer)
+	return v
+}
+
+// requestContext carries the client's address and a request id for the
+// audit log.
+func (u *UI) requestContext(r *http.Request) context.Context {
+	return gatehouse.WithRequestInfo(r.Context(), gatehouse.RequestInfo{Client: u.clientOf(r), RequestID: gatehouse.NewID("req_")})
+}
+
+func (u *UI) clientOf(r *http.Request) string {
+	if u.trustProxy {
+		if fwd := r.Header.Get("X-Forwarded-For"); fwd != "" {
+			first, _, _ := strings.Cut(fwd, ",")
+			return strings.TrimSpace(first)
+		}
+	}
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
+}
+
+func (u *UI) secure(r *http.Request) bool {
+	return r.TLS != nil || (u.trustProxy && r.Header.Get("X-Forwarded-Proto") == "https")
+}
+
+func (u *UI) setSession(w http.ResponseWriter, r *http.Request, token string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: gatehouse.SessionCookie, Value: token, Path: "/", HttpOnly: true,
+		Secure: u.secure(r), SameSite: http.SameSiteLaxMode, MaxAge: maxAge})
+}
+
+// newPage starts the data of a page for the signed-in viewer.
+func newPage(r *http.Request, title, nav string) *page {
+	p := &page{Title: title, Nav: nav, Errors: map[string]string{}, Can: map[string]bool{}}
+	if v := viewerFrom(r.Context()); v != nil {
+		p.Me, p.Org, p.Can = v.user, v.org, v.can
+	}
+	p.Flash = r.URL.Query().Get("done")
+	return p
+}
+
+// formError puts a domain error on the page: beside its field when it names
+// one, at the top otherwise. Other errors are not the user's: they fail.
+func formError(p *page, err error) bool {
+	var e *gatehouse.Error
+	if !errors.As(err, &e) || e.Code == gatehouse.EINTERNAL {
+		return false
+	}
+	if e.Field != "" {
+		p.Errors[e.Field] = e.Message
+	}
+	p.Error = e.Message
+	return true
+}
+
+// fail answers a request that went wrong outside a form.
+func (u *UI) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status := http.StatusInternalServerError
+	msg := "Something went wrong on our side. It has been logged."
+	var e *gatehouse.Error
+	if errors.As(err, &e) && e.Code != gatehouse.EINTERNAL {
+		msg = e.Message
+		switch e.Code {
+		case gatehouse.ENOTFOUND:
+			status = http.StatusNotFound
+		case gatehouse.EFORBIDDEN:
+			status = http.StatusForbidden
+		case gatehouse.EUNAUTHORIZED:
+			status = http.StatusUnauthorized
+		case gatehouse.ETOOMANY:
+			status = http.StatusTooManyRequests
+		default:
+			status = http.StatusBadRequest
+		}
+	} else {
+		u.logger.Error("ui", "path", r.URL.Path, "err", err)
+	}
+	p := newPage(r, "Error", "")
+	p.Error = msg
+	if err := u.pages.render(w, status, "error", p); err != nil {
+		u.logger.Error("ui: rendering the error page", "err", err)
+		http.Error(w, msg, status)
+	}
+}
+
+// show renders a page, failing loudly on a template error.
+func (u *UI) show(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
+	if err := u.pages.render(w, status, name, p); err != nil {
+		u.logger.Error("ui: render", "page", name, "err", err)
+		http.Error(w, "page failed to render", http.StatusInternalServerError)
+	}
+}

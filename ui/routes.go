@@ -1,0 +1,56 @@
+package ui
+
+import "net/http"
+
+// routes is the web UI's one route table.
+func (u *UI) routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /static/{file}", u.serveAsset)
+	mux.HandleFunc("GET /{$}", u.home)
+
+	// Signing in and the pages that emailed links open.
+	mux.HandleFunc("GET /sign-in", u.signInPage)
+	mux.HandleFunc("POST /sign-in", u.signIn)
+	mux.HandleFunc("POST /sign-out", u.signOut)
+	mux.HandleFunc("GET /forgot-password", u.forgotPage)
+	mux.HandleFunc("POST /forgot-password", u.forgot)
+	mux.HandleFunc("GET /reset-password", u.resetPage)
+	mux.HandleFunc("POST /reset-password", u.reset)
+	mux.HandleFunc("GET /invite", u.invitePage)
+	mux.HandleFunc("POST /invite", u.acceptInvite)
+	mux.HandleFunc("GET /verify-email", u.verifyPage)
+	mux.HandleFunc("POST /verify-email", u.verify)
+
+	// Users & Permissions.
+	mux.HandleFunc("GET /users", u.signedIn(u.listUsers))
+	mux.HandleFunc("GET /users/new", u.signedIn(u.newUserPage))
+	mux.HandleFunc("POST /users/new", u.signedIn(u.inviteUser))
+	mux.HandleFunc("GET /users/{id}", u.signedIn(u.editUserPage))
+	mux.HandleFunc("POST /users/{id}", u.signedIn(u.saveUser))
+	mux.HandleFunc("GET /users/{id}/access", u.signedIn(u.userAccess))
+	mux.HandleFunc("GET /users/{id}/{action}", u.signedIn(u.confirmUserAction))
+	mux.HandleFunc("POST /users/{id}/{action}", u.signedIn(u.userAction))
+
+	mux.HandleFunc("GET /groups", u.signedIn(u.listGroups))
+	mux.HandleFunc("GET /groups/new", u.signedIn(u.newGroupPage))
+	mux.HandleFunc("POST /groups/new", u.signedIn(u.createGroup))
+	mux.HandleFunc("GET /groups/{id}", u.signedIn(u.editGroupPage))
+	mux.HandleFunc("POST /groups/{id}", u.signedIn(u.saveGroup))
+	mux.HandleFunc("GET /groups/{id}/delete", u.signedIn(u.confirmDeleteGroup))
+	mux.HandleFunc("POST /groups/{id}/delete", u.signedIn(u.deleteGroup))
+
+	mux.HandleFunc("GET /facilities", u.signedIn(u.listFacilities))
+	mux.HandleFunc("POST /facilities", u.signedIn(u.createFacility))
+	mux.HandleFunc("GET /facilities/{id}", u.signedIn(u.facilityPage))
+	mux.HandleFunc("POST /facilities/{id}", u.signedIn(u.saveFacility))
+
+	mux.HandleFunc("GET /audit", u.signedIn(u.auditLog))
+	mux.HandleFunc("GET /reference", u.signedIn(u.reference))
+	mux.HandleFunc("GET /account", u.signedIn(u.account))
+	mux.HandleFunc("POST /account/sessions/{id}/revoke", u.signedIn(u.revokeSession))
+	mux.HandleFunc("POST /account/api-keys", u.signedIn(u.createAPIKey))
+	mux.HandleFunc("POST /account/api-keys/{id}/revoke", u.signedIn(u.revokeAPIKey))
+}
+
+func (u *UI) home(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, "/users", http.StatusSeeOther)
+}

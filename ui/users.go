@@ -1,0 +1,439 @@
+package ui
+
+import (
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/authz"
+	"github.com/gatehouse/gatehouse/service"
+)
+
+// pageSize is the length of the user list's pages.
+const pageSize = 50
+
+// maxPickable is how many facilities a form lists as checkboxes; beyond it,
+// facilities are added by id.
+const maxPickable = 500
+
+// userList is the data of the Users tab.
+type userList struct {
+	Users      []*gatehouse.User
+	GroupNames map[string]string
+	Groups     []*gatehouse.Group
+	Facilities []*gatehouse.Facility // for the filter, when few enough to list
+	Filter     map[string]string     // q, status, group_id, facility_id, sort, order
+	Next       string                // cursor of the next page
+	Cursor     string                // cursor of this page, "" on the first
+}
+
+func (u *UI) listUsers(w http.ResponseWriter, r *http.Request) {
+	v, q := viewerFrom(r.Context()), r.URL.Query()
+	ctx := u.requestContext(r)
+	data := userList{Filter: map[string]string{}, GroupNames: map[string]string{}, Cursor: q.Get("cursor")}
+	for _, k := range []string{"q", "status", "group_id", "facility_id", "sort", "order"} {
+		data.Filter[k] = strings.TrimSpace(q.Get(k))
+	}
+	after, _ := base64.RawURLEncoding.DecodeString(q.Get("cursor"))
+	sort := data.Filter["sort"]
+	if sort == "created" {
+		sort = gatehouse.SortID
+	}
+	users, err := u.svc.ListUsers(ctx, v.actor, gatehouse.UserFilter{Status: gatehouse.UserStatus(data.Filter["status"]),
+		GroupID: data.Filter["group_id"], FacilityID: data.Filter["facility_id"], Query: data.Filter["q"],
+		Sort: sort, Desc: data.Filter["order"] == "desc", After: string(after), Limit: pageSize + 1})
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	if len(users) > pageSize {
+		users = users[:pageSize]
+		data.Next = base64.RawURLEncoding.EncodeToString([]byte(users[len(users)-1].ID))
+	}
+	data.Users = users
+	if v.can[gatehouse.OpViewGroups] {
+		if data.Groups, err = u.svc.ListGroups(ctx, v.actor, gatehouse.GroupFilter{Limit: 1000}); err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		for _, g := range data.Groups {
+			data.GroupNames[g.ID] = g.Name
+		}
+	}
+	if v.can[gatehouse.OpViewFacilities] {
+		if data.Facilities, err = u.svc.ListFacilities(ctx, v.actor, gatehouse.FacilityFilter{Limit: maxPickable + 1}); err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		if len(data.Facilities) > maxPickable {
+			data.Facilities = nil // too many to list: the filter takes an id
+		}
+	}
+	p := newPage(r, "Users", "users")
+	p.Data = data
+	u.show(w, r, http.StatusOK, "users", p)
+}
+
+// userForm is the data of the invite and edit forms. Everything the viewer
+// may not grant is shown, but not offered: no escalation is visible.
+type userForm struct {
+	User          *gatehouse.User
+	Catalog       *gatehouse.Catalog
+	Grants        authz.Grants
+	Groups        []*gatehouse.Group
+	Facilities    []*gatehouse.Facility // nil when too many to list
+	FacilityNames map[string]string
+	Editable      bool // the viewer may change this user (false for a full-access user edited by a limited admin)
+	Actions       []string
+}
+
+func (u *UI) formData(r *http.Request, user *gatehouse.User) (*userForm, error) {
+	v := viewerFrom(r.Context())
+	ctx := u.requestContext(r)
+	grants, catalog, err := u.svc.Grants(ctx, v.actor)
+	if err != nil {
+		return nil, err
+	}
+	f := &userForm{User: user, Catalog: catalog, Grants: grants, FacilityNames: map[string]string{}}
+	if v.can[gatehouse.OpViewGroups] {
+		if f.Groups, err = u.svc.ListGroups(ctx, v.actor, gatehouse.GroupFilter{Limit: 1000}); err != nil {
+			return nil, err
+		}
+	}
+	if v.can[gatehouse.OpViewFacilities] {
+		if f.Facilities, err = u.svc.ListFacilities(ctx, v.actor, gatehouse.FacilityFilter{Limit: maxPickable + 1}); err != nil {
+			return nil, err
+		}
+		for _, fac := range f.Facilities {
+			f.FacilityNames[fac.ID] = fac.Name
+		}
+		if len(f.Facilities) > maxPickable {
+			f.Facilities = nil
+		}
+	}
+	f.Editable = !user.FullAccess || grants.FullAccess
+	return f, nil
+}
+
+func (u *UI) newUserPage(w http.ResponseWriter, r *http.Request) {
+	f, err := u.formData(r, &gatehouse.User{})
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	f.Editable = true
+	p := newPage(r, "Invite user", "users")
+	p.Data = f
+	u.show(w, r, http.StatusOK, "user-form", p)
+}
+
+func (u *UI) inviteUser(w http.ResponseWriter, r *http.Request) {
+	v := viewerFrom(r.Context())
+	if err := r.ParseForm(); err != nil {
+		u.fail(w, r, gatehouse.Invalid("form", "the form could not be read"))
+		return
+	}
+	in := service.UserInput{
+		FirstName: r.PostFormValue("first_name"), LastName: r.PostFormValue("last_name"),
+		Email: strings.TrimSpace(r.PostFormValue("email")), Phone: r.PostFormValue("phone"),
+		FullAccess: r.PostFormValue("full_access") == "on", Licence: r.PostFormValue("licence"),
+		GroupIDs: r.PostForm["group_ids"], Permissions: r.PostForm["permissions"], FacilityIDs: facilityIDs(r),
+	}
+	invited, err := u.svc.InviteUser(u.requestContext(r), v.actor, in)
+	if err != nil {
+		draft := &gatehouse.User{FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, Phone: in.Phone,
+			FullAccess: in.FullAccess, Licence: in.Licence, GroupIDs: in.GroupIDs, Permissions: in.Permissions, FacilityIDs: in.FacilityIDs}
+		u.redisplayUserForm(w, r, "Invite user", draft, err)
+		return
+	}
+	done := "Invitation sent to " + invited.User.Email + "."
+	http.Redirect(w, r, "/users/"+invited.User.ID+"?done="+url.QueryEscape(done), http.StatusSeeOther)
+}
+
+func (u *UI) redisplayUserForm(w http.ResponseWriter, r *http.Request, title string, draft *gatehouse.User, err error) {
+	p := newPage(r, title, "users")
+	if !formError(p, err) {
+		u.fail(w, r, err)
+		return
+	}
+	f, ferr := u.formData(r, draft)
+	if ferr != nil {
+		u.fail(w, r, ferr)
+		return
+	}
+	if draft.ID == "" {
+		f.Editable = true
+	} else {
+		f.Actions = userActions(viewerFrom(r.Context()), draft)
+	}
+	p.Data = f
+	u.show(w, r, http.StatusBadRequest, "user-form", p)
+}
+
+func (u *UI) editUserPage(w http.ResponseWriter, r *http.Request) {
+	v := viewerFrom(r.Context())
+	user, err := u.svc.GetUser(u.requestContext(r), v.actor, r.PathValue("id"))
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	f, err := u.formData(r, user)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	f.Actions = userActions(v, user)
+	p := newPage(r, user.FirstName+" "+user.LastName, "users")
+	p.Data = f
+	u.show(w, r, http.StatusOK, "user-form", p)
+}
+
+func (u *UI) saveUser(w http.ResponseWriter, r *http.Request) {
+	v := viewerFrom(r.Context())
+	ctx := u.requestContext(r)
+	if err := r.ParseForm(); err != nil {
+		u.fail(w, r, gatehouse.Invalid("form", "the form could not be read"))
+		return
+	}
+	str := func(k string) *string { s := r.PostFormValue(k); return &s }
+	patch := service.UserPatch{FirstName: str("first_name"), LastName: str("last_name"), Email: str("email"), Phone: str("phone")}
+	// Access controls are in the form only when the viewer may use them.
+	if r.PostFormValue("access_shown") == "yes" {
+		groups, perms, facilities := r.PostForm["group_ids"], r.PostForm["permissions"], facilityIDs(r)
+		patch.GroupIDs, patch.Permissions, patch.FacilityIDs = &groups, &perms, &facilities
+		if r.PostFormValue("full_access_shown") == "yes" {
+			full := r.PostFormValue("full_access") == "on"
+			patch.FullAccess = &full
+		}
+		if r.PostFormValue("licence") != "" {
+			patch.Licence = str("licence")
+		}
+	}
+	user, _, err := u.svc.UpdateUser(ctx, v.actor, r.PathValue("id"), patch)
+	if err != nil {
+		current, gerr := u.svc.GetUser(ctx, v.actor, r.PathValue("id"))
+		if gerr != nil {
+			u.fail(w, r, gerr)
+			return
+		}
+		applyPatch(current, patch)
+		u.redisplayUserForm(w, r, current.FirstName+" "+current.LastName, current, err)
+		return
+	}
+	http.Redirect(w, r, "/users/"+user.ID+"?done="+url.QueryEscape("Saved."), http.StatusSeeOther)
+}
+
+// applyPatch shows what was sent when a save is refused.
+func applyPatch(u *gatehouse.User, p service.UserPatch) {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&u.FirstName, p.FirstName)
+	set(&u.LastName, p.LastName)
+	set(&u.Email, p.Email)
+	set(&u.Phone, p.Phone)
+	set(&u.Licence, p.Licence)
+	if p.FullAccess != nil {
+		u.FullAccess = *p.FullAccess
+	}
+	if p.GroupIDs != nil {
+		u.GroupIDs = *p.GroupIDs
+	}
+	if p.Permissions != nil {
+		u.Permissions = *p.Permissions
+	}
+	if p.FacilityIDs != nil {
+		u.FacilityIDs = *p.FacilityIDs
+	}
+}
+
+// facilityIDs reads the facility checkboxes and the "add by id" field.
+func facilityIDs(r *http.Request) []string {
+	ids := append([]string{}, r.PostForm["facility_ids"]...)
+	for _, f := range strings.FieldsFunc(r.PostFormValue("facility_ids_extra"), func(c rune) bool { return c == ',' || c == ' ' || c == '\n' || c == '\r' }) {
+		ids = append(ids, f)
+	}
+	return ids
+}
+
+// The user actions of the seed, each behind a confirmation page.
+var userActionLabels = map[string]string{
+	"deactivate":          "Deactivate",
+	"activate":            "Activate",
+	"regenerate-invite":   "Regenerate invite",
+	"resend-verification": "Resend verification email",
+	"delete":              "Delete",
+}
+
+var userActionText = map[string]string{
+	"deactivate":          "They can no longer sign in, and their sessions and API keys stop working at once.",
+	"activate":            "They can sign in again with their password.",
+	"regenerate-invite":   "A new invitation email goes out; the previous link stops working.",
+	"resend-verification": "A new verification link goes to their email address.",
+	"delete":              "The user, their sessions, API keys, group memberships and facility assignments are removed. This cannot be undone.",
+}
+
+// userActions lists what the viewer may do to the user now.
+func userActions(v *viewer, user *gatehouse.User) []string {
+	if user.FullAccess && !v.user.FullAccess {
+		return nil
+	}
+	var out []string
+	switch user.Status {
+	case gatehouse.StatusActive:
+		if v.can[gatehouse.OpDeactivateUsers] && user.ID != v.user.ID {
+			out = append(out, "deactivate")
+		}
+		if v.can[gatehouse.OpEditUsers] && !user.EmailVerified {
+			out = append(out, "resend-verification")
+		}
+	case gatehouse.StatusInactive:
+		if v.can[gatehouse.OpDeactivateUsers] {
+			out = append(out, "activate")
+		}
+	case gatehouse.StatusInvited:
+		if v.can[gatehouse.OpInviteUsers] {
+			out = append(out, "regenerate-invite")
+		}
+		if v.can[gatehouse.OpDeactivateUsers] {
+			out = append(out, "deactivate")
+		}
+	}
+	if v.can[gatehouse.OpDeleteUsers] && user.ID != v.user.ID {
+		out = append(out, "delete")
+	}
+	return out
+}
+
+type confirmation struct {
+	User   *gatehouse.User
+	Action string
+	Label  string
+	Text   string
+}
+
+func (u *UI) confirmUserAction(w http.ResponseWriter, r *http.Request) {
+	v := viewerFrom(r.Context())
+	action := r.PathValue("action")
+	if _, ok := userActionLabels[action]; !ok {
+		u.fail(w, r, gatehouse.Errorf(gatehouse.ENOTFOUND, "no such page"))
+		return
+	}
+	user, err := u.svc.GetUser(u.requestContext(r), v.actor, r.PathValue("id"))
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	p := newPage(r, userActionLabels[action]+" "+user.FirstName+" "+user.LastName+"?", "users")
+	p.Data = confirmation{User: user, Action: action, Label: userActionLabels[action], Text: userActionText[action]}
+	u.show(w, r, http.StatusOK, "user-confirm", p)
+}
+
+func (u *UI) userAction(w http.ResponseWriter, r *http.Request) {
+	v := viewerFrom(r.Context())
+	ctx := u.requestContext(r)
+	id, action := r.PathValue("id"), r.PathValue("action")
+	var err error
+	done := ""
+	switch action {
+	case "deactivate":
+		_, _, err = u.svc.DeactivateUser(ctx, v.actor, id)
+		done = "Deactivated."
+	case "activate":
+		_, _, err = u.svc.ActivateUser(ctx, v.actor, id)
+		done = "Activated."
+	case "regenerate-invite":
+		_, err = u.svc.RegenerateInvite(ctx, v.actor, id)
+		done = "A new invitation is on its way."
+	case "resend-verification":
+		_, _, err = u.svc.ResendVerification(ctx, v.actor, id)
+		done = "A new verification link is on its way."
+	case "delete":
+		if _, err = u.svc.DeleteUser(ctx, v.actor, id); err == nil {
+			http.Redirect(w, r, "/users?done="+url.QueryEscape("The user was deleted."), http.StatusSeeOther)
+			return
+		}
+	default:
+		err = gatehouse.Errorf(gatehouse.ENOTFOUND, "no such action")
+	}
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/users/"+id+"?done="+url.QueryEscape(done), http.StatusSeeOther)
+}
+
+// accessPage is a user's effective access and the Explain box.
+type accessPage struct {
+	User          *gatehouse.User
+	Permissions   []authz.EffectivePermission
+	Catalog       *gatehouse.Catalog
+	GroupNames    map[string]string
+	FacilityNames map[string]string
+	Facilities    []*gatehouse.Facility
+	Ask           map[string]string // permission, facility_id, own
+	Answer        *authz.Explanation
+}
+
+func (u *UI) userAccess(w http.ResponseWriter, r *http.Request) {
+	v := viewerFrom(r.Context())
+	ctx := u.requestContext(r)
+	user, err := u.svc.GetUser(ctx, v.actor, r.PathValue("id"))
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	perms, err := u.svc.EffectivePermissions(ctx, v.actor, user.ID)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	catalog, err := u.svc.Catalog(ctx, v.actor)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	data := accessPage{User: user, Permissions: perms, Catalog: catalog, GroupNames: map[string]string{}, FacilityNames: map[string]string{}, Ask: map[string]string{}}
+	if v.can[gatehouse.OpViewGroups] {
+		groups, err := u.svc.ListGroups(ctx, v.actor, gatehouse.GroupFilter{Limit: 1000})
+		if err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		for _, g := range groups {
+			data.GroupNames[g.ID] = g.Name
+		}
+	}
+	if v.can[gatehouse.OpViewFacilities] {
+		if data.Facilities, err = u.svc.ListFacilities(ctx, v.actor, gatehouse.FacilityFilter{Limit: maxPickable}); err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		for _, f := range data.Facilities {
+			data.FacilityNames[f.ID] = f.Name
+		}
+	}
+	q := r.URL.Query()
+	if perm := q.Get("permission"); perm != "" {
+		data.Ask = map[string]string{"permission": perm, "facility_id": q.Get("facility_id"), "own": q.Get("own")}
+		res := authz.Resource{FacilityID: q.Get("facility_id")}
+		if q.Get("own") == "created" {
+			res.CreatedBy = user.ID
+		} else if q.Get("own") == "other" {
+			res.CreatedBy = "someone-else"
+		}
+		x, _, err := u.svc.Explain(ctx, v.actor, user.ID, perm, res, 0)
+		if err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		data.Answer = &x
+	}
+	p := newPage(r, "Access of "+user.FirstName+" "+user.LastName, "users")
+	p.Data = data
+	u.show(w, r, http.StatusOK, "user-access", p)
+}
