@@ -37,13 +37,13 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 		fmt.Fprintf(env.stdout, `Gatehouse is serving at %s
 
 Demo organization %q (%s)
-  sign in:  %s / %s   (POST %s/api/v1/sessions)
+  web UI:   %s/   sign in as %s / %s
   API key:  %s
   try:      curl -H 'Authorization: Bearer %s' %s/api/v1/users
   mail:     invitations are written to %s/
 
 Press Ctrl-C to stop.
-`, url, demoOrg, org.ID, demoAdmin, demoPassword, url, key.Secret, key.Secret, url, cfg.mailDir)
+`, url, demoOrg, org.ID, url, demoAdmin, demoPassword, key.Secret, key.Secret, url, cfg.mailDir)
 		return nil
 	})
 }
