@@ -1,0 +1,1085 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image/png"
+	"io"
+	"log/slog"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net/http"
+	"net/http/httptest"
+	"net/mail"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/api"
+	"github.com/gatehouse/gatehouse/catalogs"
+	"github.com/gatehouse/gatehouse/mailer"
+	"github.com/gatehouse/gatehouse/service"
+	"github.com/gatehouse/gatehouse/store"
+	"github.com/gatehouse/gatehouse/ui"
+)
+
+// chromiumPath is where Debian's chromium package, which .ci/run installs,
+// puts the browser.
+const chromiumPath = "/usr/bin/chromium"
+
+const (
+	adminEmail    = "admin@acme.test"
+	adminPassword = "admin-password-for-e2e"
+	userEmail     = "tess@acme.test"
+	userPassword  = "tess-picks-a-long-one"
+
+	// stepTimeout bounds each browser action: a missing element fails the
+	// test in seconds rather than at go test's global timeout.
+	stepTimeout = 20 * time.Second
+)
+
+// The two viewport sizes of the screenshots.
+var (
+	laptop = [2]int64{1366, 900}
+	tablet = [2]int64{820, 1180}
+)
+
+// TestAdminUIInBrowser walks the seed's whole Users & Permissions story in
+// a real headless Chromium: sign in, invite a user, accept the invitation
+// from the mail, create a group, assign it and a facility, read the
+// effective access and Explain, deactivate, and see sign-in refused. Every
+// page is watched for console errors and Content-Security-Policy
+// violations, and the main pages are photographed.
+func TestAdminUIInBrowser(t *testing.T) {
+	execPath := findChromium(t)
+	began := time.Now()
+	srv := startServer(t)
+	shots := screenshotDir(t)
+	allocCtx := newAllocator(t, execPath)
+	admin := openTab(t, allocCtx, "admin", srv.url)
+	// The invited user's own browser: a second browser context, with its
+	// own cookies, in the same Chromium.
+	tess := openTab(t, admin.ctx, "tess", srv.url, chromedp.WithNewBrowserContext())
+	t.Logf("server seeded and browser started in %v", time.Since(began).Round(time.Millisecond))
+
+	step := func(name string, fn func(t *testing.T)) {
+		t.Helper()
+		start := time.Now()
+		ok := t.Run(name, fn)
+		t.Logf("%-44s %6v", name, time.Since(start).Round(time.Millisecond))
+		if !ok {
+			t.FailNow()
+		}
+	}
+	var (
+		tessID  string // her user id, from the URL of her page
+		inviteL string // the acceptance link from her invitation mail
+	)
+
+	step("the console listener sees CSP violations", func(t *testing.T) {
+		admin.open(t, "/sign-in", http.StatusOK)
+		// An inline script is what the policy forbids: the listener must
+		// report it, or the checks below would prove nothing.
+		eval[chromedp.Void](t, admin, `(() => {
+			const s = document.createElement("script");
+			s.textContent = "window.inlineRan = true";
+			document.head.append(s);
+		})()`)
+		deadline := time.Now().Add(5 * time.Second)
+		for !admin.sawProblem("Content Security Policy") {
+			if time.Now().After(deadline) {
+				t.Fatalf("an inline script ran or was refused silently: the console listener saw %q", admin.takeProblems())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if eval[bool](t, admin, `window.inlineRan === true`) {
+			t.Error("the inline script ran despite the Content-Security-Policy")
+		}
+		admin.takeProblems() // provoked on purpose
+	})
+
+	step("sign in with the keyboard", func(t *testing.T) {
+		admin.open(t, "/sign-in", http.StatusOK)
+		admin.expectH1(t, "Sign in")
+		shots.take(t, admin, "sign-in") // blurs the field: open the page afresh
+		admin.open(t, "/sign-in", http.StatusOK)
+		// The browser applies autofocus at its next rendering, maybe after
+		// the load event.
+		waitFor(t, admin, `document.activeElement.id === "email"`, "autofocus puts the caret in the email field")
+		admin.run(t, "type the email, Tab, the password", chromedp.KeyEvent(adminEmail), chromedp.KeyEvent(kbTab), chromedp.KeyEvent(adminPassword))
+		admin.follow(t, "press Enter", http.StatusOK, chromedp.KeyEvent(kbEnter))
+		admin.expectPath(t, "/users")
+		admin.expectH1(t, "Users")
+		if who := text(t, admin, chromedp.CSS(".who a")); who != "Ada Admin" {
+			t.Errorf("the header names %q, want the signed-in admin", who)
+		}
+	})
+
+	step("keyboard: Tab reaches the skip link first", func(t *testing.T) {
+		if tag := eval[string](t, admin, `document.activeElement.tagName`); tag != "BODY" {
+			t.Fatalf("a fresh page has focus on %s", tag)
+		}
+		admin.run(t, "Tab", chromedp.KeyEvent(kbTab))
+		var skip struct {
+			Class, Text, Outline string
+			Left, Width          float64
+		}
+		eval2(t, admin, &skip, `(() => {
+			const a = document.activeElement, r = a.getBoundingClientRect();
+			return {Class: a.className, Text: a.textContent.trim(), Outline: getComputedStyle(a).outlineStyle, Left: r.left, Width: r.width};
+		})()`)
+		if skip.Class != "skip" || skip.Text != "Skip to content" {
+			t.Fatalf("the first Tab stop is %+v, want the skip link", skip)
+		}
+		if skip.Left < 0 || skip.Width == 0 {
+			t.Errorf("the focused skip link is off screen: %+v", skip)
+		}
+		if skip.Outline == "none" {
+			t.Errorf("the focused skip link shows no focus outline")
+		}
+		admin.run(t, "Enter", chromedp.KeyEvent(kbEnter))
+		waitFor(t, admin, `document.activeElement.id === "main"`, "Enter on the skip link moves focus to <main>")
+		admin.run(t, "Tab", chromedp.KeyEvent(kbTab))
+		if got := eval[string](t, admin, `document.getElementById("main").contains(document.activeElement) ? document.activeElement.textContent.trim() : "outside main: " + document.activeElement.outerHTML`); got != "Invite User" {
+			t.Fatalf("after the skip link, Tab reaches %q, want the Invite User link", got)
+		}
+		admin.follow(t, "Enter on Invite User", http.StatusOK, chromedp.KeyEvent(kbEnter))
+		admin.expectPath(t, "/users/new")
+	})
+
+	step("invite a user through the Invite User form", func(t *testing.T) {
+		admin.expectH1(t, "Invite user")
+		// Field-level validation first: the message goes beside the field.
+		fieldError := func(field string) string {
+			return eval[string](t, admin, fmt.Sprintf(`(() => {
+				const input = document.getElementById(%q), err = document.getElementById(%q);
+				return input.getAttribute("aria-invalid") === "true" && err ? err.textContent.trim() : "";
+			})()`, field, field+"-error"))
+		}
+		admin.run(t, "type a bad email", chromedp.SendKeys(chromedp.ID("email"), "not-an-email"))
+		admin.follow(t, "send without a name", http.StatusBadRequest, chromedp.Click(button("Send invitation")))
+		if msg := fieldError("first_name"); msg == "" {
+			t.Error("no validation message beside the empty first name")
+		} else {
+			t.Logf("first_name: %s (email flagged too: %q)", msg, fieldError("email"))
+		}
+		if got := eval[string](t, admin, `document.getElementById("email").value`); got != "not-an-email" {
+			t.Errorf("the refused form lost what was typed: email %q", got)
+		}
+		admin.fill(t, "first_name", "Tess")
+		admin.fill(t, "last_name", "Tech")
+		admin.follow(t, "send with a bad email", http.StatusBadRequest, chromedp.Click(button("Send invitation")))
+		if msg := fieldError("email"); msg == "" {
+			t.Error("no validation message beside the bad email")
+		} else {
+			t.Logf("email: %s", msg)
+		}
+
+		// A fresh form for the invitation itself.
+		admin.open(t, "/users/new", http.StatusOK)
+		admin.fill(t, "first_name", "Tess")
+		admin.fill(t, "last_name", "Tech")
+		admin.fill(t, "email", userEmail)
+		admin.fill(t, "phone", "+44 20 7946 0199")
+		admin.run(t, "tick North Plant", chromedp.Click(label("North Plant")))
+		if !checkedByLabel(t, admin, "North Plant") {
+			t.Fatal("clicking the North Plant label did not tick its checkbox")
+		}
+		shots.take(t, admin, "invite-user")
+		admin.follow(t, "Send invitation", http.StatusOK, chromedp.Click(button("Send invitation")))
+		admin.expectFlash(t, "Invitation sent to "+userEmail+".")
+		admin.expectH1(t, "Tess Tech")
+		tessID = strings.TrimPrefix(admin.path(t), "/users/")
+		if !strings.HasPrefix(tessID, "usr_") {
+			t.Fatalf("after the invitation the browser is at %s, want the user's page", admin.path(t))
+		}
+		if st := text(t, admin, chromedp.CSS("dl.facts .status")); st != "invited" {
+			t.Errorf("status %q, want invited", st)
+		}
+	})
+
+	step("read the invitation mail", func(t *testing.T) {
+		inviteL = srv.invitationLink(t, userEmail)
+		t.Logf("link: %s", inviteL)
+	})
+
+	step("accept the invitation in the invitee's browser", func(t *testing.T) {
+		tess.follow(t, "open the link", http.StatusOK, chromedp.Navigate(inviteL))
+		tess.expectH1(t, "Accept your invitation")
+		tess.fill(t, "password", userPassword)
+		tess.fill(t, "confirm", userPassword)
+		shots.take(t, tess, "accept-invitation")
+		tess.follow(t, "Accept", http.StatusOK, chromedp.Click(button("Accept and set my password")))
+		tess.expectPath(t, "/sign-in")
+		tess.expectFlash(t, "Welcome, Tess. Your password is set: sign in with it.")
+
+		tess.fill(t, "email", userEmail)
+		tess.fill(t, "password", userPassword)
+		res := tess.follow(t, "Sign in", 0, chromedp.Click(button("Sign in")))
+		if tess.path(t) == "/sign-in" {
+			t.Fatalf("Tess could not sign in with her new password: %d %s", res.Status, tess.alert(t))
+		}
+		if who := text(t, tess, chromedp.CSS(".who a")); who != "Tess Tech" {
+			t.Errorf("the header names %q, want Tess Tech", who)
+		}
+		t.Logf("Tess, who holds no permission yet, lands on %s: %d %q %q", tess.path(t), res.Status, tess.h1(t), tess.alert(t))
+
+		// The link is single use.
+		tess.follow(t, "open the used link", http.StatusOK, chromedp.Navigate(inviteL))
+		tess.fill(t, "password", userPassword)
+		tess.fill(t, "confirm", userPassword)
+		tess.follow(t, "accept again", http.StatusBadRequest, chromedp.Click(button("Accept and set my password")))
+		if msg := tess.alert(t); msg == "" {
+			t.Error("a used invitation link shows no error")
+		} else {
+			t.Logf("used link: %s", msg)
+		}
+	})
+
+	step("the users list shows her active", func(t *testing.T) {
+		admin.follow(t, "open Users", http.StatusOK, chromedp.Click(navLink("Users")))
+		row := rowText(t, admin, "Tess Tech")
+		for _, want := range []string{userEmail, "+44 20 7946 0199", "active", "No"} {
+			if !strings.Contains(row, want) {
+				t.Errorf("Tess's row %q lacks %q", row, want)
+			}
+		}
+	})
+
+	step("create a group with select-all per category", func(t *testing.T) {
+		admin.follow(t, "open Groups", http.StatusOK, chromedp.Click(navLink("Groups")))
+		admin.expectH1(t, "Groups")
+		admin.follow(t, "Create Group", http.StatusOK, chromedp.Click(link("Create Group")))
+		admin.expectPath(t, "/groups/new")
+		admin.fill(t, "name", "Technician")
+		admin.fill(t, "description", "Works the orders of their facilities")
+		admin.run(t, "select all Work Orders", chromedp.Click(chromedp.CSS(`input[aria-label="Select all Work Orders permissions"]`)))
+		if got := checkedPermissions(t, admin); strings.Join(got, " ") != "work_orders.view work_orders.create work_orders.edit work_orders.delete work_orders.archive work_orders.send work_orders.view_own" {
+			t.Fatalf("select-all ticked %q", got)
+		}
+		admin.run(t, "untick work_orders.delete", chromedp.Click(chromedp.CSS(`label[for="perm-work_orders.delete"]`)))
+		if !eval[bool](t, admin, `document.querySelector('input[aria-label="Select all Work Orders permissions"]').indeterminate`) {
+			t.Error("select-all is not indeterminate once one permission of the category is unticked")
+		}
+		admin.run(t, "tick assets.view", chromedp.Click(chromedp.CSS(`label[for="perm-assets.view"]`)))
+		want := "assets.view work_orders.view work_orders.create work_orders.edit work_orders.archive work_orders.send work_orders.view_own"
+		if got := checkedPermissions(t, admin); strings.Join(got, " ") != want {
+			t.Fatalf("ticked %q, want %q", got, want)
+		}
+		eval[chromedp.Void](t, admin, `window.scrollTo(0, 0)`)
+		shots.take(t, admin, "group-form")
+		admin.scrollTo(t, "Work Orders")
+		shots.take(t, admin, "group-form-permissions")
+		admin.follow(t, "Create group", http.StatusOK, chromedp.Click(button("Create group")))
+		if h := admin.h1(t); h != "Technician" && h != "Groups" {
+			t.Fatalf("after Create group the page is %s %q", admin.path(t), h)
+		}
+		admin.follow(t, "open Groups", http.StatusOK, chromedp.Click(navLink("Groups")))
+		row := rowText(t, admin, "Technician")
+		if !strings.Contains(row, "Works the orders of their facilities") || !strings.HasSuffix(strings.TrimSpace(row), "7") {
+			t.Errorf("the Technician row reads %q, want its description and 7 permissions", row)
+		}
+		shots.take(t, admin, "groups")
+	})
+
+	step("add a facility on the Facilities page", func(t *testing.T) {
+		admin.follow(t, "open Facilities", http.StatusOK, chromedp.Click(navLink("Facilities")))
+		admin.expectH1(t, "Facilities")
+		admin.fill(t, "name", "East Depot")
+		admin.fill(t, "external_id", "DEPOT-7")
+		admin.follow(t, "Add facility", http.StatusOK, chromedp.Click(button("Add facility")))
+		admin.follow(t, "open Facilities", http.StatusOK, chromedp.Click(navLink("Facilities")))
+		for _, name := range []string{"North Plant", "South Store", "East Depot"} {
+			rowText(t, admin, name)
+		}
+		shots.take(t, admin, "facilities")
+	})
+
+	step("edit the user: assign the group and a facility", func(t *testing.T) {
+		admin.follow(t, "open Users", http.StatusOK, chromedp.Click(navLink("Users")))
+		admin.follow(t, "open Tess", http.StatusOK, chromedp.Click(link("Tess Tech")))
+		admin.expectPath(t, "/users/"+tessID)
+		admin.run(t, "tick Technician", chromedp.Click(label("Technician")))
+		admin.run(t, "tick South Store", chromedp.Click(label("South Store")))
+		admin.follow(t, "Save changes", http.StatusOK, chromedp.Click(button("Save changes")))
+		admin.expectFlash(t, "Saved.")
+		for _, l := range []string{"Technician", "North Plant", "South Store"} {
+			if !checkedByLabel(t, admin, l) {
+				t.Errorf("%s is not ticked after saving", l)
+			}
+		}
+		for _, l := range []string{"Store Manager", "East Depot"} {
+			if checkedByLabel(t, admin, l) {
+				t.Errorf("%s is ticked after saving", l)
+			}
+		}
+		shots.take(t, admin, "user-edit")
+
+		admin.follow(t, "open Users", http.StatusOK, chromedp.Click(navLink("Users")))
+		if row := rowText(t, admin, "Tess Tech"); !strings.Contains(row, "| Technician |") {
+			t.Errorf("Tess's row %q does not show her group", row)
+		}
+		shots.take(t, admin, "users")
+		admin.viewport(t, tablet)
+		shots.take(t, admin, "users-tablet")
+		admin.viewport(t, laptop)
+	})
+
+	step("effective access and Explain", func(t *testing.T) {
+		admin.follow(t, "open Tess", http.StatusOK, chromedp.Click(link("Tess Tech")))
+		admin.follow(t, "Effective access & Explain", http.StatusOK, chromedp.Click(link("Effective access & Explain")))
+		admin.expectPath(t, "/users/"+tessID+"/access")
+		row := rowText(t, admin, "work_orders.edit")
+		for _, want := range []string{"group Technician", "North Plant", "South Store"} {
+			if !strings.Contains(row, want) {
+				t.Errorf("the work_orders.edit row %q lacks %q", row, want)
+			}
+		}
+		if strings.Contains(row, "East Depot") {
+			t.Errorf("the work_orders.edit row %q names a facility Tess is not assigned", row)
+		}
+
+		admin.choose(t, "permission", "work_orders.edit")
+		admin.choose(t, "facility_id", "North Plant")
+		admin.follow(t, "Explain", http.StatusOK, chromedp.Click(button("Explain")))
+		answer := text(t, admin, chromedp.ID("decision"))
+		t.Logf("work_orders.edit in North Plant: %q", answer)
+		if !strings.HasPrefix(answer, "Allowed") || !strings.Contains(answer, "Granted by: group Technician") {
+			t.Errorf("Explain answered %q, want Allowed, granted by group Technician", answer)
+		}
+		shots.take(t, admin, "user-access")
+
+		admin.choose(t, "facility_id", "East Depot")
+		admin.follow(t, "Explain", http.StatusOK, chromedp.Click(button("Explain")))
+		answer = text(t, admin, chromedp.ID("decision"))
+		t.Logf("work_orders.edit in East Depot: %q", answer)
+		if !strings.HasPrefix(answer, "Denied") || !strings.Contains(answer, "facility_not_assigned") {
+			t.Errorf("Explain answered %q, want Denied with facility_not_assigned", answer)
+		}
+	})
+
+	step("deactivate the user through the confirmation page", func(t *testing.T) {
+		admin.follow(t, "back to Tess", http.StatusOK, chromedp.Click(link("← Tess Tech")))
+		admin.follow(t, "Deactivate", http.StatusOK, chromedp.Click(link("Deactivate")))
+		admin.expectPath(t, "/users/"+tessID+"/deactivate")
+		admin.expectH1(t, "Deactivate Tess Tech?")
+		admin.follow(t, "confirm", http.StatusOK, chromedp.Click(button("Deactivate")))
+		admin.expectFlash(t, "Deactivated.")
+		if st := text(t, admin, chromedp.CSS("dl.facts .status")); st != "inactive" {
+			t.Errorf("status %q, want inactive", st)
+		}
+		// Her open session stops working at once.
+		tess.follow(t, "reload", http.StatusOK, chromedp.Navigate(srv.url+"/users"))
+		tess.expectPath(t, "/sign-in")
+	})
+
+	step("the audit log and the Permissions Reference", func(t *testing.T) {
+		admin.follow(t, "open Audit log", http.StatusOK, chromedp.Click(navLink("Audit log")))
+		admin.expectH1(t, "Audit log")
+		body := admin.bodyText(t)
+		for _, action := range []string{"user.invited", "user.invitation_accepted", "group.created", "facility.created", "user.updated", "user.deactivated"} {
+			if !strings.Contains(body, action) {
+				t.Errorf("the audit log does not show %s", action)
+			}
+		}
+		shots.take(t, admin, "audit-log")
+		admin.follow(t, "open Permissions Reference", http.StatusOK, chromedp.Click(navLink("Permissions Reference")))
+		admin.expectH1(t, "Permissions Reference")
+		body = admin.bodyText(t)
+		for _, code := range []string{"work_orders.view_own", "audit_logs.view", "service_reports.send"} {
+			if !strings.Contains(body, code) {
+				t.Errorf("the Permissions Reference lacks %s", code)
+			}
+		}
+		shots.take(t, admin, "permissions-reference")
+	})
+
+	step("sign out; the deactivated user is refused", func(t *testing.T) {
+		admin.follow(t, "Sign out", http.StatusOK, chromedp.Click(button("Sign out")))
+		admin.expectPath(t, "/sign-in")
+		admin.expectFlash(t, "You are signed out.")
+		admin.follow(t, "open Users", http.StatusOK, chromedp.Navigate(srv.url+"/users"))
+		admin.expectPath(t, "/sign-in") // the session is gone
+
+		admin.fill(t, "email", userEmail)
+		admin.fill(t, "password", userPassword)
+		admin.follow(t, "Sign in", http.StatusUnauthorized, chromedp.Click(button("Sign in")))
+		admin.expectPath(t, "/sign-in")
+		if msg := admin.alert(t); msg != "the email or password is wrong" {
+			t.Errorf("the refusal reads %q", msg)
+		}
+		if eval[string](t, admin, `document.getElementById("password").value`) != "" {
+			t.Error("the refused password is shown again in the form")
+		}
+	})
+
+	step("pages fit a tablet without sideways scrolling", func(t *testing.T) {
+		admin.fill(t, "email", adminEmail)
+		admin.fill(t, "password", adminPassword)
+		admin.follow(t, "Sign in", http.StatusOK, chromedp.Click(button("Sign in")))
+		admin.viewport(t, tablet)
+		defer admin.viewport(t, laptop)
+		for _, p := range []string{"/users", "/users/new", "/users/" + tessID, "/users/" + tessID + "/access?permission=work_orders.edit",
+			"/groups", "/groups/new", "/facilities", "/audit", "/reference"} {
+			admin.open(t, p, http.StatusOK)
+			if over := eval[int](t, admin, `document.documentElement.scrollWidth - innerWidth`); over > 0 {
+				t.Errorf("%s is %dpx wider than an 820px tablet", p, over)
+			}
+		}
+	})
+
+	step("no console errors or CSP violations", func(t *testing.T) {
+		for _, tb := range []*tab{admin, tess} {
+			for _, p := range tb.takeProblems() {
+				// Chromium asks for /favicon.ico now and then; the layout
+				// names no icon, so it is a 404. Known, and harmless.
+				if strings.Contains(p, "status of 404") && strings.HasSuffix(p, "/favicon.ico") {
+					t.Logf("known: %s: %s", tb.name, p)
+					continue
+				}
+				t.Errorf("%s: %s", tb.name, p)
+			}
+		}
+		srv.checkLog(t)
+	})
+	t.Logf("browser test took %v", time.Since(began).Round(time.Millisecond))
+}
+
+// findChromium returns the browser, or skips when it is missing on a
+// developer's machine. On CI a missing browser is a failure: the tests
+// would otherwise pass without running.
+func findChromium(t *testing.T) string {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if ci := os.Getenv("CI"); ci != "" && ci != "false" && ci != "0" {
+			t.Fatalf("CI=%s but %s is missing: .ci/run installs it with apt-get install chromium", ci, chromiumPath)
+		}
+		t.Skipf("%s is missing (apt-get install chromium); browser tests skipped", chromiumPath)
+	}
+	return chromiumPath
+}
+
+// server is Gatehouse as serve assembles it, on a real SQLite file, with an
+// organization from the facilities template, its admin, and a few users,
+// groups and facilities so that the pages look lived in.
+type server struct {
+	url        string
+	mailDir    string
+	facilities map[string]string // name → id
+	log        *serverLog
+}
+
+func startServer(t *testing.T) *server {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := store.Open(ctx, filepath.Join(dir, "gatehouse.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	s := &server{mailDir: filepath.Join(dir, "mail"), facilities: map[string]string{}, log: &serverLog{t: t}}
+	logger := slog.New(slog.NewTextHandler(s.log, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	svc := service.New(db)
+	outbox := mailer.NewOutbox(db, mailer.Dir{Path: s.mailDir, From: "Gatehouse <gatehouse@acme.test>"}, logger)
+	svc.Logger, svc.MailQueued = logger, outbox.Kick
+
+	// The handler of serve: the API under /api/, the web UI for the rest.
+	web, err := ui.New(svc, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/api/", api.New(svc, logger))
+	mux.Handle("/", web)
+	hs := httptest.NewServer(mux)
+	s.url, svc.BaseURL = hs.URL, hs.URL
+	workers, stop := context.WithCancel(ctx)
+	sent := make(chan struct{})
+	go func() { outbox.Run(workers); close(sent) }()
+	t.Cleanup(func() {
+		hs.Close()
+		stop()
+		<-sent
+	})
+
+	_, catalog, err := catalogs.Load("facilities")
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, err := svc.CreateOrganization(ctx, service.NewOrganization{Name: "Acme Facilities", Catalog: catalog,
+		AdminEmail: adminEmail, AdminFirstName: "Ada", AdminLastName: "Admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys := gatehouse.SystemActor(org.Org.ID)
+	if err := svc.SetPassword(ctx, sys, org.Admin.ID, adminPassword); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"North Plant", "South Store"} {
+		f, _, err := svc.CreateFacility(ctx, sys, service.FacilityInput{Name: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.facilities[name] = f.ID
+	}
+	groups := map[string]string{}
+	for _, g := range []service.GroupInput{
+		{Name: "Administrator", Description: "Runs the organization's users and facilities",
+			Permissions: []string{"users.view", "users.create", "users.edit", "users.delete", "facilities.view", "facilities.create", "facilities.edit", "audit_logs.view"}},
+		{Name: "Store Manager", Description: "Runs the work of their stores",
+			Permissions: []string{"users.view", "facilities.view", "assets.view", "work_orders.view", "work_orders.create", "work_orders.edit", "reports.view"}},
+	} {
+		created, _, err := svc.CreateGroup(ctx, sys, g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		groups[g.Name] = created.ID
+	}
+	for _, u := range []struct {
+		in     service.UserInput
+		accept bool
+	}{
+		{service.UserInput{FirstName: "Mia", LastName: "Manager", Email: "mia@acme.test", Phone: "+44 20 7946 0102",
+			GroupIDs: []string{groups["Store Manager"]}, FacilityIDs: []string{s.facilities["North Plant"]}}, true},
+		{service.UserInput{FirstName: "Omar", LastName: "Office", Email: "omar@acme.test", Phone: "+44 20 7946 0103",
+			GroupIDs: []string{groups["Administrator"]}}, true},
+		{service.UserInput{FirstName: "Ivy", LastName: "Invited", Email: "ivy@acme.test",
+			GroupIDs: []string{groups["Store Manager"]}, FacilityIDs: []string{s.facilities["South Store"]}}, false},
+	} {
+		inv, err := svc.InviteUser(ctx, sys, u.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.accept {
+			if _, _, err := svc.AcceptInvitation(ctx, inv.Token, "a password for "+u.in.FirstName); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return s
+}
+
+// serverLog passes the server's warnings and errors to the test log, and
+// remembers errors: a page that fails on the server fails the test.
+type serverLog struct {
+	t      *testing.T
+	mu     sync.Mutex
+	errors []string
+}
+
+func (l *serverLog) Write(p []byte) (int, error) {
+	line := strings.TrimSpace(string(p))
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if strings.Contains(line, "level=ERROR") {
+		l.errors = append(l.errors, line)
+	}
+	l.t.Log("server: " + line)
+	return len(p), nil
+}
+
+func (s *server) checkLog(t *testing.T) {
+	s.log.mu.Lock()
+	defer s.log.mu.Unlock()
+	for _, e := range s.log.errors {
+		t.Errorf("server error: %s", e)
+	}
+}
+
+var inviteLink = regexp.MustCompile(`https?://[^\s"<>]+/invite\?token=[^\s"<>]+`)
+
+// invitationLink waits for the outbox to deliver the invitation to email
+// into the mail folder, and returns its acceptance link.
+func (s *server) invitationLink(t *testing.T, email string) string {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		files, _ := filepath.Glob(filepath.Join(s.mailDir, "*.eml"))
+		for _, name := range files {
+			data, err := os.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			msg, err := mail.ReadMessage(bytes.NewReader(data))
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			to, err := mail.ParseAddress(msg.Header.Get("To"))
+			if err != nil || !strings.EqualFold(to.Address, email) {
+				continue
+			}
+			body := mimeText(t, msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body)
+			if link := inviteLink.FindString(body); link != "" {
+				t.Logf("%s, subject %q", filepath.Base(name), msg.Header.Get("Subject"))
+				if !strings.HasPrefix(link, s.url+"/invite?") {
+					t.Errorf("the link %s does not start with the server's base URL %s", link, s.url)
+				}
+				return strings.ReplaceAll(link, "&amp;", "&")
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no invitation to %s in %s after 15 s (%d files)", email, s.mailDir, len(files))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// mimeText decodes a MIME entity into its text, walking multiparts.
+func mimeText(t *testing.T, contentType, encoding string, body io.Reader) string {
+	t.Helper()
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		t.Fatalf("content type %q: %v", contentType, err)
+	}
+	if strings.HasPrefix(mt, "multipart/") {
+		var sb strings.Builder
+		r := multipart.NewReader(body, params["boundary"])
+		for {
+			p, err := r.NextRawPart()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			sb.WriteString(mimeText(t, p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), p))
+			sb.WriteString("\n")
+		}
+		return sb.String()
+	}
+	if strings.EqualFold(encoding, "quoted-printable") {
+		body = quotedprintable.NewReader(body)
+	}
+	data, err := io.ReadAll(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// newAllocator starts nothing yet: the first tab starts Chromium, with a
+// fresh profile and nothing that reaches the network on its own.
+func newAllocator(t *testing.T, execPath string) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(execPath),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(int(laptop[0]), int(laptop[1])),
+	)
+	ctx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel) // closes the browser and waits for it, before the profile is removed
+	return ctx
+}
+
+// tab is one browser tab, with what its console reported.
+type tab struct {
+	name string
+	base string
+	ctx  context.Context
+
+	mu       sync.Mutex
+	url      string          // the page the tab shows, for the reports
+	problems []problem       // console errors, warnings, exceptions, CSP violations
+	answered map[string]bool // "status URL" of the pages follow loaded and checked
+}
+
+// problem is one thing the console reported.
+type problem struct {
+	page, text string
+	loadFailed string // "status URL" when the browser logged a response's error status
+}
+
+var failedLoad = regexp.MustCompile(`^Failed to load resource: the server responded with a status of (\d+)`)
+
+// openTab opens a tab: the first starts the browser; WithNewBrowserContext
+// gives a tab its own cookies, as a second person's browser.
+func openTab(t *testing.T, parent context.Context, name, base string, opts ...chromedp.ContextOption) *tab {
+	t.Helper()
+	tb := &tab{name: name, base: base, answered: map[string]bool{}}
+	ctx, cancel := chromedp.NewContext(parent, append(opts, chromedp.WithListener(tb.listen))...)
+	t.Cleanup(cancel)
+	tb.ctx = ctx
+	// The first run starts the browser (or opens the tab) for the life of
+	// ctx: it must not be one with a timeout.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("%s: starting %s: %v", name, chromiumPath, err)
+	}
+	tb.viewport(t, laptop)
+	return tb
+}
+
+// listen runs in the tab's event loop (see chromedp.Listen): it only records.
+func (tb *tab) listen(ev any) {
+	var text, loadFailed string
+	switch ev := ev.(type) {
+	case *page.EventFrameNavigated:
+		if ev.Frame.ParentID == "" {
+			tb.mu.Lock()
+			tb.url = ev.Frame.URL
+			tb.mu.Unlock()
+		}
+		return
+	case *runtime.EventConsoleAPICalled:
+		switch ev.Type {
+		case runtime.ConsoleAPICalledTypeError, runtime.ConsoleAPICalledTypeWarning, runtime.ConsoleAPICalledTypeAssert:
+			var args []string
+			for _, a := range ev.Args {
+				if a.Value != nil {
+					args = append(args, string(a.Value))
+				} else {
+					args = append(args, a.Description)
+				}
+			}
+			text = fmt.Sprintf("console.%s: %s", ev.Type, strings.Join(args, " "))
+		}
+	case *runtime.EventExceptionThrown:
+		d := ev.ExceptionDetails
+		text = "uncaught exception: " + d.Text
+		if d.Exception != nil {
+			text += " " + d.Exception.Description
+		}
+	case *log.EventEntryAdded:
+		e := ev.Entry
+		if e.Level == log.EntryLevelError || e.Level == log.EntryLevelWarning || e.Source == log.EntrySourceSecurity {
+			text = fmt.Sprintf("%s %s: %s %s", e.Source, e.Level, e.Text, e.URL)
+			if m := failedLoad.FindStringSubmatch(e.Text); m != nil && e.Source == log.EntrySourceNetwork {
+				loadFailed = m[1] + " " + e.URL
+			}
+		}
+	}
+	if text != "" {
+		tb.mu.Lock()
+		tb.problems = append(tb.problems, problem{page: tb.url, text: text, loadFailed: loadFailed})
+		tb.mu.Unlock()
+	}
+}
+
+func (tb *tab) sawProblem(substr string) bool {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	for _, p := range tb.problems {
+		if strings.Contains(p.text, substr) {
+			return true
+		}
+	}
+	return false
+}
+
+// takeProblems returns what the console reported since the last call,
+// leaving out the error statuses of pages that follow loaded and checked
+// (a refused sign-in answers 401 on purpose, and Chromium logs it).
+func (tb *tab) takeProblems() []string {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	var out []string
+	for _, p := range tb.problems {
+		if p.loadFailed == "" || !tb.answered[p.loadFailed] {
+			out = append(out, "on "+p.page+": "+p.text)
+		}
+	}
+	tb.problems = nil
+	return out
+}
+
+// run runs actions that do not navigate.
+func (tb *tab) run(t *testing.T, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		t.Fatalf("%s: %s: %v", tb.name, what, err)
+	}
+}
+
+// follow runs actions that load a page (a click on a link or a submit
+// button, a key press, a navigation) and waits for it; want, when not 0, is
+// the HTTP status the page must answer with.
+func (tb *tab) follow(t *testing.T, what string, want int64, actions ...chromedp.Action[chromedp.Void]) *network.Response {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, stepTimeout)
+	defer cancel()
+	res, err := chromedp.RunResponse(ctx, actions...)
+	if err != nil {
+		t.Fatalf("%s: %s: %v", tb.name, what, err)
+	}
+	if res == nil {
+		t.Fatalf("%s: %s: no page loaded", tb.name, what)
+	}
+	if want != 0 && res.Status != want {
+		t.Fatalf("%s: %s: %s answered %d, want %d: %q", tb.name, what, res.URL, res.Status, want, tb.bodyText(t))
+	}
+	tb.mu.Lock()
+	tb.answered[fmt.Sprintf("%d %s", res.Status, res.URL)] = true
+	tb.mu.Unlock()
+	return res
+}
+
+// open loads a path of the server.
+func (tb *tab) open(t *testing.T, path string, want int64) {
+	t.Helper()
+	tb.follow(t, "open "+path, want, chromedp.Navigate(tb.base+path))
+}
+
+// fill replaces the value of the input with this id by typing.
+func (tb *tab) fill(t *testing.T, id, value string) {
+	t.Helper()
+	// Emptied by script: chromedp.Clear fails on an empty textarea.
+	if !eval[bool](t, tb, fmt.Sprintf(`(() => { const e = document.getElementById(%s); if (e) e.value = ""; return !!e; })()`, jsString(id))) {
+		t.Fatalf("%s: no field %s on %s", tb.name, id, tb.path(t))
+	}
+	tb.run(t, "fill "+id, chromedp.SendKeys(chromedp.ID(id), value))
+}
+
+// choose picks the option of a select by its value or its visible text.
+func (tb *tab) choose(t *testing.T, id, option string) {
+	t.Helper()
+	ok := eval[bool](t, tb, fmt.Sprintf(`(() => {
+		const s = document.getElementById(%s), want = %s;
+		const o = [...s.options].find(o => o.value === want || o.text.trim() === want);
+		if (!o) return false;
+		s.value = o.value;
+		s.dispatchEvent(new Event("change", {bubbles: true}));
+		return true;
+	})()`, jsString(id), jsString(option)))
+	if !ok {
+		t.Fatalf("%s: the select %s has no option %q", tb.name, id, option)
+	}
+}
+
+func (tb *tab) viewport(t *testing.T, size [2]int64) {
+	t.Helper()
+	tb.run(t, fmt.Sprintf("viewport %dx%d", size[0], size[1]), chromedp.EmulateViewport(size[0], size[1]))
+}
+
+// scrollTo scrolls a fieldset of the permission picker into view.
+func (tb *tab) scrollTo(t *testing.T, legend string) {
+	t.Helper()
+	eval[chromedp.Void](t, tb, fmt.Sprintf(`(() => {
+		const l = [...document.querySelectorAll("legend")].find(l => l.firstChild && l.firstChild.textContent.trim() === %s);
+		if (l) l.scrollIntoView({block: "center"});
+	})()`, jsString(legend)))
+}
+
+func (tb *tab) path(t *testing.T) string {
+	t.Helper()
+	loc, err := url.Parse(eval[string](t, tb, `location.href`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc.Path
+}
+
+func (tb *tab) h1(t *testing.T) string {
+	t.Helper()
+	return eval[string](t, tb, `(document.querySelector("h1") || {textContent: ""}).textContent.trim()`)
+}
+
+func (tb *tab) bodyText(t *testing.T) string {
+	t.Helper()
+	return eval[string](t, tb, `document.body ? document.body.innerText : ""`)
+}
+
+// alert is the text of the page's error box (role=alert), "" when none.
+func (tb *tab) alert(t *testing.T) string {
+	t.Helper()
+	return eval[string](t, tb, `(document.querySelector("[role=alert]") || {textContent: ""}).textContent.trim()`)
+}
+
+func (tb *tab) expectPath(t *testing.T, want string) {
+	t.Helper()
+	if got := tb.path(t); got != want {
+		t.Fatalf("%s: at %s (%q), want %s", tb.name, got, tb.h1(t), want)
+	}
+}
+
+func (tb *tab) expectH1(t *testing.T, want string) {
+	t.Helper()
+	if got := tb.h1(t); got != want {
+		t.Fatalf("%s: the page %s is titled %q, want %q; it reads %q", tb.name, tb.path(t), got, want, tb.bodyText(t))
+	}
+}
+
+func (tb *tab) expectFlash(t *testing.T, want string) {
+	t.Helper()
+	got := eval[string](t, tb, `(document.querySelector(".flash[role=status]") || {textContent: ""}).textContent.trim()`)
+	if got != want {
+		t.Fatalf("%s: the page %s says %q, want %q (alert: %q)", tb.name, tb.path(t), got, want, tb.alert(t))
+	}
+}
+
+// eval runs JavaScript in the page and decodes its result.
+func eval[T any](t *testing.T, tb *tab, js string) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, stepTimeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		t.Fatalf("%s: evaluate %s: %v", tb.name, js, err)
+	}
+	return v
+}
+
+// eval2 decodes the JSON of a JavaScript result into v.
+func eval2(t *testing.T, tb *tab, v any, js string) {
+	t.Helper()
+	if err := json.Unmarshal(eval[[]byte](t, tb, js), v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitFor polls a JavaScript condition for up to two seconds.
+func waitFor(t *testing.T, tb *tab, cond, what string) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for !eval[bool](t, tb, cond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %s: %s stayed false", tb.name, what, cond)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func text[S chromedp.Selectable](t *testing.T, tb *tab, sel S) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, stepTimeout)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Text(sel))
+	if err != nil {
+		t.Fatalf("%s: text of %v on %s: %v", tb.name, sel, tb.path(t), err)
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// rowText is the text of the table row that names something, cells joined
+// by " | ".
+func rowText(t *testing.T, tb *tab, name string) string {
+	t.Helper()
+	row := eval[string](t, tb, fmt.Sprintf(`(() => {
+		const r = [...document.querySelectorAll("tbody tr")].find(r => r.cells[0] && r.cells[0].textContent.trim() === %s);
+		return r ? [...r.cells].map(c => c.innerText.trim()).join(" | ") : "";
+	})()`, jsString(name)))
+	if row == "" {
+		t.Fatalf("%s: no row for %q on %s: %q", tb.name, name, tb.path(t), tb.bodyText(t))
+	}
+	return row
+}
+
+// checkedByLabel reports whether the checkbox that a label names is ticked.
+func checkedByLabel(t *testing.T, tb *tab, labelText string) bool {
+	t.Helper()
+	state := eval[string](t, tb, fmt.Sprintf(`(() => {
+		const l = [...document.querySelectorAll("label")].find(l => l.textContent.trim() === %s);
+		const box = l && document.getElementById(l.htmlFor);
+		return box ? String(box.checked) : "missing";
+	})()`, jsString(labelText)))
+	if state == "missing" {
+		t.Fatalf("%s: no checkbox labelled %q on %s", tb.name, labelText, tb.path(t))
+	}
+	return state == "true"
+}
+
+// checkedPermissions lists the ticked permission checkboxes in page order.
+func checkedPermissions(t *testing.T, tb *tab) []string {
+	t.Helper()
+	return eval[[]string](t, tb, `[...document.querySelectorAll("input[name=permissions]:checked")].map(b => b.value)`)
+}
+
+// Selectors by what a user reads: XPath through DOM.performSearch.
+func link(text string) chromedp.Search {
+	return chromedp.Search("//a[normalize-space()=" + xpathString(text) + "]")
+}
+func button(text string) chromedp.Search {
+	return chromedp.Search("//button[normalize-space()=" + xpathString(text) + "]")
+}
+func label(text string) chromedp.Search {
+	return chromedp.Search("//label[normalize-space()=" + xpathString(text) + "]")
+}
+func navLink(text string) chromedp.Search {
+	return chromedp.Search(`//nav[@aria-label="Main"]//a[normalize-space()=` + xpathString(text) + "]")
+}
+
+func xpathString(s string) string {
+	if !strings.Contains(s, "'") {
+		return "'" + s + "'"
+	}
+	return `"` + s + `"`
+}
+
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// Keys for chromedp.KeyEvent.
+const (
+	kbTab   = "\t"
+	kbEnter = "\r"
+)
+
+// screenshots writes PNGs of the viewport: into docs/screenshots when
+// GATEHOUSE_SCREENSHOTS=1, else into a temporary folder, so that test runs
+// do not change the working tree.
+type screenshots struct{ dir string }
+
+func screenshotDir(t *testing.T) screenshots {
+	if os.Getenv("GATEHOUSE_SCREENSHOTS") == "1" {
+		dir, err := filepath.Abs(filepath.Join("..", "..", "docs", "screenshots"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshots go to %s", dir)
+		return screenshots{dir}
+	}
+	return screenshots{t.TempDir()}
+}
+
+func (s screenshots) take(t *testing.T, tb *tab, name string) {
+	t.Helper()
+	// No hover or focus ring left over from the last click.
+	tb.run(t, "move the mouse away", chromedp.MouseEvent(chromedp.MouseMoved, 0, 0))
+	eval[chromedp.Void](t, tb, `document.activeElement && document.activeElement.blur()`)
+	ctx, cancel := context.WithTimeout(tb.ctx, stepTimeout)
+	defer cancel()
+	buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	cfg, err := png.DecodeConfig(bytes.NewReader(buf))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	w, h := eval[int](t, tb, `innerWidth`), eval[int](t, tb, `innerHeight`)
+	if cfg.Width != w || cfg.Height != h {
+		t.Errorf("screenshot %s is %dx%d, the viewport %dx%d", name, cfg.Width, cfg.Height, w, h)
+	}
+	if err := os.WriteFile(filepath.Join(s.dir, name+".png"), buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
