@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"time"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/authz"
@@ -68,18 +69,12 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password string) 
 	if err := validatePassword(password); err != nil {
 		return nil, 0, err
 	}
-	var inv *gatehouse.Invitation
-	err := s.store.View(ctx, func(tx gatehouse.Tx) error {
-		var err error
-		inv, err = tx.FindInvitationByToken(gatehouse.HashToken(token))
-		return err
-	})
-	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
-		return nil, 0, gatehouse.Invalid("token", "this invitation link is not valid; ask your administrator for a new invitation")
-	}
+	// A link that cannot be used is refused before the costly hashing.
+	preview, err := s.InvitationPreview(ctx, token)
 	if err != nil {
 		return nil, 0, err
 	}
+	inv := preview.invitation
 	hash := hashPassword(password) // slow: outside the write lock
 	var out *gatehouse.User
 	rev, err := s.write(ctx, inv.OrgID, func(tx gatehouse.Tx, snap *authz.Snapshot, ch *gatehouse.AccessChange) error {
@@ -87,13 +82,8 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password string) 
 		if err != nil {
 			return err
 		}
-		switch {
-		case inv.AcceptedAt != nil:
-			return gatehouse.Invalid("token", "this invitation has already been used; sign in, or ask your administrator for a new invitation")
-		case inv.RevokedAt != nil:
-			return gatehouse.Invalid("token", "this invitation was replaced by a newer one; use the latest invitation email or ask your administrator for a new one")
-		case !s.Now().Before(inv.ExpiresAt):
-			return gatehouse.Invalid("token", "this invitation has expired; ask your administrator for a new invitation")
+		if err := s.invitationProblem(inv); err != nil {
+			return err
 		}
 		u, err := tx.FindUser(inv.OrgID, inv.UserID)
 		if err != nil {
@@ -126,4 +116,59 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password string) 
 		return nil
 	})
 	return out, rev, err
+}
+
+// An InvitationPreview says who an invitation link is for, so that the page
+// it opens can greet them, before anything is accepted.
+type InvitationPreview struct {
+	Organization string
+	FirstName    string
+	Email        string
+	ExpiresAt    time.Time
+	invitation   *gatehouse.Invitation
+}
+
+// InvitationPreview checks an invitation link without using it: a link that
+// is unknown, used, replaced or expired gets the error accepting would get.
+func (s *Service) InvitationPreview(ctx context.Context, token string) (*InvitationPreview, error) {
+	var out InvitationPreview
+	err := s.store.View(ctx, func(tx gatehouse.Tx) error {
+		inv, err := tx.FindInvitationByToken(gatehouse.HashToken(token))
+		if err != nil {
+			return err
+		}
+		if err := s.invitationProblem(inv); err != nil {
+			return err
+		}
+		u, err := tx.FindUser(inv.OrgID, inv.UserID)
+		if err != nil {
+			return err
+		}
+		org, err := tx.FindOrganization(inv.OrgID)
+		if err != nil {
+			return err
+		}
+		out = InvitationPreview{Organization: org.Name, FirstName: u.FirstName, Email: u.Email, ExpiresAt: inv.ExpiresAt, invitation: inv}
+		return nil
+	})
+	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
+		return nil, gatehouse.Invalid("token", "this invitation link is not valid; ask your administrator for a new invitation")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// invitationProblem says why an invitation cannot be accepted, or nil.
+func (s *Service) invitationProblem(inv *gatehouse.Invitation) error {
+	switch {
+	case inv.AcceptedAt != nil:
+		return gatehouse.Invalid("token", "this invitation has already been used; sign in, or ask your administrator for a new invitation")
+	case inv.RevokedAt != nil:
+		return gatehouse.Invalid("token", "this invitation was replaced by a newer one; use the latest invitation email or ask your administrator for a new one")
+	case !s.Now().Before(inv.ExpiresAt):
+		return gatehouse.Invalid("token", "this invitation has expired; ask your administrator for a new invitation")
+	}
+	return nil
 }

@@ -62,15 +62,42 @@ func (s *Service) useToken(tx gatehouse.Tx, token, purpose string) (*gatehouse.U
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case tok.UsedAt != nil:
-		return nil, gatehouse.Invalid("token", "this link has already been used; ask for a new one")
-	case tok.RevokedAt != nil:
-		return nil, gatehouse.Invalid("token", "this link was replaced by a newer one; use the latest email")
-	case !s.Now().Before(tok.ExpiresAt):
-		return nil, gatehouse.Invalid("token", "this link has expired; ask for a new one")
+	if err := s.tokenProblem(tok); err != nil {
+		return nil, err
 	}
 	return tok, tx.UseUserToken(tok.OrgID, tok.ID, s.Now())
+}
+
+// tokenProblem says why a mailed token cannot be used, or nil.
+func (s *Service) tokenProblem(tok *gatehouse.UserToken) error {
+	switch {
+	case tok.UsedAt != nil:
+		return gatehouse.Invalid("token", "this link has already been used; ask for a new one")
+	case tok.RevokedAt != nil:
+		return gatehouse.Invalid("token", "this link was replaced by a newer one; use the latest email")
+	case !s.Now().Before(tok.ExpiresAt):
+		return gatehouse.Invalid("token", "this link has expired; ask for a new one")
+	}
+	return nil
+}
+
+// CheckToken checks a mailed link without using it, so that the page it
+// opens can say at once when it no longer works.
+func (s *Service) CheckToken(ctx context.Context, token, purpose string) error {
+	err := s.store.View(ctx, func(tx gatehouse.Tx) error {
+		tok, err := tx.FindUserToken(gatehouse.HashToken(token))
+		if err == nil && tok.Purpose != purpose {
+			err = gatehouse.Errorf(gatehouse.ENOTFOUND, "token not found")
+		}
+		if err != nil {
+			return err
+		}
+		return s.tokenProblem(tok)
+	})
+	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
+		return gatehouse.Invalid("token", "this link is not valid; ask for a new one")
+	}
+	return err
 }
 
 // ConfirmEmail verifies the address a verification link was sent to.
@@ -160,6 +187,9 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 func (s *Service) ResetPassword(ctx context.Context, token, password string) error {
 	if err := validatePassword(password); err != nil {
 		return err
+	}
+	if err := s.CheckToken(ctx, token, gatehouse.TokenPasswordReset); err != nil {
+		return err // before the costly hashing
 	}
 	orgID, err := s.tokenOrg(ctx, token)
 	if err != nil {

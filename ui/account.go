@@ -6,13 +6,14 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/service"
 )
 
 // Signing in and out, and the pages that emailed links open.
 
 func (u *UI) signInPage(w http.ResponseWriter, r *http.Request) {
 	p := newPage(r, "Sign in", "")
-	p.Data = map[string]string{"Next": safeNext(r.URL.Query().Get("next")), "Email": ""}
+	p.Data = map[string]string{"Next": safeNext(r.URL.Query().Get("next")), "Email": r.URL.Query().Get("email")}
 	u.show(w, r, http.StatusOK, "sign-in", p)
 }
 
@@ -61,14 +62,26 @@ func (u *UI) forgot(w http.ResponseWriter, r *http.Request) {
 
 // tokenPage is the data of the pages that take a token from a link.
 type tokenPage struct {
-	Token string
-	Done  bool
+	Token      string
+	Done       bool
+	Invitation *service.InvitationPreview // who an invitation is for
+	err        error
 }
 
 func (u *UI) resetPage(w http.ResponseWriter, r *http.Request) {
 	p := newPage(r, "Choose a new password", "")
-	p.Data = tokenPage{Token: r.URL.Query().Get("token")}
-	u.show(w, r, http.StatusOK, "reset-password", p)
+	token := r.URL.Query().Get("token")
+	p.Data = tokenPage{Token: token}
+	status := http.StatusOK
+	// A link that no longer works says so at once, not after a password.
+	if err := u.svc.CheckToken(r.Context(), token, gatehouse.TokenPasswordReset); err != nil {
+		if !formError(p, err) {
+			u.fail(w, r, err)
+			return
+		}
+		status = http.StatusBadRequest
+	}
+	u.show(w, r, status, "reset-password", p)
 }
 
 func (u *UI) reset(w http.ResponseWriter, r *http.Request) {
@@ -92,8 +105,19 @@ func (u *UI) reset(w http.ResponseWriter, r *http.Request) {
 
 func (u *UI) invitePage(w http.ResponseWriter, r *http.Request) {
 	p := newPage(r, "Accept your invitation", "")
-	p.Data = tokenPage{Token: r.URL.Query().Get("token")}
-	u.show(w, r, http.StatusOK, "invite", p)
+	token := r.URL.Query().Get("token")
+	data := tokenPage{Token: token}
+	status := http.StatusOK
+	// Who it is for, or at once why the link no longer works.
+	if data.Invitation, data.err = u.svc.InvitationPreview(r.Context(), token); data.err != nil {
+		if !formError(p, data.err) {
+			u.fail(w, r, data.err)
+			return
+		}
+		status = http.StatusBadRequest
+	}
+	p.Data = data
+	u.show(w, r, status, "invite", p)
 }
 
 func (u *UI) acceptInvite(w http.ResponseWriter, r *http.Request) {
@@ -105,6 +129,7 @@ func (u *UI) acceptInvite(w http.ResponseWriter, r *http.Request) {
 		user, _, err = u.svc.AcceptInvitation(u.requestContext(r), data.Token, r.PostFormValue("password"))
 	}
 	if err != nil {
+		data.Invitation, _ = u.svc.InvitationPreview(r.Context(), data.Token)
 		p.Data = data
 		if !formError(p, err) {
 			u.fail(w, r, err)
@@ -152,7 +177,7 @@ func (u *UI) passwordsMatch(r *http.Request) error {
 // safeNext keeps redirects after sign-in on this site.
 func safeNext(next string) string {
 	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/users"
+		return "/"
 	}
 	return next
 }

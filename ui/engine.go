@@ -28,14 +28,21 @@ func newEngine(assets map[string]string) (*engine, error) {
 			}
 			return "", fmt.Errorf("no static file %q", name)
 		},
-		"has":         func(list []string, v string) bool { return slices.Contains(list, v) },
-		"when":        func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
-		"whenPtr":     func(t *time.Time) string { return whenPtr(t) },
-		"query":       query,
-		"join":        strings.Join,
-		"fullName":    func(u *gatehouse.User) string { return u.FirstName + " " + u.LastName },
-		"now":         time.Now,
-		"list":        func(v ...string) []string { return v },
+		"has":      func(list []string, v string) bool { return slices.Contains(list, v) },
+		"when":     func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
+		"whenPtr":  func(t *time.Time) string { return whenPtr(t) },
+		"query":    query,
+		"join":     strings.Join,
+		"fullName": func(u *gatehouse.User) string { return u.FirstName + " " + u.LastName },
+		"now":      time.Now,
+		"list":     func(v ...string) []string { return v },
+		// named replaces facility ids in a decision's message with names.
+		"named": func(msg string, names map[string]string) string {
+			for id, name := range names {
+				msg = strings.ReplaceAll(msg, `"`+id+`"`, `"`+name+`"`)
+			}
+			return msg
+		},
 		"actionLabel": func(a string) string { return userActionLabels[a] },
 		// fieldOf hands one field's error to the "error" partial.
 		"fieldOf": func(p *page, field string) map[string]any { return map[string]any{"Errors": p.Errors, "Field": field} },

@@ -1,11 +1,15 @@
 package ui
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/gatehouse/gatehouse"
+)
 
 // routes is the web UI's one route table.
 func (u *UI) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /static/{file}", u.serveAsset)
-	mux.HandleFunc("GET /{$}", u.home)
+	mux.HandleFunc("GET /{$}", u.signedIn(u.home))
 
 	// Signing in and the pages that emailed links open.
 	mux.HandleFunc("GET /sign-in", u.signInPage)
@@ -51,6 +55,18 @@ func (u *UI) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /account/api-keys/{id}/revoke", u.signedIn(u.revokeAPIKey))
 }
 
+// home sends the viewer to the first section they may use; everyone may
+// use their own account page.
 func (u *UI) home(w http.ResponseWriter, r *http.Request) {
-	http.Redirect(w, r, "/users", http.StatusSeeOther)
+	v := viewerFrom(r.Context())
+	for _, s := range []struct{ op, path string }{
+		{gatehouse.OpViewUsers, "/users"}, {gatehouse.OpViewGroups, "/groups"},
+		{gatehouse.OpViewFacilities, "/facilities"}, {gatehouse.OpViewAuditLog, "/audit"},
+	} {
+		if v.can[s.op] {
+			http.Redirect(w, r, s.path, http.StatusSeeOther)
+			return
+		}
+	}
+	http.Redirect(w, r, "/account", http.StatusSeeOther)
 }
