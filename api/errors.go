@@ -39,47 +39,38 @@ type ErrorDetail struct {
 func (e *ErrorBody) GetStatus() int { return e.status }
 func (e *ErrorBody) Error() string  { return e.Err.Message }
 
-// statusOf is the one place where error codes become HTTP statuses.
+// statuses is the one place where error codes become HTTP statuses.
+var statuses = map[string]int{
+	gatehouse.EINVALID:       http.StatusBadRequest,
+	gatehouse.EUNAUTHORIZED:  http.StatusUnauthorized,
+	gatehouse.EFORBIDDEN:     http.StatusForbidden,
+	gatehouse.ENOTFOUND:      http.StatusNotFound,
+	gatehouse.ECONFLICT:      http.StatusConflict,
+	"payload_too_large":      http.StatusRequestEntityTooLarge,
+	gatehouse.EUNPROCESSABLE: http.StatusUnprocessableEntity,
+	gatehouse.ETOOMANY:       http.StatusTooManyRequests,
+	gatehouse.EINTERNAL:      http.StatusInternalServerError,
+}
+
+// statusOf is a code's status; unknown codes are internal errors.
 func statusOf(code string) int {
-	switch code {
-	case gatehouse.EINVALID:
-		return http.StatusBadRequest
-	case gatehouse.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case gatehouse.EFORBIDDEN:
-		return http.StatusForbidden
-	case gatehouse.ENOTFOUND:
-		return http.StatusNotFound
-	case gatehouse.ECONFLICT:
-		return http.StatusConflict
-	case gatehouse.EUNPROCESSABLE:
-		return http.StatusUnprocessableEntity
-	case gatehouse.ETOOMANY:
-		return http.StatusTooManyRequests
-	case "payload_too_large":
-		return http.StatusRequestEntityTooLarge
+	if status, ok := statuses[code]; ok {
+		return status
 	}
 	return http.StatusInternalServerError
 }
 
 // codeOfStatus names the errors huma raises itself (bad JSON, oversized
-// bodies, schema violations) with the API's codes.
+// bodies, schema violations) with the API's codes: the table read backwards,
+// schema violations (422) being bad input like any other.
 func codeOfStatus(status int) string {
-	switch status {
-	case http.StatusBadRequest, http.StatusUnprocessableEntity:
+	if status == http.StatusUnprocessableEntity {
 		return gatehouse.EINVALID
-	case http.StatusUnauthorized:
-		return gatehouse.EUNAUTHORIZED
-	case http.StatusForbidden:
-		return gatehouse.EFORBIDDEN
-	case http.StatusNotFound:
-		return gatehouse.ENOTFOUND
-	case http.StatusConflict:
-		return gatehouse.ECONFLICT
-	case http.StatusRequestEntityTooLarge:
-		return "payload_too_large"
-	case http.StatusTooManyRequests:
-		return gatehouse.ETOOMANY
+	}
+	for code, s := range statuses {
+		if s == status {
+			return code
+		}
 	}
 	if status < 500 {
 		return gatehouse.EINVALID

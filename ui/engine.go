@@ -44,6 +44,10 @@ func newEngine(assets map[string]string) (*engine, error) {
 			return msg
 		},
 		"actionLabel": func(a string) string { return userActionLabels[a] },
+		// picker hands the permission picker partial what it shows.
+		"picker": func(c *gatehouse.Catalog, held []string, grantable map[string]bool) map[string]any {
+			return map[string]any{"Catalog": c, "Held": held, "Grantable": grantable}
+		},
 		// fieldOf hands one field's error to the "error" partial.
 		"fieldOf": func(p *page, field string) map[string]any { return map[string]any{"Errors": p.Errors, "Field": field} },
 	}
