@@ -74,8 +74,10 @@ func Compile(st gatehouse.AccessState) *Snapshot {
 	var scratch []byte
 	for i, u := range st.Users {
 		start := len(scratch)
+		scratch = append(scratch, u.ID...)
 		scratch = s.appendUser(scratch, u)
-		users[i] = record{key: u.ID, payload: scratch[start:len(scratch):len(scratch)]}
+		// Slices of scratch stay valid when it grows: they keep the old array.
+		users[i] = record{key: scratch[start : start+len(u.ID)], payload: scratch[start+len(u.ID) : len(scratch) : len(scratch)]}
 	}
 	s.users.build(users)
 	s.userCount = s.users.len()
@@ -83,7 +85,7 @@ func Compile(st gatehouse.AccessState) *Snapshot {
 }
 
 func (s *Snapshot) facilityRecord(id string, slot int32) record {
-	return record{key: id, payload: le.AppendUint32(nil, uint32(slot))}
+	return record{key: []byte(id), payload: le.AppendUint32(nil, uint32(slot))}
 }
 
 // A userRecord is the packed, decision-relevant part of one user, stored
@@ -237,7 +239,7 @@ func (s *Snapshot) Apply(ch gatehouse.AccessChange) *Snapshot {
 		var added []record
 		var deleted []string
 		for _, id := range ch.Facilities {
-			if _, ok := next.facilitySlot(id); !ok && !slices.ContainsFunc(added, func(r record) bool { return r.key == id }) {
+			if _, ok := next.facilitySlot(id); !ok && !slices.ContainsFunc(added, func(r record) bool { return string(r.key) == id }) {
 				added = append(added, next.facilityRecord(id, int32(len(next.facilityIDs))))
 				next.facilityIDs = append(next.facilityIDs, id)
 			}
@@ -247,12 +249,12 @@ func (s *Snapshot) Apply(ch gatehouse.AccessChange) *Snapshot {
 				next.facilityIDs[slot] = ""
 				deleted = append(deleted, id)
 			}
-			if i := slices.IndexFunc(added, func(r record) bool { return r.key == id }); i >= 0 {
+			if i := slices.IndexFunc(added, func(r record) bool { return string(r.key) == id }); i >= 0 {
 				next.facilityIDs[le.Uint32(added[i].payload)] = ""
 				added = slices.Delete(added, i, i+1)
 			}
 		}
-		next.facilities = s.facilities.with(added, deleted)
+		next.facilities, _ = s.facilities.with(added, deleted)
 	}
 	if len(ch.Groups) > 0 || len(ch.DeletedGroups) > 0 {
 		next.groupSlot = cloneMap(s.groupSlot)
@@ -276,10 +278,11 @@ func (s *Snapshot) Apply(ch gatehouse.AccessChange) *Snapshot {
 	if len(ch.Users) > 0 || len(ch.DeletedUsers) > 0 {
 		upserts := make([]record, len(ch.Users))
 		for i, u := range ch.Users {
-			upserts[i] = record{key: u.ID, payload: next.appendUser(nil, u)}
+			upserts[i] = record{key: []byte(u.ID), payload: next.appendUser(nil, u)}
 		}
-		next.users = s.users.with(upserts, ch.DeletedUsers)
-		next.userCount = next.users.len()
+		var added int
+		next.users, added = s.users.with(upserts, ch.DeletedUsers)
+		next.userCount += added
 	}
 	return &next
 }

@@ -1,6 +1,9 @@
 package authz
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"slices"
+)
 
 // A table is an immutable hash table from string keys to byte records, all
 // in one []byte: an open-addressing index of (fingerprint, offset) slots,
@@ -27,7 +30,7 @@ var le = binary.LittleEndian
 // length rather than every byte: a look-up hashes in 2 ns instead of
 // hash/maphash's 5. Keys are always compared in full; a poor spread could
 // only make look-ups slower, never wrong.
-func hashOf(seed uint64, key string) uint64 {
+func hashOf[K string | []byte](seed uint64, key K) uint64 {
 	n := len(key)
 	var a, b uint64
 	switch {
@@ -49,7 +52,7 @@ func hashOf(seed uint64, key string) uint64 {
 }
 
 // load64 reads 8 bytes of s, little-endian, in one load.
-func load64(s string) uint64 {
+func load64[K string | []byte](s K) uint64 {
 	_ = s[7]
 	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
 		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
@@ -94,7 +97,7 @@ func (t table) len() int {
 }
 
 // each calls fn with every record, in the order they were built.
-func (t table) each(fn func(key string, payload []byte)) {
+func (t table) each(fn func(key, payload []byte)) {
 	if len(t) == 0 {
 		return
 	}
@@ -102,14 +105,14 @@ func (t table) each(fn func(key string, payload []byte)) {
 	for range t.len() {
 		klen, plen := int(le.Uint32(t[off:])), int(le.Uint32(t[off+4:]))
 		start := off + recordHeader
-		fn(string(t[start:start+klen]), t[start+klen:start+klen+plen:start+klen+plen])
+		fn(t[start:start+klen:start+klen], t[start+klen:start+klen+plen:start+klen+plen])
 		off = start + klen + plen
 	}
 }
 
 // A record is one key and payload of a table being built.
 type record struct {
-	key     string
+	key     []byte
 	hash    uint64
 	payload []byte
 }
@@ -117,18 +120,40 @@ type record struct {
 // buildTable lays out records (with distinct keys) as a table, its index at
 // most half full so that a look-up rarely probes a second slot.
 func buildTable(recs []record) table {
+	return buildTableIn(nil, recs)
+}
+
+// tableSize is how many bytes buildTable lays recs out in.
+func tableSize(recs []record) int {
 	if len(recs) == 0 {
-		return nil
+		return 0
 	}
-	slots := 4
-	for slots < 2*len(recs) {
-		slots *= 2
-	}
-	size := tableHeader + slots*slotSize
+	size := tableHeader + tableSlots(len(recs))*slotSize
 	for _, r := range recs {
 		size += recordHeader + len(r.key) + len(r.payload)
 	}
-	t := make(table, size)
+	return size
+}
+
+func tableSlots(n int) int {
+	slots := 4
+	for slots < 2*n {
+		slots *= 2
+	}
+	return slots
+}
+
+// buildTableIn is buildTable in buf, which holds tableSize(recs) zero bytes
+// (nil: a new allocation).
+func buildTableIn(buf []byte, recs []record) table {
+	if len(recs) == 0 {
+		return nil
+	}
+	slots := tableSlots(len(recs))
+	t := table(buf)
+	if t == nil {
+		t = make(table, tableSize(recs))
+	}
 	mask := uint64(slots - 1)
 	le.PutUint32(t, uint32(mask))
 	le.PutUint32(t[4:], uint32(len(recs)))
@@ -177,7 +202,7 @@ func newShardedTable(seed uint64, bits uint) shardedTable {
 	return shardedTable{seed: seed, shards: make([]shard, 1<<bits), shift: 64 - bits}
 }
 
-func (st *shardedTable) hash(key string) uint64 { return hashOf(st.seed, key) }
+func (st *shardedTable) hash(key []byte) uint64 { return hashOf(st.seed, key) }
 
 func (st *shardedTable) find(key string) []byte {
 	h := hashOf(st.seed, key)
@@ -214,48 +239,63 @@ func (st *shardedTable) build(recs []record) {
 		sorted[next[i]] = r
 		next[i]++
 	}
+	// One allocation for every shard: a compiled organization's records lie
+	// together in memory, on as few pages as they fit in.
+	total := 0
 	for i := range st.shards {
-		st.shards[i] = newShard(buildTable(sorted[counts[i]:counts[i+1]]))
+		total += tableSize(sorted[counts[i]:counts[i+1]])
+	}
+	arena := make([]byte, total)
+	for i := range st.shards {
+		recs := sorted[counts[i]:counts[i+1]]
+		n := tableSize(recs)
+		st.shards[i] = newShard(buildTableIn(arena[:n:n], recs))
+		arena = arena[n:]
 	}
 }
 
 // with returns a copy of st in which upserts replace or join the records
 // with the same keys and the keys of deletes are gone; a key in both is
 // upserted. Only the shards they fall in are rebuilt; the others are shared.
-func (st shardedTable) with(upserts []record, deletes []string) shardedTable {
-	next := st
+// added is how many more records the copy holds (negative for fewer).
+func (st shardedTable) with(upserts []record, deletes []string) (next shardedTable, added int) {
+	next = st
 	next.shards = append([]shard(nil), st.shards...)
-	touched := map[uint64]bool{}
-	gone := map[string]bool{}
+	var touched []uint64
+	touch := func(i uint64) {
+		if !slices.Contains(touched, i) {
+			touched = append(touched, i)
+		}
+	}
+	gone := slices.Clone(deletes) // keys whose old records go: deleted or replaced
 	for _, key := range deletes {
-		gone[key] = true
-		touched[st.hash(key)>>st.shift] = true
+		touch(hashOf(st.seed, key) >> st.shift)
 	}
 	for i := range upserts {
 		upserts[i].hash = st.hash(upserts[i].key)
-		gone[upserts[i].key] = true // its old record, if any
-		touched[upserts[i].hash>>st.shift] = true
+		gone = append(gone, string(upserts[i].key))
+		touch(upserts[i].hash >> st.shift)
 	}
-	for i := range touched {
-		var recs []record
-		st.shards[i].t.each(func(key string, payload []byte) {
-			if !gone[key] {
+	for _, i := range touched {
+		old := st.shards[i].t
+		recs := make([]record, 0, old.len()+len(upserts))
+		old.each(func(key, payload []byte) {
+			if !slices.ContainsFunc(gone, func(g string) bool { return g == string(key) }) {
 				recs = append(recs, record{key: key, hash: st.hash(key), payload: payload})
 			}
 		})
-		seen := map[string]int{}
 		for _, r := range upserts {
 			if r.hash>>st.shift != i {
 				continue
 			}
-			if j, ok := seen[r.key]; ok {
+			if j := slices.IndexFunc(recs, func(o record) bool { return string(o.key) == string(r.key) }); j >= 0 {
 				recs[j] = r // the later of two upserts of one key wins
 				continue
 			}
-			seen[r.key] = len(recs)
 			recs = append(recs, r)
 		}
 		next.shards[i] = newShard(buildTable(recs))
+		added += len(recs) - old.len()
 	}
-	return next
+	return next, added
 }

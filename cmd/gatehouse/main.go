@@ -45,6 +45,7 @@ func commands() []command {
 		{"serve", "serve the API", runServe},
 		{"demo", "serve with a demo organization, created on first run", runDemo},
 		{"init", "create an organization and its first full-access admin", runInit},
+		{"seed", "create an organization filled with generated users, groups and facilities", runSeed},
 		{"migrate", "apply database migrations", runMigrate},
 		{"audit", "export an organization's audit log (ndjson or csv)", runAudit},
 		{"api", "print the OpenAPI document or render the API reference", runAPIDoc},

@@ -1,0 +1,509 @@
+// Command bench measures Gatehouse where it must be fast, and compares it
+// in the same run with what a platform would use instead: Casbin in process,
+// a bare net/http handler over HTTP. Run it from this directory:
+//
+//	go run .                 # 1,000, 10,000 and 100,000 users: a few minutes on 2 cores
+//	go run . -users 10000    # smaller, quicker
+//	go run . -json           # one JSON object on stdout, the table on stderr
+//
+// It is its own Go module so that Gatehouse never depends on Casbin; its
+// go.mod replaces github.com/gatehouse/gatehouse with the working tree.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/authz"
+	"github.com/gatehouse/gatehouse/service"
+	"github.com/gatehouse/gatehouse/store"
+)
+
+// config is the benchmark's flags.
+type config struct {
+	users    int
+	sizes    []int
+	duration time.Duration
+	conns    int
+	budget   time.Duration
+	queries  int
+	json     bool
+	plot     string
+	dir      string
+	casbin   bool
+	http     bool
+	profile  string
+	replot   string
+}
+
+// result is the benchmark's JSON output; the table shows the same figures.
+type result struct {
+	Users      int `json:"users"`
+	Facilities int `json:"facilities"`
+	Groups     int `json:"groups"`
+
+	CheckNsP50         float64 `json:"check_ns_p50"`
+	CheckAllocs        float64 `json:"check_allocs"`
+	CheckNsP501kUsers  float64 `json:"check_ns_p50_1k_users"`
+	CheckNsP50Cold     float64 `json:"check_ns_p50_cold"`
+	CheckScaling       float64 `json:"check_ratio_largest_to_1k"`
+	CasbinNsP50        float64 `json:"casbin_ns_p50"`
+	CasbinCachedNsP50  float64 `json:"casbin_cached_ns_p50"`
+	CasbinSpeedup      float64 `json:"speedup_vs_casbin"`
+	CasbinCachedFactor float64 `json:"speedup_vs_casbin_cached"`
+
+	HTTPCheckRPS       float64         `json:"http_check_rps"`
+	BareHTTPRPS        float64         `json:"bare_http_rps"`
+	HTTPRatio          float64         `json:"http_ratio"`
+	HTTPCheckMsP50     float64         `json:"http_check_ms_p50"`
+	HTTPCheckMsP99     float64         `json:"http_check_ms_p99"`
+	BareHTTPMsP50      float64         `json:"bare_http_ms_p50"`
+	Batch1000MsP50     float64         `json:"batch_1000_ms_p50"`
+	BareBatch1000MsP50 float64         `json:"bare_batch_1000_ms_p50"`
+	FilterUsP50        float64         `json:"filter_us_p50"`
+	ListUsersMsP95     float64         `json:"list_users_page_ms_p95"`
+	Lists              map[string]pcts `json:"list_users_pages"`
+	WriteMsP50         float64         `json:"write_ms_p50"`
+	WriteMsP99         float64         `json:"write_ms_p99"`
+	GroupWriteMsP50    float64         `json:"group_write_ms_p50"`
+	UserWriteMsP50     float64         `json:"user_write_ms_p50"`
+	SnapshotBytes      uint64          `json:"snapshot_bytes"`
+	SeedSeconds        float64         `json:"seed_seconds"`
+
+	Sizes   []sizeResult `json:"sizes"`
+	Machine machine      `json:"machine"`
+	Method  method       `json:"method"`
+}
+
+type pcts struct {
+	P50 float64 `json:"p50"`
+	P95 float64 `json:"p95"`
+}
+
+// sizeResult is the in-process comparison at one organization size.
+type sizeResult struct {
+	Users             int     `json:"users"`
+	Facilities        int     `json:"facilities"`
+	Groups            int     `json:"groups"`
+	CheckNsP50        float64 `json:"check_ns_p50"`
+	CasbinNsP50       float64 `json:"casbin_ns_p50,omitempty"`
+	CasbinCachedNsP50 float64 `json:"casbin_cached_ns_p50,omitempty"`
+	CasbinPolicies    int     `json:"casbin_policies,omitempty"`
+	CasbinLoadSeconds float64 `json:"casbin_load_seconds,omitempty"`
+	SeedSeconds       float64 `json:"seed_seconds"`
+}
+
+type machine struct {
+	CPU        string `json:"cpu"`
+	LoadBefore string `json:"load_average_before"` // /proc/loadavg: other work on the machine spoils figures
+	LoadAfter  string `json:"load_average_after"`
+	CPUs       int    `json:"cpus"`
+	GOMAXPROCS int    `json:"gomaxprocs"`
+	Go         string `json:"go"`
+	OS         string `json:"os"`
+}
+
+type method struct {
+	Queries      int     `json:"distinct_checks"`
+	Conns        int     `json:"http_connections"`
+	HTTPSeconds  float64 `json:"http_seconds_per_server"`
+	BudgetSecond float64 `json:"seconds_per_in_process_measure"`
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	logf := func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
+	if cfg.replot != "" {
+		data, err := os.ReadFile(cfg.replot)
+		if err != nil {
+			return err
+		}
+		var res result
+		if err := json.Unmarshal(data, &res); err != nil {
+			return fmt.Errorf("%s: %w", cfg.replot, err)
+		}
+		return plotSizes(cfg.plot, &res)
+	}
+	dir := cfg.dir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "gatehouse-bench-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+
+	res := &result{Lists: map[string]pcts{}, Machine: machineInfo(),
+		Method: method{Queries: cfg.queries, Conns: cfg.conns, HTTPSeconds: cfg.duration.Seconds() * 2, BudgetSecond: cfg.budget.Seconds()}}
+	logf("building gatehouse")
+	bin, err := buildGatehouse(ctx, dir)
+	if err != nil {
+		return err
+	}
+
+	// Seed every size, then time Gatehouse's checks at all sizes in turn, so
+	// that the sizes are compared on the machine in the same state; then
+	// Casbin, size by size (it holds a lot of memory).
+	var orgs []*org
+	var runs []*inProcessRun
+	for _, n := range cfg.sizes {
+		logf("seeding an organization of %d users", n)
+		o, err := seedOrg(ctx, bin, dir, n)
+		if err != nil {
+			return err
+		}
+		orgs = append(orgs, o)
+		runs = append(runs, newInProcessRun(o, cfg, res))
+	}
+	var meters []*meter
+	for _, r := range runs {
+		meters = append(meters, r.meter)
+	}
+	logf("timing checks at every size")
+	measure(cfg.budget, meters...)
+	for _, r := range runs {
+		r.size.CheckNsP50 = r.meter.p50()
+		logf("  gatehouse check, %d users: %s", r.size.Users, duration(r.size.CheckNsP50))
+	}
+	largest, largestRun := orgs[len(orgs)-1], runs[len(runs)-1]
+	coldMeasure(largestRun, cfg, res, logf)
+	for _, r := range runs {
+		if cfg.casbin {
+			if err := r.casbin(cfg, logf); err != nil {
+				return err
+			}
+		}
+		res.Sizes = append(res.Sizes, r.size)
+		if r.size.Users == 1000 {
+			res.CheckNsP501kUsers = r.size.CheckNsP50
+		}
+	}
+	largestQueries := largestRun.qs
+	last := res.Sizes[len(res.Sizes)-1]
+	res.Users, res.Facilities, res.Groups = largest.Users, largest.Facilities, largest.Groups
+	res.CheckNsP50, res.CasbinNsP50, res.CasbinCachedNsP50 = last.CheckNsP50, last.CasbinNsP50, last.CasbinCachedNsP50
+	res.SeedSeconds = last.SeedSeconds
+	if res.CheckNsP501kUsers > 0 {
+		res.CheckScaling = res.CheckNsP50 / res.CheckNsP501kUsers
+	}
+	if res.CasbinNsP50 > 0 {
+		res.CasbinSpeedup = res.CasbinNsP50 / res.CheckNsP50
+		res.CasbinCachedFactor = res.CasbinCachedNsP50 / res.CheckNsP50
+	}
+
+	if cfg.http {
+		if err := overHTTP(ctx, largest, largestQueries, cfg, res, logf); err != nil {
+			return err
+		}
+	}
+
+	res.Machine.LoadAfter = loadAverage()
+	if cfg.plot != "" && len(res.Sizes) > 0 {
+		if err := plotSizes(cfg.plot, res); err != nil {
+			return err
+		}
+		logf("plot written to %s", cfg.plot)
+	}
+	if cfg.json { // the JSON on stdout, the table with the log on stderr
+		printTable(stderr, res)
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	printTable(stdout, res)
+	return nil
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	var cfg config
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.IntVar(&cfg.users, "users", 100_000, "users in the largest organization, where HTTP, lists and writes are measured")
+	sizes := fs.String("sizes", "", "organization sizes of the in-process comparison and the plot (default 1000,10000 and -users)")
+	fs.DurationVar(&cfg.duration, "duration", 5*time.Second, "HTTP load per server and round (two rounds each)")
+	fs.IntVar(&cfg.conns, "conns", 16, "concurrent keep-alive connections of the HTTP load")
+	fs.DurationVar(&cfg.budget, "budget", 2*time.Second, "time spent on each in-process measure")
+	fs.IntVar(&cfg.queries, "queries", 1024, "distinct checks asked over and over (1,024, as go test -bench ./authz does)")
+	fs.BoolVar(&cfg.json, "json", false, "print one JSON object (the table goes to stderr)")
+	fs.StringVar(&cfg.plot, "plot", filepath.Join("..", "docs", "benchmarks-check.svg"), `the SVG plot of check time against organization size ("" for none)`)
+	fs.StringVar(&cfg.dir, "dir", "", "where the databases go (default a temporary directory, removed at the end)")
+	fs.BoolVar(&cfg.casbin, "casbin", true, "compare with Casbin")
+	fs.BoolVar(&cfg.http, "http", true, "measure the API over HTTP too (checks, batches, lists, writes)")
+	fs.StringVar(&cfg.replot, "replot", "", "only redraw the -plot of a run saved with -json in this file")
+	fs.StringVar(&cfg.profile, "cpuprofile", "", "write a CPU profile of the HTTP phase's Gatehouse check load and batches to this file")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if *sizes == "" {
+		for _, n := range []int{1000, 10_000, cfg.users} {
+			if n <= cfg.users && !slices.Contains(cfg.sizes, n) {
+				cfg.sizes = append(cfg.sizes, n)
+			}
+		}
+	} else {
+		for _, s := range strings.Split(*sizes, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(s))
+			if err != nil || n < 10 {
+				return cfg, fmt.Errorf("-sizes: %q is not a size of at least 10", s)
+			}
+			cfg.sizes = append(cfg.sizes, n)
+		}
+		slices.Sort(cfg.sizes)
+		cfg.sizes = slices.Compact(cfg.sizes)
+		if cfg.sizes[len(cfg.sizes)-1] != cfg.users {
+			cfg.sizes = append(cfg.sizes, cfg.users)
+		}
+	}
+	if cfg.users < 10 || cfg.queries < 1 || cfg.conns < 1 {
+		return cfg, fmt.Errorf("-users must be at least 10, -queries and -conns at least 1")
+	}
+	return cfg, nil
+}
+
+var sinkDecision authz.Decision
+
+// An inProcessRun is the in-process comparison at one organization size:
+// Gatehouse's Snapshot.Check, then Casbin's Enforcer and CachedEnforcer on
+// the same organization and the same checks, once they are shown to answer
+// alike.
+type inProcessRun struct {
+	org   *org
+	snap  *authz.Snapshot
+	qs    []query
+	meter *meter
+	size  sizeResult
+}
+
+func newInProcessRun(o *org, cfg config, res *result) *inProcessRun {
+	r := &inProcessRun{org: o, size: sizeResult{Users: o.Users, Facilities: o.Facilities, Groups: o.Groups, SeedSeconds: o.Seconds}}
+	before := heapAfterGC()
+	r.snap = authz.Compile(o.state)
+	if o.Users == cfg.users {
+		res.SnapshotBytes = heapAfterGC() - before
+	}
+	r.qs = queries(o.state, cfg.queries, 1)
+	r.meter = newMeter(func(i int) {
+		q := &r.qs[i%len(r.qs)]
+		sinkDecision = r.snap.Check(q.user, q.perm, q.res)
+	})
+	if o.Users == cfg.users {
+		res.CheckAllocs = testing.AllocsPerRun(5, func() {
+			for i := range r.qs {
+				sinkDecision = r.snap.Check(r.qs[i].user, r.qs[i].perm, r.qs[i].res)
+			}
+		}) / float64(len(r.qs))
+	}
+	return r
+}
+
+// coldMeasure times the same kind of checks about 64 times as many users
+// (65,536 distinct checks by default): most of what each check reads is then
+// no longer in the CPU's caches, and a check costs what memory does.
+func coldMeasure(r *inProcessRun, cfg config, res *result, logf func(string, ...any)) {
+	cold := queries(r.org.state, 64*cfg.queries, 2)
+	m := newMeter(func(i int) {
+		q := &cold[i%len(cold)]
+		sinkDecision = r.snap.Check(q.user, q.perm, q.res)
+	})
+	measure(cfg.budget, m)
+	res.CheckNsP50Cold = m.p50()
+	logf("  gatehouse check, %d users, %d distinct checks: %s", r.org.Users, len(cold), duration(res.CheckNsP50Cold))
+}
+
+func (r *inProcessRun) casbin(cfg config, logf func(string, ...any)) error {
+	o := r.org
+	p, g := casbinPolicy(o.state)
+	r.size.CasbinPolicies = len(p) + len(g)
+	reqs := make([]casbinRequest, len(r.qs))
+	for i, q := range r.qs {
+		reqs[i] = casbinRequestOf(o.state.Catalog, q)
+	}
+	start := time.Now()
+	e, err := newCasbin(p, g, false)
+	if err != nil {
+		return err
+	}
+	r.size.CasbinLoadSeconds = time.Since(start).Seconds()
+	logf("casbin at %d users: %d policies and role links loaded in %.1fs", o.Users, r.size.CasbinPolicies, r.size.CasbinLoadSeconds)
+	if err := agree(r.snap, e, o.state.Catalog, r.qs, reqs); err != nil {
+		return err
+	}
+	c, err := newCasbin(p, g, true)
+	if err != nil {
+		return err
+	}
+	for _, q := range reqs { // fill the cache: every measured call is a hit
+		c.Enforce(q.sub, q.dom, q.obj)
+	}
+	enforcer := newMeter(func(i int) {
+		q := &reqs[i%len(reqs)]
+		e.Enforce(q.sub, q.dom, q.obj)
+	})
+	cached := newMeter(func(i int) {
+		q := &reqs[i%len(reqs)]
+		c.Enforce(q.sub, q.dom, q.obj)
+	})
+	measure(cfg.budget, enforcer, cached, r.meter) // Gatehouse again, as a witness of the machine's state
+	r.size.CasbinNsP50, r.size.CasbinCachedNsP50 = enforcer.p50(), cached.p50()
+	logf("  Enforcer %s, CachedEnforcer %s (gatehouse meanwhile: %s)", duration(r.size.CasbinNsP50), duration(r.size.CasbinCachedNsP50), duration(r.meter.p50()))
+	return nil
+}
+
+// overHTTP measures the API of the largest organization on a real SQLite
+// file over loopback: checks under load against a bare handler, a batch,
+// the list filter, user list pages and writes.
+func overHTTP(ctx context.Context, o *org, qs []query, cfg config, res *result, logf func(string, ...any)) error {
+	heapAfterGC() // what the in-process phase left is garbage now
+	st, err := store.Open(ctx, o.db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	svc := service.New(st)
+	snap, err := svc.Engine().Snapshot(ctx, o.OrgID)
+	if err != nil {
+		return err
+	}
+	gh, err := startServer(gatehouseHandler(svc))
+	if err != nil {
+		return err
+	}
+	defer gh.close()
+	bare, err := startServer(bareHandler(snap))
+	if err != nil {
+		return err
+	}
+	defer bare.close()
+
+	logf("HTTP: %d connections, %s per server and round", cfg.conns, cfg.duration)
+	ghReqs, bareReqs := checkRequests(gh.addr, o.APIKey, qs), checkRequests(bare.addr, o.APIKey, qs)
+	for _, s := range []struct {
+		addr string
+		reqs [][]byte
+	}{{bare.addr, bareReqs}, {gh.addr, ghReqs}} { // warm up both
+		if _, err := load(ctx, s.addr, s.reqs, cfg.conns, time.Second); err != nil {
+			return err
+		}
+	}
+	var ghTotal, bareTotal loadResult
+	for round := range 2 { // alternate, so that both see the machine in the same state
+		b, err := load(ctx, bare.addr, bareReqs, cfg.conns, cfg.duration)
+		if err != nil {
+			return fmt.Errorf("bare handler: %w", err)
+		}
+		if round == 1 && cfg.profile != "" {
+			f, err := os.Create(cfg.profile)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return err
+			}
+		}
+		g, err := load(ctx, gh.addr, ghReqs, cfg.conns, cfg.duration)
+		if err != nil {
+			return fmt.Errorf("gatehouse: %w", err)
+		}
+		bareTotal = merge(bareTotal, b)
+		ghTotal = merge(ghTotal, g)
+	}
+	res.HTTPCheckRPS, res.BareHTTPRPS = ghTotal.rps(), bareTotal.rps()
+	res.HTTPRatio = res.HTTPCheckRPS / res.BareHTTPRPS
+	res.HTTPCheckMsP50, res.HTTPCheckMsP99 = percentile(ghTotal.latency, 50), percentile(ghTotal.latency, 99)
+	res.BareHTTPMsP50 = percentile(bareTotal.latency, 50)
+	logf("  gatehouse %.0f checks/s, bare %.0f/s: ratio %.2f", res.HTTPCheckRPS, res.BareHTTPRPS, res.HTTPRatio)
+
+	c := newClient(gh.addr, o.APIKey)
+	if err := batchAndFilter(c, newClient(bare.addr, o.APIKey), qs, o, res); err != nil {
+		return err
+	}
+	if cfg.profile != "" {
+		pprof.StopCPUProfile()
+	}
+	logf("  batch of 1,000: %.2f ms (bare %.2f ms); filter: %.0f µs", res.Batch1000MsP50, res.BareBatch1000MsP50, res.FilterUsP50)
+	if err := lists(c, o, res); err != nil {
+		return err
+	}
+	logf("  user list pages, p95: %.2f ms", res.ListUsersMsP95)
+	if err := writes(c, o, snap, res); err != nil {
+		return err
+	}
+	logf("  writes: p50 %.2f ms, p99 %.2f ms", res.WriteMsP50, res.WriteMsP99)
+	return nil
+}
+
+func merge(a, b loadResult) loadResult {
+	lat := append(a.latency, b.latency...)
+	slices.Sort(lat)
+	return loadResult{requests: a.requests + b.requests, seconds: a.seconds + b.seconds, latency: lat}
+}
+
+// loadAverage is the first three fields of /proc/loadavg, where there is one.
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(data))
+	return strings.Join(f[:min(3, len(f))], " ")
+}
+
+func machineInfo() machine {
+	m := machine{CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), Go: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH,
+		LoadBefore: loadAverage()}
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPU = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	return m
+}
+
+func plotSizes(path string, res *result) error {
+	gh := series{name: "Gatehouse Check", color: "#1b7f3b"}
+	cb := series{name: "Casbin Enforcer", color: "#c0392b"}
+	cc := series{name: "Casbin CachedEnforcer", color: "#e67e22"}
+	for _, s := range res.Sizes {
+		gh.points = append(gh.points, [2]float64{float64(s.Users), s.CheckNsP50})
+		if s.CasbinNsP50 > 0 {
+			cb.points = append(cb.points, [2]float64{float64(s.Users), s.CasbinNsP50})
+			cc.points = append(cc.points, [2]float64{float64(s.Users), s.CasbinCachedNsP50})
+		}
+	}
+	lines := []series{gh}
+	if len(cb.points) > 0 {
+		lines = append(lines, cb, cc)
+	}
+	note := fmt.Sprintf("%s, %d CPUs, %s; %d distinct checks per size; facilities = users/10", res.Machine.CPU, res.Machine.CPUs, res.Machine.Go, res.Method.Queries)
+	return writePlot(path, "One authorization check, in process", note, lines)
+}
