@@ -55,7 +55,7 @@ func New(svc *service.Service, logger *slog.Logger, opts ...Option) http.Handler
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, gatehouse.Errorf(gatehouse.ENOTFOUND, "no route %s %s; see /api/v1/openapi.json", r.Method, r.URL.Path))
 	})
-	return h.authenticate(protectCookies(jsonBodies(mux)))
+	return h.authenticate(protectCookies(jsonBodies(h.fastChecks(mux))))
 }
 
 // jsonBodies reads every request body as JSON: the API speaks nothing else,
