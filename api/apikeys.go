@@ -57,13 +57,5 @@ func (h *handlers) createAPIKey(ctx context.Context, in *createAPIKeyInput) (*cr
 }
 
 func (h *handlers) deleteAPIKey(ctx context.Context, in *idInput) (*Revision, error) {
-	actor, err := actorFrom(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rev, err := h.svc.DeleteAPIKey(ctx, actor, in.ID)
-	if err != nil {
-		return nil, err
-	}
-	return &Revision{rev}, nil
+	return h.remove(ctx, in.ID, h.svc.DeleteAPIKey)
 }

@@ -109,13 +109,5 @@ func (h *handlers) patchFacility(ctx context.Context, id string, p service.Facil
 }
 
 func (h *handlers) deleteFacility(ctx context.Context, in *idInput) (*Revision, error) {
-	actor, err := actorFrom(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rev, err := h.svc.DeleteFacility(ctx, actor, in.ID)
-	if err != nil {
-		return nil, err
-	}
-	return &Revision{rev}, nil
+	return h.remove(ctx, in.ID, h.svc.DeleteFacility)
 }

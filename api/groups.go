@@ -86,13 +86,5 @@ func (h *handlers) updateGroup(ctx context.Context, in *updateGroupInput) (*grou
 }
 
 func (h *handlers) deleteGroup(ctx context.Context, in *idInput) (*Revision, error) {
-	actor, err := actorFrom(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rev, err := h.svc.DeleteGroup(ctx, actor, in.ID)
-	if err != nil {
-		return nil, err
-	}
-	return &Revision{rev}, nil
+	return h.remove(ctx, in.ID, h.svc.DeleteGroup)
 }

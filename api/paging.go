@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/base64"
 
 	"github.com/gatehouse/gatehouse"
@@ -53,4 +54,18 @@ func page[D any, T any](rows []D, limit int, id func(D) string, conv func(D) T) 
 // exported embedded structs).
 type Revision struct {
 	Revision int64 `header:"Gatehouse-Revision" doc:"The organization's revision after this write"`
+}
+
+// remove is the shape of every DELETE: the actor, the service call, the
+// organization's new revision.
+func (h *handlers) remove(ctx context.Context, id string, del func(context.Context, gatehouse.Actor, string) (int64, error)) (*Revision, error) {
+	actor, err := actorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rev, err := del(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	return &Revision{rev}, nil
 }

@@ -128,15 +128,7 @@ func (h *handlers) updateUser(ctx context.Context, in *updateUserInput) (*userOu
 }
 
 func (h *handlers) deleteUser(ctx context.Context, in *idInput) (*Revision, error) {
-	actor, err := actorFrom(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rev, err := h.svc.DeleteUser(ctx, actor, in.ID)
-	if err != nil {
-		return nil, err
-	}
-	return &Revision{rev}, nil
+	return h.remove(ctx, in.ID, h.svc.DeleteUser)
 }
 
 // userAction is the shape of deactivate and activate.
