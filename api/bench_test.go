@@ -175,3 +175,35 @@ func BenchmarkBareHTTP(b *testing.B) {
 	b.Cleanup(bare.Close)
 	runChecks(b, benchClient(), bare.URL+"/api/v1/authz/check", o.admin.key, bodies)
 }
+
+// BenchmarkHTTPCheckBatch posts one check-batch of 1,000 checks at a time,
+// as the bench program's batch_1000_ms_p50 does.
+func BenchmarkHTTPCheckBatch(b *testing.B) {
+	e, o, bodies := benchSetup(b)
+	var batch bytes.Buffer
+	batch.WriteString(`{"checks":[`)
+	for i, body := range bodies[:1000] {
+		if i > 0 {
+			batch.WriteByte(',')
+		}
+		batch.Write(body)
+	}
+	batch.WriteString(`]}`)
+	hc := benchClient()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/authz/check-batch", bytes.NewReader(batch.Bytes()))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+o.admin.key)
+		resp, err := hc.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			b.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
@@ -32,15 +31,23 @@ func (h *handlers) fail(w http.ResponseWriter, err error) {
 	writeError(w, e)
 }
 
-func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+// readBody reads a request body of at most maxBody bytes.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	buf := bytes.NewBuffer(make([]byte, 0, min(max(r.ContentLength, 512), maxBody)+1))
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return gatehouse.Errorf("payload_too_large", "the body is over %d bytes", maxBody)
+			return nil, gatehouse.Errorf("payload_too_large", "the body is over %d bytes", maxBody)
 		}
-		return gatehouse.Invalid("", "the body could not be read")
+		return nil, gatehouse.Invalid("", "the body could not be read")
 	}
+	return buf.Bytes(), nil
+}
+
+// decodeJSON decodes body into v as huma would: one value, no unknown
+// fields, errors naming the field.
+func decodeJSON(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -100,9 +107,16 @@ func pathOf(doc any, at, key string) string {
 	return ""
 }
 
-// validCheck checks what the schema of a check says; prefix is "" for a
-// single check and "checks[3]." within a batch.
-func validCheck(prefix string, c checkJSON) error {
+// validCheck checks what the schema of a check says; at is the check's
+// place in a batch, or -1 for a single check.
+func validCheck(at int, c checkJSON) error {
+	if c.UserID != "" && c.Permission != "" && c.MinRevision >= 0 {
+		return nil
+	}
+	prefix := ""
+	if at >= 0 {
+		prefix = fmt.Sprintf("checks[%d].", at)
+	}
 	switch {
 	case c.UserID == "":
 		return gatehouse.Invalid(prefix+"user_id", "%suser_id is required", prefix)
@@ -120,12 +134,20 @@ func (h *handlers) serveCheck(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, err)
 		return
 	}
-	var c checkJSON
-	if err := decodeBody(w, r, &c); err != nil {
+	body, err := readBody(w, r)
+	if err != nil {
 		h.fail(w, err)
 		return
 	}
-	if err := validCheck("", c); err != nil {
+	c, ok := parseCheck(body)
+	if !ok {
+		c = checkJSON{} // what the fast decoder read so far
+		if err := decodeJSON(body, &c); err != nil {
+			h.fail(w, err)
+			return
+		}
+	}
+	if err := validCheck(-1, c); err != nil {
 		h.fail(w, err)
 		return
 	}
@@ -135,7 +157,7 @@ func (h *handlers) serveCheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(decide(snap, c))
+	w.Write(append(appendDecision(nil, decide(snap, c)), '\n'))
 }
 
 func (h *handlers) serveCheckBatch(w http.ResponseWriter, r *http.Request) {
@@ -144,12 +166,21 @@ func (h *handlers) serveCheckBatch(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, err)
 		return
 	}
+	body, err := readBody(w, r)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
 	var in struct {
 		Checks []checkJSON `json:"checks"`
 	}
-	if err := decodeBody(w, r, &in); err != nil {
-		h.fail(w, err)
-		return
+	var ok bool
+	if in.Checks, ok = parseCheckBatch(body); !ok {
+		in.Checks = nil // what the fast decoder read so far
+		if err := decodeJSON(body, &in); err != nil {
+			h.fail(w, err)
+			return
+		}
 	}
 	if len(in.Checks) == 0 || len(in.Checks) > maxBatch {
 		h.fail(w, gatehouse.Invalid("checks", "send 1 to %d checks", maxBatch))
@@ -158,7 +189,7 @@ func (h *handlers) serveCheckBatch(w http.ResponseWriter, r *http.Request) {
 	var minRevision int64
 	users := make([]string, len(in.Checks))
 	for i, c := range in.Checks {
-		if err := validCheck(fmt.Sprintf("checks[%d].", i), c); err != nil {
+		if err := validCheck(i, c); err != nil {
 			h.fail(w, err)
 			return
 		}
@@ -170,13 +201,14 @@ func (h *handlers) serveCheckBatch(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, err)
 		return
 	}
-	var out struct {
-		Results []decisionJSON `json:"results"`
-	}
-	out.Results = make([]decisionJSON, len(in.Checks))
+	out := make([]byte, 0, 256*len(in.Checks))
+	out = append(out, `{"results":[`...)
 	for i, c := range in.Checks {
-		out.Results[i] = decide(snap, c)
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = appendDecision(out, decide(snap, c))
 	}
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(out)
+	w.Write(append(out, "]}\n"...))
 }

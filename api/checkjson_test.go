@@ -1,0 +1,152 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	"github.com/gatehouse/gatehouse/authz"
+)
+
+// checkBodies are bodies of both plain and unusual forms; the fast decoder
+// must agree with encoding/json on every one it accepts.
+var checkBodies = []struct {
+	body  string
+	plain bool // the fast decoder takes it
+}{
+	{`{"user_id":"usr_1","permission":"work_orders.view"}`, true},
+	{` { "user_id" : "usr_1" ,
+	  "permission":"a.b", "resource": {"facility_id":"fac_1","created_by":"usr_2","assignee_id":"usr_3"}, "min_revision": 42 } `, true},
+	{`{"permission":"a.b","resource":{}}`, true},
+	{`{}`, true},
+	{`{"user_id":"usr_1","permission":"a.b","min_revision":0}`, false},
+	{`{"user_id":"usr_1","permission":"a.b","min_revision":-1}`, false},
+	{`{"user_id":"usr_1","permission":"a.b","min_revision":1.5}`, false},
+	{`{"user_id":"usr_1","permission":"a.b","min_revision":1e3}`, false},
+	{`{"user_id":"usr_1","permission":"a.b","min_revision":"3"}`, false},
+	{`{"user_id":"usr_1","permission":"a.b","min_revision":99999999999999999999}`, false},
+	{`{"user_id":"usr_1","permission":"a.b","min_revision":007}`, false},
+	{`{"USER_ID":"usr_1","permission":"a.b"}`, false},
+	{`{"user_id":"usr_1","user_id":"usr_2","permission":"a.b"}`, false},
+	{`{"user_id":"usr_1","permission":"a.b","resource":{"facility_id":"f1","facility_id":"f2"}}`, false},
+	{`{"user_id":"usr_1","permission":"a.b","resource":{"facility_id":"f1"},"resource":{"created_by":"u"}}`, false},
+	{`{"user_id":"usr_\"1","permission":"a.b"}`, false},
+	{`{"user_id":"usr_\u0031","permission":"a.b"}`, false},
+	{`{"user_id":"usré","permission":"a.b"}`, false},
+	{`{"user_id":"","permission":"a.b"}`, false},
+	{`{"user_id":null,"permission":"a.b"}`, false},
+	{`{"user_id":"usr_1","permission":"a.b","resource":null}`, false},
+	{`{"user_id":"usr_1","permission":"a.b","extra":1}`, false},
+	{`{"user_id":"usr_1","permission":"a.b","resource":{"site":"x"}}`, false},
+	{`{"user_id":"usr_1","permission":"a.b"}{}`, false},
+	{`{"user_id":"usr_1","permission":"a.b",}`, false},
+	{`{"user_id":"usr_1" "permission":"a.b"}`, false},
+	{`{"user_id":"usr_1","permission":"a.b"`, false},
+	{`{"user_id":"usr_1","permission":`, false},
+	{`{"user_id":1,"permission":"a.b"}`, false},
+	{`[]`, false},
+	{``, false},
+	{`null`, false},
+}
+
+func TestParseCheckAgreesWithEncodingJSON(t *testing.T) {
+	for _, tc := range checkBodies {
+		_, ok := parseCheck([]byte(tc.body))
+		if ok != tc.plain {
+			t.Errorf("%s: fast decoder took it: %v, want %v", tc.body, ok, tc.plain)
+		}
+		compareCheck(t, []byte(tc.body))
+	}
+}
+
+func TestParseCheckBatchAgreesWithEncodingJSON(t *testing.T) {
+	for _, body := range []struct {
+		body  string
+		plain bool
+	}{
+		{`{"checks":[{"user_id":"u1","permission":"a.b"},{"user_id":"u2","permission":"c.d","resource":{"facility_id":"f"}}]}`, true},
+		{`{"checks":[]}`, true},
+		{`{}`, true},
+		{` {"checks" : [ {"user_id":"u1","permission":"a.b"} ] } `, true},
+		{`{"checks":[{"user_id":"u1","permission":"a.b"}],"checks":[{"user_id":"u2","permission":"a.b"}]}`, false},
+		{`{"checks":null}`, false},
+		{`{"checks":[null]}`, false},
+		{`{"checks":[{"user_id":"u1","permission":"a.b"},]}`, false},
+		{`{"checks":[{"user_id":"u1","permission":"a.b","x":1}]}`, false},
+		{`{"checks":[{"user_id":"u1","permission":"a.b"}],"more":true}`, false},
+		{`{"Checks":[{"user_id":"u1","permission":"a.b"}]}`, false},
+		{`{"checks":{}}`, false},
+	} {
+		_, ok := parseCheckBatch([]byte(body.body))
+		if ok != body.plain {
+			t.Errorf("%s: fast decoder took it: %v, want %v", body.body, ok, body.plain)
+		}
+		compareBatch(t, []byte(body.body))
+	}
+}
+
+// compareCheck fails when the fast decoder takes a body that encoding/json
+// refuses or reads differently.
+func compareCheck(t *testing.T, body []byte) {
+	t.Helper()
+	got, ok := parseCheck(body)
+	if !ok {
+		return
+	}
+	var want checkJSON
+	if err := decodeJSON(body, &want); err != nil {
+		t.Fatalf("%s: fast decoder took a body encoding/json refuses: %v", body, err)
+	}
+	if got != want {
+		t.Fatalf("%s: fast decoder read %+v, encoding/json %+v", body, got, want)
+	}
+}
+
+func compareBatch(t *testing.T, body []byte) {
+	t.Helper()
+	got, ok := parseCheckBatch(body)
+	if !ok {
+		return
+	}
+	var want struct {
+		Checks []checkJSON `json:"checks"`
+	}
+	if err := decodeJSON(body, &want); err != nil {
+		t.Fatalf("%s: fast decoder took a body encoding/json refuses: %v", body, err)
+	}
+	if len(got) != len(want.Checks) || (len(got) > 0 && !reflect.DeepEqual(got, want.Checks)) {
+		t.Fatalf("%s: fast decoder read %+v, encoding/json %+v", body, got, want.Checks)
+	}
+}
+
+// FuzzParseCheck searches for a body on which the two decoders disagree:
+//
+//	go test -run x -fuzz FuzzParseCheck ./api
+func FuzzParseCheck(f *testing.F) {
+	for _, tc := range checkBodies {
+		f.Add([]byte(tc.body))
+		f.Add([]byte(`{"checks":[` + tc.body + `]}`))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		compareCheck(t, body)
+		compareBatch(t, body)
+	})
+}
+
+func TestAppendDecisionMatchesEncodingJSON(t *testing.T) {
+	for _, d := range []decisionJSON{
+		{Allowed: true, Reason: "granted", GrantedBy: []authz.Source{{Kind: "group", ID: "grp_1"}, {Kind: "direct"}}, Message: "Granted by group Technicians.", Revision: 7},
+		{Reason: "no_permission", GrantedBy: []authz.Source{}, Message: `Not granted: "quotes" \ and <html> & é, line
+two`, Revision: 1 << 40},
+		{Allowed: true, Reason: "granted", GrantedBy: []authz.Source{{Kind: "licence", ID: "Tier <2>"}}, OwnOnly: true},
+		{Reason: "bad\x01\u2028", GrantedBy: []authz.Source{}, Message: "\xff invalid utf-8", Revision: -3},
+	} {
+		var want bytes.Buffer
+		json.NewEncoder(&want).Encode(d)
+		got := append(appendDecision(nil, d), '\n')
+		if string(got) != want.String() {
+			t.Errorf("appendDecision:\n got %s\nwant %s", got, want.String())
+		}
+	}
+}
