@@ -23,6 +23,10 @@ type Store interface {
 type Tx interface {
 	CreateOrganization(org *Organization, catalog []byte) error
 	FindOrganization(id string) (*Organization, error)
+	// LockOrganization is FindOrganization for a write: it holds the
+	// organization's write lock until the transaction ends, so that writes
+	// to one organization never interleave, whatever instance makes them.
+	LockOrganization(id string) (*Organization, error)
 	FindOrganizations() ([]*Organization, error)
 	// Catalog returns the organization's catalog file, as given at creation.
 	Catalog(orgID string) ([]byte, error)

@@ -7,13 +7,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/api"
 	"github.com/gatehouse/gatehouse/service"
 	"github.com/gatehouse/gatehouse/store"
+	"github.com/gatehouse/gatehouse/store/storetest"
 )
 
 // The routes the product brief and the issues name; each must be documented.
@@ -65,7 +65,7 @@ func TestEveryRouteOfTheBriefIsDocumented(t *testing.T) {
 // own JSON (an error for a made-up id, a 401 without credentials), never
 // with the router's plain "404 page not found" or 405.
 func TestEveryDocumentedRouteExists(t *testing.T) {
-	db, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "gh.db"))
+	db, err := store.Open(t.Context(), storetest.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/gatehouse/gatehouse/mailer"
 	"github.com/gatehouse/gatehouse/service"
 	"github.com/gatehouse/gatehouse/store"
+	"github.com/gatehouse/gatehouse/store/storetest"
 )
 
 // baseURL starts the links in the test server's emails.
@@ -59,7 +60,7 @@ func newEnv(t *testing.T, template string) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := store.Open(ctx, filepath.Join(dir, "gh.db"))
+	db, err := store.Open(ctx, storetest.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}

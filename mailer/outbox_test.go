@@ -3,7 +3,6 @@ package mailer_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/base64"
 	"errors"
 	"io"
@@ -28,6 +27,7 @@ import (
 	"github.com/gatehouse/gatehouse/mailer"
 	"github.com/gatehouse/gatehouse/service"
 	"github.com/gatehouse/gatehouse/store"
+	"github.com/gatehouse/gatehouse/store/storetest"
 )
 
 const sender = "Gatehouse <gatehouse@localhost>"
@@ -211,7 +211,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
-	e := &env{path: filepath.Join(t.TempDir(), "gh.db"), log: slog.New(slog.NewTextHandler(t.Output(), nil))}
+	e := &env{path: storetest.DSN(t), log: slog.New(slog.NewTextHandler(t.Output(), nil))}
 	db, err := store.Open(ctx, e.path)
 	if err != nil {
 		t.Fatal(err)
@@ -253,13 +253,13 @@ type outboxRow struct {
 
 func readOutbox(t *testing.T, path, id string) outboxRow {
 	t.Helper()
-	raw, err := sql.Open("sqlite", path)
+	raw, err := storetest.OpenRaw(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer raw.Close()
 	var r outboxRow
-	err = raw.QueryRow(`SELECT attempts, last_error, sent_at IS NOT NULL, length(text_body) + length(html_body) FROM outbox WHERE id = ?`, id).Scan(
+	err = raw.QueryRow(`SELECT attempts, last_error, sent_at IS NOT NULL, length(text_body) + length(html_body) FROM outbox WHERE id = $1`, id).Scan(
 		&r.attempts, &r.lastError, &r.sent, &r.bodyLen)
 	if err != nil {
 		t.Fatal(err)
@@ -269,7 +269,7 @@ func readOutbox(t *testing.T, path, id string) outboxRow {
 
 func outboxIDs(t *testing.T, path string) []string {
 	t.Helper()
-	raw, err := sql.Open("sqlite", path)
+	raw, err := storetest.OpenRaw(path)
 	if err != nil {
 		t.Fatal(err)
 	}

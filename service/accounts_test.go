@@ -3,7 +3,6 @@ package service_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -25,6 +24,7 @@ import (
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/mailer"
 	"github.com/gatehouse/gatehouse/service"
+	"github.com/gatehouse/gatehouse/store/storetest"
 )
 
 const (
@@ -628,23 +628,16 @@ func TestTokensAreLongRandomAndStoredHashed(t *testing.T) {
 
 	// Read every text value of every table straight from the file: no
 	// secret appears; the hash of each stored one does.
-	raw, err := sql.Open("sqlite", f.path)
+	raw, err := storetest.OpenRaw(f.path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer raw.Close()
 	var values []string
-	tables, err := raw.Query(`SELECT name FROM sqlite_master WHERE type = 'table'`)
+	names, err := storetest.Tables(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var names []string
-	for tables.Next() {
-		var name string
-		tables.Scan(&name)
-		names = append(names, name)
-	}
-	tables.Close()
 	for _, table := range names {
 		rows, err := raw.Query(fmt.Sprintf(`SELECT * FROM %q`, table))
 		if err != nil {

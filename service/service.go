@@ -69,7 +69,7 @@ func (s *Service) write(ctx context.Context, orgID string, fn writeFunc) (revisi
 
 	var ch gatehouse.AccessChange
 	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
-		org, err := tx.FindOrganization(orgID)
+		org, err := tx.LockOrganization(orgID)
 		if err != nil {
 			return err
 		}

@@ -3,7 +3,6 @@ package service_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/gatehouse/gatehouse/catalogs"
 	"github.com/gatehouse/gatehouse/service"
 	"github.com/gatehouse/gatehouse/store"
+	"github.com/gatehouse/gatehouse/store/storetest"
 )
 
 // fixture is a service on a real SQLite file with one organization.
@@ -26,7 +26,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, template string) *fixture {
 	t.Helper()
-	f := &fixture{t: t, path: filepath.Join(t.TempDir(), "gatehouse.db")}
+	f := &fixture{t: t, path: storetest.DSN(t)}
 	f.open()
 	f.org = f.newOrg("Acme", template)
 	f.admin = gatehouse.Actor{OrgID: f.org.Org.ID, UserID: f.org.Admin.ID}

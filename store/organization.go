@@ -37,6 +37,20 @@ func (t *tx) FindOrganization(id string) (*gatehouse.Organization, error) {
 	return orgs[0], nil
 }
 
+// LockOrganization finds the organization and holds its write lock until
+// the transaction ends, so that writes to one organization run one after
+// another across every instance: on PostgreSQL a row lock (SELECT ... FOR
+// UPDATE); on SQLite the transaction already holds the database's only
+// write lock (BEGIN IMMEDIATE).
+func (t *tx) LockOrganization(id string) (*gatehouse.Organization, error) {
+	if t.dialect == dialectPostgres {
+		if _, err := t.exec(`SELECT id FROM organizations WHERE id = $1 FOR UPDATE`, id); err != nil {
+			return nil, dbError("lock organization", err)
+		}
+	}
+	return t.FindOrganization(id)
+}
+
 // FindOrganizations returns every organization, by id.
 func (t *tx) FindOrganizations() ([]*gatehouse.Organization, error) {
 	return t.findOrganizations("")

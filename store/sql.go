@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -109,14 +110,33 @@ var constraints = []constraint{
 		"API key secret already exists"},
 }
 
-// dbError turns a constraint violation into the domain error that names the
-// field at fault, and wraps anything else as an internal error of op.
-// A PostgreSQL branch (pgconn.PgError: 23505 unique, 23514 check, 23503
-// foreign key, matched by ConstraintName) belongs next to the SQLite one.
+// PostgreSQL's error codes that dbError maps (SQLSTATE, appendix A of its
+// manual).
+var pgerrcode = struct{ UniqueViolation, CheckViolation, ForeignKeyViolation string }{"23505", "23514", "23503"}
+
+// dbError turns a constraint violation of either database into the domain
+// error that names the field at fault, and wraps anything else as an
+// internal error of op.
 func dbError(op string, err error) error {
 	var e *gatehouse.Error
 	if err == nil || errors.As(err, &e) {
 		return err
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case pgerrcode.UniqueViolation, pgerrcode.CheckViolation:
+			for _, c := range constraints {
+				if c.name == pe.ConstraintName {
+					return &gatehouse.Error{Code: c.code, Field: c.field, Message: c.message}
+				}
+			}
+			if pe.Code == pgerrcode.UniqueViolation {
+				return gatehouse.Errorf(gatehouse.ECONFLICT, "already exists")
+			}
+		case pgerrcode.ForeignKeyViolation:
+			return gatehouse.Errorf(gatehouse.ENOTFOUND, "a linked record was not found in this organization")
+		}
 	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {

@@ -1,5 +1,6 @@
-// Package store is Gatehouse's plain-SQL storage for SQLite and, later,
-// PostgreSQL: it implements gatehouse.Store and gatehouse.Tx.
+// Package store is Gatehouse's plain-SQL storage for SQLite and
+// PostgreSQL: it implements gatehouse.Store and gatehouse.Tx. One set of SQL
+// with $N placeholders runs on both; the few differences switch on dialect.
 package store
 
 import (
@@ -8,10 +9,12 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -54,33 +57,70 @@ type DB struct {
 var _ gatehouse.Store = (*DB)(nil)
 
 // Open opens the database named by dsn and brings its schema up to date. An
-// empty dsn means DefaultPath; a path or a "file:" URI is an SQLite database;
-// a postgres:// URL is refused until PostgreSQL support arrives.
+// empty dsn means DefaultPath; a postgres:// or postgresql:// URL is a
+// PostgreSQL database (any libpq parameter, such as search_path, may follow);
+// anything else is an SQLite file path or "file:" URI.
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	if dsn == "" {
 		dsn = DefaultPath
 	}
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		return nil, gatehouse.Invalid("db", "PostgreSQL arrives in a later release of Gatehouse; use an SQLite file for now")
+	db := &DB{dialect: dialectSQLite, Now: time.Now}
+	driver, source := "sqlite", dsn
+	if IsPostgres(dsn) {
+		db.dialect, driver = dialectPostgres, "pgx"
+	} else {
+		sep := "?"
+		if strings.Contains(dsn, "?") {
+			sep = "&"
+		}
+		source = dsn + sep + sqlitePragmas
 	}
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	sqlDB, err := sql.Open("sqlite", dsn+sep+sqlitePragmas)
+	sqlDB, err := sql.Open(driver, source)
 	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", dsn, err)
+		return nil, fmt.Errorf("store: open %s: %w", Redact(dsn), err)
 	}
-	db := &DB{db: sqlDB, dialect: dialectSQLite, Now: time.Now}
+	if db.dialect == dialectPostgres {
+		// Enough connections for the requests of one instance; several
+		// instances share the server's max_connections (100 by default).
+		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetMaxIdleConns(10)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	db.db = sqlDB
 	if err := sqlDB.PingContext(ctx); err != nil {
 		sqlDB.Close()
-		return nil, fmt.Errorf("store: open %s: %w", dsn, err)
+		return nil, fmt.Errorf("store: open %s: %w", Redact(dsn), err)
 	}
 	if err := db.Migrate(ctx); err != nil {
 		sqlDB.Close()
 		return nil, err
 	}
 	return db, nil
+}
+
+// IsPostgres reports whether dsn names a PostgreSQL database.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Redact returns dsn without its password, for logs and errors.
+func Redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// Engine names the database behind db: "sqlite" or "postgres".
+func (db *DB) Engine() string {
+	if db.dialect == dialectPostgres {
+		return "postgres"
+	}
+	return "sqlite"
 }
 
 // Migrate applies every embedded migration the database has not seen yet.
@@ -117,13 +157,18 @@ func (db *DB) Update(ctx context.Context, fn func(gatehouse.Tx) error) error {
 }
 
 // View runs fn in a read-only transaction: it sees one consistent state of
-// the database, and anything it writes is rolled back.
+// the database (on PostgreSQL, a REPEATABLE READ snapshot; SQLite's
+// transactions always are one), and anything it writes is rolled back.
 func (db *DB) View(ctx context.Context, fn func(gatehouse.Tx) error) error {
 	return db.run(ctx, true, fn)
 }
 
 func (db *DB) run(ctx context.Context, readOnly bool, fn func(gatehouse.Tx) error) error {
-	sqlTx, err := db.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly})
+	opts := &sql.TxOptions{ReadOnly: readOnly}
+	if readOnly && db.dialect == dialectPostgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	sqlTx, err := db.db.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}

@@ -104,7 +104,7 @@ func serve(ctx context.Context, env *environment, cfg serveConfig, ready func(*s
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	logger.Info("gatehouse serving", "url", url, "db", cfg.db, "mail_dir", cfg.mailDir, "smtp", cfg.smtpURL != "")
+	logger.Info("gatehouse serving", "url", url, "db", store.Redact(cfg.db), "mail_dir", cfg.mailDir, "smtp", cfg.smtpURL != "")
 	if ready != nil {
 		if err := ready(svc, url); err != nil {
 			srv.Close()
