@@ -13,31 +13,32 @@ type AccessState struct {
 
 // UserAccess is the part of a user that decisions read.
 type UserAccess struct {
-	ID          string
-	Status      UserStatus
-	FullAccess  bool
-	Licence     string
-	GroupIDs    []string
-	Permissions []string // direct permissions
-	FacilityIDs []string
+	ID          string     `json:"id"`
+	Status      UserStatus `json:"status"`
+	FullAccess  bool       `json:"full_access,omitempty"`
+	Licence     string     `json:"licence,omitempty"`
+	GroupIDs    []string   `json:"group_ids,omitempty"`
+	Permissions []string   `json:"permissions,omitempty"` // direct permissions
+	FacilityIDs []string   `json:"facility_ids,omitempty"`
 }
 
 // GroupAccess is the part of a group that decisions read.
 type GroupAccess struct {
-	ID          string
-	Permissions []string
+	ID          string   `json:"id"`
+	Permissions []string `json:"permissions,omitempty"`
 }
 
 // AccessChange is what one committed write changed, applied to the current
-// snapshot so that a write never rebuilds a whole organization.
+// snapshot so that a write never rebuilds a whole organization. It is also
+// stored (as JSON) for the other instances on the same database.
 type AccessChange struct {
-	Revision          int64
-	Users             []UserAccess // upserted
-	DeletedUsers      []string
-	Groups            []GroupAccess // upserted
-	DeletedGroups     []string
-	Facilities        []string // added
-	DeletedFacilities []string
+	Revision          int64         `json:"revision"`
+	Users             []UserAccess  `json:"users,omitempty"` // upserted
+	DeletedUsers      []string      `json:"deleted_users,omitempty"`
+	Groups            []GroupAccess `json:"groups,omitempty"` // upserted
+	DeletedGroups     []string      `json:"deleted_groups,omitempty"`
+	Facilities        []string      `json:"facilities,omitempty"` // added
+	DeletedFacilities []string      `json:"deleted_facilities,omitempty"`
 }
 
 // Access returns the decision-relevant part of u.

@@ -15,6 +15,9 @@ type Store interface {
 	View(ctx context.Context, fn func(Tx) error) error
 	// LoadAccess reads what the decision engine needs of one organization.
 	LoadAccess(ctx context.Context, orgID string) (AccessState, error)
+	// AccessChanges returns the changes recorded after revision, in order,
+	// for an instance to catch up with writes made by others.
+	AccessChanges(ctx context.Context, orgID string, after int64) ([]AccessChange, error)
 	Close() error
 }
 
@@ -32,6 +35,9 @@ type Tx interface {
 	Catalog(orgID string) ([]byte, error)
 	// BumpRevision records a write to the organization and returns the new revision.
 	BumpRevision(orgID string) (int64, error)
+	// RecordAccessChange stores what a write changed, under its revision,
+	// for the other instances on the same database.
+	RecordAccessChange(orgID string, ch AccessChange) error
 
 	FindUsers(f UserFilter) ([]*User, error)
 	FindUser(orgID, id string) (*User, error)

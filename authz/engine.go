@@ -11,18 +11,25 @@ import (
 // A Loader reads an organization's whole access state from storage.
 type Loader func(ctx context.Context, orgID string) (gatehouse.AccessState, error)
 
+// A ChangeLoader reads the changes storage recorded after a revision, in
+// order: what other instances wrote.
+type ChangeLoader func(ctx context.Context, orgID string, after int64) ([]gatehouse.AccessChange, error)
+
 // Engine keeps the current snapshot of every organization it has been asked
 // about. Readers take a snapshot without locks; writers apply each committed
 // change in revision order.
 type Engine struct {
-	load Loader
-	mu   sync.Mutex                                           // serializes loads and applies
-	orgs atomic.Pointer[map[string]*atomic.Pointer[Snapshot]] // copy-on-write
+	load    Loader
+	changes ChangeLoader
+	reloads atomic.Int64                                         // whole-organization compiles, for tests and metrics
+	mu      sync.Mutex                                           // serializes loads and applies
+	orgs    atomic.Pointer[map[string]*atomic.Pointer[Snapshot]] // copy-on-write
 }
 
-// NewEngine returns an engine that loads organizations with load.
-func NewEngine(load Loader) *Engine {
-	e := &Engine{load: load}
+// NewEngine returns an engine that loads organizations with load and
+// catches up with other instances' writes through changes.
+func NewEngine(load Loader, changes ChangeLoader) *Engine {
+	e := &Engine{load: load, changes: changes}
 	e.orgs.Store(&map[string]*atomic.Pointer[Snapshot]{})
 	return e
 }
@@ -47,6 +54,7 @@ func (e *Engine) reload(ctx context.Context, orgID string) (*Snapshot, error) {
 		return nil, err
 	}
 	snap := Compile(st)
+	e.reloads.Add(1)
 	if p := (*e.orgs.Load())[orgID]; p != nil {
 		p.Store(snap)
 		return snap, nil
@@ -82,11 +90,61 @@ func (e *Engine) Apply(ctx context.Context, orgID string, ch gatehouse.AccessCha
 	}
 }
 
-// Refresh reloads the organization when storage is ahead of the snapshot,
-// e.g. after a write by another instance.
+// CatchUp brings the organization's snapshot to the latest committed
+// revision, e.g. after a write by another instance: it applies the changes
+// recorded since its revision, in order, and reloads the whole organization
+// only when they do not follow on from it (too far behind, or a bulk write
+// that recorded none). An organization not loaded yet is left for its first
+// use to load.
+func (e *Engine) CatchUp(ctx context.Context, orgID string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	p := (*e.orgs.Load())[orgID]
+	if p == nil {
+		return nil
+	}
+	cur := p.Load()
+	changes, err := e.changes(ctx, orgID, cur.Revision)
+	if err != nil {
+		return err
+	}
+	for _, ch := range changes {
+		if ch.Revision != cur.Revision+1 {
+			_, err := e.reload(ctx, orgID)
+			return err
+		}
+		cur = cur.Apply(ch)
+	}
+	p.Store(cur)
+	return nil
+}
+
+// Refresh reloads the whole organization from storage.
 func (e *Engine) Refresh(ctx context.Context, orgID string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	_, err := e.reload(ctx, orgID)
 	return err
 }
+
+// Revision returns the revision of the organization's snapshot, and false
+// when the engine does not hold it (it loads on first use).
+func (e *Engine) Revision(orgID string) (int64, bool) {
+	if p := (*e.orgs.Load())[orgID]; p != nil {
+		return p.Load().Revision, true
+	}
+	return 0, false
+}
+
+// Loaded returns the ids of the organizations the engine holds.
+func (e *Engine) Loaded() []string {
+	m := *e.orgs.Load()
+	ids := make([]string, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// Reloads counts the whole-organization compiles the engine has made.
+func (e *Engine) Reloads() int64 { return e.reloads.Load() }

@@ -8,16 +8,13 @@ import (
 )
 
 // Fresh returns the organization's snapshot at minRevision or later: when
-// this instance is behind (another instance wrote), it reloads first.
+// this instance is behind (another instance wrote), it catches up first.
 func (s *Service) Fresh(ctx context.Context, orgID string, minRevision int64) (*authz.Snapshot, error) {
 	snap, err := s.snapshot(ctx, orgID)
 	if err != nil || snap.Revision >= minRevision {
 		return snap, err
 	}
-	if err := s.engine.Refresh(ctx, orgID); err != nil {
-		return nil, err
-	}
-	if snap, err = s.snapshot(ctx, orgID); err != nil {
+	if snap, err = s.catchUp(ctx, orgID, minRevision); err != nil {
 		return nil, err
 	}
 	if snap.Revision < minRevision {

@@ -42,7 +42,7 @@ type Service struct {
 func New(store gatehouse.Store) *Service {
 	return &Service{
 		store:       store,
-		engine:      authz.NewEngine(store.LoadAccess),
+		engine:      authz.NewEngine(store.LoadAccess, store.AccessChanges),
 		signIns:     newThrottle(signInFailures, signInWindow),
 		InviteTTL:   7 * 24 * time.Hour,
 		SessionIdle: DefaultSessionIdle,
@@ -78,18 +78,17 @@ func (s *Service) write(ctx context.Context, orgID string, fn writeFunc) (revisi
 			return err
 		}
 		if snap.Revision < org.Revision { // another instance wrote: catch up first
-			if err := s.engine.Refresh(ctx, orgID); err != nil {
-				return err
-			}
-			if snap, err = s.engine.Snapshot(ctx, orgID); err != nil {
+			if snap, err = s.catchUp(ctx, orgID, org.Revision); err != nil {
 				return err
 			}
 		}
 		if err := fn(tx, snap, &ch); err != nil {
 			return err
 		}
-		ch.Revision, err = tx.BumpRevision(orgID)
-		return err
+		if ch.Revision, err = tx.BumpRevision(orgID); err != nil {
+			return err
+		}
+		return tx.RecordAccessChange(orgID, ch)
 	})
 	if err != nil {
 		return 0, err
@@ -98,6 +97,55 @@ func (s *Service) write(ctx context.Context, orgID string, fn writeFunc) (revisi
 		s.MailQueued()
 	}
 	return ch.Revision, s.engine.Apply(ctx, orgID, ch)
+}
+
+// catchUp brings this instance's snapshot of the organization to revision
+// at least, after writes by other instances: from the changes they
+// recorded, or, when those do not reach it, by reloading.
+func (s *Service) catchUp(ctx context.Context, orgID string, revision int64) (*authz.Snapshot, error) {
+	if err := s.engine.CatchUp(ctx, orgID); err != nil {
+		return nil, err
+	}
+	snap, err := s.engine.Snapshot(ctx, orgID)
+	if err != nil || snap.Revision >= revision {
+		return snap, err
+	}
+	// Still behind: reload only if the database is ahead (a write that
+	// recorded no change), not for a revision nobody has written yet.
+	var latest int64
+	err = s.store.View(ctx, func(tx gatehouse.Tx) error {
+		org, err := tx.FindOrganization(orgID)
+		if err == nil {
+			latest = org.Revision
+		}
+		return err
+	})
+	if err != nil || latest <= snap.Revision {
+		return snap, err
+	}
+	if err := s.engine.Refresh(ctx, orgID); err != nil {
+		return nil, err
+	}
+	return s.engine.Snapshot(ctx, orgID)
+}
+
+// Changed is told that an organization reached a revision, by a write of
+// any instance (store.Listen on PostgreSQL); an empty orgID means some news
+// may have been missed. The snapshots this instance holds catch up.
+func (s *Service) Changed(ctx context.Context, orgID string, revision int64) {
+	orgs := []string{orgID}
+	if orgID == "" {
+		orgs = s.engine.Loaded()
+	}
+	for _, id := range orgs {
+		have, loaded := s.engine.Revision(id)
+		if !loaded || (orgID != "" && have >= revision) {
+			continue // not held here, or this instance made the write
+		}
+		if err := s.engine.CatchUp(ctx, id); err != nil && s.Logger != nil {
+			s.Logger.Warn("catching up with another instance", "org_id", id, "err", err)
+		}
+	}
 }
 
 // snapshot returns the organization's current snapshot.

@@ -48,6 +48,7 @@ const (
 type DB struct {
 	db      *sql.DB
 	dialect dialect
+	dsn     string // for Listen's own connection
 
 	// Now returns the current time; tests replace it. Times are stored in
 	// UTC with microsecond precision, the precision PostgreSQL keeps.
@@ -64,7 +65,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if dsn == "" {
 		dsn = DefaultPath
 	}
-	db := &DB{dialect: dialectSQLite, Now: time.Now}
+	db := &DB{dialect: dialectSQLite, dsn: dsn, Now: time.Now}
 	driver, source := "sqlite", dsn
 	if IsPostgres(dsn) {
 		db.dialect, driver = dialectPostgres, "pgx"

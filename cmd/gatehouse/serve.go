@@ -89,6 +89,9 @@ func serve(ctx context.Context, env *environment, cfg serveConfig, ready func(*s
 	workers, stopWorkers := context.WithCancel(context.Background())
 	defer stopWorkers()
 	go outbox.Run(workers)
+	// Other instances on the same PostgreSQL database: catch up with their
+	// writes as they commit.
+	go st.Listen(workers, logger, func(orgID string, revision int64) { svc.Changed(workers, orgID, revision) })
 
 	handler, err := routes(svc, st, logger, cfg.trustProxy)
 	if err != nil {

@@ -1,0 +1,227 @@
+package service_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/authz"
+	"github.com/gatehouse/gatehouse/service"
+	"github.com/gatehouse/gatehouse/store"
+	"github.com/gatehouse/gatehouse/store/storetest"
+)
+
+// Several instances of Gatehouse on one database (PostgreSQL behind a load
+// balancer; here also two handles on one SQLite file) each hold their own
+// snapshots. These tests make a write on one and read it on the other.
+
+// secondInstance opens another service on the fixture's database.
+func (f *fixture) secondInstance() *service.Service {
+	f.t.Helper()
+	db, err := store.Open(context.Background(), f.path)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.t.Cleanup(func() { db.Close() })
+	return service.New(db)
+}
+
+func explainOn(t *testing.T, svc *service.Service, actor gatehouse.Actor, userID, perm string, res authz.Resource, minRevision int64) authz.Explanation {
+	t.Helper()
+	x, _, err := svc.Explain(context.Background(), actor, userID, perm, res, minRevision)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
+func TestOtherInstance_CatchesUpFromRecordedChangesWithoutReloading(t *testing.T) {
+	f := newFixture(t, "facilities")
+	ctx := context.Background()
+	other := f.secondInstance()
+	depot, _, _ := f.svc.CreateFacility(ctx, f.admin, service.FacilityInput{Name: "Depot"})
+	tech, _, err := f.svc.CreateGroup(ctx, f.admin, service.GroupInput{Name: "Technician", Permissions: []string{"work_orders.view"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := f.activeUser(f.admin, service.UserInput{FirstName: "Tess", LastName: "Tech", Email: "tess@acme.test", GroupIDs: []string{tech.ID}, FacilityIDs: []string{depot.ID}})
+	at := authz.Resource{FacilityID: depot.ID}
+
+	// The other instance loads the organization as it is now.
+	if x := explainOn(t, other, f.admin, u.ID, "work_orders.edit", at, 0); x.Allowed {
+		t.Fatal("edit allowed before the group has it")
+	}
+	reloads := other.Engine().Reloads()
+
+	perms := []string{"work_orders.view", "work_orders.edit"}
+	_, rev, err := f.svc.UpdateGroup(ctx, f.admin, tech.ID, service.GroupPatch{Permissions: &perms})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Asked for that revision, the other instance answers from it at once.
+	if x := explainOn(t, other, f.admin, u.ID, "work_orders.edit", at, rev); !x.Allowed {
+		t.Fatalf("other instance at revision %d: %+v", rev, x)
+	}
+	// Several writes behind, it applies each in turn.
+	_, _, err = f.svc.DeactivateUser(ctx, f.admin, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rev, err = f.svc.CreateFacility(ctx, f.admin, service.FacilityInput{Name: "Store 2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x := explainOn(t, other, f.admin, u.ID, "work_orders.view", at, rev); x.Reason != authz.ReasonUserInactive {
+		t.Fatalf("deactivated user on the other instance: %+v", x)
+	}
+	if got := other.Engine().Reloads(); got != reloads {
+		t.Errorf("the other instance reloaded the organization %d times to catch up", got-reloads)
+	}
+	// A revision nobody has written is refused, and reloads nothing.
+	_, _, err = other.Explain(ctx, f.admin, u.ID, "work_orders.view", at, rev+100)
+	wantCode(t, err, gatehouse.EINVALID)
+	if got := other.Engine().Reloads(); got != reloads {
+		t.Errorf("a min_revision from the future reloaded the organization")
+	}
+}
+
+func TestOtherInstance_WritesOnTopOfTheLatestState(t *testing.T) {
+	f := newFixture(t, "facilities")
+	ctx := context.Background()
+	other := f.secondInstance()
+	// The other instance holds the organization before the first writes.
+	explainOn(t, other, f.admin, f.org.Admin.ID, "users.view", authz.Resource{}, 0)
+
+	tech, _, err := f.svc.CreateGroup(ctx, f.admin, service.GroupInput{Name: "Technician", Permissions: []string{"assets.view"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The other instance's write names the group it has not seen: it must
+	// catch up inside the write rather than refuse the group.
+	inv, err := other.InviteUser(ctx, f.admin, service.UserInput{FirstName: "Nia", LastName: "New", Email: "nia@acme.test", GroupIDs: []string{tech.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, rev, err := other.UpdateUser(ctx, f.admin, inv.User.ID, service.UserPatch{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, svc := range map[string]*service.Service{"first": f.svc, "other": other} {
+		x := explainOn(t, svc, f.admin, u.ID, "assets.view", authz.Resource{}, rev)
+		if x.Reason != authz.ReasonUserInvited {
+			t.Errorf("%s instance: %+v", name, x)
+		}
+	}
+}
+
+// Concurrent writes from two instances to one organization queue up on its
+// lock: every one gets its own revision, and both instances end with the
+// same state.
+func TestOtherInstance_ConcurrentWritesGetOneRevisionEach(t *testing.T) {
+	f := newFixture(t, "facilities")
+	ctx := context.Background()
+	other := f.secondInstance()
+	// The other instance holds the organization before the writes start.
+	explainOn(t, other, f.admin, f.org.Admin.ID, "users.view", authz.Resource{}, 0)
+	const each = 10
+	var mu sync.Mutex
+	revisions := map[int64]bool{}
+	var groups []string
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*each)
+	for i, svc := range []*service.Service{f.svc, other} {
+		wg.Go(func() {
+			for j := range each {
+				g, rev, err := svc.CreateGroup(ctx, f.admin, service.GroupInput{Name: fmt.Sprintf("Group %d-%d", i, j), Permissions: []string{"assets.view"}})
+				if err != nil {
+					errs <- err
+					return
+				}
+				mu.Lock()
+				revisions[rev] = true
+				groups = append(groups, g.ID)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if len(revisions) != 2*each {
+		t.Fatalf("%d distinct revisions for %d writes", len(revisions), 2*each)
+	}
+	var latest int64
+	for rev := range revisions {
+		latest = max(latest, rev)
+	}
+	for name, svc := range map[string]*service.Service{"first": f.svc, "other": other} {
+		snap, err := svc.Fresh(ctx, f.org.Org.ID, latest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held := 0
+		for _, g := range groups {
+			if snap.HasGroup(g) {
+				held++
+			}
+		}
+		if snap.Revision != latest || held != 2*each {
+			t.Errorf("%s instance: revision %d with %d of the groups, want %d with %d", name, snap.Revision, held, latest, 2*each)
+		}
+	}
+}
+
+// On PostgreSQL, an instance hears of the other's writes as they commit
+// (LISTEN/NOTIFY) and catches up without being asked for a revision.
+func TestOtherInstance_HearsOfWritesOnPostgres(t *testing.T) {
+	dsn := storetest.Postgres(t)
+	f := &fixture{t: t, path: dsn}
+	f.open()
+	f.org = f.newOrg("Acme", "facilities")
+	f.admin = gatehouse.Actor{OrgID: f.org.Org.ID, UserID: f.org.Admin.ID}
+	ctx := context.Background()
+
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	other := service.New(db)
+	listening, stop := context.WithCancel(ctx)
+	defer stop()
+	heard := make(chan string, 100)
+	go db.Listen(listening, slog.Default(), func(orgID string, revision int64) {
+		other.Changed(listening, orgID, revision)
+		heard <- orgID
+	})
+	if <-heard != "" { // connected: the first news is "catch up on everything"
+		t.Fatal("Listen did not start with a catch-up")
+	}
+	explainOn(t, other, f.admin, f.org.Admin.ID, "users.view", authz.Resource{}, 0)
+	reloads := other.Engine().Reloads()
+
+	_, rev, err := f.svc.CreateGroup(ctx, f.admin, service.GroupInput{Name: "Technician", Permissions: []string{"assets.view"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.After(5 * time.Second)
+	for {
+		if got, _ := other.Engine().Revision(f.org.Org.ID); got >= rev {
+			break
+		}
+		select {
+		case <-heard:
+		case <-deadline:
+			t.Fatalf("the other instance did not hear of revision %d", rev)
+		}
+	}
+	if got := other.Engine().Reloads(); got != reloads {
+		t.Errorf("the other instance reloaded the organization to catch up")
+	}
+}
