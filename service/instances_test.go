@@ -225,3 +225,35 @@ func TestOtherInstance_HearsOfWritesOnPostgres(t *testing.T) {
 		t.Errorf("the other instance reloaded the organization to catch up")
 	}
 }
+
+// A write that recorded no change (a bulk seed) leaves a gap in the log:
+// the other instance reloads the organization rather than guess.
+func TestOtherInstance_ReloadsAcrossAGapInTheLog(t *testing.T) {
+	f := newFixture(t, "facilities")
+	ctx := context.Background()
+	other := f.secondInstance()
+	explainOn(t, other, f.admin, f.org.Admin.ID, "users.view", authz.Resource{}, 0)
+	reloads := other.Engine().Reloads()
+	var rev int64
+	err := f.db.Update(ctx, func(tx gatehouse.Tx) (err error) {
+		rev, err = tx.BumpRevision(f.org.Org.ID)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tech, rev2, err := f.svc.CreateGroup(ctx, f.admin, service.GroupInput{Name: "Technician"})
+	if err != nil || rev2 != rev+1 {
+		t.Fatalf("group at revision %d after %d: %v", rev2, rev, err)
+	}
+	snap, err := other.Fresh(ctx, f.org.Org.ID, rev2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Revision != rev2 || !snap.HasGroup(tech.ID) {
+		t.Fatalf("other instance at revision %d, group held: %v", snap.Revision, snap.HasGroup(tech.ID))
+	}
+	if got := other.Engine().Reloads(); got != reloads+1 {
+		t.Errorf("%d reloads across the gap, want 1", got-reloads)
+	}
+}

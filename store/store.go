@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse/gatehouse"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -131,10 +132,18 @@ func (db *DB) Migrate(ctx context.Context) error {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
 	gooseDialect := goose.DialectSQLite3
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
 	if db.dialect == dialectPostgres {
 		gooseDialect = goose.DialectPostgres
+		// Instances starting together migrate one at a time (an advisory
+		// lock); SQLite's write lock does the same for a file.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return fmt.Errorf("store: migrate: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
 	}
-	p, err := goose.NewProvider(gooseDialect, db.db, fsys, goose.WithDisableGlobalRegistry(true))
+	p, err := goose.NewProvider(gooseDialect, db.db, fsys, opts...)
 	if err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}

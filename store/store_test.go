@@ -126,6 +126,27 @@ func TestOpen_PostgresMigratesOnceAndReopens(t *testing.T) {
 	}
 }
 
+// Instances that start together on a new database migrate it once, one
+// after another.
+func TestOpen_PostgresInstancesStartingTogetherMigrateOnce(t *testing.T) {
+	dsn := storetest.Postgres(t)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			db, err := store.Open(context.Background(), dsn)
+			if err == nil {
+				db.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func TestOpen_PostgresErrorHidesThePassword(t *testing.T) {
 	_, err := store.Open(context.Background(), "postgres://gatehouse:s3cret-pw@127.0.0.1:1/none?connect_timeout=2")
 	if err == nil {
