@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/store"
 )
 
 // runCLI runs the command line as main does, with the given environment.
@@ -114,5 +117,39 @@ func TestCatalogValidateNamesTheLineAtFault(t *testing.T) {
 	db := filepath.Join(dir, "c.db")
 	if _, _, err := runCLI(t, nil, "init", "--org", "Custom", "--catalog", good, "--admin-email", "a@b.test", "--db", db); err != nil {
 		t.Fatalf("init --catalog: %v", err)
+	}
+}
+
+// A backup is a database of its own: opening it finds the organization, and
+// a second backup to the same file is refused.
+func TestBackupCopiesTheDatabase(t *testing.T) {
+	dir := t.TempDir()
+	db, copy := filepath.Join(dir, "gh.db"), filepath.Join(dir, "copy.db")
+	out, stderr, err := runCLI(t, nil, "init", "--org", "Acme", "--template", "facilities", "--admin-email", "admin@acme.test", "--db", db)
+	if err != nil {
+		t.Fatalf("init: %v\n%s", err, stderr)
+	}
+	var founded map[string]string
+	json.Unmarshal([]byte(out), &founded)
+	if _, stderr, err := runCLI(t, nil, "backup", "--db", db, "--out", copy); err != nil {
+		t.Fatalf("backup: %v\n%s", err, stderr)
+	}
+	st, err := store.Open(context.Background(), copy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	err = st.View(context.Background(), func(tx gatehouse.Tx) error {
+		_, err := tx.FindUser(founded["org_id"], founded["user_id"])
+		return err
+	})
+	if err != nil {
+		t.Fatalf("the admin is not in the backup: %v", err)
+	}
+	if _, _, err := runCLI(t, nil, "backup", "--db", db, "--out", copy); gatehouse.ErrorCode(err) != gatehouse.ECONFLICT {
+		t.Fatalf("backup over an existing file: %v", err)
+	}
+	if _, _, err := runCLI(t, nil, "backup", "--db", db); gatehouse.ErrorCode(err) != gatehouse.EINVALID {
+		t.Fatalf("backup without --out: %v", err)
 	}
 }
