@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/authz"
+	"github.com/gatehouse/gatehouse/catalogs"
 	"github.com/gatehouse/gatehouse/service"
 	"github.com/gatehouse/gatehouse/store"
 	"github.com/gatehouse/gatehouse/store/storetest"
@@ -196,8 +198,8 @@ func TestOtherInstance_HearsOfWritesOnPostgres(t *testing.T) {
 	listening, stop := context.WithCancel(ctx)
 	defer stop()
 	heard := make(chan string, 100)
-	go db.Listen(listening, slog.Default(), func(orgID string, revision int64) {
-		other.Changed(listening, orgID, revision)
+	go db.Listen(listening, slog.Default(), func(orgID string, revision int64, ch *gatehouse.AccessChange) {
+		other.Changed(listening, orgID, revision, ch)
 		heard <- orgID
 	})
 	if <-heard != "" { // connected: the first news is "catch up on everything"
@@ -255,5 +257,135 @@ func TestOtherInstance_ReloadsAcrossAGapInTheLog(t *testing.T) {
 	}
 	if got := other.Engine().Reloads(); got != reloads+1 {
 		t.Errorf("%d reloads across the gap, want 1", got-reloads)
+	}
+}
+
+// BenchmarkOtherInstanceHearsOfWrite times a group edit on one instance and
+// how long after it returns the other instance holds the new revision, on
+// PostgreSQL:
+//
+//	GATEHOUSE_TEST_POSTGRES=$(bash .ci/postgres) go test -run x -bench OtherInstance ./service
+func BenchmarkOtherInstanceHearsOfWrite(b *testing.B) {
+	dsn := storetest.Postgres(b)
+	ctx := context.Background()
+	open := func() (*store.DB, *service.Service) {
+		db, err := store.Open(ctx, dsn)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { db.Close() })
+		return db, service.New(db)
+	}
+	_, first := open()
+	_, data, _ := catalogs.Load("facilities")
+	org, err := first.CreateOrganization(ctx, service.NewOrganization{Name: "Acme", Catalog: data, AdminEmail: "admin@acme.test"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	admin := gatehouse.Actor{OrgID: org.Org.ID, UserID: org.Admin.ID}
+	db, other := open()
+	listening, stop := context.WithCancel(ctx)
+	defer stop()
+	go db.Listen(listening, slog.Default(), func(orgID string, revision int64, ch *gatehouse.AccessChange) {
+		other.Changed(listening, orgID, revision, ch)
+	})
+	g, _, err := first.CreateGroup(ctx, admin, service.GroupInput{Name: "Technician"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := other.Fresh(ctx, org.Org.ID, 0); err != nil {
+		b.Fatal(err)
+	}
+	var waited time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		perms := []string{"assets.view"}
+		if i%2 == 0 {
+			perms = append(perms, "assets.edit")
+		}
+		_, rev, err := first.UpdateGroup(ctx, admin, g.ID, service.GroupPatch{Permissions: &perms})
+		if err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		for {
+			if got, _ := other.Engine().Revision(org.Org.ID); got >= rev {
+				break
+			}
+			if time.Since(start) > 5*time.Second {
+				b.Fatalf("the other instance never heard of revision %d", rev)
+			}
+			runtime.Gosched()
+		}
+		waited += time.Since(start)
+	}
+	b.ReportMetric(float64(waited.Microseconds())/float64(b.N), "µs-until-other-instance/op")
+}
+
+// A change too large for a notification (a user given 300 facilities) is
+// read back from the database by the instances that hear of it.
+func TestOtherInstance_ReadsBackAChangeTooLargeToAnnounce(t *testing.T) {
+	dsn := storetest.Postgres(t)
+	f := &fixture{t: t, path: dsn}
+	f.open()
+	f.org = f.newOrg("Acme", "facilities")
+	f.admin = gatehouse.Actor{OrgID: f.org.Org.ID, UserID: f.org.Admin.ID}
+	ctx := context.Background()
+	var facilities []*gatehouse.Facility
+	for i := range 300 {
+		facilities = append(facilities, &gatehouse.Facility{Name: fmt.Sprintf("Site %03d with a long name", i)})
+	}
+	if _, err := f.db.BulkInsert(ctx, store.Bulk{OrgID: f.org.Org.ID, Facilities: facilities}); err != nil {
+		t.Fatal(err)
+	}
+	u := f.activeUser(f.admin, service.UserInput{FirstName: "Tess", LastName: "Tech", Email: "tess@acme.test", Permissions: []string{"assets.view"}})
+
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	other := service.New(db)
+	explainOn(t, other, f.admin, u.ID, "assets.view", authz.Resource{}, 0)
+	reloads := other.Engine().Reloads()
+	listening, stop := context.WithCancel(ctx)
+	defer stop()
+	heard := make(chan *gatehouse.AccessChange, 100)
+	listens := make(chan bool, 10)
+	go db.Listen(listening, slog.Default(), func(orgID string, revision int64, ch *gatehouse.AccessChange) {
+		other.Changed(listening, orgID, revision, ch)
+		if orgID == "" {
+			listens <- true
+		} else {
+			heard <- ch
+		}
+	})
+	<-listens // LISTEN is in place
+
+	ids := make([]string, len(facilities))
+	for i, fac := range facilities {
+		ids[i] = fac.ID
+	}
+	_, rev, err := f.svc.UpdateUser(ctx, f.admin, u.ID, service.UserPatch{FacilityIDs: &ids})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ch := <-heard:
+		if ch != nil {
+			t.Errorf("a change of %d facilities travelled in the notification", len(ids))
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no notification")
+	}
+	if got, _ := other.Engine().Revision(f.org.Org.ID); got != rev {
+		t.Fatalf("other instance at revision %d, want %d", got, rev)
+	}
+	last := authz.Resource{FacilityID: ids[len(ids)-1]}
+	if x := explainOn(t, other, f.admin, u.ID, "assets.view", last, 0); !x.Allowed {
+		t.Fatalf("other instance: %+v", x)
+	}
+	if got := other.Engine().Reloads(); got != reloads {
+		t.Errorf("the other instance reloaded the organization")
 	}
 }

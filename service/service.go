@@ -130,9 +130,10 @@ func (s *Service) catchUp(ctx context.Context, orgID string, revision int64) (*a
 }
 
 // Changed is told that an organization reached a revision, by a write of
-// any instance (store.Listen on PostgreSQL); an empty orgID means some news
-// may have been missed. The snapshots this instance holds catch up.
-func (s *Service) Changed(ctx context.Context, orgID string, revision int64) {
+// any instance (store.Listen on PostgreSQL), with the change when the news
+// carried it; an empty orgID means some news may have been missed. The
+// snapshots this instance holds catch up.
+func (s *Service) Changed(ctx context.Context, orgID string, revision int64, ch *gatehouse.AccessChange) {
 	orgs := []string{orgID}
 	if orgID == "" {
 		orgs = s.engine.Loaded()
@@ -142,7 +143,13 @@ func (s *Service) Changed(ctx context.Context, orgID string, revision int64) {
 		if !loaded || (orgID != "" && have >= revision) {
 			continue // not held here, or this instance made the write
 		}
-		if err := s.engine.CatchUp(ctx, id); err != nil && s.Logger != nil {
+		var err error
+		if ch != nil && ch.Revision == have+1 {
+			err = s.engine.Apply(ctx, id, *ch) // the next change: no need to read it
+		} else {
+			err = s.engine.CatchUp(ctx, id)
+		}
+		if err != nil && s.Logger != nil {
 			s.Logger.Warn("catching up with another instance", "org_id", id, "err", err)
 		}
 	}

@@ -37,7 +37,7 @@ const bulkMaxArgs = 300
 func (db *DB) BulkInsert(ctx context.Context, b Bulk) (revision int64, err error) {
 	err = db.Update(ctx, func(gtx gatehouse.Tx) error {
 		t := gtx.(*tx)
-		if _, err := t.FindOrganization(b.OrgID); err != nil {
+		if _, err := t.LockOrganization(b.OrgID); err != nil {
 			return err
 		}
 		if err := t.bulkFacilities(b.OrgID, b.Facilities); err != nil {

@@ -14,8 +14,12 @@ import (
 const keptChanges = 1000
 
 // RevisionChannel is the PostgreSQL channel on which each committed write
-// announces "<org id>:<revision>" (see Listen).
+// announces "<org id>:<revision>", followed by ":<change as JSON>" when it
+// fits (see Listen).
 const RevisionChannel = "gatehouse_revisions"
+
+// maxPayload is what a PostgreSQL notification may carry, with room to spare.
+const maxPayload = 7900
 
 // RecordAccessChange stores what a write changed under its revision, drops
 // the changes too old to be useful, and, on PostgreSQL, announces the
@@ -34,7 +38,12 @@ func (t *tx) RecordAccessChange(orgID string, ch gatehouse.AccessChange) error {
 		return dbError("record access change", err)
 	}
 	if t.dialect == dialectPostgres {
+		// The change travels with the news when it fits in a notification
+		// (8,000 bytes), so that listeners need not read it back.
 		payload := orgID + ":" + strconv.FormatInt(ch.Revision, 10)
+		if len(payload)+1+len(data) < maxPayload {
+			payload += ":" + string(data)
+		}
 		if _, err := t.exec(`SELECT pg_notify($1, $2)`, RevisionChannel, payload); err != nil {
 			return dbError("announce revision", err)
 		}

@@ -2,21 +2,25 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/gatehouse/gatehouse"
 	"github.com/jackc/pgx/v5"
 )
 
 // Listen tells changed about every revision that a write commits, by any
-// instance on the same PostgreSQL database, until ctx ends. changed("", 0)
+// instance on the same PostgreSQL database, until ctx ends, with the change
+// itself when it fitted in the notification (nil otherwise: read it with
+// AccessChanges). changed("", 0, nil)
 // means that news may have been missed (Listen has just connected, or
 // reconnected after losing its connection): the caller should catch up on
 // everything it holds. On SQLite, where one process owns the file, Listen
 // returns at once.
-func (db *DB) Listen(ctx context.Context, logger *slog.Logger, changed func(orgID string, revision int64)) {
+func (db *DB) Listen(ctx context.Context, logger *slog.Logger, changed func(orgID string, revision int64, ch *gatehouse.AccessChange)) {
 	if db.dialect != dialectPostgres {
 		return
 	}
@@ -38,7 +42,7 @@ func (db *DB) Listen(ctx context.Context, logger *slog.Logger, changed func(orgI
 
 // listenOnce holds one dedicated connection (not one of the pool's) on
 // RevisionChannel until it fails.
-func (db *DB) listenOnce(ctx context.Context, changed func(string, int64)) error {
+func (db *DB) listenOnce(ctx context.Context, changed func(string, int64, *gatehouse.AccessChange)) error {
 	conn, err := pgx.Connect(ctx, db.dsn)
 	if err != nil {
 		return err
@@ -47,16 +51,31 @@ func (db *DB) listenOnce(ctx context.Context, changed func(string, int64)) error
 	if _, err := conn.Exec(ctx, "LISTEN "+RevisionChannel); err != nil {
 		return err
 	}
-	changed("", 0)
+	changed("", 0, nil)
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
 			return err
 		}
-		orgID, rev, ok := strings.Cut(n.Payload, ":")
-		revision, err := strconv.ParseInt(rev, 10, 64)
-		if ok && err == nil {
-			changed(orgID, revision)
+		if orgID, revision, ch, ok := parseNotification(n.Payload); ok {
+			changed(orgID, revision, ch)
 		}
 	}
+}
+
+// parseNotification reads "<org id>:<revision>[:<change as JSON>]".
+func parseNotification(payload string) (orgID string, revision int64, ch *gatehouse.AccessChange, ok bool) {
+	orgID, rest, ok := strings.Cut(payload, ":")
+	rev, data, withChange := strings.Cut(rest, ":")
+	revision, err := strconv.ParseInt(rev, 10, 64)
+	if !ok || err != nil {
+		return "", 0, nil, false
+	}
+	if withChange {
+		ch = new(gatehouse.AccessChange)
+		if json.Unmarshal([]byte(data), ch) != nil || ch.Revision != revision {
+			ch = nil // read it from the table instead
+		}
+	}
+	return orgID, revision, ch, true
 }

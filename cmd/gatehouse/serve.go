@@ -91,7 +91,9 @@ func serve(ctx context.Context, env *environment, cfg serveConfig, ready func(*s
 	go outbox.Run(workers)
 	// Other instances on the same PostgreSQL database: catch up with their
 	// writes as they commit.
-	go st.Listen(workers, logger, func(orgID string, revision int64) { svc.Changed(workers, orgID, revision) })
+	go st.Listen(workers, logger, func(orgID string, revision int64, ch *gatehouse.AccessChange) {
+		svc.Changed(workers, orgID, revision, ch)
+	})
 
 	handler, err := routes(svc, st, logger, cfg.trustProxy)
 	if err != nil {
