@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
+	"hash/crc64"
 	"io/fs"
 	"net/url"
 	"strings"
@@ -136,8 +137,14 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if db.dialect == dialectPostgres {
 		gooseDialect = goose.DialectPostgres
 		// Instances starting together migrate one at a time (an advisory
-		// lock); SQLite's write lock does the same for a file.
-		locker, err := lock.NewPostgresSessionLocker()
+		// lock, one per schema, since each schema has its own tables);
+		// SQLite's write lock does the same for a file.
+		var schema string
+		if err := db.db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+			return fmt.Errorf("store: migrate: %w", err)
+		}
+		lockID := int64(crc64.Checksum([]byte("gatehouse migrations "+schema), crc64.MakeTable(crc64.ECMA)) >> 1)
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(lockID), lock.WithLockTimeout(1, 120))
 		if err != nil {
 			return fmt.Errorf("store: migrate: %w", err)
 		}
