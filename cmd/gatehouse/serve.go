@@ -13,6 +13,7 @@ import (
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/api"
 	"github.com/gatehouse/gatehouse/mailer"
+	"github.com/gatehouse/gatehouse/metrics"
 	"github.com/gatehouse/gatehouse/service"
 	"github.com/gatehouse/gatehouse/store"
 	"github.com/gatehouse/gatehouse/ui"
@@ -28,6 +29,7 @@ type serveConfig struct {
 	smtpURL    string
 	inviteTTL  time.Duration
 	trustProxy bool
+	metrics    string // address of the metrics listener, or "" for none
 }
 
 func (c *serveConfig) register(fs *flag.FlagSet) {
@@ -39,6 +41,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.smtpURL, "smtp-url", "", "send mail through this server: smtp://user:pass@host:587 (STARTTLS where offered) or smtps://host:465")
 	fs.DurationVar(&c.inviteTTL, "invite-ttl", 7*24*time.Hour, "how long an invitation link stays valid")
 	fs.BoolVar(&c.trustProxy, "trust-proxy", false, "behind a reverse proxy: take the client address from X-Forwarded-For and TLS from X-Forwarded-Proto")
+	fs.StringVar(&c.metrics, "metrics-addr", "", "serve Prometheus metrics at http://<this address>/metrics, e.g. 127.0.0.1:9090 (off when empty)")
 }
 
 // sender picks SMTP when a server is given, else a folder of .eml files.
@@ -98,6 +101,15 @@ func serve(ctx context.Context, env *environment, cfg serveConfig, ready func(*s
 	handler, err := routes(svc, st, logger, cfg.trustProxy)
 	if err != nil {
 		return err
+	}
+	if cfg.metrics != "" {
+		m := metrics.New(svc.Engine())
+		handler = m.Middleware(handler)
+		stopMetrics, err := serveMetrics(cfg.metrics, m, logger)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
 	}
 	srv := &http.Server{
 		Handler:           handler,
@@ -165,25 +177,30 @@ func routes(svc *service.Service, st *store.DB, logger *slog.Logger, trustProxy 
 	return logRequests(logger, mux), nil
 }
 
+// serveMetrics serves /metrics on its own listener, so that the public
+// address never shows them; the returned function stops it.
+func serveMetrics(addr string, m *metrics.Metrics, logger *slog.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	logger.Info("metrics serving", "url", "http://"+ln.Addr().String()+"/metrics")
+	return func() { srv.Close() }, nil
+}
+
 // logRequests logs one line per request, without bodies or secrets.
 func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		rec := metrics.NewRecorder(w)
 		next.ServeHTTP(rec, r)
-		logger.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
-		if rec.status >= 500 {
-			logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", rec.status)
+		logger.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.Status, "duration", time.Since(start))
+		if rec.Status >= 500 {
+			logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", rec.Status)
 		}
 	})
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *statusRecorder) WriteHeader(status int) {
-	r.status = status
-	r.ResponseWriter.WriteHeader(status)
 }
