@@ -32,6 +32,34 @@ func (f *fixture) secondInstance() *service.Service {
 	return service.New(db)
 }
 
+// listeningInstance opens another service on the fixture's PostgreSQL
+// database that catches up as it hears of writes, as serve wires it. The
+// channel gets each announced change once the instance has applied it (nil
+// when the change did not travel with the news).
+func (f *fixture) listeningInstance() (*service.Service, <-chan *gatehouse.AccessChange) {
+	f.t.Helper()
+	db, err := store.Open(context.Background(), f.path)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.t.Cleanup(func() { db.Close() })
+	svc := service.New(db)
+	listening, stop := context.WithCancel(context.Background())
+	f.t.Cleanup(stop)
+	heard := make(chan *gatehouse.AccessChange, 100)
+	listens := make(chan bool, 10)
+	go db.Listen(listening, slog.Default(), func(orgID string, revision int64, ch *gatehouse.AccessChange) {
+		svc.Changed(listening, orgID, revision, ch)
+		if orgID == "" { // connected: the first news is "catch up on everything"
+			listens <- true
+		} else {
+			heard <- ch
+		}
+	})
+	<-listens
+	return svc, heard
+}
+
 func explainOn(t *testing.T, svc *service.Service, actor gatehouse.Actor, userID, perm string, res authz.Resource, minRevision int64) authz.Explanation {
 	t.Helper()
 	x, _, err := svc.Explain(context.Background(), actor, userID, perm, res, minRevision)
@@ -182,29 +210,9 @@ func TestOtherInstance_ConcurrentWritesGetOneRevisionEach(t *testing.T) {
 // On PostgreSQL, an instance hears of the other's writes as they commit
 // (LISTEN/NOTIFY) and catches up without being asked for a revision.
 func TestOtherInstance_HearsOfWritesOnPostgres(t *testing.T) {
-	dsn := storetest.Postgres(t)
-	f := &fixture{t: t, path: dsn}
-	f.open()
-	f.org = f.newOrg("Acme", "facilities")
-	f.admin = gatehouse.Actor{OrgID: f.org.Org.ID, UserID: f.org.Admin.ID}
+	f := newFixtureOn(t, storetest.Postgres(t), "facilities")
 	ctx := context.Background()
-
-	db, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	other := service.New(db)
-	listening, stop := context.WithCancel(ctx)
-	defer stop()
-	heard := make(chan string, 100)
-	go db.Listen(listening, slog.Default(), func(orgID string, revision int64, ch *gatehouse.AccessChange) {
-		other.Changed(listening, orgID, revision, ch)
-		heard <- orgID
-	})
-	if <-heard != "" { // connected: the first news is "catch up on everything"
-		t.Fatal("Listen did not start with a catch-up")
-	}
+	other, heard := f.listeningInstance()
 	explainOn(t, other, f.admin, f.org.Admin.ID, "users.view", authz.Resource{}, 0)
 	reloads := other.Engine().Reloads()
 
@@ -325,11 +333,7 @@ func BenchmarkOtherInstanceHearsOfWrite(b *testing.B) {
 // A change too large for a notification (a user given 300 facilities) is
 // read back from the database by the instances that hear of it.
 func TestOtherInstance_ReadsBackAChangeTooLargeToAnnounce(t *testing.T) {
-	dsn := storetest.Postgres(t)
-	f := &fixture{t: t, path: dsn}
-	f.open()
-	f.org = f.newOrg("Acme", "facilities")
-	f.admin = gatehouse.Actor{OrgID: f.org.Org.ID, UserID: f.org.Admin.ID}
+	f := newFixtureOn(t, storetest.Postgres(t), "facilities")
 	ctx := context.Background()
 	var facilities []*gatehouse.Facility
 	for i := range 300 {
@@ -339,28 +343,9 @@ func TestOtherInstance_ReadsBackAChangeTooLargeToAnnounce(t *testing.T) {
 		t.Fatal(err)
 	}
 	u := f.activeUser(f.admin, service.UserInput{FirstName: "Tess", LastName: "Tech", Email: "tess@acme.test", Permissions: []string{"assets.view"}})
-
-	db, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	other := service.New(db)
+	other, heard := f.listeningInstance()
 	explainOn(t, other, f.admin, u.ID, "assets.view", authz.Resource{}, 0)
 	reloads := other.Engine().Reloads()
-	listening, stop := context.WithCancel(ctx)
-	defer stop()
-	heard := make(chan *gatehouse.AccessChange, 100)
-	listens := make(chan bool, 10)
-	go db.Listen(listening, slog.Default(), func(orgID string, revision int64, ch *gatehouse.AccessChange) {
-		other.Changed(listening, orgID, revision, ch)
-		if orgID == "" {
-			listens <- true
-		} else {
-			heard <- ch
-		}
-	})
-	<-listens // LISTEN is in place
 
 	ids := make([]string, len(facilities))
 	for i, fac := range facilities {

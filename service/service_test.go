@@ -26,7 +26,13 @@ type fixture struct {
 
 func newFixture(t *testing.T, template string) *fixture {
 	t.Helper()
-	f := &fixture{t: t, path: storetest.DSN(t)}
+	return newFixtureOn(t, storetest.DSN(t), template)
+}
+
+// newFixtureOn is newFixture on the database at dsn.
+func newFixtureOn(t *testing.T, dsn, template string) *fixture {
+	t.Helper()
+	f := &fixture{t: t, path: dsn}
 	f.open()
 	f.org = f.newOrg("Acme", template)
 	f.admin = gatehouse.Actor{OrgID: f.org.Org.ID, UserID: f.org.Admin.ID}
