@@ -43,6 +43,7 @@ type config struct {
 	json     bool
 	plot     string
 	dir      string
+	postgres string
 	casbin   bool
 	http     bool
 	profile  string
@@ -51,9 +52,10 @@ type config struct {
 
 // result is the benchmark's JSON output; the table shows the same figures.
 type result struct {
-	Users      int `json:"users"`
-	Facilities int `json:"facilities"`
-	Groups     int `json:"groups"`
+	Database   string `json:"database"` // sqlite or postgres
+	Users      int    `json:"users"`
+	Facilities int    `json:"facilities"`
+	Groups     int    `json:"groups"`
 
 	CheckNsP50         float64 `json:"check_ns_p50"`
 	CheckAllocs        float64 `json:"check_allocs"`
@@ -159,7 +161,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	res := &result{Lists: map[string]pcts{}, Machine: machineInfo(),
+	database := "sqlite"
+	if cfg.postgres != "" {
+		database = "postgres"
+	}
+	res := &result{Database: database, Lists: map[string]pcts{}, Machine: machineInfo(),
 		Method: method{Queries: cfg.queries, Conns: cfg.conns, HTTPSeconds: cfg.duration.Seconds() * 2, BudgetSecond: cfg.budget.Seconds()}}
 	logf("building gatehouse")
 	bin, err := buildGatehouse(ctx, dir)
@@ -174,7 +180,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var runs []*inProcessRun
 	for _, n := range cfg.sizes {
 		logf("seeding an organization of %d users", n)
-		o, err := seedOrg(ctx, bin, dir, n)
+		db, err := databaseFor(ctx, dir, cfg.postgres, n)
+		if err != nil {
+			return err
+		}
+		o, err := seedOrg(ctx, bin, db, n)
 		if err != nil {
 			return err
 		}
@@ -253,6 +263,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&cfg.json, "json", false, "print one JSON object (the table goes to stderr)")
 	fs.StringVar(&cfg.plot, "plot", filepath.Join("..", "docs", "benchmarks-check.svg"), `the SVG plot of check time against organization size ("" for none)`)
 	fs.StringVar(&cfg.dir, "dir", "", "where the databases go (default a temporary directory, removed at the end)")
+	fs.StringVar(&cfg.postgres, "postgres", "", "put the organizations in this PostgreSQL database instead of SQLite files (a schema each: bench_<users>)")
 	fs.BoolVar(&cfg.casbin, "casbin", true, "compare with Casbin")
 	fs.BoolVar(&cfg.http, "http", true, "measure the API over HTTP too (checks, batches, lists, writes)")
 	fs.StringVar(&cfg.replot, "replot", "", "only redraw the -plot of a run saved with -json in this file")

@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -61,12 +63,37 @@ func buildGatehouse(ctx context.Context, dir string) (string, error) {
 	return bin, nil
 }
 
+// databaseFor returns where the organization of n users goes: a file in
+// dir, or, with a PostgreSQL server, a schema of its own there (made afresh).
+func databaseFor(ctx context.Context, dir, postgres string, users int) (string, error) {
+	if postgres == "" {
+		db := filepath.Join(dir, fmt.Sprintf("org-%d.db", users))
+		os.Remove(db)
+		return db, nil
+	}
+	admin, err := sql.Open("pgx", postgres)
+	if err != nil {
+		return "", err
+	}
+	defer admin.Close()
+	schema := fmt.Sprintf("bench_%d", users)
+	if _, err := admin.ExecContext(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE; CREATE SCHEMA "+schema); err != nil {
+		return "", fmt.Errorf("-postgres: %w", err)
+	}
+	u, err := url.Parse(postgres)
+	if err != nil {
+		return "", fmt.Errorf("-postgres: %w", err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
 // seedOrg runs `gatehouse seed` for an organization of n users in its own
-// database file, then loads its access state.
-func seedOrg(ctx context.Context, bin, dir string, users int) (*org, error) {
+// database, then loads its access state.
+func seedOrg(ctx context.Context, bin, db string, users int) (*org, error) {
 	facilities, groups := orgSize(users)
-	db := filepath.Join(dir, fmt.Sprintf("org-%d.db", users))
-	os.Remove(db)
 	var out bytes.Buffer
 	cmd := exec.CommandContext(ctx, bin, "seed", "--org", fmt.Sprintf("Bench %d", users), "--template", "facilities",
 		"--users", strconv.Itoa(users), "--facilities", strconv.Itoa(facilities), "--groups", strconv.Itoa(groups), "--db", db)

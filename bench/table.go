@@ -41,7 +41,7 @@ func targets(r *result) []target {
 
 func printTable(w io.Writer, r *result) {
 	m := r.Machine
-	fmt.Fprintf(w, "Gatehouse benchmark: %s users, %s facilities, %d groups\n", thousands(r.Users), thousands(r.Facilities), r.Groups)
+	fmt.Fprintf(w, "Gatehouse benchmark: %s users, %s facilities, %d groups, on %s\n", thousands(r.Users), thousands(r.Facilities), r.Groups, r.Database)
 	fmt.Fprintf(w, "%s, %d CPUs (GOMAXPROCS %d), %s %s; load average %s before, %s after\n\n", m.CPU, m.CPUs, m.GOMAXPROCS, m.Go, m.OS, m.LoadBefore, m.LoadAfter)
 
 	fmt.Fprintf(w, "One check in process, p50 (%s distinct checks, asked over and over)\n", thousands(r.Method.Queries))
