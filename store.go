@@ -38,6 +38,8 @@ type Tx interface {
 	// RecordAccessChange stores what a write changed, under its revision,
 	// for the other instances on the same database.
 	RecordAccessChange(orgID string, ch AccessChange) error
+	// AccessChanges returns the changes recorded after revision, in order.
+	AccessChanges(orgID string, after int64) ([]AccessChange, error)
 
 	FindUsers(f UserFilter) ([]*User, error)
 	FindUser(orgID, id string) (*User, error)

@@ -2,6 +2,7 @@ package authz
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 
@@ -68,8 +69,10 @@ func (e *Engine) reload(ctx context.Context, orgID string) (*Snapshot, error) {
 }
 
 // Apply brings the organization's snapshot to the change's revision. A change
-// that does not follow the current revision (one was missed) reloads the
-// whole organization instead, so a snapshot is never wrong, only slower.
+// that does not follow the current revision (another instance wrote in
+// between) catches up through the recorded changes instead, which reloads
+// the whole organization if they do not reach: a snapshot is never wrong,
+// only slower.
 func (e *Engine) Apply(ctx context.Context, orgID string, ch gatehouse.AccessChange) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -84,9 +87,8 @@ func (e *Engine) Apply(ctx context.Context, orgID string, ch gatehouse.AccessCha
 	case ch.Revision == cur.Revision+1:
 		p.Store(cur.Apply(ch))
 		return nil
-	default:
-		_, err := e.reload(ctx, orgID)
-		return err
+	default: // other instances wrote in between: their changes, then this one
+		return e.catchUp(ctx, orgID)
 	}
 }
 
@@ -99,6 +101,11 @@ func (e *Engine) Apply(ctx context.Context, orgID string, ch gatehouse.AccessCha
 func (e *Engine) CatchUp(ctx context.Context, orgID string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	return e.catchUp(ctx, orgID)
+}
+
+// catchUp is CatchUp with e.mu held.
+func (e *Engine) catchUp(ctx context.Context, orgID string) error {
 	p := (*e.orgs.Load())[orgID]
 	if p == nil {
 		return nil
@@ -117,6 +124,33 @@ func (e *Engine) CatchUp(ctx context.Context, orgID string) error {
 	}
 	p.Store(cur)
 	return nil
+}
+
+// Heard takes news of a write that may have come from another instance:
+// the organization reached revision, by ch when the news carried it. An
+// organization the engine holds catches up; one it is loading catches up
+// once loaded (the lock waits for the load, whose state may predate the
+// write); one it does not hold is left for its first use. An empty orgID
+// means news may have been missed: every organization held catches up.
+func (e *Engine) Heard(ctx context.Context, orgID string, revision int64, ch *gatehouse.AccessChange) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if orgID == "" {
+		var errs []error
+		for id := range *e.orgs.Load() {
+			errs = append(errs, e.catchUp(ctx, id))
+		}
+		return errors.Join(errs...)
+	}
+	p := (*e.orgs.Load())[orgID]
+	if p == nil || p.Load().Revision >= revision {
+		return nil // not held here, or this instance made the write
+	}
+	if cur := p.Load(); ch != nil && ch.Revision == cur.Revision+1 {
+		p.Store(cur.Apply(*ch)) // the next change: no need to read it
+		return nil
+	}
+	return e.catchUp(ctx, orgID)
 }
 
 // Refresh reloads the whole organization from storage.

@@ -374,3 +374,31 @@ func TestOtherInstance_ReadsBackAChangeTooLargeToAnnounce(t *testing.T) {
 		t.Errorf("the other instance reloaded the organization")
 	}
 }
+
+// More concurrent writes than the connection pool holds (20 on
+// PostgreSQL), each to an organization the instance has not loaded yet: a
+// write must never wait for a second connection while holding one.
+func TestOtherInstance_ManyFirstWritesDoNotExhaustThePool(t *testing.T) {
+	f := newFixture(t, "facilities")
+	const orgs = 30
+	admins := make([]gatehouse.Actor, orgs)
+	for i := range admins {
+		org := f.newOrg(fmt.Sprintf("Org%d", i), "facilities")
+		admins[i] = gatehouse.Actor{OrgID: org.Org.ID, UserID: org.Admin.ID}
+	}
+	fresh := f.secondInstance()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	errs := make(chan error, orgs)
+	for _, admin := range admins {
+		go func() {
+			_, _, err := fresh.CreateFacility(ctx, admin, service.FacilityInput{Name: "Depot"})
+			errs <- err
+		}()
+	}
+	for range orgs {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}

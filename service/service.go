@@ -6,6 +6,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -62,42 +63,90 @@ type writeFunc func(tx gatehouse.Tx, snap *authz.Snapshot, ch *gatehouse.AccessC
 // and applies the change to the snapshot before returning, so that the very
 // next check sees it. Writes to one organization are serialized so that
 // snapshot changes apply in revision order.
+//
+// Inside the transaction the engine is never asked to load (that takes a
+// connection of its own, and transactions waiting for one while holding
+// another could exhaust the pool). When another instance has written since
+// this one's snapshot, the write reads their changes through its own
+// transaction, under the organization's lock; only when those do not
+// reach (a bulk write recorded none) does it start again after a reload.
 func (s *Service) write(ctx context.Context, orgID string, fn writeFunc) (revision int64, err error) {
 	mu, _ := s.locks.LoadOrStore(orgID, &sync.Mutex{})
 	mu.(*sync.Mutex).Lock()
 	defer mu.(*sync.Mutex).Unlock()
 
-	var ch gatehouse.AccessChange
-	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
-		org, err := tx.LockOrganization(orgID)
-		if err != nil {
-			return err
-		}
+	for attempt := 1; ; attempt++ {
 		snap, err := s.engine.Snapshot(ctx, orgID)
 		if err != nil {
-			return err
+			return 0, err
 		}
-		if snap.Revision < org.Revision { // another instance wrote: catch up first
-			if snap, err = s.catchUp(ctx, orgID, org.Revision); err != nil {
+		var ch gatehouse.AccessChange
+		var latest int64 // the organization's revision, when snap cannot reach it
+		err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
+			org, err := tx.LockOrganization(orgID)
+			if err != nil {
 				return err
 			}
+			if org.Revision > snap.Revision { // another instance wrote
+				if snap, err = followOn(tx, snap, org.Revision); err != nil {
+					latest = org.Revision
+					return err
+				}
+			}
+			if err := fn(tx, snap, &ch); err != nil {
+				return err
+			}
+			if ch.Revision, err = tx.BumpRevision(orgID); err != nil {
+				return err
+			}
+			return tx.RecordAccessChange(orgID, ch)
+		})
+		if err == errBehind && attempt < maxWriteAttempts {
+			if _, err := s.catchUp(ctx, orgID, latest); err != nil {
+				return 0, err
+			}
+			continue
 		}
-		if err := fn(tx, snap, &ch); err != nil {
-			return err
+		if err == errBehind {
+			return 0, gatehouse.Errorf(gatehouse.ECONFLICT, "the organization is changing too fast to write to; try again")
 		}
-		if ch.Revision, err = tx.BumpRevision(orgID); err != nil {
-			return err
+		if err != nil {
+			return 0, err
 		}
-		return tx.RecordAccessChange(orgID, ch)
-	})
-	if err != nil {
-		return 0, err
+		if s.MailQueued != nil {
+			s.MailQueued()
+		}
+		// The engine applies it, catching up first with the other
+		// instances' changes this write read.
+		return ch.Revision, s.engine.Apply(ctx, orgID, ch)
 	}
-	if s.MailQueued != nil {
-		s.MailQueued()
-	}
-	return ch.Revision, s.engine.Apply(ctx, orgID, ch)
 }
+
+// followOn brings snap to revision with the changes recorded since, read
+// through tx; errBehind when they do not follow on from snap.
+func followOn(tx gatehouse.Tx, snap *authz.Snapshot, revision int64) (*authz.Snapshot, error) {
+	changes, err := tx.AccessChanges(snap.OrgID, snap.Revision)
+	if err != nil {
+		return nil, err
+	}
+	for _, ch := range changes {
+		if ch.Revision != snap.Revision+1 {
+			return nil, errBehind
+		}
+		snap = snap.Apply(ch)
+	}
+	if snap.Revision != revision {
+		return nil, errBehind
+	}
+	return snap, nil
+}
+
+// errBehind abandons a write whose snapshot cannot be brought up to the
+// database's revision inside its transaction; maxWriteAttempts bounds how
+// often a write starts again.
+var errBehind = errors.New("snapshot behind the database")
+
+const maxWriteAttempts = 3
 
 // catchUp brings this instance's snapshot of the organization to revision
 // at least, after writes by other instances: from the changes they
@@ -134,24 +183,8 @@ func (s *Service) catchUp(ctx context.Context, orgID string, revision int64) (*a
 // carried it; an empty orgID means some news may have been missed. The
 // snapshots this instance holds catch up.
 func (s *Service) Changed(ctx context.Context, orgID string, revision int64, ch *gatehouse.AccessChange) {
-	orgs := []string{orgID}
-	if orgID == "" {
-		orgs = s.engine.Loaded()
-	}
-	for _, id := range orgs {
-		have, loaded := s.engine.Revision(id)
-		if !loaded || (orgID != "" && have >= revision) {
-			continue // not held here, or this instance made the write
-		}
-		var err error
-		if ch != nil && ch.Revision == have+1 {
-			err = s.engine.Apply(ctx, id, *ch) // the next change: no need to read it
-		} else {
-			err = s.engine.CatchUp(ctx, id)
-		}
-		if err != nil && s.Logger != nil {
-			s.Logger.Warn("catching up with another instance", "org_id", id, "err", err)
-		}
+	if err := s.engine.Heard(ctx, orgID, revision, ch); err != nil && s.Logger != nil {
+		s.Logger.Warn("catching up with another instance", "org_id", orgID, "err", err)
 	}
 }
 

@@ -49,8 +49,12 @@ func (db *DB) BulkInsert(ctx context.Context, b Bulk) (revision int64, err error
 		if err := t.bulkUsers(b.OrgID, b.Users); err != nil {
 			return dbError("bulk insert users", err)
 		}
-		revision, err = t.BumpRevision(b.OrgID)
-		return err
+		if revision, err = t.BumpRevision(b.OrgID); err != nil {
+			return err
+		}
+		// Too large to record as a change: other instances hear of the
+		// revision and reload.
+		return t.announce(b.OrgID, revision, nil)
 	})
 	return revision, err
 }

@@ -40,20 +40,36 @@ func (db *DB) Listen(ctx context.Context, logger *slog.Logger, changed func(orgI
 	}
 }
 
+// listenQuiet is how long Listen waits for news before it checks that its
+// connection still works (a variable for tests).
+var listenQuiet = 30 * time.Second
+
 // listenOnce holds one dedicated connection (not one of the pool's) on
-// RevisionChannel until it fails.
+// the revision channel until it fails.
 func (db *DB) listenOnce(ctx context.Context, changed func(string, int64, *gatehouse.AccessChange)) error {
 	conn, err := pgx.Connect(ctx, db.dsn)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN "+RevisionChannel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{db.revisionChannel()}.Sanitize()); err != nil {
 		return err
 	}
 	changed("", 0, nil)
 	for {
-		n, err := conn.WaitForNotification(ctx)
+		// A connection that died without a word (a half-open TCP
+		// connection) would wait forever: after a quiet spell, ask.
+		wait, cancel := context.WithTimeout(ctx, listenQuiet)
+		n, err := conn.WaitForNotification(wait)
+		cancel()
+		if err != nil && ctx.Err() == nil && wait.Err() == context.DeadlineExceeded {
+			ping, cancel := context.WithTimeout(ctx, 10*time.Second)
+			err = conn.Ping(ping)
+			cancel()
+			if err == nil {
+				continue
+			}
+		}
 		if err != nil {
 			return err
 		}

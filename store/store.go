@@ -51,6 +51,7 @@ type DB struct {
 	db      *sql.DB
 	dialect dialect
 	dsn     string // for Listen's own connection
+	schema  string // PostgreSQL's current_schema()
 
 	// Now returns the current time; tests replace it. Times are stored in
 	// UTC with microsecond precision, the precision PostgreSQL keeps.
@@ -94,6 +95,15 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("store: open %s: %w", Redact(dsn), err)
 	}
+	if db.dialect == dialectPostgres {
+		// The schema the tables live in names the migration lock and the
+		// notification channel: deployments in other schemas of the same
+		// database neither wait for nor hear each other.
+		if err := sqlDB.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&db.schema); err != nil {
+			sqlDB.Close()
+			return nil, fmt.Errorf("store: open %s: %w", Redact(dsn), err)
+		}
+	}
 	if err := db.Migrate(ctx); err != nil {
 		sqlDB.Close()
 		return nil, err
@@ -106,14 +116,25 @@ func IsPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
-// Redact returns dsn without its password, for logs and errors.
+// Redact returns dsn without its password (in the user part or as a
+// password parameter), for logs and errors; a URL that does not parse is
+// not shown at all.
 func Redact(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil || u.User == nil {
-		return dsn
+	if !IsPostgres(dsn) {
+		return dsn // a file path
 	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "postgres://(unreadable URL)"
+	}
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
 	}
 	return u.String()
 }
@@ -139,11 +160,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 		// Instances starting together migrate one at a time (an advisory
 		// lock, one per schema, since each schema has its own tables);
 		// SQLite's write lock does the same for a file.
-		var schema string
-		if err := db.db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
-			return fmt.Errorf("store: migrate: %w", err)
-		}
-		lockID := int64(crc64.Checksum([]byte("gatehouse migrations "+schema), crc64.MakeTable(crc64.ECMA)) >> 1)
+		lockID := int64(crc64.Checksum([]byte("gatehouse migrations "+db.schema), crc64.MakeTable(crc64.ECMA)) >> 1)
 		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(lockID), lock.WithLockTimeout(1, 120))
 		if err != nil {
 			return fmt.Errorf("store: migrate: %w", err)
@@ -189,7 +206,7 @@ func (db *DB) run(ctx context.Context, readOnly bool, fn func(gatehouse.Tx) erro
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	t := &tx{tx: sqlTx, ctx: ctx, dialect: db.dialect, now: db.Now().UTC().Truncate(time.Microsecond)}
+	t := &tx{tx: sqlTx, ctx: ctx, dialect: db.dialect, channel: db.revisionChannel(), now: db.Now().UTC().Truncate(time.Microsecond)}
 	committed := false
 	defer func() {
 		if !committed {
@@ -215,6 +232,7 @@ type tx struct {
 	tx      *sql.Tx
 	ctx     context.Context
 	dialect dialect
+	channel string    // where announce tells other instances of revisions
 	now     time.Time // one clock reading per transaction, so its rows agree
 }
 

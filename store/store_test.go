@@ -398,3 +398,17 @@ func TestUpdate_ConcurrentWritersAllCommit(t *testing.T) {
 		return err
 	})
 }
+
+func TestRedact_HidesPasswordsWhereverTheyAre(t *testing.T) {
+	for dsn, want := range map[string]string{
+		"postgres://gh:s3cret@db:5432/gh?sslmode=require":  "postgres://gh:xxxxx@db:5432/gh?sslmode=require",
+		"postgres://db/gh?password=s3cret&sslmode=disable": "postgres://db/gh?password=xxxxx&sslmode=disable",
+		"postgresql://gh:50%off@db/gh":                     "postgres://(unreadable URL)",
+		"postgres://db/gh":                                 "postgres://db/gh",
+		"/var/lib/gatehouse/gatehouse.db":                  "/var/lib/gatehouse/gatehouse.db",
+	} {
+		if got := store.Redact(dsn); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", dsn, got, want)
+		}
+	}
+}

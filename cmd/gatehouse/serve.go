@@ -107,6 +107,7 @@ func serve(ctx context.Context, env *environment, cfg serveConfig, ready func(*s
 		handler = m.Middleware(handler)
 		stopMetrics, err := serveMetrics(cfg.metrics, m, logger)
 		if err != nil {
+			ln.Close()
 			return err
 		}
 		defer stopMetrics()
