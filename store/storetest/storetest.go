@@ -27,7 +27,7 @@ import (
 // otherwise.
 func DSN(tb testing.TB) string {
 	tb.Helper()
-	if OnPostgres() {
+	if onPostgres() {
 		if os.Getenv("GATEHOUSE_TEST_POSTGRES") == "" {
 			tb.Fatal("GATEHOUSE_TEST_DB=postgres needs GATEHOUSE_TEST_POSTGRES, the server's URL")
 		}
@@ -36,8 +36,8 @@ func DSN(tb testing.TB) string {
 	return filepath.Join(tb.TempDir(), "gatehouse.db")
 }
 
-// OnPostgres reports whether DSN hands out PostgreSQL databases.
-func OnPostgres() bool { return os.Getenv("GATEHOUSE_TEST_DB") == "postgres" }
+// onPostgres reports whether DSN hands out PostgreSQL databases.
+func onPostgres() bool { return os.Getenv("GATEHOUSE_TEST_DB") == "postgres" }
 
 // Postgres returns the URL of a new, empty schema on the server that
 // GATEHOUSE_TEST_POSTGRES names, dropped when the test ends. Without a
