@@ -82,7 +82,8 @@ func Postgres(tb testing.TB) string {
 }
 
 // OpenRaw opens the database at dsn beneath the store, for tests that read
-// what it wrote.
+// what it wrote. (It cannot call store.IsPostgres: the store's own tests
+// import this package.)
 func OpenRaw(dsn string) (*sql.DB, error) {
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		return sql.Open("pgx", dsn)
