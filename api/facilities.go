@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/service"
@@ -74,7 +75,8 @@ func (h *handlers) getFacility(ctx context.Context, in *idInput) (*facilityReadO
 }
 
 type updateFacilityInput struct {
-	ID   string `path:"id"`
+	ID string `path:"id"`
+	DryRun
 	Body struct {
 		Name       *string `json:"name,omitempty" required:"false" minLength:"1" maxLength:"200"`
 		ExternalID *string `json:"external_id,omitempty" required:"false" maxLength:"200"`
@@ -82,32 +84,34 @@ type updateFacilityInput struct {
 	}
 }
 
-func (h *handlers) updateFacility(ctx context.Context, in *updateFacilityInput) (*facilityOutput, error) {
-	return h.patchFacility(ctx, in.ID, service.FacilityPatch{Name: in.Body.Name, ExternalID: in.Body.ExternalID, Archived: in.Body.Archived})
+func (h *handlers) updateFacility(ctx context.Context, in *updateFacilityInput) (*writeOutput, error) {
+	return h.patchFacility(ctx, in.ID, in.DryRun, service.FacilityPatch{Name: in.Body.Name, ExternalID: in.Body.ExternalID, Archived: in.Body.Archived})
 }
 
-func (h *handlers) archiveFacility(ctx context.Context, in *idInput) (*facilityOutput, error) {
+func (h *handlers) archiveFacility(ctx context.Context, in *idWriteInput) (*writeOutput, error) {
 	archived := true
-	return h.patchFacility(ctx, in.ID, service.FacilityPatch{Archived: &archived})
+	return h.patchFacility(ctx, in.ID, in.DryRun, service.FacilityPatch{Archived: &archived})
 }
 
-func (h *handlers) unarchiveFacility(ctx context.Context, in *idInput) (*facilityOutput, error) {
+func (h *handlers) unarchiveFacility(ctx context.Context, in *idWriteInput) (*writeOutput, error) {
 	archived := false
-	return h.patchFacility(ctx, in.ID, service.FacilityPatch{Archived: &archived})
+	return h.patchFacility(ctx, in.ID, in.DryRun, service.FacilityPatch{Archived: &archived})
 }
 
-func (h *handlers) patchFacility(ctx context.Context, id string, p service.FacilityPatch) (*facilityOutput, error) {
+func (h *handlers) patchFacility(ctx context.Context, id string, dry DryRun, p service.FacilityPatch) (*writeOutput, error) {
 	actor, err := actorFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	f, rev, err := h.svc.UpdateFacility(ctx, actor, id, p)
-	if err != nil {
-		return nil, err
-	}
-	return &facilityOutput{Revision{rev}, toFacility(f)}, nil
+	return previewable(ctx, h.svc, dry, http.StatusOK, func(ctx context.Context) (facilityJSON, int64, error) {
+		f, rev, err := h.svc.UpdateFacility(ctx, actor, id, p)
+		if err != nil {
+			return facilityJSON{}, 0, err
+		}
+		return toFacility(f), rev, nil
+	})
 }
 
-func (h *handlers) deleteFacility(ctx context.Context, in *idInput) (*Revision, error) {
-	return h.remove(ctx, in.ID, h.svc.DeleteFacility)
+func (h *handlers) deleteFacility(ctx context.Context, in *idWriteInput) (*writeOutput, error) {
+	return h.removeOrPreview(ctx, in, h.svc.DeleteFacility)
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/service"
@@ -33,6 +34,7 @@ func (h *handlers) listGroups(ctx context.Context, in *Paging) (*listOutput[grou
 }
 
 type createGroupInput struct {
+	DryRun
 	Body struct {
 		Name        string   `json:"name" minLength:"1" maxLength:"200" example:"Store Manager"`
 		Description string   `json:"description,omitempty" required:"false" maxLength:"2000"`
@@ -40,16 +42,25 @@ type createGroupInput struct {
 	}
 }
 
-func (h *handlers) createGroup(ctx context.Context, in *createGroupInput) (*groupOutput, error) {
+func (h *handlers) createGroup(ctx context.Context, in *createGroupInput) (*writeOutput, error) {
+	return h.groupWrite(ctx, in.DryRun, http.StatusCreated, func(ctx context.Context, actor gatehouse.Actor) (*gatehouse.Group, int64, error) {
+		return h.svc.CreateGroup(ctx, actor, service.GroupInput{Name: in.Body.Name, Description: in.Body.Description, Permissions: in.Body.Permissions})
+	})
+}
+
+// groupWrite is the shape of the previewable writes that answer with the group.
+func (h *handlers) groupWrite(ctx context.Context, dry DryRun, status int, write func(context.Context, gatehouse.Actor) (*gatehouse.Group, int64, error)) (*writeOutput, error) {
 	actor, err := actorFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	g, rev, err := h.svc.CreateGroup(ctx, actor, service.GroupInput{Name: in.Body.Name, Description: in.Body.Description, Permissions: in.Body.Permissions})
-	if err != nil {
-		return nil, err
-	}
-	return &groupOutput{Revision{rev}, toGroup(g)}, nil
+	return previewable(ctx, h.svc, dry, status, func(ctx context.Context) (groupJSON, int64, error) {
+		g, rev, err := write(ctx, actor)
+		if err != nil {
+			return groupJSON{}, 0, err
+		}
+		return toGroup(g), rev, nil
+	})
 }
 
 func (h *handlers) getGroup(ctx context.Context, in *idInput) (*groupReadOutput, error) {
@@ -65,7 +76,8 @@ func (h *handlers) getGroup(ctx context.Context, in *idInput) (*groupReadOutput,
 }
 
 type updateGroupInput struct {
-	ID   string `path:"id"`
+	ID string `path:"id"`
+	DryRun
 	Body struct {
 		Name        *string   `json:"name,omitempty" required:"false" minLength:"1" maxLength:"200"`
 		Description *string   `json:"description,omitempty" required:"false" maxLength:"2000"`
@@ -73,18 +85,12 @@ type updateGroupInput struct {
 	}
 }
 
-func (h *handlers) updateGroup(ctx context.Context, in *updateGroupInput) (*groupOutput, error) {
-	actor, err := actorFrom(ctx)
-	if err != nil {
-		return nil, err
-	}
-	g, rev, err := h.svc.UpdateGroup(ctx, actor, in.ID, service.GroupPatch{Name: in.Body.Name, Description: in.Body.Description, Permissions: in.Body.Permissions})
-	if err != nil {
-		return nil, err
-	}
-	return &groupOutput{Revision{rev}, toGroup(g)}, nil
+func (h *handlers) updateGroup(ctx context.Context, in *updateGroupInput) (*writeOutput, error) {
+	return h.groupWrite(ctx, in.DryRun, http.StatusOK, func(ctx context.Context, actor gatehouse.Actor) (*gatehouse.Group, int64, error) {
+		return h.svc.UpdateGroup(ctx, actor, in.ID, service.GroupPatch{Name: in.Body.Name, Description: in.Body.Description, Permissions: in.Body.Permissions})
+	})
 }
 
-func (h *handlers) deleteGroup(ctx context.Context, in *idInput) (*Revision, error) {
-	return h.remove(ctx, in.ID, h.svc.DeleteGroup)
+func (h *handlers) deleteGroup(ctx context.Context, in *idWriteInput) (*writeOutput, error) {
+	return h.removeOrPreview(ctx, in, h.svc.DeleteGroup)
 }

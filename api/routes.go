@@ -59,6 +59,20 @@ func (h *handlers) routes(api huma.API) {
 	register(api, op("check-batch", "POST", "/api/v1/authz/check-batch", "Up to 1,000 checks at once", "Authorization"), h.checkBatch)
 	register(api, op("filter", "POST", "/api/v1/authz/filter", "Which facilities' rows may the user see?", "Authorization"), h.filter)
 
+	// The writes that can change access take ?dry_run=true.
+	documentPreview[userJSON](api, "POST", "/api/v1/users")
+	documentPreview[userJSON](api, "PATCH", "/api/v1/users/{id}")
+	documentPreview[struct{}](api, "DELETE", "/api/v1/users/{id}")
+	documentPreview[userJSON](api, "POST", "/api/v1/users/{id}/deactivate")
+	documentPreview[userJSON](api, "POST", "/api/v1/users/{id}/activate")
+	documentPreview[groupJSON](api, "POST", "/api/v1/groups")
+	documentPreview[groupJSON](api, "PATCH", "/api/v1/groups/{id}")
+	documentPreview[struct{}](api, "DELETE", "/api/v1/groups/{id}")
+	documentPreview[facilityJSON](api, "PATCH", "/api/v1/facilities/{id}")
+	documentPreview[facilityJSON](api, "POST", "/api/v1/facilities/{id}/archive")
+	documentPreview[facilityJSON](api, "POST", "/api/v1/facilities/{id}/unarchive")
+	documentPreview[struct{}](api, "DELETE", "/api/v1/facilities/{id}")
+
 	signIn := writeOp("sign-in", "POST", "/api/v1/sessions", "Sign in with email and password", "Sessions")
 	signIn.Security, signIn.Errors = public, []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusTooManyRequests}
 	register(api, created(signIn), h.signIn)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/authz"
@@ -67,22 +68,25 @@ type userBody struct {
 }
 
 type inviteUserInput struct {
+	DryRun
 	Body userBody
 }
 
-func (h *handlers) inviteUser(ctx context.Context, in *inviteUserInput) (*userOutput, error) {
+func (h *handlers) inviteUser(ctx context.Context, in *inviteUserInput) (*writeOutput, error) {
 	actor, err := actorFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
 	b := in.Body
-	invited, err := h.svc.InviteUser(ctx, actor, service.UserInput{FirstName: b.FirstName, LastName: b.LastName,
-		Email: b.Email, Phone: b.Phone, FullAccess: b.FullAccess, Licence: b.Licence,
-		GroupIDs: b.GroupIDs, Permissions: b.Permissions, FacilityIDs: b.FacilityIDs})
-	if err != nil {
-		return nil, err
-	}
-	return &userOutput{Revision{invited.Revision}, toUser(invited.User)}, nil
+	return previewable(ctx, h.svc, in.DryRun, http.StatusCreated, func(ctx context.Context) (userJSON, int64, error) {
+		invited, err := h.svc.InviteUser(ctx, actor, service.UserInput{FirstName: b.FirstName, LastName: b.LastName,
+			Email: b.Email, Phone: b.Phone, FullAccess: b.FullAccess, Licence: b.Licence,
+			GroupIDs: b.GroupIDs, Permissions: b.Permissions, FacilityIDs: b.FacilityIDs})
+		if err != nil {
+			return userJSON{}, 0, err
+		}
+		return toUser(invited.User), invited.Revision, nil
+	})
 }
 
 func (h *handlers) getUser(ctx context.Context, in *idInput) (*userReadOutput, error) {
@@ -98,7 +102,8 @@ func (h *handlers) getUser(ctx context.Context, in *idInput) (*userReadOutput, e
 }
 
 type updateUserInput struct {
-	ID   string `path:"id"`
+	ID string `path:"id"`
+	DryRun
 	Body struct {
 		FirstName   *string   `json:"first_name,omitempty" required:"false" minLength:"1" maxLength:"200"`
 		LastName    *string   `json:"last_name,omitempty" required:"false" minLength:"1" maxLength:"200"`
@@ -112,44 +117,44 @@ type updateUserInput struct {
 	}
 }
 
-func (h *handlers) updateUser(ctx context.Context, in *updateUserInput) (*userOutput, error) {
-	actor, err := actorFrom(ctx)
-	if err != nil {
-		return nil, err
-	}
+func (h *handlers) updateUser(ctx context.Context, in *updateUserInput) (*writeOutput, error) {
 	b := in.Body
-	u, rev, err := h.svc.UpdateUser(ctx, actor, in.ID, service.UserPatch{FirstName: b.FirstName, LastName: b.LastName,
-		Email: b.Email, Phone: b.Phone, FullAccess: b.FullAccess, Licence: b.Licence,
-		GroupIDs: b.GroupIDs, Permissions: b.Permissions, FacilityIDs: b.FacilityIDs})
-	if err != nil {
-		return nil, err
-	}
-	return &userOutput{Revision{rev}, toUser(u)}, nil
+	return h.userWrite(ctx, in.DryRun, func(ctx context.Context, actor gatehouse.Actor) (*gatehouse.User, int64, error) {
+		return h.svc.UpdateUser(ctx, actor, in.ID, service.UserPatch{FirstName: b.FirstName, LastName: b.LastName,
+			Email: b.Email, Phone: b.Phone, FullAccess: b.FullAccess, Licence: b.Licence,
+			GroupIDs: b.GroupIDs, Permissions: b.Permissions, FacilityIDs: b.FacilityIDs})
+	})
 }
 
-func (h *handlers) deleteUser(ctx context.Context, in *idInput) (*Revision, error) {
-	return h.remove(ctx, in.ID, h.svc.DeleteUser)
+func (h *handlers) deleteUser(ctx context.Context, in *idWriteInput) (*writeOutput, error) {
+	return h.removeOrPreview(ctx, in, h.svc.DeleteUser)
 }
 
-// userAction is the shape of deactivate and activate.
-func (h *handlers) userAction(ctx context.Context, id string, act func(context.Context, gatehouse.Actor, string) (*gatehouse.User, int64, error)) (*userOutput, error) {
+// userWrite is the shape of the previewable writes that answer with the user.
+func (h *handlers) userWrite(ctx context.Context, dry DryRun, write func(context.Context, gatehouse.Actor) (*gatehouse.User, int64, error)) (*writeOutput, error) {
 	actor, err := actorFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	u, rev, err := act(ctx, actor, id)
-	if err != nil {
-		return nil, err
-	}
-	return &userOutput{Revision{rev}, toUser(u)}, nil
+	return previewable(ctx, h.svc, dry, http.StatusOK, func(ctx context.Context) (userJSON, int64, error) {
+		u, rev, err := write(ctx, actor)
+		if err != nil {
+			return userJSON{}, 0, err
+		}
+		return toUser(u), rev, nil
+	})
 }
 
-func (h *handlers) deactivateUser(ctx context.Context, in *idInput) (*userOutput, error) {
-	return h.userAction(ctx, in.ID, h.svc.DeactivateUser)
+func (h *handlers) deactivateUser(ctx context.Context, in *idWriteInput) (*writeOutput, error) {
+	return h.userWrite(ctx, in.DryRun, func(ctx context.Context, actor gatehouse.Actor) (*gatehouse.User, int64, error) {
+		return h.svc.DeactivateUser(ctx, actor, in.ID)
+	})
 }
 
-func (h *handlers) activateUser(ctx context.Context, in *idInput) (*userOutput, error) {
-	return h.userAction(ctx, in.ID, h.svc.ActivateUser)
+func (h *handlers) activateUser(ctx context.Context, in *idWriteInput) (*writeOutput, error) {
+	return h.userWrite(ctx, in.DryRun, func(ctx context.Context, actor gatehouse.Actor) (*gatehouse.User, int64, error) {
+		return h.svc.ActivateUser(ctx, actor, in.ID)
+	})
 }
 
 func (h *handlers) regenerateInvite(ctx context.Context, in *idInput) (*userOutput, error) {

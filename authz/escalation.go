@@ -17,93 +17,212 @@ const (
 	TargetFullAccess     = "target_full_access"     // only full access may change a full-access user
 	UserOutOfScope       = "user_out_of_scope"      // the user shares no facility with a limited actor
 	ActorInactive        = "actor_inactive"         // the actor is unknown or not active
+	Escalation           = "escalation"             // the write's effect gives someone access the actor lacks there
+	AccountNotCovered    = "account_not_covered"    // acts on the account of a user whose access exceeds the actor's
 )
 
-// A UserChange is one write to a user: Before is nil for an invitation,
-// After is nil for a deletion.
-type UserChange struct {
-	Before *gatehouse.UserAccess
-	After  *gatehouse.UserAccess
+// A Write is one write as it is about to commit, for Judge.
+type Write struct {
+	// Change is what the write changes in the organization's access.
+	Change gatehouse.AccessChange
+	// Accounts are the users whose account, not only their access, the
+	// write acts on: their email, name, phone or status, their invitation,
+	// verification or deletion. The actor must cover what each of them
+	// holds, or would hold once active.
+	Accounts []string
 }
 
-// CheckUserChange applies no escalation to a write by actorID. An actor
-// without full access may grant only what they hold themselves. It returns a
-// forbidden *gatehouse.Error naming the rule, or nil.
-func (s *Snapshot) CheckUserChange(actorID string, ch UserChange) error {
+// Judge applies no escalation to a write by actorID that takes the
+// organization from s to next. An actor without full access may grant only
+// what they hold, and the rule is judged twice: on the request (no full
+// access, no licence above their own, no permission, group or facility they
+// lack, nothing of their own, no full-access user, only users in their
+// facilities), and on the effect, with the same effective access that
+// checks read: after the write, nobody holds a permission at a facility
+// that they did not hold before unless the actor holds it there (licence
+// raises, reactivations and group edits included). It returns a forbidden
+// *gatehouse.Error naming the rule, or nil.
+func (s *Snapshot) Judge(actorID string, next *Snapshot, w Write) error {
 	actor := s.user(actorID)
 	if actor == nil || !actor.active() {
-		return gatehouse.Forbidden(ActorInactive, "only an active user may change users")
+		return gatehouse.Forbidden(ActorInactive, "only an active user may change users, groups and facilities")
 	}
 	if actor.fullAccess() {
 		return nil
 	}
-	before, after := ch.Before, ch.After
-	if before != nil && before.FullAccess {
+	mine := s.grantable(actor)
+	for _, g := range w.Change.Groups {
+		if err := s.judgeGroup(next, g.ID, &mine); err != nil {
+			return err
+		}
+	}
+	for _, u := range w.Change.Users {
+		if err := s.judgeUser(actorID, actor, next, u.ID, &mine); err != nil {
+			return err
+		}
+	}
+	for _, id := range w.Change.DeletedUsers {
+		if err := s.judgeUser(actorID, actor, next, id, &mine); err != nil {
+			return err
+		}
+	}
+	h := holder{access: s.accessOf(actor, false), created: func(slot int32) bool {
+		self := next.user(actorID)
+		return int(slot) >= len(s.facilityIDs) && self != nil && self.hasFacility(slot)
+	}}
+	for _, id := range w.Accounts {
+		if err := s.judgeAccount(&h, id); err != nil {
+			return err
+		}
+	}
+	for _, id := range s.reached(w.Change) {
+		d := s.cat.gained(s.atStake(s.user(id)), next.atStake(next.user(id)))
+		if perm, slot, ok := s.cat.uncovered(&h, &d); !ok {
+			return gatehouse.Forbidden(Escalation, "this would give user %s %s, which you do not hold there",
+				id, next.pairName(perm, slot))
+		}
+	}
+	return nil
+}
+
+// judgeGroup: a group gets only permissions the actor holds.
+func (s *Snapshot) judgeGroup(next *Snapshot, id string, mine *PermSet) error {
+	var before PermSet
+	if slot, ok := s.groupSlot[id]; ok {
+		before = s.groups[slot].perms
+	}
+	slot, ok := next.groupSlot[id]
+	if !ok {
+		return nil
+	}
+	added := next.groups[slot].perms
+	added.andNot(&before)
+	if !added.subsetOf(mine) {
+		added.andNot(mine)
+		return gatehouse.Forbidden(EscalationPermission, "you cannot put %s into a group: you do not hold it",
+			s.cat.codes[firstOf(&added, len(s.cat.codes))])
+	}
+	return nil
+}
+
+// judgeUser applies the request rules to one user the write changes.
+func (s *Snapshot) judgeUser(actorID string, actor userRecord, next *Snapshot, id string, mine *PermSet) error {
+	before, after := s.user(id), next.user(id)
+	if before != nil && before.fullAccess() {
 		return gatehouse.Forbidden(TargetFullAccess, "only a full-access user may edit, deactivate or delete a full-access user")
 	}
-	if before != nil && before.ID == actorID && changesAccess(before, after) {
-		return gatehouse.Forbidden(EscalationSelf, "you cannot change your own groups, permissions, licence, facilities, status or full access")
+	if id == actorID {
+		if !s.sameAccess(before, after) {
+			return gatehouse.Forbidden(EscalationSelf, "you cannot change your own groups, permissions, licence, facilities, status or full access")
+		}
+		return nil
 	}
-	if before != nil && before.ID != actorID && !s.sharesFacility(actor, before.FacilityIDs) {
+	if before != nil && !s.CanManage(actorID, id) {
 		return gatehouse.Forbidden(UserOutOfScope, "the user is not in any of your facilities")
 	}
 	if after == nil {
 		return nil
 	}
-	var was gatehouse.UserAccess
-	if before != nil {
-		was = *before
-	}
-	if after.FullAccess && !was.FullAccess {
+	if after.fullAccess() {
 		return gatehouse.Forbidden(EscalationFullAccess, "only a full-access user may grant full access")
 	}
-	if after.Licence != was.Licence && s.cat.ranks[after.Licence] > actor.rank() {
-		return gatehouse.Forbidden(EscalationLicence, "you cannot give licence %q, which is above your own", after.Licence)
+	if (before == nil || after.licence() != before.licence()) && after.rank() > actor.rank() {
+		return gatehouse.Forbidden(EscalationLicence, "you cannot give licence %q, which is above your own", next.licences[after.licence()])
 	}
-	mine := s.grantable(actor)
-	for _, code := range added(was.Permissions, after.Permissions) {
-		if i, ok := s.cat.index[code]; !ok || !mine.has(i) {
-			return gatehouse.Forbidden(EscalationPermission, "you cannot grant %s, which you do not hold", code)
-		}
+	var was PermSet
+	if before != nil {
+		was = before.direct()
 	}
-	for _, id := range added(was.GroupIDs, after.GroupIDs) {
-		slot, ok := s.groupSlot[id]
-		if !ok {
-			continue // the store reports unknown groups as not found
-		}
-		if perms := s.groups[slot].perms; !perms.subsetOf(&mine) {
-			return gatehouse.Forbidden(EscalationGroup, "you cannot add group %s: it holds permissions you do not hold", id)
-		}
+	added := after.direct()
+	added.andNot(&was)
+	if !added.subsetOf(mine) {
+		added.andNot(mine)
+		return gatehouse.Forbidden(EscalationPermission, "you cannot grant %s, which you do not hold",
+			s.cat.codes[firstOf(&added, len(s.cat.codes))])
 	}
-	for _, id := range added(was.FacilityIDs, after.FacilityIDs) {
-		slot, ok := s.facilitySlot(id)
-		if !ok {
+	for i := range after.groupCount() {
+		slot := after.group(i)
+		if before.hasGroup(slot) {
 			continue
 		}
-		if !actor.hasFacility(slot) {
-			return gatehouse.Forbidden(EscalationFacility, "you cannot assign facility %s, which is not assigned to you", id)
+		if grp := &next.groups[slot]; !grp.deleted && !grp.perms.subsetOf(mine) {
+			return gatehouse.Forbidden(EscalationGroup, "you cannot add group %s: it holds permissions you do not hold", grp.id)
 		}
 	}
-	if before == nil && !s.sharesFacility(actor, after.FacilityIDs) {
+	shares := false
+	for i := range after.facilityCount() {
+		slot := after.facility(i)
+		if int(slot) >= len(s.facilityIDs) || s.facilityIDs[slot] == "" {
+			continue // created by this write, or deleted
+		}
+		if actor.hasFacility(slot) {
+			shares = true
+		} else if before == nil || !before.hasFacility(slot) {
+			return gatehouse.Forbidden(EscalationFacility, "you cannot assign facility %s, which is not assigned to you", s.facilityIDs[slot])
+		}
+	}
+	if before == nil && !shares {
 		return gatehouse.Invalid("facility_ids", "assign at least one of your facilities: without full access you manage only users in your facilities")
 	}
 	return nil
 }
 
-// CheckGroupChange applies no escalation to a group write: an actor without
-// full access may put into a group only permissions they hold.
-func (s *Snapshot) CheckGroupChange(actorID string, before, after []string) error {
-	actor := s.user(actorID)
-	if actor == nil || !actor.active() {
-		return gatehouse.Forbidden(ActorInactive, "only an active user may change groups")
+// judgeAccount: acting on a user's account needs their access, as it is or
+// would be once active, within the actor's.
+func (s *Snapshot) judgeAccount(h *holder, id string) error {
+	target := s.user(id)
+	if target == nil {
+		return nil
 	}
-	mine := s.grantable(actor)
-	for _, code := range added(before, after) {
-		if i, ok := s.cat.index[code]; !ok || !mine.has(i) {
-			return gatehouse.Forbidden(EscalationPermission, "you cannot put %s into a group: you do not hold it", code)
-		}
+	if target.fullAccess() {
+		return gatehouse.Forbidden(TargetFullAccess, "only a full-access user may act on the account of a full-access user")
+	}
+	d := s.cat.gained(access{}, s.accessOf(target, true))
+	if perm, slot, ok := s.cat.uncovered(h, &d); !ok {
+		return gatehouse.Forbidden(AccountNotCovered, "you may act on the account of user %s only if their access is within yours: they hold %s, which you do not",
+			id, s.pairName(perm, slot))
 	}
 	return nil
+}
+
+// pairName names a permission and where: "work_orders.delete at facility
+// fac_…", or everywhere.
+func (s *Snapshot) pairName(perm int, slot int32) string {
+	switch {
+	case perm < 0:
+		return "full access"
+	case slot < 0:
+		return s.cat.codes[perm]
+	}
+	return s.cat.codes[perm] + " at facility " + s.facilityIDs[slot]
+}
+
+// sameAccess reports whether two records of one user grant the same access,
+// leaving out facilities that did not exist in s (a facility its creator
+// was just assigned).
+func (s *Snapshot) sameAccess(a, b userRecord) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	if a.status() != b.status() || a.fullAccess() != b.fullAccess() || a.licence() != b.licence() || a.direct() != b.direct() ||
+		a.groupCount() != b.groupCount() {
+		return false
+	}
+	for i := range a.groupCount() {
+		if !b.hasGroup(a.group(i)) {
+			return false
+		}
+	}
+	existing := func(u userRecord) []int32 {
+		var out []int32
+		for i := range u.facilityCount() {
+			if slot := u.facility(i); int(slot) < len(s.facilityIDs) {
+				out = append(out, slot)
+			}
+		}
+		return out
+	}
+	return slices.Equal(existing(a), existing(b))
 }
 
 // CanManage reports whether actorID may see and manage the user: full-access
@@ -159,23 +278,16 @@ func (s *Snapshot) sharesFacility(actor userRecord, ids []string) bool {
 	return false
 }
 
-func changesAccess(before, after *gatehouse.UserAccess) bool {
-	if after == nil {
-		return true
+// hasGroup reports whether the user is in the group slot; a nil record is
+// in none.
+func (u userRecord) hasGroup(slot int32) bool {
+	if u == nil {
+		return false
 	}
-	return before.Status != after.Status || before.FullAccess != after.FullAccess || before.Licence != after.Licence ||
-		len(added(before.GroupIDs, after.GroupIDs))+len(added(after.GroupIDs, before.GroupIDs)) > 0 ||
-		len(added(before.Permissions, after.Permissions))+len(added(after.Permissions, before.Permissions)) > 0 ||
-		len(added(before.FacilityIDs, after.FacilityIDs))+len(added(after.FacilityIDs, before.FacilityIDs)) > 0
-}
-
-// added returns the elements of next that are not in prev.
-func added(prev, next []string) []string {
-	var out []string
-	for _, v := range next {
-		if !slices.Contains(prev, v) {
-			out = append(out, v)
+	for i := range u.groupCount() {
+		if u.group(i) == slot {
+			return true
 		}
 	}
-	return out
+	return false
 }

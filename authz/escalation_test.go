@@ -60,6 +60,41 @@ func with(u gatehouse.UserAccess, edit func(*gatehouse.UserAccess)) *gatehouse.U
 
 func ptr(u gatehouse.UserAccess) *gatehouse.UserAccess { return &u }
 
+// usrX holds what usr_lead lacks (grp_manager, audit_logs.view) at fac_1,
+// which usr_lead shares, and fac_3, which usr_lead lacks.
+func usrX() *gatehouse.UserAccess {
+	return &gatehouse.UserAccess{ID: "usr_x", Status: active, GroupIDs: []string{"grp_manager"}, Permissions: []string{"audit_logs.view"}, FacilityIDs: []string{"fac_1", "fac_3"}}
+}
+
+// A userChange is one write to one user: Before is nil for an invitation,
+// After is nil for a deletion.
+type userChange struct {
+	Before *gatehouse.UserAccess
+	After  *gatehouse.UserAccess
+}
+
+// judgeUser judges the write of one user by actor, as the service does: the
+// snapshot after it against the snapshot before.
+func judgeUser(snap *authz.Snapshot, actor string, ch userChange) error {
+	var c gatehouse.AccessChange
+	if ch.After != nil {
+		c.Users = []gatehouse.UserAccess{*ch.After}
+	} else {
+		c.DeletedUsers = []string{ch.Before.ID}
+	}
+	return snap.Judge(actor, snap.Apply(c), authz.Write{Change: c})
+}
+
+// judgeGroup judges a group write by actor from before (nil: a new group)
+// to after.
+func judgeGroup(snap *authz.Snapshot, actor string, before, after []string) error {
+	if before != nil {
+		snap = snap.Apply(gatehouse.AccessChange{Groups: []gatehouse.GroupAccess{{ID: "grp_edited", Permissions: before}}})
+	}
+	c := gatehouse.AccessChange{Groups: []gatehouse.GroupAccess{{ID: "grp_edited", Permissions: after}}}
+	return snap.Judge(actor, snap.Apply(c), authz.Write{Change: c})
+}
+
 // complianceEscalationOrg: usr_actor has licence action and may manage users.
 func complianceEscalationOrg(tb testing.TB) gatehouse.AccessState {
 	return gatehouse.AccessState{
@@ -112,175 +147,175 @@ func TestNoEscalationUserChanges(t *testing.T) {
 		name   string
 		snap   *authz.Snapshot
 		actor  string
-		change authz.UserChange
+		change userChange
 		reason string // "" when allowed
 	}{
 		// "they cannot set full access"
 		{name: "limited actor cannot set full access", actor: "usr_lead",
-			change: authz.UserChange{Before: ptr(tech()), After: with(tech(), func(u *gatehouse.UserAccess) { u.FullAccess = true })},
+			change: userChange{Before: ptr(tech()), After: with(tech(), func(u *gatehouse.UserAccess) { u.FullAccess = true })},
 			reason: authz.EscalationFullAccess},
 		{name: "limited actor cannot invite with full access", actor: "usr_lead",
-			change: authz.UserChange{After: &gatehouse.UserAccess{ID: "usr_new", Status: invited, FullAccess: true, FacilityIDs: []string{"fac_1"}}},
+			change: userChange{After: &gatehouse.UserAccess{ID: "usr_new", Status: invited, FullAccess: true, FacilityIDs: []string{"fac_1"}}},
 			reason: authz.EscalationFullAccess},
 
 		// "raise a licence above their own"
 		{name: "limited actor cannot raise a licence above their own", snap: comp, actor: "usr_actor",
-			change: authz.UserChange{Before: ptr(reporter()), After: with(reporter(), func(u *gatehouse.UserAccess) { u.Licence = "approval" })},
+			change: userChange{Before: ptr(reporter()), After: with(reporter(), func(u *gatehouse.UserAccess) { u.Licence = "approval" })},
 			reason: authz.EscalationLicence},
 		{name: "limited actor cannot invite above their own licence", snap: comp, actor: "usr_actor",
-			change: authz.UserChange{After: &gatehouse.UserAccess{ID: "usr_new", Status: invited, Licence: "approval", FacilityIDs: []string{"fac_1"}}},
+			change: userChange{After: &gatehouse.UserAccess{ID: "usr_new", Status: invited, Licence: "approval", FacilityIDs: []string{"fac_1"}}},
 			reason: authz.EscalationLicence},
 		{name: "raising a licence up to the actor's own is allowed", snap: comp, actor: "usr_actor",
-			change: authz.UserChange{Before: ptr(reporter()), After: with(reporter(), func(u *gatehouse.UserAccess) { u.Licence = "action" })}},
+			change: userChange{Before: ptr(reporter()), After: with(reporter(), func(u *gatehouse.UserAccess) { u.Licence = "action" })}},
 		{name: "lowering a licence is allowed", snap: comp, actor: "usr_actor",
-			change: authz.UserChange{Before: ptr(reporter()), After: with(reporter(), func(u *gatehouse.UserAccess) { u.Licence = "external_auditor" })}},
+			change: userChange{Before: ptr(reporter()), After: with(reporter(), func(u *gatehouse.UserAccess) { u.Licence = "external_auditor" })}},
 
 		// "add a permission ... whose permissions they lack"
 		{name: "limited actor cannot add a permission they lack", actor: "usr_lead",
-			change: authz.UserChange{Before: ptr(tech()), After: with(tech(), func(u *gatehouse.UserAccess) { u.Permissions = []string{"reports.view"} })},
+			change: userChange{Before: ptr(tech()), After: with(tech(), func(u *gatehouse.UserAccess) { u.Permissions = []string{"reports.view"} })},
 			reason: authz.EscalationPermission},
 		{name: "holding view_own does not let the actor grant view", actor: "usr_lead",
-			change: authz.UserChange{Before: ptr(tech()), After: with(tech(), func(u *gatehouse.UserAccess) { u.Permissions = []string{"work_orders.view"} })},
+			change: userChange{Before: ptr(tech()), After: with(tech(), func(u *gatehouse.UserAccess) { u.Permissions = []string{"work_orders.view"} })},
 			reason: authz.EscalationPermission},
 		{name: "limited actor cannot invite with a permission they lack", actor: "usr_lead",
-			change: authz.UserChange{After: &gatehouse.UserAccess{ID: "usr_new", Status: invited, Permissions: []string{"users.delete"}, FacilityIDs: []string{"fac_1"}}},
+			change: userChange{After: &gatehouse.UserAccess{ID: "usr_new", Status: invited, Permissions: []string{"users.delete"}, FacilityIDs: []string{"fac_1"}}},
 			reason: authz.EscalationPermission},
 		{name: "a permission the actor holds beyond their licence cannot be granted", snap: comp, actor: "usr_actor",
-			change: authz.UserChange{Before: ptr(reporter()), After: with(reporter(), func(u *gatehouse.UserAccess) {
+			change: userChange{Before: ptr(reporter()), After: with(reporter(), func(u *gatehouse.UserAccess) {
 				u.Permissions = []string{"approve_own_close.approve_assets"}
 			})},
 			reason: authz.EscalationPermission},
-		{name: "an unknown permission cannot be granted", actor: "usr_lead",
-			change: authz.UserChange{Before: ptr(tech()), After: with(tech(), func(u *gatehouse.UserAccess) { u.Permissions = []string{"work_orders.fly"} })},
-			reason: authz.EscalationPermission},
 		{name: "granting a permission the actor holds is allowed", actor: "usr_lead",
-			change: authz.UserChange{Before: ptr(tech()), After: with(tech(), func(u *gatehouse.UserAccess) { u.Permissions = []string{"users.view", "assets.view"} })}},
+			change: userChange{Before: ptr(tech()), After: with(tech(), func(u *gatehouse.UserAccess) { u.Permissions = []string{"users.view", "assets.view"} })}},
 		{name: "granting view_own when holding view is allowed", actor: "usr_viewer",
-			change: authz.UserChange{Before: ptr(tech()), After: with(tech(), func(u *gatehouse.UserAccess) { u.Permissions = []string{"work_orders.view_own"} })}},
+			change: userChange{Before: ptr(tech()), After: with(tech(), func(u *gatehouse.UserAccess) { u.Permissions = []string{"work_orders.view_own"} })}},
 		{name: "granting a permission within the actor's licence is allowed", snap: comp, actor: "usr_actor",
-			change: authz.UserChange{Before: ptr(reporter()), After: with(reporter(), func(u *gatehouse.UserAccess) { u.Permissions = []string{"create.add_assets"} })}},
+			change: userChange{Before: ptr(reporter()), After: with(reporter(), func(u *gatehouse.UserAccess) { u.Permissions = []string{"create.add_assets"} })}},
 
 		// "add ... a group whose permissions they lack"
 		{name: "limited actor cannot add a group whose permissions they lack", actor: "usr_lead",
-			change: authz.UserChange{Before: ptr(tech()), After: with(tech(), func(u *gatehouse.UserAccess) { u.GroupIDs = append(u.GroupIDs, "grp_manager") })},
+			change: userChange{Before: ptr(tech()), After: with(tech(), func(u *gatehouse.UserAccess) { u.GroupIDs = append(u.GroupIDs, "grp_manager") })},
 			reason: authz.EscalationGroup},
 		{name: "limited actor cannot invite into a group whose permissions they lack", actor: "usr_lead",
-			change: authz.UserChange{After: &gatehouse.UserAccess{ID: "usr_new", Status: invited, GroupIDs: []string{"grp_viewers"}, FacilityIDs: []string{"fac_1"}}},
+			change: userChange{After: &gatehouse.UserAccess{ID: "usr_new", Status: invited, GroupIDs: []string{"grp_viewers"}, FacilityIDs: []string{"fac_1"}}},
 			reason: authz.EscalationGroup},
 		{name: "a group with permissions beyond the actor's licence cannot be added", snap: comp, actor: "usr_actor",
-			change: authz.UserChange{Before: ptr(reporter()), After: with(reporter(), func(u *gatehouse.UserAccess) { u.GroupIDs = []string{"grp_admins"} })},
+			change: userChange{Before: ptr(reporter()), After: with(reporter(), func(u *gatehouse.UserAccess) { u.GroupIDs = []string{"grp_admins"} })},
 			reason: authz.EscalationGroup},
 		{name: "adding a group whose permissions the actor holds is allowed", actor: "usr_lead",
-			change: authz.UserChange{Before: ptr(tech()), After: with(tech(), func(u *gatehouse.UserAccess) { u.GroupIDs = append(u.GroupIDs, "grp_small") })}},
+			change: userChange{Before: ptr(tech()), After: with(tech(), func(u *gatehouse.UserAccess) { u.GroupIDs = append(u.GroupIDs, "grp_small") })}},
 
 		// "assign a facility they are not assigned to"
 		{name: "limited actor cannot assign a facility they are not assigned to", actor: "usr_lead",
-			change: authz.UserChange{Before: ptr(tech()), After: with(tech(), func(u *gatehouse.UserAccess) { u.FacilityIDs = append(u.FacilityIDs, "fac_3") })},
+			change: userChange{Before: ptr(tech()), After: with(tech(), func(u *gatehouse.UserAccess) { u.FacilityIDs = append(u.FacilityIDs, "fac_3") })},
 			reason: authz.EscalationFacility},
 		{name: "limited actor cannot invite into a facility they are not assigned to", actor: "usr_lead",
-			change: authz.UserChange{After: &gatehouse.UserAccess{ID: "usr_new", Status: invited, FacilityIDs: []string{"fac_1", "fac_3"}}},
+			change: userChange{After: &gatehouse.UserAccess{ID: "usr_new", Status: invited, FacilityIDs: []string{"fac_1", "fac_3"}}},
 			reason: authz.EscalationFacility},
 		{name: "assigning a facility the actor is assigned to is allowed", actor: "usr_lead",
-			change: authz.UserChange{Before: ptr(tech()), After: with(tech(), func(u *gatehouse.UserAccess) { u.FacilityIDs = append(u.FacilityIDs, "fac_2") })}},
+			change: userChange{Before: ptr(tech()), After: with(tech(), func(u *gatehouse.UserAccess) { u.FacilityIDs = append(u.FacilityIDs, "fac_2") })}},
 		{name: "inviting into the actor's facility is allowed", actor: "usr_lead",
-			change: authz.UserChange{After: &gatehouse.UserAccess{ID: "usr_new", Status: invited, GroupIDs: []string{"grp_tech"}, Permissions: []string{"users.view"}, FacilityIDs: []string{"fac_2"}}}},
+			change: userChange{After: &gatehouse.UserAccess{ID: "usr_new", Status: invited, GroupIDs: []string{"grp_tech"}, Permissions: []string{"users.view"}, FacilityIDs: []string{"fac_2"}}}},
 
 		// "or change their own groups, permissions or access"
 		{name: "limited actor cannot change their own groups", actor: "usr_lead",
-			change: authz.UserChange{Before: ptr(lead()), After: with(lead(), func(u *gatehouse.UserAccess) { u.GroupIDs = append(u.GroupIDs, "grp_small") })},
+			change: userChange{Before: ptr(lead()), After: with(lead(), func(u *gatehouse.UserAccess) { u.GroupIDs = append(u.GroupIDs, "grp_small") })},
 			reason: authz.EscalationSelf},
 		{name: "limited actor cannot leave their own groups", actor: "usr_lead",
-			change: authz.UserChange{Before: ptr(lead()), After: with(lead(), func(u *gatehouse.UserAccess) { u.GroupIDs = nil })},
+			change: userChange{Before: ptr(lead()), After: with(lead(), func(u *gatehouse.UserAccess) { u.GroupIDs = nil })},
 			reason: authz.EscalationSelf},
 		{name: "limited actor cannot change their own permissions", actor: "usr_lead",
-			change: authz.UserChange{Before: ptr(lead()), After: with(lead(), func(u *gatehouse.UserAccess) { u.Permissions = []string{"users.view"} })},
+			change: userChange{Before: ptr(lead()), After: with(lead(), func(u *gatehouse.UserAccess) { u.Permissions = []string{"users.view"} })},
 			reason: authz.EscalationSelf},
 		{name: "limited actor cannot change their own facilities", actor: "usr_lead",
-			change: authz.UserChange{Before: ptr(lead()), After: with(lead(), func(u *gatehouse.UserAccess) { u.FacilityIDs = []string{"fac_1"} })},
+			change: userChange{Before: ptr(lead()), After: with(lead(), func(u *gatehouse.UserAccess) { u.FacilityIDs = []string{"fac_1"} })},
 			reason: authz.EscalationSelf},
 		{name: "limited actor cannot deactivate themselves", actor: "usr_lead",
-			change: authz.UserChange{Before: ptr(lead()), After: with(lead(), func(u *gatehouse.UserAccess) { u.Status = inactive })},
+			change: userChange{Before: ptr(lead()), After: with(lead(), func(u *gatehouse.UserAccess) { u.Status = inactive })},
 			reason: authz.EscalationSelf},
 		{name: "limited actor cannot delete themselves", actor: "usr_lead",
-			change: authz.UserChange{Before: ptr(lead())},
+			change: userChange{Before: ptr(lead())},
 			reason: authz.EscalationSelf},
 		{name: "limited actor cannot change their own licence", snap: comp, actor: "usr_actor",
-			change: authz.UserChange{
+			change: userChange{
 				Before: &gatehouse.UserAccess{ID: "usr_actor", Status: active, Licence: "action", GroupIDs: []string{"grp_admins"}, FacilityIDs: []string{"fac_1"}},
 				After:  &gatehouse.UserAccess{ID: "usr_actor", Status: active, Licence: "read_report", GroupIDs: []string{"grp_admins"}, FacilityIDs: []string{"fac_1"}}},
 			reason: authz.EscalationSelf},
 		{name: "an edit of one's own profile that keeps access is allowed", actor: "usr_lead",
-			change: authz.UserChange{Before: ptr(lead()), After: ptr(lead())}},
+			change: userChange{Before: ptr(lead()), After: ptr(lead())}},
 
 		// "Only a full-access user may edit, deactivate or delete a full-access user."
 		{name: "limited actor cannot edit a full-access user", actor: "usr_lead",
-			change: authz.UserChange{Before: ptr(fullAdmin()), After: with(fullAdmin(), func(u *gatehouse.UserAccess) { u.FacilityIDs = []string{"fac_1", "fac_2"} })},
+			change: userChange{Before: ptr(fullAdmin()), After: with(fullAdmin(), func(u *gatehouse.UserAccess) { u.FacilityIDs = []string{"fac_1", "fac_2"} })},
 			reason: authz.TargetFullAccess},
 		{name: "limited actor cannot remove full access", actor: "usr_lead",
-			change: authz.UserChange{Before: ptr(fullAdmin()), After: with(fullAdmin(), func(u *gatehouse.UserAccess) { u.FullAccess = false })},
+			change: userChange{Before: ptr(fullAdmin()), After: with(fullAdmin(), func(u *gatehouse.UserAccess) { u.FullAccess = false })},
 			reason: authz.TargetFullAccess},
 		{name: "limited actor cannot deactivate a full-access user", actor: "usr_lead",
-			change: authz.UserChange{Before: ptr(fullAdmin()), After: with(fullAdmin(), func(u *gatehouse.UserAccess) { u.Status = inactive })},
+			change: userChange{Before: ptr(fullAdmin()), After: with(fullAdmin(), func(u *gatehouse.UserAccess) { u.Status = inactive })},
 			reason: authz.TargetFullAccess},
 		{name: "limited actor cannot delete a full-access user", actor: "usr_lead",
-			change: authz.UserChange{Before: ptr(fullAdmin())},
+			change: userChange{Before: ptr(fullAdmin())},
 			reason: authz.TargetFullAccess},
 
 		// Limited actors manage only the users of their facilities.
 		{name: "limited actor cannot edit a user outside their facilities", actor: "usr_lead",
-			change: authz.UserChange{
+			change: userChange{
 				Before: &gatehouse.UserAccess{ID: "usr_far", Status: active, GroupIDs: []string{"grp_small"}, FacilityIDs: []string{"fac_3"}},
 				After:  &gatehouse.UserAccess{ID: "usr_far", Status: active, FacilityIDs: []string{"fac_3"}}},
 			reason: authz.UserOutOfScope},
 		{name: "limited actor cannot delete a user outside their facilities", actor: "usr_lead",
-			change: authz.UserChange{Before: &gatehouse.UserAccess{ID: "usr_far", Status: active, GroupIDs: []string{"grp_small"}, FacilityIDs: []string{"fac_3"}}},
+			change: userChange{Before: &gatehouse.UserAccess{ID: "usr_far", Status: active, GroupIDs: []string{"grp_small"}, FacilityIDs: []string{"fac_3"}}},
 			reason: authz.UserOutOfScope},
 		{name: "limited actor cannot edit a user without facilities", actor: "usr_lead",
-			change: authz.UserChange{Before: &gatehouse.UserAccess{ID: "usr_unassigned", Status: invited}, After: &gatehouse.UserAccess{ID: "usr_unassigned", Status: invited, FacilityIDs: []string{"fac_1"}}},
+			change: userChange{Before: &gatehouse.UserAccess{ID: "usr_unassigned", Status: invited}, After: &gatehouse.UserAccess{ID: "usr_unassigned", Status: invited, FacilityIDs: []string{"fac_1"}}},
 			reason: authz.UserOutOfScope},
 
 		// The actor must be active.
 		{name: "inactive actor can change nothing", actor: "usr_gone",
-			change: authz.UserChange{Before: ptr(tech()), After: with(tech(), func(u *gatehouse.UserAccess) { u.Status = inactive })},
+			change: userChange{Before: ptr(tech()), After: with(tech(), func(u *gatehouse.UserAccess) { u.Status = inactive })},
 			reason: authz.ActorInactive},
 		{name: "inactive full-access actor can change nothing", actor: "usr_gone_admin",
-			change: authz.UserChange{Before: ptr(tech()), After: with(tech(), func(u *gatehouse.UserAccess) { u.Status = inactive })},
+			change: userChange{Before: ptr(tech()), After: with(tech(), func(u *gatehouse.UserAccess) { u.Status = inactive })},
 			reason: authz.ActorInactive},
 		{name: "unknown actor can change nothing", actor: "usr_b",
-			change: authz.UserChange{Before: ptr(tech()), After: with(tech(), func(u *gatehouse.UserAccess) { u.Status = inactive })},
+			change: userChange{Before: ptr(tech()), After: with(tech(), func(u *gatehouse.UserAccess) { u.Status = inactive })},
 			reason: authz.ActorInactive},
 
 		// Removing is allowed.
 		{name: "removing permissions, groups and facilities the actor lacks is allowed", actor: "usr_lead",
-			change: authz.UserChange{
+			change: userChange{
 				Before: &gatehouse.UserAccess{ID: "usr_x", Status: active, GroupIDs: []string{"grp_manager", "grp_tech"}, Permissions: []string{"reports.view", "audit_logs.view"}, FacilityIDs: []string{"fac_1", "fac_3"}},
 				After:  &gatehouse.UserAccess{ID: "usr_x", Status: active, GroupIDs: []string{"grp_tech"}, FacilityIDs: []string{"fac_1"}}}},
-		{name: "keeping what the actor lacks while changing something else is allowed", actor: "usr_lead",
-			change: authz.UserChange{
-				Before: &gatehouse.UserAccess{ID: "usr_x", Status: active, GroupIDs: []string{"grp_manager"}, Permissions: []string{"audit_logs.view"}, FacilityIDs: []string{"fac_1", "fac_3"}},
-				After:  &gatehouse.UserAccess{ID: "usr_x", Status: active, GroupIDs: []string{"grp_manager"}, Permissions: []string{"audit_logs.view"}, FacilityIDs: []string{"fac_1", "fac_3", "fac_2"}}}},
+		{name: "keeping what the actor lacks while changing something else is allowed", actor: "usr_lead", snap: fac.Apply(gatehouse.AccessChange{Users: []gatehouse.UserAccess{*usrX()}}),
+			change: userChange{Before: usrX(), After: with(*usrX(), func(u *gatehouse.UserAccess) { u.GroupIDs = append(u.GroupIDs, "grp_small") })}},
+		{name: "taking away what the actor lacks is allowed", actor: "usr_lead", snap: fac.Apply(gatehouse.AccessChange{Users: []gatehouse.UserAccess{*usrX()}}),
+			change: userChange{Before: usrX(), After: with(*usrX(), func(u *gatehouse.UserAccess) { u.Permissions = nil; u.FacilityIDs = []string{"fac_1"} })}},
+		{name: "extending what the actor lacks to one of the actor's facilities is refused by its effect", actor: "usr_lead", snap: fac.Apply(gatehouse.AccessChange{Users: []gatehouse.UserAccess{*usrX()}}),
+			change: userChange{Before: usrX(), After: with(*usrX(), func(u *gatehouse.UserAccess) { u.FacilityIDs = append(u.FacilityIDs, "fac_2") })},
+			reason: authz.Escalation},
 		{name: "deactivating a user in the actor's facilities is allowed", actor: "usr_lead",
-			change: authz.UserChange{Before: ptr(tech()), After: with(tech(), func(u *gatehouse.UserAccess) { u.Status = inactive })}},
+			change: userChange{Before: ptr(tech()), After: with(tech(), func(u *gatehouse.UserAccess) { u.Status = inactive })}},
 		{name: "deleting a user in the actor's facilities is allowed", actor: "usr_lead",
-			change: authz.UserChange{Before: ptr(tech())}},
+			change: userChange{Before: ptr(tech())}},
 
 		// A full-access actor may do everything.
 		{name: "full-access actor can set full access", actor: "usr_admin",
-			change: authz.UserChange{Before: ptr(tech()), After: with(tech(), func(u *gatehouse.UserAccess) { u.FullAccess = true })}},
+			change: userChange{Before: ptr(tech()), After: with(tech(), func(u *gatehouse.UserAccess) { u.FullAccess = true })}},
 		{name: "full-access actor can grant any permission, group and facility", actor: "usr_admin",
-			change: authz.UserChange{Before: ptr(tech()), After: with(tech(), func(u *gatehouse.UserAccess) {
+			change: userChange{Before: ptr(tech()), After: with(tech(), func(u *gatehouse.UserAccess) {
 				u.Permissions = []string{"audit_logs.view", "users.delete"}
 				u.GroupIDs = []string{"grp_manager", "grp_viewers"}
 				u.FacilityIDs = []string{"fac_3"}
 			})}},
 		{name: "full-access actor can edit a full-access user", actor: "usr_admin",
-			change: authz.UserChange{Before: ptr(fullAdmin()), After: with(fullAdmin(), func(u *gatehouse.UserAccess) { u.FullAccess = false })}},
+			change: userChange{Before: ptr(fullAdmin()), After: with(fullAdmin(), func(u *gatehouse.UserAccess) { u.FullAccess = false })}},
 		{name: "full-access actor can delete a full-access user", actor: "usr_admin",
-			change: authz.UserChange{Before: ptr(fullAdmin())}},
+			change: userChange{Before: ptr(fullAdmin())}},
 		{name: "full-access actor can edit users outside every facility", actor: "usr_admin",
-			change: authz.UserChange{Before: &gatehouse.UserAccess{ID: "usr_unassigned", Status: invited}, After: &gatehouse.UserAccess{ID: "usr_unassigned", Status: invited, GroupIDs: []string{"grp_small"}}}},
+			change: userChange{Before: &gatehouse.UserAccess{ID: "usr_unassigned", Status: invited}, After: &gatehouse.UserAccess{ID: "usr_unassigned", Status: invited, GroupIDs: []string{"grp_small"}}}},
 		{name: "full-access actor can invite without facilities", actor: "usr_admin",
-			change: authz.UserChange{After: &gatehouse.UserAccess{ID: "usr_new", Status: invited, FullAccess: true}}},
+			change: userChange{After: &gatehouse.UserAccess{ID: "usr_new", Status: invited, FullAccess: true}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -288,7 +323,7 @@ func TestNoEscalationUserChanges(t *testing.T) {
 			if snap == nil {
 				snap = fac
 			}
-			wantForbidden(t, snap.CheckUserChange(tc.actor, tc.change), tc.reason)
+			wantForbidden(t, judgeUser(snap, tc.actor, tc.change), tc.reason)
 		})
 	}
 }
@@ -297,7 +332,7 @@ func TestNoEscalationUserChanges(t *testing.T) {
 // invitation is invalid (the facility_ids field is at fault), not forbidden.
 func TestNoEscalationInviteNeedsActorFacility(t *testing.T) {
 	snap := authz.Compile(escalationOrg(t))
-	err := snap.CheckUserChange("usr_lead", authz.UserChange{After: &gatehouse.UserAccess{ID: "usr_new", Status: invited, GroupIDs: []string{"grp_small"}}})
+	err := judgeUser(snap, "usr_lead", userChange{After: &gatehouse.UserAccess{ID: "usr_new", Status: invited, GroupIDs: []string{"grp_small"}}})
 	var e *gatehouse.Error
 	if !errors.As(err, &e) || e.Code != gatehouse.EINVALID || e.Field != "facility_ids" {
 		t.Fatalf("err = %v, want invalid facility_ids", err)
@@ -322,8 +357,6 @@ func TestNoEscalationGroupChanges(t *testing.T) {
 			after: []string{"work_orders.view"}, reason: authz.EscalationPermission},
 		{name: "a permission beyond the actor's licence cannot go into a group", snap: comp, actor: "usr_actor",
 			after: []string{"approve_own_close.approve_assets"}, reason: authz.EscalationPermission},
-		{name: "an unknown permission cannot go into a group", actor: "usr_lead",
-			after: []string{"work_orders.fly"}, reason: authz.EscalationPermission},
 		{name: "inactive actor cannot change groups", actor: "usr_gone",
 			after: []string{"assets.view"}, reason: authz.ActorInactive},
 		{name: "putting permissions the actor holds into a group is allowed", actor: "usr_lead",
@@ -345,7 +378,7 @@ func TestNoEscalationGroupChanges(t *testing.T) {
 			if snap == nil {
 				snap = fac
 			}
-			wantForbidden(t, snap.CheckGroupChange(tc.actor, tc.before, tc.after), tc.reason)
+			wantForbidden(t, judgeGroup(snap, tc.actor, tc.before, tc.after), tc.reason)
 		})
 	}
 }
@@ -386,7 +419,7 @@ func TestCanManage(t *testing.T) {
 		if target.FullAccess || target.ID == "usr_lead" {
 			continue
 		}
-		err := snap.CheckUserChange("usr_lead", authz.UserChange{Before: ptr(target), After: ptr(target)})
+		err := judgeUser(snap, "usr_lead", userChange{Before: ptr(target), After: ptr(target)})
 		var e *gatehouse.Error
 		outOfScope := errors.As(err, &e) && e.Reason == authz.UserOutOfScope
 		if outOfScope == snap.CanManage("usr_lead", target.ID) {

@@ -4,7 +4,7 @@ import "github.com/gatehouse/gatehouse"
 
 // Grants is what an actor may hand out under no escalation: what a form
 // offers them, so that a limited admin never sees a control they may not use.
-// The write paths check the same rules again (CheckUserChange).
+// The write paths check the same rules again (Judge).
 type Grants struct {
 	FullAccess  bool            // may set full access, and grant anything
 	Permissions map[string]bool // codenames they may grant

@@ -12,3 +12,9 @@ func (s *PermSet) and(o *PermSet) { s[0] &= o[0]; s[1] &= o[1]; s[2] &= o[2]; s[
 func (s *PermSet) subsetOf(o *PermSet) bool {
 	return s[0]&^o[0] == 0 && s[1]&^o[1] == 0 && s[2]&^o[2] == 0 && s[3]&^o[3] == 0
 }
+func (s *PermSet) andNot(o *PermSet) {
+	s[0] &^= o[0]
+	s[1] &^= o[1]
+	s[2] &^= o[2]
+	s[3] &^= o[3]
+}

@@ -24,7 +24,7 @@ type FacilityPatch struct {
 // to the facility they create, so that it stays within their scope.
 func (s *Service) CreateFacility(ctx context.Context, actor gatehouse.Actor, in FacilityInput) (*gatehouse.Facility, int64, error) {
 	f := &gatehouse.Facility{ID: gatehouse.NewID(gatehouse.PrefixFacility), OrgID: actor.OrgID, Name: in.Name, ExternalID: in.ExternalID}
-	rev, err := s.write(ctx, actor.OrgID, func(tx gatehouse.Tx, snap *authz.Snapshot, ch *gatehouse.AccessChange) error {
+	rev, err := s.adminWrite(ctx, actor, func(tx gatehouse.Tx, snap *authz.Snapshot, ch *gatehouse.AccessChange, _ *[]string) error {
 		if err := authorize(snap, actor, gatehouse.OpManageFacilities, authz.Resource{}); err != nil {
 			return err
 		}
@@ -57,7 +57,7 @@ func (s *Service) CreateFacility(ctx context.Context, actor gatehouse.Actor, in 
 // UpdateFacility renames, re-links or archives a facility.
 func (s *Service) UpdateFacility(ctx context.Context, actor gatehouse.Actor, id string, p FacilityPatch) (*gatehouse.Facility, int64, error) {
 	var out *gatehouse.Facility
-	rev, err := s.write(ctx, actor.OrgID, func(tx gatehouse.Tx, snap *authz.Snapshot, ch *gatehouse.AccessChange) error {
+	rev, err := s.adminWrite(ctx, actor, func(tx gatehouse.Tx, snap *authz.Snapshot, ch *gatehouse.AccessChange, _ *[]string) error {
 		f, err := s.findFacility(tx, snap, actor, id, gatehouse.OpManageFacilities)
 		if err != nil {
 			return err
@@ -88,7 +88,7 @@ func (s *Service) UpdateFacility(ctx context.Context, actor gatehouse.Actor, id 
 
 // DeleteFacility removes a facility and every assignment to it.
 func (s *Service) DeleteFacility(ctx context.Context, actor gatehouse.Actor, id string) (int64, error) {
-	return s.write(ctx, actor.OrgID, func(tx gatehouse.Tx, snap *authz.Snapshot, ch *gatehouse.AccessChange) error {
+	return s.adminWrite(ctx, actor, func(tx gatehouse.Tx, snap *authz.Snapshot, ch *gatehouse.AccessChange, _ *[]string) error {
 		f, err := s.findFacility(tx, snap, actor, id, gatehouse.OpManageFacilities)
 		if err != nil {
 			return err

@@ -40,11 +40,12 @@ func (s *Service) newInvitation(tx gatehouse.Tx, u *gatehouse.User) (string, err
 // previous token stops working.
 func (s *Service) RegenerateInvite(ctx context.Context, actor gatehouse.Actor, id string) (*Invited, error) {
 	var out Invited
-	rev, err := s.write(ctx, actor.OrgID, func(tx gatehouse.Tx, snap *authz.Snapshot, ch *gatehouse.AccessChange) error {
+	rev, err := s.adminWrite(ctx, actor, func(tx gatehouse.Tx, snap *authz.Snapshot, ch *gatehouse.AccessChange, accounts *[]string) error {
 		u, err := s.findManagedUser(tx, snap, actor, id, gatehouse.OpInviteUsers)
 		if err != nil {
 			return err
 		}
+		*accounts = append(*accounts, u.ID)
 		if u.Status != gatehouse.StatusInvited {
 			return gatehouse.Errorf(gatehouse.ECONFLICT, "the user has already accepted an invitation")
 		}

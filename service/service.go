@@ -96,6 +96,9 @@ func (s *Service) write(ctx context.Context, orgID string, fn writeFunc) (revisi
 			if err := fn(tx, snap, &ch); err != nil {
 				return err
 			}
+			if dryRunOf(ctx) != nil {
+				return errDryRun // a dry run never commits
+			}
 			if ch.Revision, err = tx.BumpRevision(orgID); err != nil {
 				return err
 			}

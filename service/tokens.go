@@ -133,11 +133,12 @@ func (s *Service) ConfirmEmail(ctx context.Context, token string) (*gatehouse.Us
 // ResendVerification sends a user a new verification link.
 func (s *Service) ResendVerification(ctx context.Context, actor gatehouse.Actor, id string) (*gatehouse.User, int64, error) {
 	var out *gatehouse.User
-	rev, err := s.write(ctx, actor.OrgID, func(tx gatehouse.Tx, snap *authz.Snapshot, _ *gatehouse.AccessChange) error {
+	rev, err := s.adminWrite(ctx, actor, func(tx gatehouse.Tx, snap *authz.Snapshot, _ *gatehouse.AccessChange, accounts *[]string) error {
 		u, err := s.findManagedUser(tx, snap, actor, id, gatehouse.OpEditUsers)
 		if err != nil {
 			return err
 		}
+		*accounts = append(*accounts, u.ID)
 		switch {
 		case u.EmailVerified:
 			return gatehouse.Errorf(gatehouse.ECONFLICT, "the email address is already verified")

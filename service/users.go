@@ -45,7 +45,7 @@ type Invited struct {
 // InviteUser creates an invited user and their invitation.
 func (s *Service) InviteUser(ctx context.Context, actor gatehouse.Actor, in UserInput) (*Invited, error) {
 	var out Invited
-	rev, err := s.write(ctx, actor.OrgID, func(tx gatehouse.Tx, snap *authz.Snapshot, ch *gatehouse.AccessChange) error {
+	rev, err := s.adminWrite(ctx, actor, func(tx gatehouse.Tx, snap *authz.Snapshot, ch *gatehouse.AccessChange, _ *[]string) error {
 		if err := authorize(snap, actor, gatehouse.OpInviteUsers, authz.Resource{}); err != nil {
 			return err
 		}
@@ -58,11 +58,7 @@ func (s *Service) InviteUser(ctx context.Context, actor gatehouse.Actor, in User
 			Status: gatehouse.StatusInvited, FullAccess: in.FullAccess, Licence: in.Licence,
 			GroupIDs: set(in.GroupIDs), Permissions: set(in.Permissions), FacilityIDs: set(in.FacilityIDs),
 		}
-		if err := validateUser(snap, u); err != nil {
-			return err
-		}
-		after := u.Access()
-		if err := checkChange(snap, actor, authz.UserChange{After: &after}); err != nil {
+		if err := validateUser(snap, u, nil); err != nil {
 			return err
 		}
 		if err := tx.CreateUser(u); err != nil {
@@ -144,27 +140,22 @@ func (s *Service) ActivateUser(ctx context.Context, actor gatehouse.Actor, id st
 // change, validate, no escalation, keep a full-access user, store.
 func (s *Service) changeUser(ctx context.Context, actor gatehouse.Actor, id, op, action string, change func(*gatehouse.User) error) (*gatehouse.User, int64, error) {
 	var out *gatehouse.User
-	rev, err := s.write(ctx, actor.OrgID, func(tx gatehouse.Tx, snap *authz.Snapshot, ch *gatehouse.AccessChange) error {
+	rev, err := s.adminWrite(ctx, actor, func(tx gatehouse.Tx, snap *authz.Snapshot, ch *gatehouse.AccessChange, accounts *[]string) error {
 		u, err := s.findManagedUser(tx, snap, actor, id, op)
 		if err != nil {
 			return err
 		}
 		before, beforeEmail, beforeFields := u.Access(), u.Email, userFields(u)
 		before.GroupIDs, before.Permissions, before.FacilityIDs = slices.Clone(u.GroupIDs), slices.Clone(u.Permissions), slices.Clone(u.FacilityIDs)
+		beforeAccount := *u
 		if err := change(u); err != nil {
 			return err
 		}
-		if err := validateUser(snap, u); err != nil {
+		if err := validateUser(snap, u, &before); err != nil {
 			return err
 		}
-		after := u.Access()
-		if err := checkChange(snap, actor, authz.UserChange{Before: &before, After: &after}); err != nil {
-			return err
-		}
-		if before.FullAccess && before.Status == gatehouse.StatusActive && !(u.FullAccess && u.Status == gatehouse.StatusActive) {
-			if err := keepFullAccessUser(tx, actor.OrgID, u.ID); err != nil {
-				return err
-			}
+		if actsOnAccount(&beforeAccount, u) {
+			*accounts = append(*accounts, u.ID)
 		}
 		if u.Status == gatehouse.StatusInactive && before.Status != gatehouse.StatusInactive {
 			// Deactivation ends every session and API key at once.
@@ -210,20 +201,12 @@ func (s *Service) mailNewAddress(tx gatehouse.Tx, u *gatehouse.User, previous st
 
 // DeleteUser removes a user with their keys, invitations and assignments.
 func (s *Service) DeleteUser(ctx context.Context, actor gatehouse.Actor, id string) (int64, error) {
-	return s.write(ctx, actor.OrgID, func(tx gatehouse.Tx, snap *authz.Snapshot, ch *gatehouse.AccessChange) error {
+	return s.adminWrite(ctx, actor, func(tx gatehouse.Tx, snap *authz.Snapshot, ch *gatehouse.AccessChange, accounts *[]string) error {
 		u, err := s.findManagedUser(tx, snap, actor, id, gatehouse.OpDeleteUsers)
 		if err != nil {
 			return err
 		}
-		before := u.Access()
-		if err := checkChange(snap, actor, authz.UserChange{Before: &before}); err != nil {
-			return err
-		}
-		if u.FullAccess && u.Status == gatehouse.StatusActive {
-			if err := keepFullAccessUser(tx, actor.OrgID, u.ID); err != nil {
-				return err
-			}
-		}
+		*accounts = append(*accounts, u.ID)
 		if err := tx.DeleteUser(actor.OrgID, id); err != nil {
 			return err
 		}
@@ -291,7 +274,9 @@ func (s *Service) view(ctx context.Context, actor gatehouse.Actor, fn func(gateh
 	return s.store.View(ctx, func(tx gatehouse.Tx) error { return fn(tx, snap) })
 }
 
-func validateUser(snap *authz.Snapshot, u *gatehouse.User) error {
+// validateUser checks a user's fields; before is the user's access before
+// an edit, nil for an invitation.
+func validateUser(snap *authz.Snapshot, u *gatehouse.User, before *gatehouse.UserAccess) error {
 	for _, f := range []struct {
 		name, value string
 		required    bool
@@ -312,29 +297,18 @@ func validateUser(snap *authz.Snapshot, u *gatehouse.User) error {
 	if err := validateIDs("group_ids", u.GroupIDs, snap.HasGroup); err != nil {
 		return err
 	}
-	return validateIDs("facility_ids", u.FacilityIDs, snap.HasFacility)
-}
-
-// checkChange applies no escalation unless the system acts.
-func checkChange(snap *authz.Snapshot, actor gatehouse.Actor, ch authz.UserChange) error {
-	if actor.IsSystem() {
-		return nil
-	}
-	return snap.CheckUserChange(actor.UserID, ch)
-}
-
-// keepFullAccessUser refuses a write that would leave the organization
-// without an active full-access user.
-func keepFullAccessUser(tx gatehouse.Tx, orgID, userID string) error {
-	n, err := tx.CountActiveFullAccess(orgID, userID)
-	if err != nil {
+	if err := validateIDs("facility_ids", u.FacilityIDs, snap.HasFacility); err != nil {
 		return err
 	}
-	if n == 0 {
-		return &gatehouse.Error{Code: gatehouse.ECONFLICT, Reason: "last_full_access_user",
-			Message: "the organization must keep at least one active full-access user"}
-	}
-	return nil
+	return validateDirectWithinLicence(snap.Catalog(), u, before)
+}
+
+// actsOnAccount reports whether a change of a user acts on their account —
+// who they are and whether they may sign in — rather than only on their
+// access, which no escalation judges by its effect.
+func actsOnAccount(before, after *gatehouse.User) bool {
+	return before.FirstName != after.FirstName || before.LastName != after.LastName || before.Phone != after.Phone ||
+		gatehouse.NormalizeEmail(before.Email) != gatehouse.NormalizeEmail(after.Email) || before.Status != after.Status
 }
 
 func apply[T any](field *T, value *T) {

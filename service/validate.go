@@ -3,6 +3,7 @@ package service
 import (
 	"net/mail"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -75,4 +76,61 @@ func set(values []string) []string {
 	out := slices.Clone(values)
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// validateDirectWithinLicence keeps direct permissions within the user's
+// licence: a permission granted directly must be one the licence may hold,
+// and a licence may not change to one that drops a direct permission the
+// old licence held. (Groups may hold more: the licence filters them.)
+// Direct permissions the write does not touch are left alone, even when an
+// older write made them dormant. before is nil for an invitation.
+func validateDirectWithinLicence(c *gatehouse.Catalog, u *gatehouse.User, before *gatehouse.UserAccess) error {
+	if !c.HasLicences() {
+		return nil
+	}
+	licenceChanged := before != nil && before.Licence != u.Licence
+	var added, dropped []string
+	for _, code := range u.Permissions {
+		if c.CanHold(u.Licence, code) {
+			continue
+		}
+		switch {
+		case before == nil || !slices.Contains(before.Permissions, code):
+			added = append(added, code)
+		case licenceChanged && c.CanHold(before.Licence, code):
+			dropped = append(dropped, code)
+		}
+	}
+	if len(added) > 0 {
+		return gatehouse.Invalid("permissions", "licence %s cannot hold %s: give a higher licence first, or grant through a group",
+			licenceLabel(c, u.Licence), beyondLicence(c, u.Licence, added))
+	}
+	if len(dropped) > 0 {
+		return gatehouse.Invalid("licence", "licence %s cannot hold the user's direct permissions %s: remove them first",
+			licenceLabel(c, u.Licence), beyondLicence(c, u.Licence, dropped))
+	}
+	return nil
+}
+
+func licenceLabel(c *gatehouse.Catalog, name string) string {
+	if l := c.Licence(name); l != nil {
+		return l.Label
+	}
+	return strconv.Quote(name)
+}
+
+// beyondLicence names each permission with the reason the licence stops
+// it: its minimum licence, or the tier's own limit.
+func beyondLicence(c *gatehouse.Catalog, licence string, codes []string) string {
+	parts := make([]string, 0, len(codes))
+	for _, code := range codes {
+		p := c.Permission(code)
+		switch min := c.Licence(p.MinLicence); {
+		case min != nil && min.Rank > c.LicenceRank(licence):
+			parts = append(parts, code+" (needs "+min.Label+" or higher)")
+		default:
+			parts = append(parts, code+" (kept out by the licence's limits)")
+		}
+	}
+	return strings.Join(parts, ", ")
 }
