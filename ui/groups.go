@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gatehouse/gatehouse"
@@ -94,11 +96,17 @@ func (u *UI) createGroup(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/groups/"+g.ID+"?done="+url.QueryEscape(done), http.StatusSeeOther)
 }
 
+// redisplayGroupForm shows the form again with what was sent: with the
+// error that refused it, or (err nil) back from a review.
 func (u *UI) redisplayGroupForm(w http.ResponseWriter, r *http.Request, title string, draft *gatehouse.Group, err error) {
 	p := newPage(r, title, "groups")
-	if !formError(p, err) {
-		u.fail(w, r, err)
-		return
+	status := http.StatusOK
+	if err != nil {
+		if !formError(p, err) {
+			u.fail(w, r, err)
+			return
+		}
+		status = http.StatusBadRequest
 	}
 	f, ferr := u.groupFormData(r, draft)
 	if ferr != nil {
@@ -106,7 +114,7 @@ func (u *UI) redisplayGroupForm(w http.ResponseWriter, r *http.Request, title st
 		return
 	}
 	p.Data = f
-	u.show(w, r, http.StatusBadRequest, "group-form", p)
+	u.show(w, r, status, "group-form", p)
 }
 
 func (u *UI) editGroupPage(w http.ResponseWriter, r *http.Request) {
@@ -126,20 +134,23 @@ func (u *UI) editGroupPage(w http.ResponseWriter, r *http.Request) {
 	u.show(w, r, http.StatusOK, "group-form", p)
 }
 
+// saveGroup saves an edited group once its members' new access has been
+// reviewed: an edit that changes somebody's access shows the review first.
 func (u *UI) saveGroup(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
 	ctx := u.requestContext(r)
 	if !u.formValues(w, r) {
 		return
 	}
+	id := r.PathValue("id")
 	name, description := strings.TrimSpace(r.PostFormValue("name")), strings.TrimSpace(r.PostFormValue("description"))
 	perms := r.PostForm["permissions"]
 	if perms == nil {
 		perms = []string{} // every box cleared: the group grants nothing
 	}
-	g, _, err := u.svc.UpdateGroup(ctx, v.actor, r.PathValue("id"), service.GroupPatch{Name: &name, Description: &description, Permissions: &perms})
-	if err != nil {
-		current, gerr := u.svc.GetGroup(ctx, v.actor, r.PathValue("id"))
+	patch := service.GroupPatch{Name: &name, Description: &description, Permissions: &perms}
+	redisplay := func(err error) {
+		current, gerr := u.svc.GetGroup(ctx, v.actor, id)
 		if gerr != nil {
 			u.fail(w, r, gerr)
 			return
@@ -147,44 +158,46 @@ func (u *UI) saveGroup(w http.ResponseWriter, r *http.Request) {
 		title := current.Name
 		current.Name, current.Description, current.Permissions = name, description, perms
 		u.redisplayGroupForm(w, r, title, current, err)
+	}
+	if r.PostFormValue("step") == stepEdit {
+		redisplay(nil)
 		return
 	}
-	http.Redirect(w, r, "/groups/"+g.ID+"?done="+url.QueryEscape("Saved."), http.StatusSeeOther)
+	fields := []formField{{"name", name}, {"description", description}}
+	for _, p := range perms {
+		fields = append(fields, formField{"permissions", p})
+	}
+	rv := &review{Action: "/groups/" + id, Fields: fields, SaveLabel: "Save changes", Back: true, Cancel: "/groups/" + id,
+		Intro: "Saving this group changes the access of its members at once, as listed below. Nothing is saved until you confirm."}
+	reviewed, err := u.reviewFirst(w, r, ctx, func(ctx context.Context) error {
+		_, _, err := u.svc.UpdateGroup(ctx, v.actor, id, patch)
+		return err
+	}, rv, "Save group “"+name+"”?")
+	if reviewed {
+		return
+	}
+	if err == nil {
+		_, _, err = u.svc.UpdateGroup(ctx, v.actor, id, patch)
+	}
+	if err != nil {
+		redisplay(err)
+		return
+	}
+	u.landAfterSave(w, r, "/groups/"+id, "Saved.", func() error { _, err := u.svc.GetGroup(ctx, v.actor, id); return err })
 }
 
-// groupDeletion is the data of the delete confirmation: the members who
-// lose what the group grants.
-type groupDeletion struct {
-	Group       *gatehouse.Group
-	ShowMembers bool
-	Members     []*gatehouse.User
-	MoreMembers bool
-}
-
+// confirmDeleteGroup asks before deleting a group, with what its members
+// lose, from the deletion's dry run.
 func (u *UI) confirmDeleteGroup(w http.ResponseWriter, r *http.Request) {
-	v := viewerFrom(r.Context())
 	if !u.require(w, r, gatehouse.OpManageGroups, "delete groups") {
 		return
 	}
-	g, err := u.svc.GetGroup(u.requestContext(r), v.actor, r.PathValue("id"))
-	if err != nil {
-		u.fail(w, r, err)
-		return
-	}
-	data := groupDeletion{Group: g}
-	if v.can[gatehouse.OpViewUsers] {
-		data.ShowMembers = true
-		if data.Members, data.MoreMembers, err = u.firstUsers(r, gatehouse.UserFilter{GroupID: g.ID}); err != nil {
-			u.fail(w, r, err)
-			return
-		}
-	}
-	p := newPage(r, "Delete group “"+g.Name+"”?", "groups")
-	p.Data = data
-	u.show(w, r, http.StatusOK, "group-delete", p)
+	u.reviewDeletion(w, r, false)
 }
 
-func (u *UI) deleteGroup(w http.ResponseWriter, r *http.Request) {
+// reviewDeletion shows the delete confirmation; changed says that what
+// deleting does changed since the confirmation the viewer answered.
+func (u *UI) reviewDeletion(w http.ResponseWriter, r *http.Request, changed bool) {
 	v := viewerFrom(r.Context())
 	ctx := u.requestContext(r)
 	g, err := u.svc.GetGroup(ctx, v.actor, r.PathValue("id"))
@@ -192,9 +205,63 @@ func (u *UI) deleteGroup(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	if _, err := u.svc.DeleteGroup(ctx, v.actor, g.ID); err != nil {
+	p, err := u.svc.Preview(ctx, func(ctx context.Context) error { _, err := u.svc.DeleteGroup(ctx, v.actor, g.ID); return err })
+	if err != nil {
 		u.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/groups?done="+url.QueryEscape("Group “"+g.Name+"” deleted."), http.StatusSeeOther)
+	rv := &review{Action: "/groups/" + g.ID + "/delete", SaveLabel: "Delete group", Danger: true, Cancel: "/groups/" + g.ID, Changed: changed}
+	switch g.MemberCount {
+	case 0:
+		rv.Intro = "Nobody is in this group."
+	case 1:
+		rv.Intro = "This group has 1 member."
+	default:
+		rv.Intro = "This group has " + strconv.Itoa(g.MemberCount) + " members."
+	}
+	if len(p.Users) == 0 {
+		rv.Intro += " Deleting it changes nobody's access."
+	} else {
+		rv.Intro += " Deleting it takes away, at once, what it alone gave them:"
+	}
+	if err := u.fillReview(ctx, r, rv, p); err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	u.showReview(w, r, "Delete group “"+g.Name+"”?", "group-delete", rv)
+}
+
+// deleteGroup deletes a group. A confirmation whose impact is no longer
+// the one shown is asked again.
+func (u *UI) deleteGroup(w http.ResponseWriter, r *http.Request) {
+	v := viewerFrom(r.Context())
+	ctx := u.requestContext(r)
+	if !u.formValues(w, r) {
+		return
+	}
+	g, err := u.svc.GetGroup(ctx, v.actor, r.PathValue("id"))
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	del := func(ctx context.Context) error { _, err := u.svc.DeleteGroup(ctx, v.actor, g.ID); return err }
+	if shown := r.PostFormValue("impact"); shown != "" {
+		p, err := u.svc.Preview(ctx, del)
+		if err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		if fingerprint(p) != shown {
+			u.reviewDeletion(w, r, true)
+			return
+		}
+	}
+	if err := del(ctx); err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	u.landAfterSave(w, r, "/groups", "Group “"+g.Name+"” deleted.", func() error {
+		_, err := u.svc.ListGroups(ctx, v.actor, gatehouse.GroupFilter{Limit: 1})
+		return err
+	})
 }

@@ -387,15 +387,18 @@ func TestGroupCreateEditDelete(t *testing.T) {
 	}
 
 	// Members, shown on the group and on the delete confirmation.
-	mia := e.invite("Mia", "Manager", "mia@acme.test", service.UserInput{GroupIDs: []string{id}})
-	e.invite("Max", "Manager", "max@acme.test", service.UserInput{GroupIDs: []string{id}})
+	depot := e.facility("Depot")
+	mia := e.invite("Mia", "Manager", "mia@acme.test", service.UserInput{GroupIDs: []string{id}, FacilityIDs: []string{depot.ID}})
+	e.invite("Max", "Manager", "max@acme.test", service.UserInput{GroupIDs: []string{id}}) // no facility: the group gives him nothing
 	res = b.page("/groups/"+id, http.StatusOK)
 	has(t, "members", res, "Members (2)", `href="/users/`+mia.ID+`"`, "Mia Manager", "Max Manager")
 	res = b.page("/groups", http.StatusOK)
 	has(t, "list", res, "Store Managers", `aria-label="2 members of Store Managers">2</a>`)
 
 	res = b.page("/groups/"+id+"/delete", http.StatusOK)
-	has(t, "confirm", res, "Delete group “Store Managers”?", "2 members lose", "Mia Manager", "Max Manager", `action="/groups/`+id+`/delete"`)
+	has(t, "confirm", res, "Delete group “Store Managers”?", "This group has 2 members.", "1 person's access changes", "Mia Manager",
+		`<span class="lost">Loses</span> at Depot: <code>assets.view</code>, <code>work_orders.view</code>, <code>work_orders.view_own</code>`, `action="/groups/`+id+`/delete"`)
+	hasNot(t, "confirm", res, "Max Manager")
 	if g, _ := e.svc.GetGroup(e.ctx, e.admin, id); g == nil {
 		t.Fatal("the confirmation page deleted the group")
 	}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"encoding/base64"
 	"net/http"
 	"net/url"
@@ -152,11 +153,17 @@ func (u *UI) inviteUser(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/users/"+invited.User.ID+"?done="+url.QueryEscape(done), http.StatusSeeOther)
 }
 
+// redisplayUserForm shows the form again with what was sent: with the
+// error that refused it, or (err nil) back from a review.
 func (u *UI) redisplayUserForm(w http.ResponseWriter, r *http.Request, title string, draft *gatehouse.User, err error) {
 	p := newPage(r, title, "users")
-	if !formError(p, err) {
-		u.fail(w, r, err)
-		return
+	status := http.StatusOK
+	if err != nil {
+		if !formError(p, err) {
+			u.fail(w, r, err)
+			return
+		}
+		status = http.StatusBadRequest
 	}
 	f, ferr := u.formData(r, draft)
 	if ferr != nil {
@@ -169,7 +176,7 @@ func (u *UI) redisplayUserForm(w http.ResponseWriter, r *http.Request, title str
 		f.Actions = userActions(viewerFrom(r.Context()), draft)
 	}
 	p.Data = f
-	u.show(w, r, http.StatusBadRequest, "user-form", p)
+	u.show(w, r, status, "user-form", p)
 }
 
 func (u *UI) editUserPage(w http.ResponseWriter, r *http.Request) {
@@ -190,6 +197,8 @@ func (u *UI) editUserPage(w http.ResponseWriter, r *http.Request) {
 	u.show(w, r, http.StatusOK, "user-form", p)
 }
 
+// saveUser saves the user form. A change of one's own access is reviewed
+// first: the viewer sees what they will lose and confirms.
 func (u *UI) saveUser(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
 	ctx := u.requestContext(r)
@@ -197,6 +206,7 @@ func (u *UI) saveUser(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, gatehouse.Invalid("form", "the form could not be read"))
 		return
 	}
+	id := r.PathValue("id")
 	str := func(k string) *string { s := r.PostFormValue(k); return &s }
 	patch := service.UserPatch{FirstName: str("first_name"), LastName: str("last_name"), Email: str("email"), Phone: str("phone")}
 	// Access controls are in the form only when the viewer may use them.
@@ -211,18 +221,68 @@ func (u *UI) saveUser(w http.ResponseWriter, r *http.Request) {
 			patch.Licence = str("licence")
 		}
 	}
-	user, _, err := u.svc.UpdateUser(ctx, v.actor, r.PathValue("id"), patch)
-	if err != nil {
-		current, gerr := u.svc.GetUser(ctx, v.actor, r.PathValue("id"))
+	redisplay := func(err error) {
+		current, gerr := u.svc.GetUser(ctx, v.actor, id)
 		if gerr != nil {
 			u.fail(w, r, gerr)
 			return
 		}
+		title := current.FirstName + " " + current.LastName
 		applyPatch(current, patch)
-		u.redisplayUserForm(w, r, current.FirstName+" "+current.LastName, current, err)
+		u.redisplayUserForm(w, r, title, current, err)
+	}
+	if r.PostFormValue("step") == stepEdit {
+		redisplay(nil)
 		return
 	}
-	http.Redirect(w, r, "/users/"+user.ID+"?done="+url.QueryEscape("Saved."), http.StatusSeeOther)
+	var err error
+	if id == v.user.ID && patch.GroupIDs != nil {
+		rv := &review{Action: "/users/" + id, Fields: userFields(r, patch), SaveLabel: "Save changes", Back: true, Cancel: "/users/" + id,
+			Intro: "You are changing your own access. Once saved, you lose what is listed below at once, and pages that need it no longer open for you. Nothing is saved until you confirm."}
+		var reviewed bool
+		reviewed, err = u.reviewFirst(w, r, ctx, func(ctx context.Context) error {
+			_, _, err := u.svc.UpdateUser(ctx, v.actor, id, patch)
+			return err
+		}, rv, "Change your own access?")
+		if reviewed {
+			return
+		}
+	}
+	if err == nil {
+		_, _, err = u.svc.UpdateUser(ctx, v.actor, id, patch)
+	}
+	if err != nil {
+		redisplay(err)
+		return
+	}
+	u.landAfterSave(w, r, "/users/"+id, "Saved.", func() error { _, err := u.svc.GetUser(ctx, v.actor, id); return err })
+}
+
+// userFields are the user form's values as a review carries them.
+func userFields(r *http.Request, p service.UserPatch) []formField {
+	fields := []formField{{"first_name", *p.FirstName}, {"last_name", *p.LastName}, {"email", *p.Email}, {"phone", *p.Phone}}
+	if p.GroupIDs == nil {
+		return fields
+	}
+	fields = append(fields, formField{"access_shown", "yes"})
+	if p.FullAccess != nil {
+		fields = append(fields, formField{"full_access_shown", "yes"})
+		if *p.FullAccess {
+			fields = append(fields, formField{"full_access", "on"})
+		}
+	}
+	if p.Licence != nil {
+		fields = append(fields, formField{"licence", *p.Licence})
+	}
+	for _, list := range []struct {
+		name string
+		ids  []string
+	}{{"group_ids", *p.GroupIDs}, {"permissions", *p.Permissions}, {"facility_ids", *p.FacilityIDs}} {
+		for _, id := range list.ids {
+			fields = append(fields, formField{list.name, id})
+		}
+	}
+	return fields
 }
 
 // applyPatch shows what was sent when a save is refused.
