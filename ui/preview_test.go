@@ -1,6 +1,7 @@
 package ui_test
 
 import (
+	"fmt"
 	"html"
 	"net/http"
 	"net/url"
@@ -109,5 +110,162 @@ func TestOwnFullAccessRefusedForTheLastOne(t *testing.T) {
 	res = b.post(self, form)
 	if res.status != http.StatusOK || res.url.Path != self || res.url.Query().Get("done") != "Saved." {
 		t.Fatalf("own phone: %d at %s\n%s", res.status, res.url, res.body)
+	}
+}
+
+// A group edit that changes members' access is reviewed: who gains what,
+// where, by name, the first 50 and a count; confirming saves; an edit that
+// changes nobody's access saves at once.
+func TestGroupEditReviewedFirst(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "facilities")
+	north, south := e.facility("North Plant"), e.facility("South Store")
+	tech := e.group("Technician", "work_orders.view")
+	tess := e.activeUser("Tess", "Tech", "tess@acme.test", service.UserInput{GroupIDs: []string{tech.ID}, FacilityIDs: []string{north.ID, south.ID}})
+	for i := range 52 {
+		e.invite(fmt.Sprintf("Member%02d", i), "Many", fmt.Sprintf("member%02d@acme.test", i), service.UserInput{GroupIDs: []string{tech.ID}, FacilityIDs: []string{north.ID}})
+	}
+	b := e.signIn("ada@acme.test")
+	path := "/groups/" + tech.ID
+	edit := url.Values{"name": {"Technician"}, "description": {"Fixes things"}, "permissions": {"work_orders.view", "work_orders.edit"}}
+
+	res := b.post(path, edit)
+	if res.status != http.StatusOK || res.url.Path != path {
+		t.Fatalf("edit: %d at %s\n%s", res.status, res.url, res.body)
+	}
+	lint(t, path+" (review)", res)
+	has(t, "review", res, "Save group “Technician”?", "53 people's access changes", `href="/users/`+tess.ID+`">Tess Tech</a>`,
+		`<span class="gained">Gains</span> at North Plant, South Store: <code>work_orders.edit</code>`,
+		"And 3 more people, not listed here.", ">Save changes</button>", ">Back to the form</button>")
+	if n := strings.Count(res.body, `<p class="impact-who">`); n != 50 {
+		t.Errorf("the review lists %d users, want 50", n)
+	}
+	if g, _ := e.svc.GetGroup(e.ctx, e.admin, tech.ID); len(g.Permissions) != 1 || g.Description != "" {
+		t.Fatalf("the review saved the group: %+v", g)
+	}
+	confirm := hiddenFields(t, res.body, path, "Save changes")
+	if confirm.Get("description") != "Fixes things" || len(confirm["permissions"]) != 2 || confirm.Get("step") != "confirm" {
+		t.Fatalf("the review carries %v", confirm)
+	}
+
+	// A confirmation whose impact changed meanwhile is reviewed again.
+	e.invite("Lou", "Late", "lou@acme.test", service.UserInput{GroupIDs: []string{tech.ID}, FacilityIDs: []string{south.ID}})
+	res = b.post(path, confirm)
+	if res.status != http.StatusOK {
+		t.Fatalf("stale confirmation: %d\n%s", res.status, res.body)
+	}
+	has(t, "stale confirmation", res, "has changed since you looked", "54 people's access changes")
+	if g, _ := e.svc.GetGroup(e.ctx, e.admin, tech.ID); len(g.Permissions) != 1 {
+		t.Fatal("a stale confirmation saved")
+	}
+	res = b.post(path, hiddenFields(t, res.body, path, "Save changes"))
+	if res.status != http.StatusOK || res.url.Path != path || res.url.Query().Get("done") != "Saved." {
+		t.Fatalf("confirm: %d at %s\n%s", res.status, res.url, res.body)
+	}
+	if g, _ := e.svc.GetGroup(e.ctx, e.admin, tech.ID); len(g.Permissions) != 2 || g.Description != "Fixes things" {
+		t.Fatalf("confirmed edit not saved: %+v", g)
+	}
+	// Renaming changes nobody's access: saved at once.
+	res = b.post(path, url.Values{"name": {"Technicians"}, "description": {"Fixes things"}, "permissions": {"work_orders.view", "work_orders.edit"}})
+	if res.status != http.StatusOK || res.url.Path != path || res.url.Query().Get("done") != "Saved." {
+		t.Fatalf("rename: %d at %s", res.status, res.url)
+	}
+}
+
+// The review of a group edit that no escalation refuses says why, names
+// no one the viewer may not see, and offers no Save; the real save is
+// refused too.
+func TestGroupEditRefusalReviewed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "facilities")
+	north, south := e.facility("North Plant"), e.facility("South Store")
+	admins := e.group("Admins", "users.view", "users.edit", "facilities.view", "work_orders.view", "work_orders.edit")
+	tech := e.group("Technician", "work_orders.view")
+	e.activeUser("Lim", "Ited", "lim@acme.test", service.UserInput{GroupIDs: []string{admins.ID}, FacilityIDs: []string{north.ID}})
+	e.activeUser("Tess", "Tech", "tess@acme.test", service.UserInput{GroupIDs: []string{tech.ID}, FacilityIDs: []string{north.ID}})
+	e.invite("Sam", "South", "sam@acme.test", service.UserInput{GroupIDs: []string{tech.ID}, FacilityIDs: []string{south.ID}})
+	b := e.signIn("lim@acme.test")
+	path := "/groups/" + tech.ID
+	edit := url.Values{"name": {"Technician"}, "permissions": {"work_orders.view", "work_orders.edit"}}
+
+	res := b.post(path, edit)
+	if res.status != http.StatusBadRequest || res.url.Path != path {
+		t.Fatalf("refused edit: %d at %s\n%s", res.status, res.url, res.body)
+	}
+	lint(t, path+" (refused)", res)
+	has(t, "refused", res, `role="alert"`, "This cannot be saved:", "work_orders.edit", "only what you hold yourself",
+		"2 people's access changes", "Tess Tech", "A user you may not see", ">Back to the form</button>")
+	hasNot(t, "refused", res, ">Save changes</button>", "Sam South", "South Store")
+
+	// Back to the form keeps the edit.
+	res = b.post(path, hiddenFields(t, res.body, path, "Back to the form"))
+	if res.status != http.StatusOK {
+		t.Fatalf("back to the form: %d", res.status)
+	}
+	has(t, "back", res, `value="work_orders.edit" type="checkbox" checked>`, "Save changes")
+	// A confirmation forged past the review is refused by the write.
+	edit.Set("step", "confirm")
+	b.post(path, edit)
+	if g, _ := e.svc.GetGroup(e.ctx, e.admin, tech.ID); len(g.Permissions) != 1 {
+		t.Fatalf("the refused edit was saved: %v", g.Permissions)
+	}
+}
+
+// A limited admin who edits their own group out of what lets them see
+// groups is told so in the review, and lands on their account page.
+func TestGroupEditOfOwnGroupLandsOnAccount(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "facilities")
+	north := e.facility("North Plant")
+	admins := e.group("Admins", "users.view", "users.edit", "facilities.view")
+	e.activeUser("Lim", "Ited", "lim@acme.test", service.UserInput{GroupIDs: []string{admins.ID}, FacilityIDs: []string{north.ID}})
+	b := e.signIn("lim@acme.test")
+	path := "/groups/" + admins.ID
+	res := b.post(path, url.Values{"name": {"Admins"}, "permissions": {"users.edit", "facilities.view"}})
+	if res.status != http.StatusOK {
+		t.Fatalf("edit own group: %d\n%s", res.status, res.body)
+	}
+	has(t, "review", res, "Lim Ited", "(you)", "Your own access is among the changes", `<span class="lost">Loses</span> everywhere: <code>users.view</code>`)
+	res = b.post(path, hiddenFields(t, res.body, path, "Save changes"))
+	if res.status != http.StatusOK || res.url.Path != "/account" {
+		t.Fatalf("confirmed: %d at %s\n%s", res.status, res.url, res.body)
+	}
+	has(t, "landed", res, "Saved. Your own access changed", "Your account")
+}
+
+// Licences filter what groups give: the review says what is held beyond
+// the licence.
+func TestGroupReviewShowsHeldBeyondLicence(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "compliance")
+	g := e.group("Auditors", "infosec.export_lists")
+	e.invite("Abe", "Auditor", "abe@acme.test", service.UserInput{Licence: "external_auditor", GroupIDs: []string{g.ID}})
+	b := e.signIn("ada@acme.test")
+	res := b.post("/groups/"+g.ID, url.Values{"name": {"Auditors"}, "permissions": {"infosec.export_lists", "infosec.download_files", "add_ons.book_assets"}})
+	if res.status != http.StatusOK {
+		t.Fatalf("edit: %d\n%s", res.status, res.body)
+	}
+	has(t, "review", res, "Abe Auditor", `<span class="gained">Gains</span> everywhere: <code>infosec.download_files</code>`,
+		"Held beyond the licence", "<code>add_ons.book_assets</code>")
+}
+
+// Deleting a group is confirmed with what its members lose; the deletion
+// goes through on confirmation.
+func TestGroupDeleteReviewed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "facilities")
+	north := e.facility("North Plant")
+	tech := e.group("Technician", "work_orders.view")
+	e.activeUser("Tess", "Tech", "tess@acme.test", service.UserInput{GroupIDs: []string{tech.ID}, FacilityIDs: []string{north.ID}})
+	b := e.signIn("ada@acme.test")
+	path := "/groups/" + tech.ID + "/delete"
+	res := b.page(path, http.StatusOK)
+	has(t, "confirm", res, "This group has 1 member.", "Tess Tech", `<span class="lost">Loses</span> at North Plant: <code>work_orders.view</code>, <code>work_orders.view_own</code>`, ">Delete group</button>")
+	res = b.post(path, hiddenFields(t, res.body, path, "Delete group"))
+	if res.status != http.StatusOK || res.url.Path != "/groups" {
+		t.Fatalf("delete: %d at %s", res.status, res.url)
+	}
+	if _, err := e.svc.GetGroup(e.ctx, e.admin, tech.ID); err == nil {
+		t.Fatal("not deleted")
 	}
 }
