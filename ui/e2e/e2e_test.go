@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -368,6 +369,38 @@ func TestAdminUIInBrowser(t *testing.T) {
 		if !strings.HasPrefix(answer, "Denied") || !strings.Contains(answer, "facility_not_assigned") {
 			t.Errorf("Explain answered %q, want Denied with facility_not_assigned", answer)
 		}
+	})
+
+	step("edit a group: review who gains what, then confirm", func(t *testing.T) {
+		admin.follow(t, "open Groups", http.StatusOK, chromedp.Click(navLink("Groups")))
+		admin.follow(t, "open Technician", http.StatusOK, chromedp.Click(link("Technician")))
+		groupPath := admin.path(t)
+		admin.run(t, "tick work_orders.delete", chromedp.Click(chromedp.CSS(`label[for="perm-work_orders.delete"]`)))
+		admin.follow(t, "Save changes", http.StatusOK, chromedp.Click(button("Save changes")))
+		admin.expectPath(t, groupPath)
+		admin.expectH1(t, "Save group “Technician”?")
+		impact := text(t, admin, chromedp.CSS("ul.impact"))
+		t.Logf("review: %q", impact)
+		for _, want := range []string{"Tess Tech", "Gains at North Plant, South Store: work_orders.delete"} {
+			if !strings.Contains(strings.Join(strings.Fields(impact), " "), want) {
+				t.Errorf("the review %q lacks %q", impact, want)
+			}
+		}
+		if admin.alert(t) != "" {
+			t.Errorf("the review shows a refusal: %q", admin.alert(t))
+		}
+		admin.viewport(t, tablet)
+		if over := eval[int](t, admin, `document.documentElement.scrollWidth - innerWidth`); over > 0 {
+			t.Errorf("the review is %dpx wider than an 820px tablet", over)
+		}
+		admin.viewport(t, laptop)
+		admin.follow(t, "confirm", http.StatusOK, chromedp.Click(button("Save changes")))
+		admin.expectPath(t, groupPath)
+		admin.expectFlash(t, "Saved.")
+		if got := checkedPermissions(t, admin); !slices.Contains(got, "work_orders.delete") {
+			t.Errorf("after the confirmed save the group holds %q, without work_orders.delete", got)
+		}
+		admin.open(t, "/users/"+tessID+"/access", http.StatusOK) // where the next step starts
 	})
 
 	step("deactivate the user through the confirmation page", func(t *testing.T) {
