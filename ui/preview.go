@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -154,6 +155,20 @@ func (u *UI) fillReview(ctx context.Context, r *http.Request, rv *review, p *ser
 		rv.Users = append(rv.Users, iv)
 	}
 	if p.Error != nil {
+		// The ids the refusal names may be beyond the users listed.
+		for _, m := range idRe.FindAllString(p.Error.Error(), -1) {
+			kind, id, _ := strings.Cut(m, " ")
+			if _, ok := names.users[id]; kind == "user" && !ok && v.can[gatehouse.OpViewUsers] {
+				if who, err := u.svc.GetUser(ctx, v.actor, id); err == nil {
+					names.users[id] = who
+				}
+			}
+			if _, ok := names.facilities[id]; kind == "facility" && !ok && v.can[gatehouse.OpViewFacilities] {
+				if f, err := u.svc.GetFacility(ctx, v.actor, id); err == nil {
+					names.facilities[id] = f.Name
+				}
+			}
+		}
 		rv.Refusal = refusal(p.Error, names)
 	}
 	return nil
@@ -271,6 +286,9 @@ func plural(n int, one, many string) string {
 	return " " + strconv.Itoa(n) + many
 }
 
+// idRe finds the ids in a refusal's message.
+var idRe = regexp.MustCompile(`\b(user usr|facility fac)_[0-9a-z]+`)
+
 // refusal says in plain words why a save would be refused, with names for
 // the ids the service's message carries.
 func refusal(err error, n lookups) string {
@@ -278,15 +296,21 @@ func refusal(err error, n lookups) string {
 	if !errors.As(err, &e) || e.Code == gatehouse.EINTERNAL {
 		return "This cannot be saved: something went wrong on our side."
 	}
-	msg := e.Message
-	for id, who := range n.users {
-		msg = strings.ReplaceAll(msg, "user "+id, who.FirstName+" "+who.LastName)
-	}
-	for id, name := range n.facilities {
-		if name != "" {
-			msg = strings.ReplaceAll(msg, "facility "+id, name)
+	// The service names users and facilities by id: name them, or say the
+	// viewer may not see them.
+	msg := idRe.ReplaceAllStringFunc(e.Message, func(m string) string {
+		kind, id, _ := strings.Cut(m, " ")
+		if kind == "user" {
+			if who, ok := n.users[id]; ok {
+				return who.FirstName + " " + who.LastName
+			}
+			return "a user you may not see"
 		}
-	}
+		if name := n.facilities[id]; name != "" {
+			return name
+		}
+		return "a facility you may not see"
+	})
 	out := "This cannot be saved: " + msg + "."
 	switch e.Reason {
 	case authz.Escalation:

@@ -195,7 +195,8 @@ func TestGroupEditRefusalReviewed(t *testing.T) {
 	lint(t, path+" (refused)", res)
 	has(t, "refused", res, `role="alert"`, "This cannot be saved:", "work_orders.edit", "only what you hold yourself",
 		"2 people's access changes", "Tess Tech", "A user you may not see", ">Back to the form</button>")
-	hasNot(t, "refused", res, ">Save changes</button>", "Sam South", "South Store")
+	has(t, "refused", res, "This cannot be saved: this would give a user you may not see work_orders.edit at a facility you may not see, which you do not hold there.")
+	hasNot(t, "refused", res, ">Save changes</button>", "Sam South", "South Store", "fac_")
 
 	// Back to the form keeps the edit.
 	res = b.post(path, hiddenFields(t, res.body, path, "Back to the form"))
