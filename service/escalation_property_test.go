@@ -308,7 +308,7 @@ type stakes struct {
 	revision   int64
 	effective  map[string][]authz.EffectivePermission
 	holds      map[string]func(code, facility string) bool // facility "": anywhere, and for a facility-scoped permission nowhere
-	fullAccess bool // some user is active with full access
+	fullAccess bool                                        // some user is active with full access
 }
 
 func (p *property) stakes(snap *authz.Snapshot) stakes {
