@@ -66,12 +66,12 @@ func (s *Snapshot) Judge(actorID string, next *Snapshot, w Write) error {
 			return err
 		}
 	}
-	h := holder{access: s.accessOf(actor, false), created: func(slot int32) bool {
+	h := newHolder(s.accessOf(actor, false), func(slot int32) bool {
 		self := next.user(actorID)
 		return int(slot) >= len(s.facilityIDs) && self != nil && self.hasFacility(slot)
-	}}
+	})
 	for _, id := range w.Accounts {
-		if err := s.judgeAccount(&h, id); err != nil {
+		if err := s.judgeAccount(h, id); err != nil {
 			return err
 		}
 	}
@@ -81,7 +81,7 @@ func (s *Snapshot) Judge(actorID string, next *Snapshot, w Write) error {
 			continue // a full-access user's reach follows the facilities, not the write
 		}
 		d := s.cat.gained(before, after)
-		if perm, slot, ok := s.cat.uncovered(&h, &d); !ok {
+		if perm, slot, ok := s.cat.uncovered(h, &d); !ok {
 			return gatehouse.Forbidden(Escalation, "this would give user %s %s, which you do not hold there",
 				id, next.pairName(perm, slot))
 		}

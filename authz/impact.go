@@ -100,12 +100,26 @@ func minus(a, b []int32) []int32 {
 // (creating a facility assigns its creator, and nobody held anything there).
 type holder struct {
 	access
+	at      []uint64 // the facility slots of access, as a bitmap: judging a big group asks once per member facility
 	created func(slot int32) bool
 }
 
+func newHolder(a access, created func(slot int32) bool) *holder {
+	h := &holder{access: a, created: created}
+	for _, slot := range a.facilities {
+		for int(slot>>6) >= len(h.at) {
+			h.at = append(h.at, 0)
+		}
+		h.at[slot>>6] |= 1 << (slot & 63)
+	}
+	return h
+}
+
 func (h *holder) hasFacility(slot int32) bool {
-	_, found := slices.BinarySearch(h.facilities, slot)
-	return found || (h.created != nil && h.created(slot))
+	if int(slot>>6) < len(h.at) && h.at[slot>>6]&(1<<(slot&63)) != 0 {
+		return true
+	}
+	return h.created != nil && h.created(slot)
 }
 
 // uncovered returns a permission and facility slot of d that h does not hold
