@@ -288,7 +288,7 @@ func userActions(v *viewer, user *gatehouse.User) []string {
 		if v.can[gatehouse.OpDeactivateUsers] && user.ID != v.user.ID {
 			out = append(out, "deactivate")
 		}
-		if v.can[gatehouse.OpEditUsers] && !user.EmailVerified {
+		if v.can[gatehouse.OpEditUsers] && (!user.EmailVerified || user.PendingEmail != "") {
 			out = append(out, "resend-verification")
 		}
 	case gatehouse.StatusInactive:

@@ -92,6 +92,9 @@ func serve(ctx context.Context, env *environment, cfg serveConfig, ready func(*s
 	workers, stopWorkers := context.WithCancel(context.Background())
 	defer stopWorkers()
 	go outbox.Run(workers)
+	// Password-reset requests are answered at once and handled here, after
+	// the answer (docs/accounts.md).
+	go svc.RunResetRequests(workers, 5*time.Second)
 	// Other instances on the same PostgreSQL database: catch up with their
 	// writes as they commit.
 	go st.Listen(workers, logger, func(orgID string, revision int64, ch *gatehouse.AccessChange) {
