@@ -14,13 +14,16 @@ type Paging struct {
 }
 
 // after decodes the opaque cursor into the id the next page starts after.
-func (p Paging) after() (string, error) {
+// A cursor is the id of the previous page's last row, so it must decode to
+// an id of the list's entity (prefix, e.g. "usr_"): anything else, even
+// valid base64, is refused rather than read as "after nothing".
+func (p Paging) after(prefix string) (string, error) {
 	if p.Cursor == "" {
 		return "", nil
 	}
 	id, err := base64.RawURLEncoding.DecodeString(p.Cursor)
-	if err != nil || len(id) == 0 {
-		return "", gatehouse.Invalid("cursor", "cursor is not one this API gave out")
+	if err != nil || !gatehouse.IsID(prefix, string(id)) {
+		return "", gatehouse.Invalid("cursor", "cursor is not one this list gave out; pass next_cursor as it came")
 	}
 	return string(id), nil
 }
