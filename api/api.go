@@ -55,7 +55,20 @@ func New(svc *service.Service, logger *slog.Logger, opts ...Option) http.Handler
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, gatehouse.Errorf(gatehouse.ENOTFOUND, "no route %s %s; see /api/v1/openapi.json", r.Method, r.URL.Path))
 	})
-	return h.authenticate(protectCookies(jsonBodies(h.fastChecks(mux))))
+	return privateAnswers(h.authenticate(protectCookies(jsonBodies(h.fastChecks(mux)))))
+}
+
+// privateAnswers marks every answer, errors and the fast check path
+// included, as not to be stored (each is for one caller at one moment, and
+// one carries a new API key's secret) and not to be sniffed (JSON is never
+// to be read as a page).
+func privateAnswers(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
+		next.ServeHTTP(w, r)
+	})
 }
 
 // jsonBodies reads every request body as JSON: the API speaks nothing else,
