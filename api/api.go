@@ -16,6 +16,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/requestinfo"
 	"github.com/gatehouse/gatehouse/service"
 )
 
@@ -27,18 +28,18 @@ const maxBody = 1 << 20
 
 // handlers holds what every handler needs.
 type handlers struct {
-	svc        *service.Service
-	logger     *slog.Logger
-	trustProxy bool
+	svc      *service.Service
+	logger   *slog.Logger
+	requests *requestinfo.Reader // where requests come from
 }
 
 // An Option changes how the API reads requests.
 type Option func(*handlers)
 
-// TrustProxy takes the client's address from X-Forwarded-For and TLS from
-// X-Forwarded-Proto: for a server behind a reverse proxy or load balancer
-// that sets them (and strips what clients send).
-func TrustProxy() Option { return func(h *handlers) { h.trustProxy = true } }
+// RequestInfo reads where requests come from with rd, which says which
+// reverse proxies' X-Forwarded-For and X-Forwarded-Proto to believe; the
+// web UI shares it. Without it, no forwarded header is believed.
+func RequestInfo(rd *requestinfo.Reader) Option { return func(h *handlers) { h.requests = rd } }
 
 // New returns the API as an http.Handler, with authentication, cross-site
 // request protection for cookie-authenticated writes and request logging.

@@ -34,7 +34,7 @@ func (u *UI) showFacilities(w http.ResponseWriter, r *http.Request, status int, 
 	default:
 		data.Archived = ""
 	}
-	list, err := u.svc.ListFacilities(u.requestContext(r), v.actor, f)
+	list, err := u.svc.ListFacilities(r.Context(), v.actor, f)
 	if err != nil {
 		u.fail(w, r, err)
 		return
@@ -54,7 +54,7 @@ func (u *UI) createFacility(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := service.FacilityInput{Name: strings.TrimSpace(r.PostFormValue("name")), ExternalID: strings.TrimSpace(r.PostFormValue("external_id"))}
-	f, _, err := u.svc.CreateFacility(u.requestContext(r), v.actor, in)
+	f, _, err := u.svc.CreateFacility(r.Context(), v.actor, in)
 	if err != nil {
 		p := newPage(r, "Facilities", "facilities")
 		if !formError(p, err) {
@@ -80,7 +80,7 @@ type facilityView struct {
 
 func (u *UI) facilityPage(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
-	f, err := u.svc.GetFacility(u.requestContext(r), v.actor, r.PathValue("id"))
+	f, err := u.svc.GetFacility(r.Context(), v.actor, r.PathValue("id"))
 	if err != nil {
 		u.fail(w, r, err)
 		return
@@ -105,7 +105,7 @@ func (u *UI) showFacility(w http.ResponseWriter, r *http.Request, status int, p 
 
 func (u *UI) saveFacility(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
-	ctx := u.requestContext(r)
+	ctx := r.Context()
 	if !u.formValues(w, r) {
 		return
 	}

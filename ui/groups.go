@@ -20,7 +20,7 @@ type groupList struct {
 func (u *UI) listGroups(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
 	data := groupList{Cursor: r.URL.Query().Get("cursor")}
-	groups, err := u.svc.ListGroups(u.requestContext(r), v.actor, gatehouse.GroupFilter{After: afterCursor(r), Limit: pageSize + 1})
+	groups, err := u.svc.ListGroups(r.Context(), v.actor, gatehouse.GroupFilter{After: afterCursor(r), Limit: pageSize + 1})
 	if err != nil {
 		u.fail(w, r, err)
 		return
@@ -49,7 +49,7 @@ type groupForm struct {
 
 func (u *UI) groupFormData(r *http.Request, g *gatehouse.Group) (*groupForm, error) {
 	v := viewerFrom(r.Context())
-	ctx := u.requestContext(r)
+	ctx := r.Context()
 	grants, catalog, err := u.svc.Grants(ctx, v.actor)
 	if err != nil {
 		return nil, err
@@ -85,7 +85,7 @@ func (u *UI) createGroup(w http.ResponseWriter, r *http.Request) {
 	}
 	in := service.GroupInput{Name: strings.TrimSpace(r.PostFormValue("name")), Description: strings.TrimSpace(r.PostFormValue("description")),
 		Permissions: r.PostForm["permissions"]}
-	g, _, err := u.svc.CreateGroup(u.requestContext(r), v.actor, in)
+	g, _, err := u.svc.CreateGroup(r.Context(), v.actor, in)
 	if err != nil {
 		u.redisplayGroupForm(w, r, "Create group", &gatehouse.Group{Name: in.Name, Description: in.Description, Permissions: in.Permissions}, err)
 		return
@@ -111,7 +111,7 @@ func (u *UI) redisplayGroupForm(w http.ResponseWriter, r *http.Request, title st
 
 func (u *UI) editGroupPage(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
-	g, err := u.svc.GetGroup(u.requestContext(r), v.actor, r.PathValue("id"))
+	g, err := u.svc.GetGroup(r.Context(), v.actor, r.PathValue("id"))
 	if err != nil {
 		u.fail(w, r, err)
 		return
@@ -128,7 +128,7 @@ func (u *UI) editGroupPage(w http.ResponseWriter, r *http.Request) {
 
 func (u *UI) saveGroup(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
-	ctx := u.requestContext(r)
+	ctx := r.Context()
 	if !u.formValues(w, r) {
 		return
 	}
@@ -166,7 +166,7 @@ func (u *UI) confirmDeleteGroup(w http.ResponseWriter, r *http.Request) {
 	if !u.require(w, r, gatehouse.OpManageGroups, "delete groups") {
 		return
 	}
-	g, err := u.svc.GetGroup(u.requestContext(r), v.actor, r.PathValue("id"))
+	g, err := u.svc.GetGroup(r.Context(), v.actor, r.PathValue("id"))
 	if err != nil {
 		u.fail(w, r, err)
 		return
@@ -186,7 +186,7 @@ func (u *UI) confirmDeleteGroup(w http.ResponseWriter, r *http.Request) {
 
 func (u *UI) deleteGroup(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
-	ctx := u.requestContext(r)
+	ctx := r.Context()
 	g, err := u.svc.GetGroup(ctx, v.actor, r.PathValue("id"))
 	if err != nil {
 		u.fail(w, r, err)

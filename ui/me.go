@@ -30,7 +30,7 @@ func (u *UI) account(w http.ResponseWriter, r *http.Request) {
 
 func (u *UI) showAccount(w http.ResponseWriter, r *http.Request, status int, p *page, newKey *service.NewKey, keyName string) {
 	v := viewerFrom(r.Context())
-	ctx := u.requestContext(r)
+	ctx := r.Context()
 	data := accountPage{User: v.user, Current: v.sessionID, NewKey: newKey, KeyName: keyName,
 		Groups: v.user.GroupIDs, Facilities: v.user.FacilityIDs}
 	catalog, err := u.svc.Catalog(ctx, v.actor)
@@ -80,7 +80,7 @@ func (u *UI) showAccount(w http.ResponseWriter, r *http.Request, status int, p *
 func (u *UI) revokeSession(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
 	id := r.PathValue("id")
-	if err := u.svc.RevokeSession(u.requestContext(r), v.actor, id); err != nil {
+	if err := u.svc.RevokeSession(r.Context(), v.actor, id); err != nil {
 		u.fail(w, r, err)
 		return
 	}
@@ -100,7 +100,7 @@ func (u *UI) createAPIKey(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := strings.TrimSpace(r.PostFormValue("name"))
-	key, err := u.svc.CreateAPIKey(u.requestContext(r), v.actor, name)
+	key, err := u.svc.CreateAPIKey(r.Context(), v.actor, name)
 	p := newPage(r, "Your account", "account")
 	if err != nil {
 		if !formError(p, err) {
@@ -116,7 +116,7 @@ func (u *UI) createAPIKey(w http.ResponseWriter, r *http.Request) {
 
 func (u *UI) revokeAPIKey(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
-	if _, err := u.svc.DeleteAPIKey(u.requestContext(r), v.actor, r.PathValue("id")); err != nil {
+	if _, err := u.svc.DeleteAPIKey(r.Context(), v.actor, r.PathValue("id")); err != nil {
 		u.fail(w, r, err)
 		return
 	}

@@ -35,7 +35,7 @@ type env struct {
 	admin gatehouse.Actor
 }
 
-func newEnv(t *testing.T, template string) *env {
+func newEnv(t *testing.T, template string, opts ...ui.Option) *env {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, storetest.DSN(t))
@@ -56,7 +56,7 @@ func newEnv(t *testing.T, template string) *env {
 	if err := svc.SetPassword(ctx, gatehouse.SystemActor(org.Org.ID), org.Admin.ID, password); err != nil {
 		t.Fatal(err)
 	}
-	h, err := ui.New(svc, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h, err := ui.New(svc, slog.New(slog.NewTextHandler(io.Discard, nil)), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

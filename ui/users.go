@@ -31,7 +31,7 @@ type userList struct {
 
 func (u *UI) listUsers(w http.ResponseWriter, r *http.Request) {
 	v, q := viewerFrom(r.Context()), r.URL.Query()
-	ctx := u.requestContext(r)
+	ctx := r.Context()
 	data := userList{Filter: map[string]string{}, GroupNames: map[string]string{}, Cursor: q.Get("cursor")}
 	for _, k := range []string{"q", "status", "group_id", "facility_id", "sort", "order"} {
 		data.Filter[k] = strings.TrimSpace(q.Get(k))
@@ -91,7 +91,7 @@ type userForm struct {
 
 func (u *UI) formData(r *http.Request, user *gatehouse.User) (*userForm, error) {
 	v := viewerFrom(r.Context())
-	ctx := u.requestContext(r)
+	ctx := r.Context()
 	grants, catalog, err := u.svc.Grants(ctx, v.actor)
 	if err != nil {
 		return nil, err
@@ -141,7 +141,7 @@ func (u *UI) inviteUser(w http.ResponseWriter, r *http.Request) {
 		FullAccess: r.PostFormValue("full_access") == "on", Licence: r.PostFormValue("licence"),
 		GroupIDs: r.PostForm["group_ids"], Permissions: r.PostForm["permissions"], FacilityIDs: facilityIDs(r),
 	}
-	invited, err := u.svc.InviteUser(u.requestContext(r), v.actor, in)
+	invited, err := u.svc.InviteUser(r.Context(), v.actor, in)
 	if err != nil {
 		draft := &gatehouse.User{FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, Phone: in.Phone,
 			FullAccess: in.FullAccess, Licence: in.Licence, GroupIDs: in.GroupIDs, Permissions: in.Permissions, FacilityIDs: in.FacilityIDs}
@@ -174,7 +174,7 @@ func (u *UI) redisplayUserForm(w http.ResponseWriter, r *http.Request, title str
 
 func (u *UI) editUserPage(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
-	user, err := u.svc.GetUser(u.requestContext(r), v.actor, r.PathValue("id"))
+	user, err := u.svc.GetUser(r.Context(), v.actor, r.PathValue("id"))
 	if err != nil {
 		u.fail(w, r, err)
 		return
@@ -192,7 +192,7 @@ func (u *UI) editUserPage(w http.ResponseWriter, r *http.Request) {
 
 func (u *UI) saveUser(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
-	ctx := u.requestContext(r)
+	ctx := r.Context()
 	if err := r.ParseForm(); err != nil {
 		u.fail(w, r, gatehouse.Invalid("form", "the form could not be read"))
 		return
@@ -323,7 +323,7 @@ func (u *UI) confirmUserAction(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, gatehouse.Errorf(gatehouse.ENOTFOUND, "no such page"))
 		return
 	}
-	user, err := u.svc.GetUser(u.requestContext(r), v.actor, r.PathValue("id"))
+	user, err := u.svc.GetUser(r.Context(), v.actor, r.PathValue("id"))
 	if err != nil {
 		u.fail(w, r, err)
 		return
@@ -335,7 +335,7 @@ func (u *UI) confirmUserAction(w http.ResponseWriter, r *http.Request) {
 
 func (u *UI) userAction(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
-	ctx := u.requestContext(r)
+	ctx := r.Context()
 	id, action := r.PathValue("id"), r.PathValue("action")
 	var err error
 	done := ""
@@ -381,7 +381,7 @@ type accessPage struct {
 
 func (u *UI) userAccess(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
-	ctx := u.requestContext(r)
+	ctx := r.Context()
 	user, err := u.svc.GetUser(ctx, v.actor, r.PathValue("id"))
 	if err != nil {
 		u.fail(w, r, err)
