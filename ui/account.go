@@ -174,10 +174,29 @@ func (u *UI) passwordsMatch(r *http.Request) error {
 	return nil
 }
 
-// safeNext keeps redirects after sign-in on this site.
+// safeNext keeps redirects after sign-in on this site: next must be a path
+// here — one leading slash, no backslash (browsers read it as a slash), no
+// control character (browsers drop tabs and newlines, so "/\t/evil" is
+// "//evil", another origin) — and must stay one once percent-decoded, for
+// anything between Gatehouse and the browser that decodes it. Anything
+// else is "/".
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	decoded, err := url.PathUnescape(next)
+	if err != nil || !localPath(next) || !localPath(decoded) {
 		return "/"
 	}
 	return next
+}
+
+// localPath reports whether p is a path on this origin by itself.
+func localPath(p string) bool {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; c < 0x20 || c == 0x7f || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
