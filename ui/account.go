@@ -43,7 +43,7 @@ func (u *UI) signOut(w http.ResponseWriter, r *http.Request) {
 		u.svc.SignOut(r.Context(), v.actor, v.sessionID)
 	}
 	u.setSession(w, r, "", -1)
-	http.Redirect(w, r, "/sign-in?done="+url.QueryEscape("You are signed out."), http.StatusSeeOther)
+	redirectDone(w, r, "/sign-in", doneSignedOut)
 }
 
 func (u *UI) forgotPage(w http.ResponseWriter, r *http.Request) {
@@ -100,7 +100,7 @@ func (u *UI) reset(w http.ResponseWriter, r *http.Request) {
 		u.show(w, r, http.StatusBadRequest, "reset-password", p)
 		return
 	}
-	http.Redirect(w, r, "/sign-in?done="+url.QueryEscape("Your password is set and every session was signed out. Sign in with it."), http.StatusSeeOther)
+	redirectDone(w, r, "/sign-in", donePasswordSet)
 }
 
 func (u *UI) invitePage(w http.ResponseWriter, r *http.Request) {
@@ -138,7 +138,7 @@ func (u *UI) acceptInvite(w http.ResponseWriter, r *http.Request) {
 		u.show(w, r, http.StatusBadRequest, "invite", p)
 		return
 	}
-	http.Redirect(w, r, "/sign-in?done="+url.QueryEscape("Welcome, "+user.FirstName+". Your password is set: sign in with it.")+"&email="+url.QueryEscape(user.Email), http.StatusSeeOther)
+	redirectDone(w, r, "/sign-in?email="+url.QueryEscape(user.Email), doneInvitationAccepted)
 }
 
 func (u *UI) verifyPage(w http.ResponseWriter, r *http.Request) {

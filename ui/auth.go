@@ -75,7 +75,7 @@ func newPage(r *http.Request, title, nav string) *page {
 	if v := viewerFrom(r.Context()); v != nil {
 		p.Me, p.Org, p.Can = v.user, v.org, v.can
 	}
-	p.Flash = r.URL.Query().Get("done")
+	p.Flash = banner(r)
 	return p
 }
 

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/gatehouse/gatehouse"
@@ -64,8 +63,7 @@ func (u *UI) createFacility(w http.ResponseWriter, r *http.Request) {
 		u.showFacilities(w, r, http.StatusBadRequest, p, map[string]string{"name": in.Name, "external_id": in.ExternalID})
 		return
 	}
-	done := "Facility “" + f.Name + "” created."
-	http.Redirect(w, r, "/facilities/"+f.ID+"?done="+url.QueryEscape(done), http.StatusSeeOther)
+	redirectDone(w, r, "/facilities/"+f.ID, doneFacilityCreated)
 }
 
 // facilityView is the data of one facility's page: its form, and who is
@@ -111,14 +109,14 @@ func (u *UI) saveFacility(w http.ResponseWriter, r *http.Request) {
 	}
 	id := r.PathValue("id")
 	var patch service.FacilityPatch
-	done := "Saved."
+	code := doneSaved
 	switch r.PostFormValue("action") {
 	case "archive":
 		archived := true
-		patch.Archived, done = &archived, "Facility archived."
+		patch.Archived, code = &archived, doneFacilityArchived
 	case "unarchive":
 		archived := false
-		patch.Archived, done = &archived, "Facility restored."
+		patch.Archived, code = &archived, doneFacilityRestored
 	case "save", "":
 		name, external := strings.TrimSpace(r.PostFormValue("name")), strings.TrimSpace(r.PostFormValue("external_id"))
 		patch.Name, patch.ExternalID = &name, &external
@@ -144,5 +142,5 @@ func (u *UI) saveFacility(w http.ResponseWriter, r *http.Request) {
 		u.showFacility(w, r, http.StatusBadRequest, p, current)
 		return
 	}
-	http.Redirect(w, r, "/facilities/"+f.ID+"?done="+url.QueryEscape(done), http.StatusSeeOther)
+	redirectDone(w, r, "/facilities/"+f.ID, code)
 }

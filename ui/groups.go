@@ -2,7 +2,6 @@ package ui
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/gatehouse/gatehouse"
@@ -90,8 +89,7 @@ func (u *UI) createGroup(w http.ResponseWriter, r *http.Request) {
 		u.redisplayGroupForm(w, r, "Create group", &gatehouse.Group{Name: in.Name, Description: in.Description, Permissions: in.Permissions}, err)
 		return
 	}
-	done := "Group “" + g.Name + "” created."
-	http.Redirect(w, r, "/groups/"+g.ID+"?done="+url.QueryEscape(done), http.StatusSeeOther)
+	redirectDone(w, r, "/groups/"+g.ID, doneGroupCreated)
 }
 
 func (u *UI) redisplayGroupForm(w http.ResponseWriter, r *http.Request, title string, draft *gatehouse.Group, err error) {
@@ -149,7 +147,7 @@ func (u *UI) saveGroup(w http.ResponseWriter, r *http.Request) {
 		u.redisplayGroupForm(w, r, title, current, err)
 		return
 	}
-	http.Redirect(w, r, "/groups/"+g.ID+"?done="+url.QueryEscape("Saved."), http.StatusSeeOther)
+	redirectDone(w, r, "/groups/"+g.ID, doneSaved)
 }
 
 // groupDeletion is the data of the delete confirmation: the members who
@@ -196,5 +194,5 @@ func (u *UI) deleteGroup(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/groups?done="+url.QueryEscape("Group “"+g.Name+"” deleted."), http.StatusSeeOther)
+	redirectDone(w, r, "/groups", doneGroupDeleted)
 }

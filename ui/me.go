@@ -2,7 +2,6 @@ package ui
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -86,10 +85,10 @@ func (u *UI) revokeSession(w http.ResponseWriter, r *http.Request) {
 	}
 	if id == v.sessionID {
 		u.setSession(w, r, "", -1)
-		http.Redirect(w, r, "/sign-in?done="+url.QueryEscape("You are signed out."), http.StatusSeeOther)
+		redirectDone(w, r, "/sign-in", doneSignedOut)
 		return
 	}
-	http.Redirect(w, r, "/account?done="+url.QueryEscape("The session was signed out."), http.StatusSeeOther)
+	redirectDone(w, r, "/account", doneSessionRevoked)
 }
 
 // createAPIKey shows the new key's secret on the page it answers with, once:
@@ -120,5 +119,5 @@ func (u *UI) revokeAPIKey(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/account?done="+url.QueryEscape("The API key was revoked: it stops working at once."), http.StatusSeeOther)
+	redirectDone(w, r, "/account", doneAPIKeyRevoked)
 }

@@ -3,7 +3,6 @@ package ui
 import (
 	"encoding/base64"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/gatehouse/gatehouse"
@@ -148,8 +147,7 @@ func (u *UI) inviteUser(w http.ResponseWriter, r *http.Request) {
 		u.redisplayUserForm(w, r, "Invite user", draft, err)
 		return
 	}
-	done := "Invitation sent to " + invited.User.Email + "."
-	http.Redirect(w, r, "/users/"+invited.User.ID+"?done="+url.QueryEscape(done), http.StatusSeeOther)
+	redirectDone(w, r, "/users/"+invited.User.ID, doneInvited)
 }
 
 func (u *UI) redisplayUserForm(w http.ResponseWriter, r *http.Request, title string, draft *gatehouse.User, err error) {
@@ -222,7 +220,7 @@ func (u *UI) saveUser(w http.ResponseWriter, r *http.Request) {
 		u.redisplayUserForm(w, r, current.FirstName+" "+current.LastName, current, err)
 		return
 	}
-	http.Redirect(w, r, "/users/"+user.ID+"?done="+url.QueryEscape("Saved."), http.StatusSeeOther)
+	redirectDone(w, r, "/users/"+user.ID, doneSaved)
 }
 
 // applyPatch shows what was sent when a save is refused.
@@ -338,23 +336,23 @@ func (u *UI) userAction(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	id, action := r.PathValue("id"), r.PathValue("action")
 	var err error
-	done := ""
+	var code done
 	switch action {
 	case "deactivate":
 		_, _, err = u.svc.DeactivateUser(ctx, v.actor, id)
-		done = "Deactivated."
+		code = doneDeactivated
 	case "activate":
 		_, _, err = u.svc.ActivateUser(ctx, v.actor, id)
-		done = "Activated."
+		code = doneActivated
 	case "regenerate-invite":
 		_, err = u.svc.RegenerateInvite(ctx, v.actor, id)
-		done = "A new invitation is on its way."
+		code = doneInvitationResent
 	case "resend-verification":
 		_, _, err = u.svc.ResendVerification(ctx, v.actor, id)
-		done = "A new verification link is on its way."
+		code = doneVerificationResent
 	case "delete":
 		if _, err = u.svc.DeleteUser(ctx, v.actor, id); err == nil {
-			http.Redirect(w, r, "/users?done="+url.QueryEscape("The user was deleted."), http.StatusSeeOther)
+			redirectDone(w, r, "/users", doneUserDeleted)
 			return
 		}
 	default:
@@ -364,7 +362,7 @@ func (u *UI) userAction(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/users/"+id+"?done="+url.QueryEscape(done), http.StatusSeeOther)
+	redirectDone(w, r, "/users/"+id, code)
 }
 
 // accessPage is a user's effective access and the Explain box.
