@@ -10,7 +10,7 @@ import (
 // Paging is the paging of every list (exported: huma reads only exported embedded structs): ?limit=&cursor=.
 type Paging struct {
 	Limit  int    `query:"limit" minimum:"1" maximum:"500" default:"50" doc:"Items per page"`
-	Cursor string `query:"cursor" doc:"next_cursor of the previous page"`
+	Cursor string `query:"cursor" doc:"next_cursor of the previous page, as it came; any other value is 400 invalid"`
 }
 
 // after decodes the opaque cursor into the id the next page starts after.
