@@ -2,7 +2,6 @@ package ui
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/gatehouse/gatehouse"
@@ -20,7 +19,7 @@ type groupList struct {
 func (u *UI) listGroups(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
 	data := groupList{Cursor: r.URL.Query().Get("cursor")}
-	groups, err := u.svc.ListGroups(u.requestContext(r), v.actor, gatehouse.GroupFilter{After: afterCursor(r), Limit: pageSize + 1})
+	groups, err := u.svc.ListGroups(r.Context(), v.actor, gatehouse.GroupFilter{After: afterCursor(r), Limit: pageSize + 1})
 	if err != nil {
 		u.fail(w, r, err)
 		return
@@ -49,7 +48,7 @@ type groupForm struct {
 
 func (u *UI) groupFormData(r *http.Request, g *gatehouse.Group) (*groupForm, error) {
 	v := viewerFrom(r.Context())
-	ctx := u.requestContext(r)
+	ctx := r.Context()
 	grants, catalog, err := u.svc.Grants(ctx, v.actor)
 	if err != nil {
 		return nil, err
@@ -85,13 +84,12 @@ func (u *UI) createGroup(w http.ResponseWriter, r *http.Request) {
 	}
 	in := service.GroupInput{Name: strings.TrimSpace(r.PostFormValue("name")), Description: strings.TrimSpace(r.PostFormValue("description")),
 		Permissions: r.PostForm["permissions"]}
-	g, _, err := u.svc.CreateGroup(u.requestContext(r), v.actor, in)
+	g, _, err := u.svc.CreateGroup(r.Context(), v.actor, in)
 	if err != nil {
 		u.redisplayGroupForm(w, r, "Create group", &gatehouse.Group{Name: in.Name, Description: in.Description, Permissions: in.Permissions}, err)
 		return
 	}
-	done := "Group “" + g.Name + "” created."
-	http.Redirect(w, r, "/groups/"+g.ID+"?done="+url.QueryEscape(done), http.StatusSeeOther)
+	redirectDone(w, r, "/groups/"+g.ID, doneGroupCreated)
 }
 
 func (u *UI) redisplayGroupForm(w http.ResponseWriter, r *http.Request, title string, draft *gatehouse.Group, err error) {
@@ -111,7 +109,7 @@ func (u *UI) redisplayGroupForm(w http.ResponseWriter, r *http.Request, title st
 
 func (u *UI) editGroupPage(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
-	g, err := u.svc.GetGroup(u.requestContext(r), v.actor, r.PathValue("id"))
+	g, err := u.svc.GetGroup(r.Context(), v.actor, r.PathValue("id"))
 	if err != nil {
 		u.fail(w, r, err)
 		return
@@ -128,7 +126,7 @@ func (u *UI) editGroupPage(w http.ResponseWriter, r *http.Request) {
 
 func (u *UI) saveGroup(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
-	ctx := u.requestContext(r)
+	ctx := r.Context()
 	if !u.formValues(w, r) {
 		return
 	}
@@ -149,7 +147,7 @@ func (u *UI) saveGroup(w http.ResponseWriter, r *http.Request) {
 		u.redisplayGroupForm(w, r, title, current, err)
 		return
 	}
-	http.Redirect(w, r, "/groups/"+g.ID+"?done="+url.QueryEscape("Saved."), http.StatusSeeOther)
+	redirectDone(w, r, "/groups/"+g.ID, doneSaved)
 }
 
 // groupDeletion is the data of the delete confirmation: the members who
@@ -166,7 +164,7 @@ func (u *UI) confirmDeleteGroup(w http.ResponseWriter, r *http.Request) {
 	if !u.require(w, r, gatehouse.OpManageGroups, "delete groups") {
 		return
 	}
-	g, err := u.svc.GetGroup(u.requestContext(r), v.actor, r.PathValue("id"))
+	g, err := u.svc.GetGroup(r.Context(), v.actor, r.PathValue("id"))
 	if err != nil {
 		u.fail(w, r, err)
 		return
@@ -186,7 +184,7 @@ func (u *UI) confirmDeleteGroup(w http.ResponseWriter, r *http.Request) {
 
 func (u *UI) deleteGroup(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
-	ctx := u.requestContext(r)
+	ctx := r.Context()
 	g, err := u.svc.GetGroup(ctx, v.actor, r.PathValue("id"))
 	if err != nil {
 		u.fail(w, r, err)
@@ -196,5 +194,5 @@ func (u *UI) deleteGroup(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/groups?done="+url.QueryEscape("Group “"+g.Name+"” deleted."), http.StatusSeeOther)
+	redirectDone(w, r, "/groups", doneGroupDeleted)
 }
