@@ -52,8 +52,9 @@ type AuditFilter struct {
 // RequestInfo is where a request came from, carried in its context so that
 // audit events can say.
 type RequestInfo struct {
-	Client    string
+	Client    string // the client's address
 	RequestID string
+	TLS       bool // the client reached Gatehouse over TLS, directly or through a trusted proxy
 }
 
 type requestInfoKey struct{}

@@ -7,6 +7,7 @@ import (
 	"encoding/base32"
 	"encoding/binary"
 	"encoding/hex"
+	"strings"
 	"sync"
 	"time"
 )
@@ -21,7 +22,9 @@ const (
 	PrefixAPIKey     = "key_"
 )
 
-var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
+const idAlphabet = "0123456789abcdefghjkmnpqrstvwxyz"
+
+var idEncoding = base32.NewEncoding(idAlphabet).WithPadding(base32.NoPadding)
 
 // lastID makes ids from one process strictly increasing, even within one
 // millisecond: the random part of a same-millisecond id is the previous
@@ -60,6 +63,25 @@ func NewID(prefix string) string {
 	binary.BigEndian.PutUint16(b[0:2], uint16(ms>>32))
 	binary.BigEndian.PutUint32(b[2:6], uint32(ms))
 	return prefix + idEncoding.EncodeToString(b[:])
+}
+
+// idLength is the length of an id after its prefix: 128 bits in base32.
+const idLength = 26
+
+// IsID reports whether s has the shape of an id NewID(prefix) makes: the
+// prefix, then 26 characters of the id alphabet. It says nothing about
+// whether the id exists; it refuses what NewID cannot have made.
+func IsID(prefix, s string) bool {
+	rest, ok := strings.CutPrefix(s, prefix)
+	if !ok || len(rest) != idLength {
+		return false
+	}
+	for i := 0; i < len(rest); i++ {
+		if !strings.ContainsRune(idAlphabet, rune(rest[i])) {
+			return false
+		}
+	}
+	return true
 }
 
 // NewToken returns a secret of 256 random bits, printable, with a prefix that

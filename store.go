@@ -109,6 +109,26 @@ type Tx interface {
 	RecordAudit(e *AuditEvent) error
 	FindAuditEvents(f AuditFilter) ([]*AuditEvent, error)
 
+	// AddThrottleEvent records a throttled event and deletes every event of
+	// its kind older than pruneBefore, so that the table stays small.
+	AddThrottleEvent(e ThrottleEvent, pruneBefore time.Time) error
+	// ThrottleEvents returns the times of the newest events that match f,
+	// newest first, at most f.Limit.
+	ThrottleEvents(f ThrottleFilter) ([]time.Time, error)
+	// DeleteThrottleEvents forgets the events of the kind for the account,
+	// from the address only when address is not empty.
+	DeleteThrottleEvents(kind, account, address string) error
+
+	// EnqueueResetRequest queues a password-reset request for the worker.
+	EnqueueResetRequest(r *ResetRequest) error
+	// DueResetRequests returns queued requests not claimed at now, oldest first.
+	DueResetRequests(now time.Time, limit int) ([]*ResetRequest, error)
+	// ClaimResetRequest takes a due request until the lease ends; it reports
+	// false when another worker claimed or finished it first.
+	ClaimResetRequest(id string, now, until time.Time) (bool, error)
+	// DeleteResetRequest removes a handled request.
+	DeleteResetRequest(id string) error
+
 	CreateSession(s *Session) error
 	FindSessionByToken(tokenHash string) (*Session, error)
 	FindSessions(orgID, userID string) ([]*Session, error)
@@ -161,3 +181,42 @@ type FacilityFilter struct {
 	After    string
 	Limit    int
 }
+
+// A ThrottleEvent is one event a throttle counts: a failed sign-in or a
+// password-reset request, for an account (a normalized email, whether or not
+// a user has it) from a client address.
+type ThrottleEvent struct {
+	Kind    string
+	Account string
+	Address string
+	At      time.Time
+}
+
+// Kinds of throttle events.
+const (
+	ThrottleSignInFailure = "sign_in_failure"
+	ThrottleResetRequest  = "reset_request"
+)
+
+// ThrottleFilter selects throttle events of one kind at or after Since. An
+// empty Account or Address matches any.
+type ThrottleFilter struct {
+	Kind    string
+	Account string
+	Address string
+	Since   time.Time
+	Limit   int
+}
+
+// A ResetRequest is a password-reset request waiting for the worker that
+// looks its email up and mails the users it names.
+type ResetRequest struct {
+	ID           string
+	Email        string
+	Client       string // the address it came from, for the audit log
+	RequestedAt  time.Time
+	ClaimedUntil time.Time
+}
+
+// PrefixResetRequest starts reset request ids.
+const PrefixResetRequest = "rst_"

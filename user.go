@@ -43,6 +43,10 @@ type User struct {
 	Permissions   []string // direct permissions, sorted codenames
 	FacilityIDs   []string // assigned facilities, sorted
 	EmailVerified bool
+	// PendingEmail is a new email of an active or inactive user that waits
+	// for its verification link: until then Email stays the address used
+	// for sign-in and password reset. "" when none waits.
+	PendingEmail string
 	// Invitation is the user's latest invitation, when they have one.
 	Invitation *Invitation
 	CreatedAt  time.Time

@@ -19,10 +19,13 @@ func TestEmailVerification(t *testing.T) {
 	status, _, body = o.admin.do("POST", "/api/v1/users/"+invited+"/resend-verification", nil)
 	wantError(t, status, body, http.StatusConflict, "conflict")
 
-	// A new address is unverified until its link is followed.
+	// A new address waits as pending_email until its link is followed.
 	u, _ := o.admin.ok(http.StatusOK, "PATCH", "/api/v1/users/"+id, obj{"email": "tess.new@acme.test"})
-	if u["email_verified"] != false || u["email"] != "tess.new@acme.test" {
+	if u["email_verified"] != true || u["email"] != "tess@acme.test" || u["pending_email"] != "tess.new@acme.test" {
 		t.Fatalf("after changing the email: %v", u)
+	}
+	if got := o.admin.get("/api/v1/users/" + id); got["pending_email"] != "tess.new@acme.test" {
+		t.Fatalf("GET after changing the email: %v", got)
 	}
 	first := e.mailedToken("tess.new@acme.test", "/verify-email")
 	_, rev := o.admin.ok(http.StatusOK, "POST", "/api/v1/users/"+id+"/resend-verification", nil)
@@ -33,7 +36,7 @@ func TestEmailVerification(t *testing.T) {
 	status, _, body = anon.do("POST", "/api/v1/email-verification/confirm", obj{"token": first})
 	wantField(t, status, body, "token")
 	confirmed, _ := anon.ok(http.StatusOK, "POST", "/api/v1/email-verification/confirm", obj{"token": second})
-	if confirmed["id"] != id || confirmed["email_verified"] != true {
+	if confirmed["id"] != id || confirmed["email_verified"] != true || confirmed["email"] != "tess.new@acme.test" || confirmed["pending_email"] != "" {
 		t.Fatalf("confirmed: %v", confirmed)
 	}
 	if got := o.admin.get("/api/v1/users/" + id); got["email_verified"] != true {

@@ -16,6 +16,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/requestinfo"
 	"github.com/gatehouse/gatehouse/service"
 )
 
@@ -27,18 +28,18 @@ const maxBody = 1 << 20
 
 // handlers holds what every handler needs.
 type handlers struct {
-	svc        *service.Service
-	logger     *slog.Logger
-	trustProxy bool
+	svc      *service.Service
+	logger   *slog.Logger
+	requests *requestinfo.Reader // where requests come from
 }
 
 // An Option changes how the API reads requests.
 type Option func(*handlers)
 
-// TrustProxy takes the client's address from X-Forwarded-For and TLS from
-// X-Forwarded-Proto: for a server behind a reverse proxy or load balancer
-// that sets them (and strips what clients send).
-func TrustProxy() Option { return func(h *handlers) { h.trustProxy = true } }
+// RequestInfo reads where requests come from with rd, which says which
+// reverse proxies' X-Forwarded-For and X-Forwarded-Proto to believe; the
+// web UI shares it. Without it, no forwarded header is believed.
+func RequestInfo(rd *requestinfo.Reader) Option { return func(h *handlers) { h.requests = rd } }
 
 // New returns the API as an http.Handler, with authentication, cross-site
 // request protection for cookie-authenticated writes and request logging.
@@ -55,7 +56,20 @@ func New(svc *service.Service, logger *slog.Logger, opts ...Option) http.Handler
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, gatehouse.Errorf(gatehouse.ENOTFOUND, "no route %s %s; see /api/v1/openapi.json", r.Method, r.URL.Path))
 	})
-	return h.authenticate(protectCookies(jsonBodies(h.fastChecks(mux))))
+	return privateAnswers(h.authenticate(protectCookies(jsonBodies(h.fastChecks(mux)))))
+}
+
+// privateAnswers marks every answer, errors and the fast check path
+// included, as not to be stored (each is for one caller at one moment, and
+// one carries a new API key's secret) and not to be sniffed (JSON is never
+// to be read as a page).
+func privateAnswers(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
+		next.ServeHTTP(w, r)
+	})
 }
 
 // jsonBodies reads every request body as JSON: the API speaks nothing else,

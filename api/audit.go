@@ -45,7 +45,7 @@ func (h *handlers) listAuditEvents(ctx context.Context, in *listAuditInput) (*li
 	if err != nil {
 		return nil, err
 	}
-	before, err := in.after() // newest first: the cursor is the last id seen
+	before, err := in.after(gatehouse.PrefixAudit) // newest first: the cursor is the last id seen
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"strings"
 
@@ -21,24 +20,14 @@ type principal struct {
 	userAgent string
 }
 
-// authenticate reads the API key or session cookie of every request. Public
-// routes ignore the result; the others ask actorFrom.
+// authenticate reads where each request came from (requestinfo) and its
+// API key or session cookie. Public routes ignore the result; the others
+// ask actorFrom.
 func (h *handlers) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := &principal{tls: r.TLS != nil, client: clientHost(r.RemoteAddr), userAgent: r.UserAgent()}
-		if h.trustProxy {
-			if fwd := r.Header.Get("X-Forwarded-For"); fwd != "" {
-				first, _, _ := strings.Cut(fwd, ",")
-				p.client = strings.TrimSpace(first)
-			}
-			p.tls = p.tls || r.Header.Get("X-Forwarded-Proto") == "https"
-		}
-		requestID := r.Header.Get("X-Request-ID")
-		if requestID == "" || len(requestID) > 100 {
-			requestID = gatehouse.NewID("req_")
-		}
-		w.Header().Set("X-Request-ID", requestID)
-		ctx := gatehouse.WithRequestInfo(r.Context(), gatehouse.RequestInfo{Client: p.client, RequestID: requestID})
+		ctx := h.requests.Read(w, r)
+		info := gatehouse.RequestInfoFrom(ctx)
+		p := &principal{tls: info.TLS, client: info.Client, userAgent: r.UserAgent()}
 		if auth := r.Header.Get("Authorization"); auth != "" {
 			if token, ok := strings.CutPrefix(auth, "Bearer "); ok {
 				p.actor, p.err = h.svc.AuthenticateAPIKey(ctx, strings.TrimSpace(token))
@@ -69,12 +58,4 @@ func principalFrom(ctx context.Context) *principal {
 func actorFrom(ctx context.Context) (gatehouse.Actor, error) {
 	p := principalFrom(ctx)
 	return p.actor, p.err
-}
-
-// clientHost is the address part of host:port.
-func clientHost(addr string) string {
-	if host, _, err := net.SplitHostPort(addr); err == nil {
-		return host
-	}
-	return addr
 }

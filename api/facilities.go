@@ -27,7 +27,7 @@ func (h *handlers) listFacilities(ctx context.Context, in *listFacilitiesInput) 
 	if err != nil {
 		return nil, err
 	}
-	after, err := in.after()
+	after, err := in.after(gatehouse.PrefixFacility)
 	if err != nil {
 		return nil, err
 	}

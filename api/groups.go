@@ -22,7 +22,7 @@ func (h *handlers) listGroups(ctx context.Context, in *Paging) (*listOutput[grou
 	if err != nil {
 		return nil, err
 	}
-	after, err := in.after()
+	after, err := in.after(gatehouse.PrefixGroup)
 	if err != nil {
 		return nil, err
 	}

@@ -1,11 +1,14 @@
 package api_test
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"testing"
+
+	"github.com/gatehouse/gatehouse"
 )
 
 func TestListLimitsAndCursors(t *testing.T) {
@@ -175,5 +178,58 @@ func TestListsAreNeverNull(t *testing.T) {
 		if _, ok := body["items"].([]any); !ok {
 			t.Fatalf("%s: items %v", path, body["items"])
 		}
+	}
+}
+
+// TestBadCursorIsInvalidOnEveryList: a cursor this API did not give out is
+// 400 invalid naming the cursor on every list, even when it happens to be
+// valid base64 (finding 10 of issue 12: ?cursor=garbage gave 200 and an
+// empty list), and a cursor of one list is refused by another.
+func TestBadCursorIsInvalidOnEveryList(t *testing.T) {
+	e := newEnv(t)
+	o := e.newOrg("Acme", "facilities")
+	for i := range 3 {
+		o.group(fmt.Sprintf("Group %d", i))
+		o.facility(fmt.Sprintf("Facility %d", i))
+		o.invite(fmt.Sprintf("user%d", i), nil)
+	}
+	b64 := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+	lists := []string{"/api/v1/users", "/api/v1/groups", "/api/v1/facilities", "/api/v1/audit-events"}
+	cursors := map[string]string{} // a real cursor of each list
+	for _, path := range lists {
+		body := o.admin.get(path + "?limit=1")
+		if cursors[path] = str(body, "next_cursor"); cursors[path] == "" {
+			t.Fatalf("%s: no next page", path)
+		}
+		// A cursor the list gave out still pages.
+		next := o.admin.get(path + "?limit=1&cursor=" + url.QueryEscape(cursors[path]))
+		if len(items(t, next)) != 1 {
+			t.Fatalf("%s: the second page is %v", path, next)
+		}
+	}
+	for _, path := range lists {
+		bad := []string{
+			"garbage",    // valid base64 of nothing this API gives out
+			"not*base64", // not base64 at all
+			b64("usr_"),  // a prefix without an id
+			b64("usr_0000000000000000000000000!"),
+			b64("x' OR 1=1 --"),
+			"%00",
+		}
+		for other, cursor := range cursors {
+			if other != path {
+				bad = append(bad, cursor) // another list's cursor
+			}
+		}
+		for _, cursor := range bad {
+			status, _, body := o.admin.do("GET", path+"?cursor="+url.QueryEscape(cursor), nil)
+			t.Run(path+"?cursor="+cursor, func(t *testing.T) { wantField(t, status, body, "cursor") })
+		}
+	}
+	// The lists that take no cursor (one page: a person's own keys and
+	// sessions) refuse one rather than ignore it.
+	for _, path := range []string{"/api/v1/api-keys", "/api/v1/sessions"} {
+		status, _, body := o.admin.do("GET", path+"?cursor="+b64(gatehouse.NewID(gatehouse.PrefixAPIKey)), nil)
+		t.Run(path, func(t *testing.T) { wantField(t, status, body, "cursor") })
 	}
 }

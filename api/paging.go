@@ -10,17 +10,20 @@ import (
 // Paging is the paging of every list (exported: huma reads only exported embedded structs): ?limit=&cursor=.
 type Paging struct {
 	Limit  int    `query:"limit" minimum:"1" maximum:"500" default:"50" doc:"Items per page"`
-	Cursor string `query:"cursor" doc:"next_cursor of the previous page"`
+	Cursor string `query:"cursor" doc:"next_cursor of the previous page, as it came; any other value is 400 invalid"`
 }
 
 // after decodes the opaque cursor into the id the next page starts after.
-func (p Paging) after() (string, error) {
+// A cursor is the id of the previous page's last row, so it must decode to
+// an id of the list's entity (prefix, e.g. "usr_"): anything else, even
+// valid base64, is refused rather than read as "after nothing".
+func (p Paging) after(prefix string) (string, error) {
 	if p.Cursor == "" {
 		return "", nil
 	}
 	id, err := base64.RawURLEncoding.DecodeString(p.Cursor)
-	if err != nil || len(id) == 0 {
-		return "", gatehouse.Invalid("cursor", "cursor is not one this API gave out")
+	if err != nil || !gatehouse.IsID(prefix, string(id)) {
+		return "", gatehouse.Invalid("cursor", "cursor is not one this list gave out; pass next_cursor as it came")
 	}
 	return string(id), nil
 }

@@ -38,7 +38,7 @@ func (h *handlers) listUsers(ctx context.Context, in *listUsersInput) (*listOutp
 	if err != nil {
 		return nil, err
 	}
-	after, err := in.after()
+	after, err := in.after(gatehouse.PrefixUser)
 	if err != nil {
 		return nil, err
 	}

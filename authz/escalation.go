@@ -66,18 +66,22 @@ func (s *Snapshot) Judge(actorID string, next *Snapshot, w Write) error {
 			return err
 		}
 	}
-	h := holder{access: s.accessOf(actor, false), created: func(slot int32) bool {
+	h := newHolder(s.accessOf(actor, false), func(slot int32) bool {
 		self := next.user(actorID)
 		return int(slot) >= len(s.facilityIDs) && self != nil && self.hasFacility(slot)
-	}}
+	})
 	for _, id := range w.Accounts {
-		if err := s.judgeAccount(&h, id); err != nil {
+		if err := s.judgeAccount(h, id); err != nil {
 			return err
 		}
 	}
 	for _, id := range s.reached(w.Change) {
-		d := s.cat.gained(s.atStake(s.user(id)), next.atStake(next.user(id)))
-		if perm, slot, ok := s.cat.uncovered(&h, &d); !ok {
+		before, after := s.atStake(s.user(id)), next.atStake(next.user(id))
+		if before.full && after.full {
+			continue // a full-access user's reach follows the facilities, not the write
+		}
+		d := s.cat.gained(before, after)
+		if perm, slot, ok := s.cat.uncovered(h, &d); !ok {
 			return gatehouse.Forbidden(Escalation, "this would give user %s %s, which you do not hold there",
 				id, next.pairName(perm, slot))
 		}

@@ -24,7 +24,14 @@ func (s *Snapshot) accessOf(u userRecord, asIfActive bool) access {
 		return access{}
 	}
 	if u.fullAccess() {
-		return access{full: true, perms: s.cat.all}
+		// Every permission at every facility, those to come too.
+		a := access{full: true, perms: s.cat.all, facilities: make([]int32, 0, len(s.facilityIDs))}
+		for slot, id := range s.facilityIDs {
+			if id != "" {
+				a.facilities = append(a.facilities, int32(slot))
+			}
+		}
+		return a
 	}
 	a := access{perms: s.grantable(u), facilities: make([]int32, 0, u.facilityCount())}
 	for i := range u.facilityCount() {
@@ -46,7 +53,7 @@ func (s *Snapshot) atStake(u userRecord) access {
 // A delta is what one user's access gains (or, read the other way, loses)
 // between two snapshots, in the pairs of access.
 type delta struct {
-	full     bool    // gains full access: every permission everywhere
+	full     bool    // gains full access: every permission everywhere, facilities to come too
 	anywhere PermSet // organization-wide permissions gained
 	newPerms PermSet // facility-scoped permissions gained at every facility of at
 	at       []int32
@@ -59,16 +66,10 @@ func (d *delta) empty() bool {
 		(d.newPerms == (PermSet{}) || len(d.at) == 0) && (d.oldPerms == (PermSet{}) || len(d.extra) == 0)
 }
 
-// gained is what after holds that before does not.
+// gained is what after holds that before does not. Full access counts as
+// every permission at every facility that exists.
 func (cc *compiledCatalog) gained(before, after access) delta {
-	var d delta
-	switch {
-	case before.full:
-		return d
-	case after.full:
-		d.full = true
-		return d
-	}
+	d := delta{full: after.full && !before.full}
 	fresh := after.perms
 	fresh.andNot(&before.perms)
 	d.anywhere = fresh
@@ -99,12 +100,26 @@ func minus(a, b []int32) []int32 {
 // (creating a facility assigns its creator, and nobody held anything there).
 type holder struct {
 	access
+	at      []uint64 // the facility slots of access, as a bitmap: judging a big group asks once per member facility
 	created func(slot int32) bool
 }
 
+func newHolder(a access, created func(slot int32) bool) *holder {
+	h := &holder{access: a, created: created}
+	for _, slot := range a.facilities {
+		for int(slot>>6) >= len(h.at) {
+			h.at = append(h.at, 0)
+		}
+		h.at[slot>>6] |= 1 << (slot & 63)
+	}
+	return h
+}
+
 func (h *holder) hasFacility(slot int32) bool {
-	_, found := slices.BinarySearch(h.facilities, slot)
-	return found || (h.created != nil && h.created(slot))
+	if int(slot>>6) < len(h.at) && h.at[slot>>6]&(1<<(slot&63)) != 0 {
+		return true
+	}
+	return h.created != nil && h.created(slot)
 }
 
 // uncovered returns a permission and facility slot of d that h does not hold
@@ -212,9 +227,11 @@ func (s *Snapshot) reached(ch gatehouse.AccessChange) []string {
 			facilities = append(facilities, slot)
 		}
 	}
-	if len(groups) > 0 || len(facilities) > 0 {
+	// Full access holds every facility: one more or one fewer changes it.
+	everywhere := len(ch.Facilities) > 0 || len(ch.DeletedFacilities) > 0
+	if len(groups) > 0 || everywhere {
 		s.eachUser(func(id []byte, u userRecord) {
-			if u.inAnyGroup(groups) || u.atAnyFacility(facilities) {
+			if u.inAnyGroup(groups) || u.atAnyFacility(facilities) || (everywhere && u.fullAccess()) {
 				ids = append(ids, string(id))
 			}
 		})
@@ -251,16 +268,10 @@ func (u userRecord) atAnyFacility(slots []int32) bool {
 // grants spells a delta out as one Grant per permission, in catalog order.
 func (s *Snapshot) grants(d *delta) []Grant {
 	out := []Grant{}
-	if d.full {
-		for _, code := range s.cat.codes {
-			out = append(out, Grant{Permission: code, AllFacilities: true, FacilityIDs: []string{}})
-		}
-		return out
-	}
 	at, extra := s.idsOf(d.at), s.idsOf(d.extra)
 	for i, code := range s.cat.codes {
 		switch {
-		case d.anywhere.has(i):
+		case d.anywhere.has(i), d.full && d.newPerms.has(i):
 			out = append(out, Grant{Permission: code, AllFacilities: true, FacilityIDs: []string{}})
 		case d.newPerms.has(i) && len(at) > 0:
 			out = append(out, Grant{Permission: code, FacilityIDs: at})

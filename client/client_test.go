@@ -279,14 +279,14 @@ func TestAccounts(t *testing.T) {
 		t.Fatalf("the signed-out client: %v", err)
 	}
 
-	// Email verification: a new address is unverified until confirmed.
+	// Email verification: a new address waits as PendingEmail until confirmed.
 	changed := must2[*client.User](t)(e.admin.UpdateUser(ctx, tess.ID, client.UserPatch{Email: client.Ptr(e.email("tess.new"))}))
-	if changed.EmailVerified {
-		t.Fatalf("a new address is verified: %+v", changed)
+	if changed.PendingEmail != e.email("tess.new") || changed.Email != e.email("tess") {
+		t.Fatalf("a new address is not pending: %+v", changed)
 	}
 	must2[*client.User](t)(e.admin.ResendVerification(ctx, tess.ID))
 	confirmed := must2[*client.User](t)(anon.ConfirmEmail(ctx, e.mailedToken(e.email("tess.new"), "/verify-email")))
-	if !confirmed.EmailVerified || confirmed.ID != tess.ID {
+	if !confirmed.EmailVerified || confirmed.ID != tess.ID || confirmed.Email != e.email("tess.new") || confirmed.PendingEmail != "" {
 		t.Fatalf("confirmed: %+v", confirmed)
 	}
 

@@ -510,7 +510,7 @@ func jsonFields(t reflect.Type) []string {
 func TestConformanceCatchesMismatches(t *testing.T) {
 	s := document(t)
 	user := `{"id":"usr_1","first_name":"Tess","last_name":"Test","email":"tess@acme.test","phone":"","status":"active",
-		"full_access":false,"licence":"","group_ids":[],"permissions":[],"facility_ids":[],"email_verified":true,
+		"full_access":false,"licence":"","group_ids":[],"permissions":[],"facility_ids":[],"email_verified":true,"pending_email":"",
 		"invitation":{"state":"accepted","sent_at":"2025-01-01T00:00:00Z","expires_at":"2025-01-08T00:00:00Z","accepted_at":null},
 		"created_at":"2025-01-01T00:00:00Z","updated_at":"2025-01-01T00:00:00Z"}`
 	ok := func(status int, body string) *http.Response {

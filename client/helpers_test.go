@@ -162,6 +162,9 @@ func (e *env) keyOf(userID string) string {
 // mailed link {base-url}{page}?token=... to email.
 func (e *env) mailedToken(email, page string) string {
 	e.t.Helper()
+	if _, err := e.svc.HandleResetRequests(context.Background()); err != nil { // as serve's worker would
+		e.t.Fatal(err)
+	}
 	if _, err := e.outbox.Drain(context.Background()); err != nil {
 		e.t.Fatal(err)
 	}

@@ -14,21 +14,25 @@ const (
 
 // A User is a member of the organization.
 type User struct {
-	ID            string      `json:"id"`
-	FirstName     string      `json:"first_name"`
-	LastName      string      `json:"last_name"`
-	Email         string      `json:"email"`
-	Phone         string      `json:"phone"`
-	Status        string      `json:"status"` // invited, active or inactive
-	FullAccess    bool        `json:"full_access"`
-	Licence       string      `json:"licence"` // empty where the catalog has no licences
-	GroupIDs      []string    `json:"group_ids"`
-	Permissions   []string    `json:"permissions"` // direct permissions (codenames)
-	FacilityIDs   []string    `json:"facility_ids"`
-	EmailVerified bool        `json:"email_verified"`
-	Invitation    *Invitation `json:"invitation"` // the latest invitation; nil for users created without one
-	CreatedAt     time.Time   `json:"created_at"`
-	UpdatedAt     time.Time   `json:"updated_at"`
+	ID            string   `json:"id"`
+	FirstName     string   `json:"first_name"`
+	LastName      string   `json:"last_name"`
+	Email         string   `json:"email"`
+	Phone         string   `json:"phone"`
+	Status        string   `json:"status"` // invited, active or inactive
+	FullAccess    bool     `json:"full_access"`
+	Licence       string   `json:"licence"` // empty where the catalog has no licences
+	GroupIDs      []string `json:"group_ids"`
+	Permissions   []string `json:"permissions"` // direct permissions (codenames)
+	FacilityIDs   []string `json:"facility_ids"`
+	EmailVerified bool     `json:"email_verified"`
+	// PendingEmail is a new email waiting for its verification link; until
+	// it is confirmed, Email stays the address for sign-in and password
+	// reset. Empty when none waits.
+	PendingEmail string      `json:"pending_email"`
+	Invitation   *Invitation `json:"invitation"` // the latest invitation; nil for users created without one
+	CreatedAt    time.Time   `json:"created_at"`
+	UpdatedAt    time.Time   `json:"updated_at"`
 }
 
 // An Invitation is the state of a user's latest invitation.

@@ -52,6 +52,7 @@ func userFields(u *gatehouse.User) map[string]any {
 		"status": string(u.Status), "full_access": u.FullAccess, "licence": u.Licence,
 		"group_ids": slices.Clone(u.GroupIDs), "permissions": slices.Clone(u.Permissions),
 		"facility_ids": slices.Clone(u.FacilityIDs), "email_verified": u.EmailVerified,
+		"pending_email": u.PendingEmail,
 	}
 }
 

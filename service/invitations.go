@@ -105,6 +105,9 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password string) 
 		if err := tx.SetPassword(inv.OrgID, u.ID, hash); err != nil {
 			return err
 		}
+		if err := forgetSignInFailures(tx, u.Email); err != nil {
+			return err
+		}
 		if err := tx.UpdateUser(u); err != nil {
 			return err
 		}

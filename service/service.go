@@ -22,8 +22,8 @@ type Service struct {
 	locks  sync.Map // org id → *sync.Mutex: one writer per organization
 	// apiKeys caches API keys by secret hash (see cachedKey).
 	apiKeys sync.Map
-	// signIns throttles failed sign-ins per email and per client address.
-	signIns *throttle
+	// resetQueued wakes the password-reset worker (RunResetRequests).
+	resetQueued chan struct{}
 
 	// InviteTTL is how long an invitation stays valid.
 	InviteTTL time.Duration
@@ -44,7 +44,7 @@ func New(store gatehouse.Store) *Service {
 	return &Service{
 		store:       store,
 		engine:      authz.NewEngine(store.LoadAccess, store.AccessChanges),
-		signIns:     newThrottle(signInFailures, signInWindow),
+		resetQueued: make(chan struct{}, 1),
 		InviteTTL:   7 * 24 * time.Hour,
 		SessionIdle: DefaultSessionIdle,
 		SessionMax:  DefaultSessionMax,

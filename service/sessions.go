@@ -29,12 +29,10 @@ var dummyHash = sync.OnceValue(func() string { return hashPassword("gatehouse du
 func (s *Service) SignIn(ctx context.Context, orgID, email, password, client, userAgent string) (string, *gatehouse.Session, error) {
 	refused := gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "the email or password is wrong")
 	now := s.Now()
-	keys := []string{"email:" + gatehouse.NormalizeEmail(email), "client:" + clientHost(client)}
-	for _, k := range keys {
-		if wait := s.signIns.wait(k, now); wait > 0 {
-			return "", nil, &gatehouse.Error{Code: gatehouse.ETOOMANY, RetryAfter: wait,
-				Message: "too many failed sign-ins; try again later or reset your password"}
-		}
+	// The same for every email, known or not: the throttle looks at no user.
+	account, address := throttleAccount(email), throttleAddress(client)
+	if err := s.store.Update(ctx, func(tx gatehouse.Tx) error { return admitSignIn(tx, account, address, now) }); err != nil {
+		return "", nil, err
 	}
 	var candidates []*gatehouse.User
 	hashes := map[string]string{}
@@ -71,10 +69,7 @@ func (s *Service) SignIn(ctx context.Context, orgID, email, password, client, us
 	if !checked { // no user, or none with a password: take as long as a wrong password
 		passwordMatches(password, dummyHash())
 	}
-	if user == nil {
-		for _, k := range keys {
-			s.signIns.fail(k, now)
-		}
+	if user == nil { // admitSignIn counted the attempt as a failure already
 		// A failed sign-in is recorded in every organization where the email
 		// names a user; an unknown email has nowhere to be recorded.
 		for _, u := range candidates {
@@ -87,12 +82,15 @@ func (s *Service) SignIn(ctx context.Context, orgID, email, password, client, us
 		}
 		return "", nil, refused
 	}
-	s.signIns.forget(keys[0])
 	token := gatehouse.NewToken("ghs_")
 	session := &gatehouse.Session{OrgID: user.OrgID, UserID: user.ID, TokenHash: gatehouse.HashToken(token),
 		Client: client, UserAgent: truncate(userAgent, 300), ExpiresAt: now.Add(s.SessionMax)}
 	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
 		if err := tx.CreateSession(session); err != nil {
+			return err
+		}
+		// The right password forgets this pair's failures, this attempt's too.
+		if err := tx.DeleteThrottleEvents(gatehouse.ThrottleSignInFailure, account, address); err != nil {
 			return err
 		}
 		return record(ctx, tx, gatehouse.Actor{OrgID: user.OrgID, UserID: user.ID}, "session.created", "session", session.ID, nil)

@@ -1,76 +1,153 @@
 package service
 
 import (
-	"sync"
+	"net/netip"
 	"time"
+
+	"github.com/gatehouse/gatehouse"
 )
 
-// Sign-in throttling: after signInFailures failures within signInWindow for
-// one email or one client address, sign-in is refused until the oldest
-// failure leaves the window.
+// Sign-in throttling. Failed sign-ins are kept in the database, so every
+// instance counts the same ones. They count per pair of account (the
+// normalized email, whether or not a user has it) and client address, and
+// per client address across accounts. A pair's failures slow that pair down
+// and then block it; they never hold back the same account from another
+// address. An address is blocked only after many failures across accounts,
+// as credential stuffing makes.
 const (
-	signInFailures = 5
-	signInWindow   = 15 * time.Minute
+	// signInWindow is how long a failed sign-in counts.
+	signInWindow = 15 * time.Minute
+	// signInFreeFailures failures of a pair within the window cost nothing.
+	signInFreeFailures = 3
+	// signInFirstDelay is how long after its latest failure a pair with
+	// signInFreeFailures failures waits before its next attempt; the wait
+	// doubles with each further failure (1 s, 2 s, 4 s, ... 64 s).
+	signInFirstDelay = time.Second
+	// signInPairLimit failures of a pair within the window block the pair
+	// until the oldest of them leaves the window.
+	signInPairLimit = 10
+	// signInAddressLimit failures from one address within the window, on
+	// whatever accounts, block the address until the oldest of them leaves
+	// the window.
+	signInAddressLimit = 50
 )
 
-// throttle counts recent failures per key in memory. Each instance counts
-// its own; behind a load balancer the limit applies per instance.
-type throttle struct {
-	mu       sync.Mutex
-	limit    int
-	window   time.Duration
-	failures map[string][]time.Time
+// Password-reset throttling: requests for one email, and requests from one
+// client address, within resetWindow. Requests for unknown emails count
+// the same way.
+const (
+	resetWindow     = time.Hour
+	resetPerEmail   = 5
+	resetPerAddress = 20
+)
+
+// throttleAccount is the key of an account in the throttles: its normalized
+// email, known or not; never empty, since an empty key would match any.
+func throttleAccount(email string) string {
+	if e := gatehouse.NormalizeEmail(email); e != "" {
+		return e
+	}
+	return "(empty)"
 }
 
-func newThrottle(limit int, window time.Duration) *throttle {
-	return &throttle{limit: limit, window: window, failures: map[string][]time.Time{}}
+// throttleAddress is the key of a client address in the throttles: the
+// host without its port; an IPv6 address counts as its /64 network, which
+// one client usually holds whole.
+func throttleAddress(client string) string {
+	host := clientHost(client)
+	if a, err := netip.ParseAddr(host); err == nil {
+		a = a.Unmap()
+		if a.Is6() {
+			p, _ := a.WithZone("").Prefix(64) // a valid IPv6 address always has a /64
+			return p.String()
+		}
+		return a.String()
+	}
+	if host == "" {
+		return "(unknown)"
+	}
+	return host
 }
 
-// wait returns how long the key must wait before its next attempt: zero
-// when it may try now.
-func (t *throttle) wait(key string, now time.Time) time.Duration {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	recent := t.prune(key, now)
-	if len(recent) < t.limit {
+// waitForLimit returns how long until fewer than limit of the events (the
+// newest first) are within window of now: zero when fewer are already.
+func waitForLimit(events []time.Time, limit int, window time.Duration, now time.Time) time.Duration {
+	if len(events) < limit {
 		return 0
 	}
-	return recent[len(recent)-t.limit].Add(t.window).Sub(now)
+	return max(events[limit-1].Add(window).Sub(now), 0)
 }
 
-// fail records a failure of the key.
-func (t *throttle) fail(key string, now time.Time) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.failures[key] = append(t.prune(key, now), now)
-	if len(t.failures) > 100_000 { // bound memory under a spray of keys
-		for k := range t.failures {
-			if len(t.prune(k, now)) == 0 {
-				delete(t.failures, k)
-			}
+// signInPairWait returns how long a pair whose failures within the window
+// are failures (newest first) waits before its next attempt.
+func signInPairWait(failures []time.Time, now time.Time) time.Duration {
+	n := len(failures)
+	switch {
+	case n >= signInPairLimit:
+		return waitForLimit(failures, signInPairLimit, signInWindow, now)
+	case n >= signInFreeFailures:
+		delay := signInFirstDelay << (n - signInFreeFailures)
+		return max(failures[0].Add(delay).Sub(now), 0)
+	}
+	return 0
+}
+
+// tooMany is the answer of a throttled request.
+func tooMany(wait time.Duration, message string) error {
+	return &gatehouse.Error{Code: gatehouse.ETOOMANY, RetryAfter: wait, Message: message}
+}
+
+// admitSignIn decides, in tx, whether an account may try a password from an
+// address now, and when it may, counts the attempt as a failure until the
+// password proves right (SignIn then forgets it). Counting before checking
+// keeps parallel guesses within the limits.
+func admitSignIn(tx gatehouse.Tx, account, address string, now time.Time) error {
+	since := now.Add(-signInWindow)
+	pair, err := tx.ThrottleEvents(gatehouse.ThrottleFilter{Kind: gatehouse.ThrottleSignInFailure,
+		Account: account, Address: address, Since: since, Limit: signInPairLimit})
+	if err != nil {
+		return err
+	}
+	wait := signInPairWait(pair, now)
+	if wait == 0 {
+		fromAddress, err := tx.ThrottleEvents(gatehouse.ThrottleFilter{Kind: gatehouse.ThrottleSignInFailure,
+			Address: address, Since: since, Limit: signInAddressLimit})
+		if err != nil {
+			return err
+		}
+		wait = waitForLimit(fromAddress, signInAddressLimit, signInWindow, now)
+	}
+	if wait > 0 {
+		return tooMany(wait, "too many failed sign-ins; try again later or reset your password")
+	}
+	return tx.AddThrottleEvent(gatehouse.ThrottleEvent{Kind: gatehouse.ThrottleSignInFailure,
+		Account: account, Address: address, At: now}, since)
+}
+
+// admitResetRequest decides, in tx, whether a password reset may be asked
+// for an account from an address now, and counts the request when it may.
+func admitResetRequest(tx gatehouse.Tx, account, address string, now time.Time) error {
+	since := now.Add(-resetWindow)
+	for _, f := range []struct {
+		account, address string
+		limit            int
+	}{{account, "", resetPerEmail}, {"", address, resetPerAddress}} {
+		recent, err := tx.ThrottleEvents(gatehouse.ThrottleFilter{Kind: gatehouse.ThrottleResetRequest,
+			Account: f.account, Address: f.address, Since: since, Limit: f.limit})
+		if err != nil {
+			return err
+		}
+		if wait := waitForLimit(recent, f.limit, resetWindow, now); wait > 0 {
+			return tooMany(wait, "too many password-reset requests; try again later")
 		}
 	}
+	return tx.AddThrottleEvent(gatehouse.ThrottleEvent{Kind: gatehouse.ThrottleResetRequest,
+		Account: account, Address: address, At: now}, since)
 }
 
-// forget clears the key, after a success.
-func (t *throttle) forget(key string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.failures, key)
-}
-
-// prune drops failures older than the window; t.mu must be held.
-func (t *throttle) prune(key string, now time.Time) []time.Time {
-	recent := t.failures[key]
-	i := 0
-	for i < len(recent) && now.Sub(recent[i]) >= t.window {
-		i++
-	}
-	recent = recent[i:]
-	if len(recent) == 0 {
-		delete(t.failures, key)
-	} else {
-		t.failures[key] = recent
-	}
-	return recent
+// forgetSignInFailures clears an account's failed sign-ins from every
+// address, in the transaction of a completed password reset or invitation
+// acceptance: whoever did that holds the mailbox.
+func forgetSignInFailures(tx gatehouse.Tx, email string) error {
+	return tx.DeleteThrottleEvents(gatehouse.ThrottleSignInFailure, throttleAccount(email), "")
 }

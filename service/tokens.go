@@ -29,8 +29,9 @@ var (
 )
 
 // issueToken revokes the user's open tokens of the kind, issues a new one
-// and queues its email, in the caller's transaction.
-func (s *Service) issueToken(tx gatehouse.Tx, u *gatehouse.User, kind tokenMail) error {
+// for the address to and queues its email there, in the caller's
+// transaction.
+func (s *Service) issueToken(tx gatehouse.Tx, u *gatehouse.User, kind tokenMail, to string) error {
 	if err := tx.RevokeUserTokens(u.OrgID, u.ID, kind.purpose); err != nil {
 		return err
 	}
@@ -39,13 +40,15 @@ func (s *Service) issueToken(tx gatehouse.Tx, u *gatehouse.User, kind tokenMail)
 		return err
 	}
 	token := gatehouse.NewToken("")
-	tok := &gatehouse.UserToken{OrgID: u.OrgID, UserID: u.ID, Purpose: kind.purpose, Email: u.Email,
+	tok := &gatehouse.UserToken{OrgID: u.OrgID, UserID: u.ID, Purpose: kind.purpose, Email: to,
 		TokenHash: gatehouse.HashToken(token), ExpiresAt: s.Now().Add(kind.ttl)}
 	if err := tx.CreateUserToken(tok); err != nil {
 		return err
 	}
-	msg, err := composeMail(kind.template, kind.subject+org.Name, u.Email, mailData{
-		Org: org.Name, User: u, Link: s.link(kind.path, token), Expires: tok.ExpiresAt.Format("2 January 2006 at 15:04 UTC")})
+	addressed := *u
+	addressed.Email = to // the templates name the address the link is for
+	msg, err := composeMail(kind.template, kind.subject+org.Name, to, mailData{
+		Org: org.Name, User: &addressed, Link: s.link(kind.path, token), Expires: tok.ExpiresAt.Format("2 January 2006 at 15:04 UTC")})
 	if err != nil {
 		return err
 	}
@@ -100,7 +103,8 @@ func (s *Service) CheckToken(ctx context.Context, token, purpose string) error {
 	return err
 }
 
-// ConfirmEmail verifies the address a verification link was sent to.
+// ConfirmEmail verifies the address a verification link was sent to: the
+// user's email, or the pending new email, which then becomes the email.
 func (s *Service) ConfirmEmail(ctx context.Context, token string) (*gatehouse.User, int64, error) {
 	orgID, err := s.tokenOrg(ctx, token)
 	if err != nil {
@@ -116,21 +120,31 @@ func (s *Service) ConfirmEmail(ctx context.Context, token string) (*gatehouse.Us
 		if err != nil {
 			return err
 		}
-		if gatehouse.NormalizeEmail(u.Email) != gatehouse.NormalizeEmail(tok.Email) {
+		self := gatehouse.Actor{OrgID: u.OrgID, UserID: u.ID}
+		before := userFields(u)
+		action := "user.email_verified"
+		switch gatehouse.NormalizeEmail(tok.Email) {
+		case gatehouse.NormalizeEmail(u.PendingEmail):
+			// The new address is proven: from now on it signs in and
+			// receives resets.
+			u.Email, u.PendingEmail, u.EmailVerified = u.PendingEmail, "", true
+			action = "user.email_changed"
+		case gatehouse.NormalizeEmail(u.Email):
+			u.EmailVerified = true
+		default:
 			return gatehouse.Invalid("token", "the email address has changed since this link was sent; use the latest email")
 		}
-		u.EmailVerified = true
 		out = u
 		if err := tx.UpdateUser(u); err != nil {
 			return err
 		}
-		self := gatehouse.Actor{OrgID: u.OrgID, UserID: u.ID}
-		return record(ctx, tx, self, "user.email_verified", "user", u.ID, diff(map[string]any{"email_verified": false}, map[string]any{"email_verified": true}))
+		return record(ctx, tx, self, action, "user", u.ID, diff(before, userFields(u)))
 	})
 	return out, rev, err
 }
 
-// ResendVerification sends a user a new verification link.
+// ResendVerification sends a user a new verification link: to the pending
+// new email when one waits, else to the unverified email.
 func (s *Service) ResendVerification(ctx context.Context, actor gatehouse.Actor, id string) (*gatehouse.User, int64, error) {
 	var out *gatehouse.User
 	rev, err := s.adminWrite(ctx, actor, func(tx gatehouse.Tx, snap *authz.Snapshot, _ *gatehouse.AccessChange, accounts *[]string) error {
@@ -139,14 +153,17 @@ func (s *Service) ResendVerification(ctx context.Context, actor gatehouse.Actor,
 			return err
 		}
 		*accounts = append(*accounts, u.ID)
+		to := u.Email
 		switch {
-		case u.EmailVerified:
-			return gatehouse.Errorf(gatehouse.ECONFLICT, "the email address is already verified")
 		case u.Status == gatehouse.StatusInvited:
 			return gatehouse.Errorf(gatehouse.ECONFLICT, "the user has not accepted the invitation yet; accepting it verifies the address")
+		case u.PendingEmail != "":
+			to = u.PendingEmail
+		case u.EmailVerified:
+			return gatehouse.Errorf(gatehouse.ECONFLICT, "the email address is already verified")
 		}
 		out = u
-		if err := s.issueToken(tx, u, verificationMail); err != nil {
+		if err := s.issueToken(tx, u, verificationMail, to); err != nil {
 			return err
 		}
 		return record(ctx, tx, actor, "user.verification_sent", "user", u.ID, nil)
@@ -154,24 +171,100 @@ func (s *Service) ResendVerification(ctx context.Context, actor gatehouse.Actor,
 	return out, rev, err
 }
 
-// RequestPasswordReset mails a reset link to every active user with the
-// email. It answers the same whether or not the email exists.
+// RequestPasswordReset asks for reset links for an email. It only counts
+// the request against the throttles (per email and per client address, of
+// gatehouse.RequestInfoFrom(ctx)) and queues it, in one transaction; it
+// looks no user up, so it does the same work whether or not the email
+// exists. HandleResetRequests does the rest after the answer.
 func (s *Service) RequestPasswordReset(ctx context.Context, email string) error {
+	client := gatehouse.RequestInfoFrom(ctx).Client
+	now := s.Now()
+	err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		if err := admitResetRequest(tx, throttleAccount(email), throttleAddress(client), now); err != nil {
+			return err
+		}
+		return tx.EnqueueResetRequest(&gatehouse.ResetRequest{Email: truncate(email, 320), Client: client, RequestedAt: now})
+	})
+	if err != nil {
+		return err
+	}
+	select { // wake the worker
+	case s.resetQueued <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// resetLease is how long a worker holds a reset request it took; one that
+// is not finished by then (its instance stopped) is taken up again.
+const resetLease = 2 * time.Minute
+
+// HandleResetRequests handles every queued password-reset request that is
+// due: each active user with the email and a verified address (one per
+// organization) gets a reset link, queued in the outbox with the token in
+// one transaction; then the request is deleted. It returns how many
+// requests it handled. A request survives a crash until it is handled, so
+// a crash between the two may mail a user twice (the second link replaces
+// the first), never not at all.
+func (s *Service) HandleResetRequests(ctx context.Context) (int, error) {
+	handled := 0
+	for {
+		var due []*gatehouse.ResetRequest
+		now := s.Now()
+		err := s.store.View(ctx, func(tx gatehouse.Tx) error {
+			var err error
+			due, err = tx.DueResetRequests(now, 50)
+			return err
+		})
+		if err != nil || len(due) == 0 {
+			return handled, err
+		}
+		for _, r := range due {
+			var claimed bool
+			err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
+				var err error
+				claimed, err = tx.ClaimResetRequest(r.ID, now, now.Add(resetLease))
+				return err
+			})
+			if err != nil {
+				return handled, err
+			}
+			if !claimed {
+				continue // another worker has it
+			}
+			if err := s.handleResetRequest(ctx, r); err != nil {
+				return handled, err
+			}
+			handled++
+		}
+	}
+}
+
+// handleResetRequest mails reset links for one request and deletes it.
+func (s *Service) handleResetRequest(ctx context.Context, r *gatehouse.ResetRequest) error {
+	ctx = gatehouse.WithRequestInfo(ctx, gatehouse.RequestInfo{Client: r.Client})
 	var users []*gatehouse.User
 	err := s.store.View(ctx, func(tx gatehouse.Tx) error {
 		var err error
-		users, err = tx.FindUsersByEmailAnyOrg(email)
+		users, err = tx.FindUsersByEmailAnyOrg(r.Email)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	for _, u := range users {
-		if u.Status != gatehouse.StatusActive {
+	for _, found := range users {
+		if !resettable(found, r.Email) {
 			continue
 		}
-		_, err := s.write(ctx, u.OrgID, func(tx gatehouse.Tx, _ *authz.Snapshot, _ *gatehouse.AccessChange) error {
-			if err := s.issueToken(tx, u, resetMail); err != nil {
+		_, err := s.write(ctx, found.OrgID, func(tx gatehouse.Tx, _ *authz.Snapshot, _ *gatehouse.AccessChange) error {
+			u, err := tx.FindUser(found.OrgID, found.ID) // again, inside the transaction
+			if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
+				return nil // deleted meanwhile
+			}
+			if err != nil || !resettable(u, r.Email) {
+				return err
+			}
+			if err := s.issueToken(tx, u, resetMail, u.Email); err != nil {
 				return err
 			}
 			return record(ctx, tx, gatehouse.AnonymousActor(u.OrgID), "user.password_reset_requested", "user", u.ID, nil)
@@ -180,7 +273,34 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 			return err
 		}
 	}
-	return nil
+	return s.store.Update(ctx, func(tx gatehouse.Tx) error { return tx.DeleteResetRequest(r.ID) })
+}
+
+// resettable reports whether a reset link for email may go to u: an active
+// user whose email it is and whose address is verified. A reset link is
+// never mailed to an unverified address.
+func resettable(u *gatehouse.User, email string) bool {
+	return u.Status == gatehouse.StatusActive && u.EmailVerified &&
+		gatehouse.NormalizeEmail(u.Email) == gatehouse.NormalizeEmail(email)
+}
+
+// RunResetRequests handles password-reset requests until ctx ends: at once
+// when this instance queued one, and every poll for those queued by other
+// instances or left by a stopped one.
+func (s *Service) RunResetRequests(ctx context.Context, poll time.Duration) {
+	tick := time.NewTicker(poll)
+	defer tick.Stop()
+	for {
+		if _, err := s.HandleResetRequests(ctx); err != nil && ctx.Err() == nil && s.Logger != nil {
+			s.Logger.Error("password-reset requests", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		case <-s.resetQueued:
+		}
+	}
 }
 
 // ResetPassword sets a new password with a reset link and signs the user
@@ -216,6 +336,9 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 			return err
 		}
 		if err := record(ctx, tx, gatehouse.Actor{OrgID: u.OrgID, UserID: u.ID}, "user.password_reset", "user", u.ID, nil); err != nil {
+			return err
+		}
+		if err := forgetSignInFailures(tx, u.Email); err != nil {
 			return err
 		}
 		if !u.EmailVerified && gatehouse.NormalizeEmail(u.Email) == gatehouse.NormalizeEmail(tok.Email) {

@@ -90,8 +90,8 @@ func (s *Service) UpdateUser(ctx context.Context, actor gatehouse.Actor, id stri
 		apply(&u.Phone, p.Phone)
 		apply(&u.FullAccess, p.FullAccess)
 		apply(&u.Licence, p.Licence)
-		if p.Email != nil && gatehouse.NormalizeEmail(*p.Email) != gatehouse.NormalizeEmail(u.Email) {
-			u.Email, u.EmailVerified = *p.Email, false
+		if p.Email != nil {
+			changeEmail(u, *p.Email) // see emailchange.go
 		}
 		if p.GroupIDs != nil {
 			u.GroupIDs = set(*p.GroupIDs)
@@ -187,7 +187,8 @@ func (s *Service) changeUser(ctx context.Context, actor gatehouse.Actor, id, op,
 }
 
 // mailNewAddress follows a change of email: an invited user gets their
-// invitation again at the new address, anyone else a verification link.
+// invitation again at the new address; anyone else keeps their address
+// until the new one, now pending, is verified (emailchange.go).
 func (s *Service) mailNewAddress(tx gatehouse.Tx, u *gatehouse.User, previous string) error {
 	if gatehouse.NormalizeEmail(previous) == gatehouse.NormalizeEmail(u.Email) {
 		return nil
@@ -196,7 +197,7 @@ func (s *Service) mailNewAddress(tx gatehouse.Tx, u *gatehouse.User, previous st
 		_, err := s.newInvitation(tx, u)
 		return err
 	}
-	return s.issueToken(tx, u, verificationMail)
+	return s.holdNewEmail(tx, u, previous)
 }
 
 // DeleteUser removes a user with their keys, invitations and assignments.

@@ -19,7 +19,7 @@ func (u *UI) signInPage(w http.ResponseWriter, r *http.Request) {
 
 func (u *UI) signIn(w http.ResponseWriter, r *http.Request) {
 	email, next := r.PostFormValue("email"), safeNext(r.PostFormValue("next"))
-	token, s, err := u.svc.SignIn(u.requestContext(r), r.PostFormValue("organization_id"), email, r.PostFormValue("password"), u.clientOf(r), r.UserAgent())
+	token, s, err := u.svc.SignIn(r.Context(), r.PostFormValue("organization_id"), email, r.PostFormValue("password"), clientOf(r), r.UserAgent())
 	if err != nil {
 		p := newPage(r, "Sign in", "")
 		p.Data = map[string]string{"Next": next, "Email": email}
@@ -40,10 +40,10 @@ func (u *UI) signIn(w http.ResponseWriter, r *http.Request) {
 
 func (u *UI) signOut(w http.ResponseWriter, r *http.Request) {
 	if v, err := u.viewerOf(r); err == nil {
-		u.svc.SignOut(u.requestContext(r), v.actor, v.sessionID)
+		u.svc.SignOut(r.Context(), v.actor, v.sessionID)
 	}
 	u.setSession(w, r, "", -1)
-	http.Redirect(w, r, "/sign-in?done="+url.QueryEscape("You are signed out."), http.StatusSeeOther)
+	redirectDone(w, r, "/sign-in", doneSignedOut)
 }
 
 func (u *UI) forgotPage(w http.ResponseWriter, r *http.Request) {
@@ -51,7 +51,7 @@ func (u *UI) forgotPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (u *UI) forgot(w http.ResponseWriter, r *http.Request) {
-	if err := u.svc.RequestPasswordReset(u.requestContext(r), r.PostFormValue("email")); err != nil {
+	if err := u.svc.RequestPasswordReset(r.Context(), r.PostFormValue("email")); err != nil {
 		u.fail(w, r, err)
 		return
 	}
@@ -89,7 +89,7 @@ func (u *UI) reset(w http.ResponseWriter, r *http.Request) {
 	data := tokenPage{Token: r.PostFormValue("token")}
 	err := u.passwordsMatch(r)
 	if err == nil {
-		err = u.svc.ResetPassword(u.requestContext(r), data.Token, r.PostFormValue("password"))
+		err = u.svc.ResetPassword(r.Context(), data.Token, r.PostFormValue("password"))
 	}
 	if err != nil {
 		p.Data = data
@@ -100,7 +100,7 @@ func (u *UI) reset(w http.ResponseWriter, r *http.Request) {
 		u.show(w, r, http.StatusBadRequest, "reset-password", p)
 		return
 	}
-	http.Redirect(w, r, "/sign-in?done="+url.QueryEscape("Your password is set and every session was signed out. Sign in with it."), http.StatusSeeOther)
+	redirectDone(w, r, "/sign-in", donePasswordSet)
 }
 
 func (u *UI) invitePage(w http.ResponseWriter, r *http.Request) {
@@ -126,7 +126,7 @@ func (u *UI) acceptInvite(w http.ResponseWriter, r *http.Request) {
 	err := u.passwordsMatch(r)
 	var user *gatehouse.User
 	if err == nil {
-		user, _, err = u.svc.AcceptInvitation(u.requestContext(r), data.Token, r.PostFormValue("password"))
+		user, _, err = u.svc.AcceptInvitation(r.Context(), data.Token, r.PostFormValue("password"))
 	}
 	if err != nil {
 		data.Invitation, _ = u.svc.InvitationPreview(r.Context(), data.Token)
@@ -138,7 +138,7 @@ func (u *UI) acceptInvite(w http.ResponseWriter, r *http.Request) {
 		u.show(w, r, http.StatusBadRequest, "invite", p)
 		return
 	}
-	http.Redirect(w, r, "/sign-in?done="+url.QueryEscape("Welcome, "+user.FirstName+". Your password is set: sign in with it.")+"&email="+url.QueryEscape(user.Email), http.StatusSeeOther)
+	redirectDone(w, r, "/sign-in?email="+url.QueryEscape(user.Email), doneInvitationAccepted)
 }
 
 func (u *UI) verifyPage(w http.ResponseWriter, r *http.Request) {
@@ -152,7 +152,7 @@ func (u *UI) verifyPage(w http.ResponseWriter, r *http.Request) {
 func (u *UI) verify(w http.ResponseWriter, r *http.Request) {
 	p := newPage(r, "Confirm your email address", "")
 	data := tokenPage{Token: r.PostFormValue("token")}
-	_, _, err := u.svc.ConfirmEmail(u.requestContext(r), data.Token)
+	_, _, err := u.svc.ConfirmEmail(r.Context(), data.Token)
 	if err != nil && !formError(p, err) {
 		u.fail(w, r, err)
 		return
@@ -174,10 +174,29 @@ func (u *UI) passwordsMatch(r *http.Request) error {
 	return nil
 }
 
-// safeNext keeps redirects after sign-in on this site.
+// safeNext keeps redirects after sign-in on this site: next must be a path
+// here — one leading slash, no backslash (browsers read it as a slash), no
+// control character (browsers drop tabs and newlines, so "/\t/evil" is
+// "//evil", another origin) — and must stay one once percent-decoded, for
+// anything between Gatehouse and the browser that decodes it. Anything
+// else is "/".
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	decoded, err := url.PathUnescape(next)
+	if err != nil || !localPath(next) || !localPath(decoded) {
 		return "/"
 	}
 	return next
+}
+
+// localPath reports whether p is a path on this origin by itself.
+func localPath(p string) bool {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; c < 0x20 || c == 0x7f || c == '\\' {
+			return false
+		}
+	}
+	return true
 }

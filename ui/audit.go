@@ -59,7 +59,7 @@ func (u *UI) auditLog(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, q := viewerFrom(r.Context()), r.URL.Query()
-	ctx := u.requestContext(r)
+	ctx := r.Context()
 	p := newPage(r, "Audit log", "audit")
 	data := auditPage{Filter: map[string]string{}, Before: q.Get("before"), Actions: auditActions}
 	for _, k := range []string{"actor_id", "target_id", "action", "since", "until"} {

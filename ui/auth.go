@@ -3,10 +3,8 @@ package ui
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/gatehouse/gatehouse"
 )
@@ -45,7 +43,7 @@ func (u *UI) viewerOf(r *http.Request) (*viewer, error) {
 	if err != nil {
 		return nil, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "not signed in")
 	}
-	ctx := u.requestContext(r)
+	ctx := r.Context()
 	s, err := u.svc.AuthenticateSession(ctx, c.Value)
 	if err != nil {
 		return nil, err
@@ -63,32 +61,12 @@ func viewerFrom(ctx context.Context) *viewer {
 	return v
 }
 
-// requestContext carries the client's address and a request id for the
-// audit log.
-func (u *UI) requestContext(r *http.Request) context.Context {
-	return gatehouse.WithRequestInfo(r.Context(), gatehouse.RequestInfo{Client: u.clientOf(r), RequestID: gatehouse.NewID("req_")})
-}
-
-func (u *UI) clientOf(r *http.Request) string {
-	if u.trustProxy {
-		if fwd := r.Header.Get("X-Forwarded-For"); fwd != "" {
-			first, _, _ := strings.Cut(fwd, ",")
-			return strings.TrimSpace(first)
-		}
-	}
-	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		return host
-	}
-	return r.RemoteAddr
-}
-
-func (u *UI) secure(r *http.Request) bool {
-	return r.TLS != nil || (u.trustProxy && r.Header.Get("X-Forwarded-Proto") == "https")
-}
+// clientOf is the client's address, as requestinfo read it.
+func clientOf(r *http.Request) string { return gatehouse.RequestInfoFrom(r.Context()).Client }
 
 func (u *UI) setSession(w http.ResponseWriter, r *http.Request, token string, maxAge int) {
 	http.SetCookie(w, &http.Cookie{Name: gatehouse.SessionCookie, Value: token, Path: "/", HttpOnly: true,
-		Secure: u.secure(r), SameSite: http.SameSiteLaxMode, MaxAge: maxAge})
+		Secure: gatehouse.RequestInfoFrom(r.Context()).TLS, SameSite: http.SameSiteLaxMode, MaxAge: maxAge})
 }
 
 // newPage starts the data of a page for the signed-in viewer.
@@ -97,7 +75,7 @@ func newPage(r *http.Request, title, nav string) *page {
 	if v := viewerFrom(r.Context()); v != nil {
 		p.Me, p.Org, p.Can = v.user, v.org, v.can
 	}
-	p.Flash = r.URL.Query().Get("done")
+	p.Flash = banner(r)
 	return p
 }
 

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/gatehouse/gatehouse"
@@ -34,7 +33,7 @@ func (u *UI) showFacilities(w http.ResponseWriter, r *http.Request, status int, 
 	default:
 		data.Archived = ""
 	}
-	list, err := u.svc.ListFacilities(u.requestContext(r), v.actor, f)
+	list, err := u.svc.ListFacilities(r.Context(), v.actor, f)
 	if err != nil {
 		u.fail(w, r, err)
 		return
@@ -54,7 +53,7 @@ func (u *UI) createFacility(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := service.FacilityInput{Name: strings.TrimSpace(r.PostFormValue("name")), ExternalID: strings.TrimSpace(r.PostFormValue("external_id"))}
-	f, _, err := u.svc.CreateFacility(u.requestContext(r), v.actor, in)
+	f, _, err := u.svc.CreateFacility(r.Context(), v.actor, in)
 	if err != nil {
 		p := newPage(r, "Facilities", "facilities")
 		if !formError(p, err) {
@@ -64,8 +63,7 @@ func (u *UI) createFacility(w http.ResponseWriter, r *http.Request) {
 		u.showFacilities(w, r, http.StatusBadRequest, p, map[string]string{"name": in.Name, "external_id": in.ExternalID})
 		return
 	}
-	done := "Facility “" + f.Name + "” created."
-	http.Redirect(w, r, "/facilities/"+f.ID+"?done="+url.QueryEscape(done), http.StatusSeeOther)
+	redirectDone(w, r, "/facilities/"+f.ID, doneFacilityCreated)
 }
 
 // facilityView is the data of one facility's page: its form, and who is
@@ -80,7 +78,7 @@ type facilityView struct {
 
 func (u *UI) facilityPage(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
-	f, err := u.svc.GetFacility(u.requestContext(r), v.actor, r.PathValue("id"))
+	f, err := u.svc.GetFacility(r.Context(), v.actor, r.PathValue("id"))
 	if err != nil {
 		u.fail(w, r, err)
 		return
@@ -105,20 +103,20 @@ func (u *UI) showFacility(w http.ResponseWriter, r *http.Request, status int, p 
 
 func (u *UI) saveFacility(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
-	ctx := u.requestContext(r)
+	ctx := r.Context()
 	if !u.formValues(w, r) {
 		return
 	}
 	id := r.PathValue("id")
 	var patch service.FacilityPatch
-	done := "Saved."
+	code := doneSaved
 	switch r.PostFormValue("action") {
 	case "archive":
 		archived := true
-		patch.Archived, done = &archived, "Facility archived."
+		patch.Archived, code = &archived, doneFacilityArchived
 	case "unarchive":
 		archived := false
-		patch.Archived, done = &archived, "Facility restored."
+		patch.Archived, code = &archived, doneFacilityRestored
 	case "save", "":
 		name, external := strings.TrimSpace(r.PostFormValue("name")), strings.TrimSpace(r.PostFormValue("external_id"))
 		patch.Name, patch.ExternalID = &name, &external
@@ -144,5 +142,5 @@ func (u *UI) saveFacility(w http.ResponseWriter, r *http.Request) {
 		u.showFacility(w, r, http.StatusBadRequest, p, current)
 		return
 	}
-	http.Redirect(w, r, "/facilities/"+f.ID+"?done="+url.QueryEscape(done), http.StatusSeeOther)
+	redirectDone(w, r, "/facilities/"+f.ID, code)
 }

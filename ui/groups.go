@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -22,7 +21,7 @@ type groupList struct {
 func (u *UI) listGroups(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
 	data := groupList{Cursor: r.URL.Query().Get("cursor")}
-	groups, err := u.svc.ListGroups(u.requestContext(r), v.actor, gatehouse.GroupFilter{After: afterCursor(r), Limit: pageSize + 1})
+	groups, err := u.svc.ListGroups(r.Context(), v.actor, gatehouse.GroupFilter{After: afterCursor(r), Limit: pageSize + 1})
 	if err != nil {
 		u.fail(w, r, err)
 		return
@@ -51,7 +50,7 @@ type groupForm struct {
 
 func (u *UI) groupFormData(r *http.Request, g *gatehouse.Group) (*groupForm, error) {
 	v := viewerFrom(r.Context())
-	ctx := u.requestContext(r)
+	ctx := r.Context()
 	grants, catalog, err := u.svc.Grants(ctx, v.actor)
 	if err != nil {
 		return nil, err
@@ -87,13 +86,12 @@ func (u *UI) createGroup(w http.ResponseWriter, r *http.Request) {
 	}
 	in := service.GroupInput{Name: strings.TrimSpace(r.PostFormValue("name")), Description: strings.TrimSpace(r.PostFormValue("description")),
 		Permissions: r.PostForm["permissions"]}
-	g, _, err := u.svc.CreateGroup(u.requestContext(r), v.actor, in)
+	g, _, err := u.svc.CreateGroup(r.Context(), v.actor, in)
 	if err != nil {
 		u.redisplayGroupForm(w, r, "Create group", &gatehouse.Group{Name: in.Name, Description: in.Description, Permissions: in.Permissions}, err)
 		return
 	}
-	done := "Group “" + g.Name + "” created."
-	http.Redirect(w, r, "/groups/"+g.ID+"?done="+url.QueryEscape(done), http.StatusSeeOther)
+	redirectDone(w, r, "/groups/"+g.ID, doneGroupCreated)
 }
 
 // redisplayGroupForm shows the form again with what was sent: with the
@@ -119,7 +117,7 @@ func (u *UI) redisplayGroupForm(w http.ResponseWriter, r *http.Request, title st
 
 func (u *UI) editGroupPage(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
-	g, err := u.svc.GetGroup(u.requestContext(r), v.actor, r.PathValue("id"))
+	g, err := u.svc.GetGroup(r.Context(), v.actor, r.PathValue("id"))
 	if err != nil {
 		u.fail(w, r, err)
 		return
@@ -138,7 +136,7 @@ func (u *UI) editGroupPage(w http.ResponseWriter, r *http.Request) {
 // reviewed: an edit that changes somebody's access shows the review first.
 func (u *UI) saveGroup(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
-	ctx := u.requestContext(r)
+	ctx := r.Context()
 	if !u.formValues(w, r) {
 		return
 	}
@@ -183,7 +181,7 @@ func (u *UI) saveGroup(w http.ResponseWriter, r *http.Request) {
 		redisplay(err)
 		return
 	}
-	u.landAfterSave(w, r, "/groups/"+id, "Saved.", func() error { _, err := u.svc.GetGroup(ctx, v.actor, id); return err })
+	u.landAfterSave(w, r, "/groups/"+id, doneSaved, func() error { _, err := u.svc.GetGroup(ctx, v.actor, id); return err })
 }
 
 // confirmDeleteGroup asks before deleting a group, with what its members
@@ -199,7 +197,7 @@ func (u *UI) confirmDeleteGroup(w http.ResponseWriter, r *http.Request) {
 // deleting does changed since the confirmation the viewer answered.
 func (u *UI) reviewDeletion(w http.ResponseWriter, r *http.Request, changed bool) {
 	v := viewerFrom(r.Context())
-	ctx := u.requestContext(r)
+	ctx := r.Context()
 	g, err := u.svc.GetGroup(ctx, v.actor, r.PathValue("id"))
 	if err != nil {
 		u.fail(w, r, err)
@@ -235,7 +233,7 @@ func (u *UI) reviewDeletion(w http.ResponseWriter, r *http.Request, changed bool
 // the one shown is asked again.
 func (u *UI) deleteGroup(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
-	ctx := u.requestContext(r)
+	ctx := r.Context()
 	if !u.formValues(w, r) {
 		return
 	}
@@ -260,7 +258,7 @@ func (u *UI) deleteGroup(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	u.landAfterSave(w, r, "/groups", "Group “"+g.Name+"” deleted.", func() error {
+	u.landAfterSave(w, r, "/groups", doneGroupDeleted, func() error {
 		_, err := u.svc.ListGroups(ctx, v.actor, gatehouse.GroupFilter{Limit: 1})
 		return err
 	})

@@ -44,7 +44,7 @@ func (u *UI) formValues(w http.ResponseWriter, r *http.Request) bool {
 // there are more: the page then links to the Users tab, filtered.
 func (u *UI) firstUsers(r *http.Request, f gatehouse.UserFilter) ([]*gatehouse.User, bool, error) {
 	f.Limit = pageSize + 1
-	users, err := u.svc.ListUsers(u.requestContext(r), viewerFrom(r.Context()).actor, f)
+	users, err := u.svc.ListUsers(r.Context(), viewerFrom(r.Context()).actor, f)
 	if err != nil {
 		return nil, false, err
 	}

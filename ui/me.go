@@ -2,7 +2,6 @@ package ui
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -30,7 +29,7 @@ func (u *UI) account(w http.ResponseWriter, r *http.Request) {
 
 func (u *UI) showAccount(w http.ResponseWriter, r *http.Request, status int, p *page, newKey *service.NewKey, keyName string) {
 	v := viewerFrom(r.Context())
-	ctx := u.requestContext(r)
+	ctx := r.Context()
 	data := accountPage{User: v.user, Current: v.sessionID, NewKey: newKey, KeyName: keyName,
 		Groups: v.user.GroupIDs, Facilities: v.user.FacilityIDs}
 	catalog, err := u.svc.Catalog(ctx, v.actor)
@@ -80,16 +79,16 @@ func (u *UI) showAccount(w http.ResponseWriter, r *http.Request, status int, p *
 func (u *UI) revokeSession(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
 	id := r.PathValue("id")
-	if err := u.svc.RevokeSession(u.requestContext(r), v.actor, id); err != nil {
+	if err := u.svc.RevokeSession(r.Context(), v.actor, id); err != nil {
 		u.fail(w, r, err)
 		return
 	}
 	if id == v.sessionID {
 		u.setSession(w, r, "", -1)
-		http.Redirect(w, r, "/sign-in?done="+url.QueryEscape("You are signed out."), http.StatusSeeOther)
+		redirectDone(w, r, "/sign-in", doneSignedOut)
 		return
 	}
-	http.Redirect(w, r, "/account?done="+url.QueryEscape("The session was signed out."), http.StatusSeeOther)
+	redirectDone(w, r, "/account", doneSessionRevoked)
 }
 
 // createAPIKey shows the new key's secret on the page it answers with, once:
@@ -100,7 +99,7 @@ func (u *UI) createAPIKey(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := strings.TrimSpace(r.PostFormValue("name"))
-	key, err := u.svc.CreateAPIKey(u.requestContext(r), v.actor, name)
+	key, err := u.svc.CreateAPIKey(r.Context(), v.actor, name)
 	p := newPage(r, "Your account", "account")
 	if err != nil {
 		if !formError(p, err) {
@@ -116,9 +115,9 @@ func (u *UI) createAPIKey(w http.ResponseWriter, r *http.Request) {
 
 func (u *UI) revokeAPIKey(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
-	if _, err := u.svc.DeleteAPIKey(u.requestContext(r), v.actor, r.PathValue("id")); err != nil {
+	if _, err := u.svc.DeleteAPIKey(r.Context(), v.actor, r.PathValue("id")); err != nil {
 		u.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/account?done="+url.QueryEscape("The API key was revoked: it stops working at once."), http.StatusSeeOther)
+	redirectDone(w, r, "/account", doneAPIKeyRevoked)
 }

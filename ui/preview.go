@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -325,12 +324,11 @@ func refusal(err error, n lookups) string {
 
 // landAfterSave sends the browser to path after a save, or, when the save
 // took away the viewer's own access to it (stillSees fails), to their
-// account page, which everyone signed in may see.
-func (u *UI) landAfterSave(w http.ResponseWriter, r *http.Request, path, done string, stillSees func() error) {
+// account page, which everyone signed in may see, saying why.
+func (u *UI) landAfterSave(w http.ResponseWriter, r *http.Request, path string, code done, stillSees func() error) {
 	if err := stillSees(); err != nil {
-		done += " Your own access changed: you can no longer open the page you were on."
-		http.Redirect(w, r, "/account?done="+url.QueryEscape(done), http.StatusSeeOther)
+		redirectDone(w, r, "/account", accessLost[code])
 		return
 	}
-	http.Redirect(w, r, path+"?done="+url.QueryEscape(done), http.StatusSeeOther)
+	redirectDone(w, r, path, code)
 }

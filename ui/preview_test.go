@@ -108,7 +108,7 @@ func TestOwnFullAccessRefusedForTheLastOne(t *testing.T) {
 	form = selfEdit(true)
 	form.Set("phone", "+44 20 7946 0000")
 	res = b.post(self, form)
-	if res.status != http.StatusOK || res.url.Path != self || res.url.Query().Get("done") != "Saved." {
+	if res.status != http.StatusOK || res.url.Path != self || res.url.Query().Get("done") != "saved" {
 		t.Fatalf("own phone: %d at %s\n%s", res.status, res.url, res.body)
 	}
 }
@@ -159,7 +159,7 @@ func TestGroupEditReviewedFirst(t *testing.T) {
 		t.Fatal("a stale confirmation saved")
 	}
 	res = b.post(path, hiddenFields(t, res.body, path, "Save changes"))
-	if res.status != http.StatusOK || res.url.Path != path || res.url.Query().Get("done") != "Saved." {
+	if res.status != http.StatusOK || res.url.Path != path || res.url.Query().Get("done") != "saved" {
 		t.Fatalf("confirm: %d at %s\n%s", res.status, res.url, res.body)
 	}
 	if g, _ := e.svc.GetGroup(e.ctx, e.admin, tech.ID); len(g.Permissions) != 2 || g.Description != "Fixes things" {
@@ -167,7 +167,7 @@ func TestGroupEditReviewedFirst(t *testing.T) {
 	}
 	// Renaming changes nobody's access: saved at once.
 	res = b.post(path, url.Values{"name": {"Technicians"}, "description": {"Fixes things"}, "permissions": {"work_orders.view", "work_orders.edit"}})
-	if res.status != http.StatusOK || res.url.Path != path || res.url.Query().Get("done") != "Saved." {
+	if res.status != http.StatusOK || res.url.Path != path || res.url.Query().Get("done") != "saved" {
 		t.Fatalf("rename: %d at %s", res.status, res.url)
 	}
 }

@@ -62,7 +62,7 @@ var operationLabels = map[string]string{
 
 func (u *UI) reference(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
-	c, err := u.svc.Catalog(u.requestContext(r), v.actor)
+	c, err := u.svc.Catalog(r.Context(), v.actor)
 	if err != nil {
 		u.fail(w, r, err)
 		return

@@ -14,6 +14,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/gatehouse/gatehouse/requestinfo"
 	"github.com/gatehouse/gatehouse/service"
 )
 
@@ -30,16 +31,18 @@ type UI struct {
 	svc        *service.Service
 	logger     *slog.Logger
 	pages      *engine
-	assets     map[string]string // logical name → content-hashed URL
-	assetFiles map[string]string // content-hashed file name → embedded path
-	trustProxy bool
+	assets     map[string]string   // logical name → content-hashed URL
+	assetFiles map[string]string   // content-hashed file name → embedded path
+	requests   *requestinfo.Reader // where requests come from
 }
 
 // An Option changes how the UI reads requests.
 type Option func(*UI)
 
-// TrustProxy reads the client's address and TLS from X-Forwarded-* headers.
-func TrustProxy() Option { return func(u *UI) { u.trustProxy = true } }
+// RequestInfo reads where requests come from with rd, which says which
+// reverse proxies' X-Forwarded-For and X-Forwarded-Proto to believe; the
+// API shares it. Without it, no forwarded header is believed.
+func RequestInfo(rd *requestinfo.Reader) Option { return func(u *UI) { u.requests = rd } }
 
 // New returns the web UI as an http.Handler. It fails loudly at start if a
 // template does not parse.
@@ -58,7 +61,7 @@ func New(svc *service.Service, logger *slog.Logger, opts ...Option) (http.Handle
 	u.pages = pages
 	mux := http.NewServeMux()
 	u.routes(mux)
-	return u.secureHeaders(protectForms(mux)), nil
+	return u.requests.Handler(u.secureHeaders(protectForms(mux))), nil
 }
 
 // hashAssets names each static file by its content, so that it can be

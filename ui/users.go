@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/gatehouse/gatehouse"
@@ -32,7 +31,7 @@ type userList struct {
 
 func (u *UI) listUsers(w http.ResponseWriter, r *http.Request) {
 	v, q := viewerFrom(r.Context()), r.URL.Query()
-	ctx := u.requestContext(r)
+	ctx := r.Context()
 	data := userList{Filter: map[string]string{}, GroupNames: map[string]string{}, Cursor: q.Get("cursor")}
 	for _, k := range []string{"q", "status", "group_id", "facility_id", "sort", "order"} {
 		data.Filter[k] = strings.TrimSpace(q.Get(k))
@@ -92,7 +91,7 @@ type userForm struct {
 
 func (u *UI) formData(r *http.Request, user *gatehouse.User) (*userForm, error) {
 	v := viewerFrom(r.Context())
-	ctx := u.requestContext(r)
+	ctx := r.Context()
 	grants, catalog, err := u.svc.Grants(ctx, v.actor)
 	if err != nil {
 		return nil, err
@@ -142,15 +141,14 @@ func (u *UI) inviteUser(w http.ResponseWriter, r *http.Request) {
 		FullAccess: r.PostFormValue("full_access") == "on", Licence: r.PostFormValue("licence"),
 		GroupIDs: r.PostForm["group_ids"], Permissions: r.PostForm["permissions"], FacilityIDs: facilityIDs(r),
 	}
-	invited, err := u.svc.InviteUser(u.requestContext(r), v.actor, in)
+	invited, err := u.svc.InviteUser(r.Context(), v.actor, in)
 	if err != nil {
 		draft := &gatehouse.User{FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, Phone: in.Phone,
 			FullAccess: in.FullAccess, Licence: in.Licence, GroupIDs: in.GroupIDs, Permissions: in.Permissions, FacilityIDs: in.FacilityIDs}
 		u.redisplayUserForm(w, r, "Invite user", draft, err)
 		return
 	}
-	done := "Invitation sent to " + invited.User.Email + "."
-	http.Redirect(w, r, "/users/"+invited.User.ID+"?done="+url.QueryEscape(done), http.StatusSeeOther)
+	redirectDone(w, r, "/users/"+invited.User.ID, doneInvited)
 }
 
 // redisplayUserForm shows the form again with what was sent: with the
@@ -181,7 +179,7 @@ func (u *UI) redisplayUserForm(w http.ResponseWriter, r *http.Request, title str
 
 func (u *UI) editUserPage(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
-	user, err := u.svc.GetUser(u.requestContext(r), v.actor, r.PathValue("id"))
+	user, err := u.svc.GetUser(r.Context(), v.actor, r.PathValue("id"))
 	if err != nil {
 		u.fail(w, r, err)
 		return
@@ -201,7 +199,7 @@ func (u *UI) editUserPage(w http.ResponseWriter, r *http.Request) {
 // first: the viewer sees what they will lose and confirms.
 func (u *UI) saveUser(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
-	ctx := u.requestContext(r)
+	ctx := r.Context()
 	if err := r.ParseForm(); err != nil {
 		u.fail(w, r, gatehouse.Invalid("form", "the form could not be read"))
 		return
@@ -255,7 +253,7 @@ func (u *UI) saveUser(w http.ResponseWriter, r *http.Request) {
 		redisplay(err)
 		return
 	}
-	u.landAfterSave(w, r, "/users/"+id, "Saved.", func() error { _, err := u.svc.GetUser(ctx, v.actor, id); return err })
+	u.landAfterSave(w, r, "/users/"+id, doneSaved, func() error { _, err := u.svc.GetUser(ctx, v.actor, id); return err })
 }
 
 // userFields are the user form's values as a review carries them.
@@ -348,7 +346,7 @@ func userActions(v *viewer, user *gatehouse.User) []string {
 		if v.can[gatehouse.OpDeactivateUsers] && user.ID != v.user.ID {
 			out = append(out, "deactivate")
 		}
-		if v.can[gatehouse.OpEditUsers] && !user.EmailVerified {
+		if v.can[gatehouse.OpEditUsers] && (!user.EmailVerified || user.PendingEmail != "") {
 			out = append(out, "resend-verification")
 		}
 	case gatehouse.StatusInactive:
@@ -383,7 +381,7 @@ func (u *UI) confirmUserAction(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, gatehouse.Errorf(gatehouse.ENOTFOUND, "no such page"))
 		return
 	}
-	user, err := u.svc.GetUser(u.requestContext(r), v.actor, r.PathValue("id"))
+	user, err := u.svc.GetUser(r.Context(), v.actor, r.PathValue("id"))
 	if err != nil {
 		u.fail(w, r, err)
 		return
@@ -395,26 +393,26 @@ func (u *UI) confirmUserAction(w http.ResponseWriter, r *http.Request) {
 
 func (u *UI) userAction(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
-	ctx := u.requestContext(r)
+	ctx := r.Context()
 	id, action := r.PathValue("id"), r.PathValue("action")
 	var err error
-	done := ""
+	var code done
 	switch action {
 	case "deactivate":
 		_, _, err = u.svc.DeactivateUser(ctx, v.actor, id)
-		done = "Deactivated."
+		code = doneDeactivated
 	case "activate":
 		_, _, err = u.svc.ActivateUser(ctx, v.actor, id)
-		done = "Activated."
+		code = doneActivated
 	case "regenerate-invite":
 		_, err = u.svc.RegenerateInvite(ctx, v.actor, id)
-		done = "A new invitation is on its way."
+		code = doneInvitationResent
 	case "resend-verification":
 		_, _, err = u.svc.ResendVerification(ctx, v.actor, id)
-		done = "A new verification link is on its way."
+		code = doneVerificationResent
 	case "delete":
 		if _, err = u.svc.DeleteUser(ctx, v.actor, id); err == nil {
-			http.Redirect(w, r, "/users?done="+url.QueryEscape("The user was deleted."), http.StatusSeeOther)
+			redirectDone(w, r, "/users", doneUserDeleted)
 			return
 		}
 	default:
@@ -424,7 +422,7 @@ func (u *UI) userAction(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/users/"+id+"?done="+url.QueryEscape(done), http.StatusSeeOther)
+	redirectDone(w, r, "/users/"+id, code)
 }
 
 // accessPage is a user's effective access and the Explain box.
@@ -441,7 +439,7 @@ type accessPage struct {
 
 func (u *UI) userAccess(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
-	ctx := u.requestContext(r)
+	ctx := r.Context()
 	user, err := u.svc.GetUser(ctx, v.actor, r.PathValue("id"))
 	if err != nil {
 		u.fail(w, r, err)

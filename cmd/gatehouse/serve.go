@@ -14,6 +14,7 @@ import (
 	"github.com/gatehouse/gatehouse/api"
 	"github.com/gatehouse/gatehouse/mailer"
 	"github.com/gatehouse/gatehouse/metrics"
+	"github.com/gatehouse/gatehouse/requestinfo"
 	"github.com/gatehouse/gatehouse/service"
 	"github.com/gatehouse/gatehouse/store"
 	"github.com/gatehouse/gatehouse/ui"
@@ -29,7 +30,8 @@ type serveConfig struct {
 	smtpURL    string
 	inviteTTL  time.Duration
 	trustProxy bool
-	metrics    string // address of the metrics listener, or "" for none
+	proxies    requestinfo.Networks // the reverse proxies whose forwarded headers count, with trustProxy
+	metrics    string               // address of the metrics listener, or "" for none
 }
 
 func (c *serveConfig) register(fs *flag.FlagSet) {
@@ -40,7 +42,9 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.mailFrom, "mail-from", "Gatehouse <gatehouse@localhost>", "sender of outgoing mail")
 	fs.StringVar(&c.smtpURL, "smtp-url", "", "send mail through this server: smtp://user:pass@host:587 (STARTTLS where offered) or smtps://host:465")
 	fs.DurationVar(&c.inviteTTL, "invite-ttl", 7*24*time.Hour, "how long an invitation link stays valid")
-	fs.BoolVar(&c.trustProxy, "trust-proxy", false, "behind a reverse proxy: take the client address from X-Forwarded-For and TLS from X-Forwarded-Proto")
+	fs.BoolVar(&c.trustProxy, "trust-proxy", false, "behind a reverse proxy: take the client address from X-Forwarded-For and TLS from X-Forwarded-Proto, sent by a proxy in --trusted-proxies")
+	c.proxies = requestinfo.MustParseNetworks(requestinfo.Loopback)
+	fs.Var(&c.proxies, "trusted-proxies", "with --trust-proxy: the networks (CIDR,CIDR,…) of the reverse proxies whose forwarded headers count")
 	fs.StringVar(&c.metrics, "metrics-addr", "", "serve Prometheus metrics at http://<this address>/metrics, e.g. 127.0.0.1:9090 (off when empty)")
 }
 
@@ -92,13 +96,21 @@ func serve(ctx context.Context, env *environment, cfg serveConfig, ready func(*s
 	workers, stopWorkers := context.WithCancel(context.Background())
 	defer stopWorkers()
 	go outbox.Run(workers)
+	// Password-reset requests are answered at once and handled here, after
+	// the answer (docs/accounts.md).
+	go svc.RunResetRequests(workers, 5*time.Second)
 	// Other instances on the same PostgreSQL database: catch up with their
 	// writes as they commit.
 	go st.Listen(workers, logger, func(orgID string, revision int64, ch *gatehouse.AccessChange) {
 		svc.Changed(workers, orgID, revision, ch)
 	})
 
-	handler, err := routes(svc, st, logger, cfg.trustProxy)
+	requests := requestinfo.New(nil, nil)
+	if cfg.trustProxy {
+		requests = requestinfo.New(cfg.proxies, logger)
+		logger.Info("trusting X-Forwarded-For and X-Forwarded-Proto from reverse proxies", "trusted_proxies", cfg.proxies.String())
+	}
+	handler, err := routes(svc, st, logger, requests)
 	if err != nil {
 		return err
 	}
@@ -149,18 +161,14 @@ func serve(ctx context.Context, env *environment, cfg serveConfig, ready func(*s
 }
 
 // routes joins the API and the health endpoints, with request logging.
-func routes(svc *service.Service, st *store.DB, logger *slog.Logger, trustProxy bool) (http.Handler, error) {
-	var apiOpts []api.Option
-	var uiOpts []ui.Option
-	if trustProxy {
-		apiOpts, uiOpts = append(apiOpts, api.TrustProxy()), append(uiOpts, ui.TrustProxy())
-	}
-	web, err := ui.New(svc, logger, uiOpts...)
+// Both surfaces read where requests come from with the same reader.
+func routes(svc *service.Service, st *store.DB, logger *slog.Logger, requests *requestinfo.Reader) (http.Handler, error) {
+	web, err := ui.New(svc, logger, ui.RequestInfo(requests))
 	if err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/api/", api.New(svc, logger, apiOpts...))
+	mux.Handle("/api/", api.New(svc, logger, api.RequestInfo(requests)))
 	mux.Handle("/", web)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
