@@ -196,6 +196,7 @@ type ThrottleEvent struct {
 const (
 	ThrottleSignInFailure = "sign_in_failure"
 	ThrottleResetRequest  = "reset_request"
+	ThrottleResetMailed   = "reset_mailed" // a reset link mailed, per account
 )
 
 // ThrottleFilter selects throttle events of one kind at or after Since. An

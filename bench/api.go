@@ -1,13 +1,16 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
 	"time"
 
+	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/authz"
+	"github.com/gatehouse/gatehouse/service"
 )
 
 // batchAndFilter times POST /api/v1/authz/check-batch with 1,000 checks and
@@ -126,11 +129,14 @@ func lists(c *client, o *org, res *result) error {
 }
 
 // writes times PATCH /api/v1/groups/{id} on the biggest group (adding and
-// removing reports.view) and PATCH /api/v1/users/{id} (assigning and
-// unassigning a facility), alternately, end to end: the transaction, the
+// removing reports.view) by the full-access admin, the same edit (adding and
+// removing reports.view and the facility-scoped work_orders.archive) by a
+// limited admin — which no escalation judges on its effect on each of the
+// group's 5,000+ members — and PATCH /api/v1/users/{id} (assigning and
+// unassigning a facility), in turn, end to end: the transaction, the
 // snapshot update and the response. After each write, a check (not timed)
 // must see it, at the revision the write returned.
-func writes(c *client, o *org, snap *authz.Snapshot, res *result) error {
+func writes(c, limited *client, o *org, snap *authz.Snapshot, res *result) error {
 	groupID, _ := biggestGroup(o.state)
 	var group struct {
 		Permissions []string `json:"permissions"`
@@ -183,14 +189,24 @@ func writes(c *client, o *org, snap *authz.Snapshot, res *result) error {
 		n, _ := strconv.ParseInt(v[0], 10, 64)
 		return n
 	}
-	var groupTimes, userTimes []time.Duration
+	var groupTimes, limitedTimes, userTimes []time.Duration
 	var last int64
-	for i := range 208 {
-		add := i%4 < 2
+	for i := range 312 {
+		add := i%6 < 3
 		var took time.Duration
 		var h map[string][]string
 		var err error
-		if i%2 == 0 {
+		switch i % 3 {
+		case 2:
+			perms := slices.DeleteFunc(slices.Clone(base), func(p string) bool { return p == "work_orders.archive" })
+			if add {
+				perms = append(perms, "reports.view", "work_orders.archive")
+			}
+			took, h, err = limited.call("PATCH", "/api/v1/groups/"+groupID, map[string]any{"permissions": perms}, nil)
+			if i >= 12 {
+				limitedTimes = append(limitedTimes, took)
+			}
+		case 0:
 			perms := slices.Clone(base)
 			if add {
 				perms = append(perms, "reports.view")
@@ -201,10 +217,10 @@ func writes(c *client, o *org, snap *authz.Snapshot, res *result) error {
 					return fmt.Errorf("after adding reports.view to %s, member %s is not allowed it: %+v %v", groupID, member, d, err)
 				}
 			}
-			if i >= 8 {
+			if i >= 12 {
 				groupTimes = append(groupTimes, took)
 			}
-		} else {
+		default:
 			facilities := slices.Clone(user.FacilityIDs)
 			if add {
 				facilities = append(facilities, extra)
@@ -216,7 +232,7 @@ func writes(c *client, o *org, snap *authz.Snapshot, res *result) error {
 					return fmt.Errorf("after assigning=%v facility %s to %s, check of %s says %+v (%v)", add, extra, user.ID, perm, d, err)
 				}
 			}
-			if i >= 8 {
+			if i >= 12 {
 				userTimes = append(userTimes, took)
 			}
 		}
@@ -229,8 +245,33 @@ func writes(c *client, o *org, snap *authz.Snapshot, res *result) error {
 		}
 		last = rev
 	}
-	all := millis(append(slices.Clone(groupTimes), userTimes...))
+	all := millis(slices.Concat(groupTimes, limitedTimes, userTimes))
 	res.WriteMsP50, res.WriteMsP99 = percentile(all, 50), percentile(all, 99)
 	res.GroupWriteMsP50, res.UserWriteMsP50 = percentile(millis(groupTimes), 50), percentile(millis(userTimes), 50)
+	res.LimitedGroupWriteMsP50, res.LimitedGroupWriteMsP99 = percentile(millis(limitedTimes), 50), percentile(millis(limitedTimes), 99)
 	return nil
+}
+
+// limitedAdmin makes an active user who holds every permission at every
+// facility without full access, and returns an API key of theirs: the
+// actor whose group edits no escalation must judge member by member.
+func limitedAdmin(ctx context.Context, svc *service.Service, o *org) (string, error) {
+	var perms []string
+	for _, p := range o.state.Catalog.Permissions() {
+		perms = append(perms, p.Codename)
+	}
+	system := gatehouse.SystemActor(o.OrgID)
+	inv, err := svc.InviteUser(ctx, system, service.UserInput{FirstName: "Limited", LastName: "Admin",
+		Email: "limited-admin@bench.test", Permissions: perms, FacilityIDs: o.state.Facilities})
+	if err != nil {
+		return "", fmt.Errorf("limited admin: %w", err)
+	}
+	if _, _, err := svc.AcceptInvitation(ctx, inv.Token, "bench limited admin password"); err != nil {
+		return "", fmt.Errorf("limited admin: %w", err)
+	}
+	key, err := svc.CreateAPIKey(ctx, gatehouse.Actor{OrgID: o.OrgID, UserID: inv.User.ID}, "bench")
+	if err != nil {
+		return "", fmt.Errorf("limited admin: %w", err)
+	}
+	return key.Secret, nil
 }

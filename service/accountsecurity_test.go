@@ -405,14 +405,35 @@ func TestPasswordResetRequestsAreThrottled(t *testing.T) {
 		}
 		return out
 	}
+	// Fifty addresses asking for one email: every request is answered
+	// alike (nobody can block a victim's own request), and five links are
+	// mailed, the latest of which works.
 	known := answers("kim@acme.test")
 	if got := mb.receive(); len(got) != 5 {
 		t.Fatalf("50 requests sent %d mails, want 5", len(got))
 	}
 	unknown := answers("nobody@acme.test")
-	if strings.Join(known, ",") != strings.Join(unknown, ",") || known[4] != "accepted" || known[5] != "rate_limited 1h0m0s" {
+	if strings.Join(known, ",") != strings.Join(unknown, ",") || known[49] != "accepted" {
 		t.Fatalf("known email: %v\nunknown email: %v", known, unknown)
 	}
+	// One address asking for one email: the sixth in the hour waits.
+	pair := func(email string) []string {
+		var out []string
+		for range 6 {
+			if err := f.svc.RequestPasswordReset(from("192.0.2.9:1"), email); err != nil {
+				e := wantCode(t, err, gatehouse.ETOOMANY)
+				out = append(out, fmt.Sprintf("%s %v", e.Code, e.RetryAfter))
+			} else {
+				out = append(out, "accepted")
+			}
+		}
+		return out
+	}
+	known, unknown = pair("kim@acme.test"), pair("nobody@acme.test")
+	if strings.Join(known, ",") != strings.Join(unknown, ",") || known[4] != "accepted" || known[5] != "rate_limited 1h0m0s" {
+		t.Fatalf("one address, known email: %v\nunknown email: %v", known, unknown)
+	}
+	mb.none() // the hour's five links went out already
 	clk.Advance(time.Hour)
 	if err := f.svc.RequestPasswordReset(from("203.0.113.1:1"), "kim@acme.test"); err != nil {
 		t.Fatalf("an hour later: %v", err)

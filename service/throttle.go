@@ -32,13 +32,18 @@ const (
 	signInAddressLimit = 50
 )
 
-// Password-reset throttling: requests for one email, and requests from one
-// client address, within resetWindow. Requests for unknown emails count
-// the same way.
+// Password-reset throttling, within resetWindow: requests for one email
+// from one client address, and requests from one address, are refused
+// (429) past their limits; requests for unknown emails count the same way.
+// One email is not limited across addresses — anyone could then block a
+// victim's reset from the victim's own address — but at most resetMailed
+// links are mailed to it: the latest one mailed works, as each replaces the
+// one before.
 const (
 	resetWindow     = time.Hour
-	resetPerEmail   = 5
+	resetPerPair    = 5
 	resetPerAddress = 20
+	resetMailed     = 5
 )
 
 // throttleAccount is the key of an account in the throttles: its normalized
@@ -131,7 +136,7 @@ func admitResetRequest(tx gatehouse.Tx, account, address string, now time.Time) 
 	for _, f := range []struct {
 		account, address string
 		limit            int
-	}{{account, "", resetPerEmail}, {"", address, resetPerAddress}} {
+	}{{account, address, resetPerPair}, {"", address, resetPerAddress}} {
 		recent, err := tx.ThrottleEvents(gatehouse.ThrottleFilter{Kind: gatehouse.ThrottleResetRequest,
 			Account: f.account, Address: f.address, Since: since, Limit: f.limit})
 		if err != nil {
@@ -150,4 +155,17 @@ func admitResetRequest(tx gatehouse.Tx, account, address string, now time.Time) 
 // acceptance: whoever did that holds the mailbox.
 func forgetSignInFailures(tx gatehouse.Tx, email string) error {
 	return tx.DeleteThrottleEvents(gatehouse.ThrottleSignInFailure, throttleAccount(email), "")
+}
+
+// admitResetMail decides, in tx, whether one more reset link may be mailed
+// to an account, and counts it when it may.
+func admitResetMail(tx gatehouse.Tx, account string, now time.Time) (bool, error) {
+	since := now.Add(-resetWindow)
+	recent, err := tx.ThrottleEvents(gatehouse.ThrottleFilter{Kind: gatehouse.ThrottleResetMailed,
+		Account: account, Since: since, Limit: resetMailed})
+	if err != nil || waitForLimit(recent, resetMailed, resetWindow, now) > 0 {
+		return false, err
+	}
+	return true, tx.AddThrottleEvent(gatehouse.ThrottleEvent{Kind: gatehouse.ThrottleResetMailed,
+		Account: account, At: now}, since)
 }

@@ -264,6 +264,9 @@ func (s *Service) handleResetRequest(ctx context.Context, r *gatehouse.ResetRequ
 			if err != nil || !resettable(u, r.Email) {
 				return err
 			}
+			if ok, err := admitResetMail(tx, throttleAccount(u.Email), s.Now()); !ok || err != nil {
+				return err // enough links went out this hour; the latest works
+			}
 			if err := s.issueToken(tx, u, resetMail, u.Email); err != nil {
 				return err
 			}
