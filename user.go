@@ -47,6 +47,11 @@ type User struct {
 	// for its verification link: until then Email stays the address used
 	// for sign-in and password reset. "" when none waits.
 	PendingEmail string
+	// PendingEmailBy is the user who asked for PendingEmail ("" for the
+	// system): confirming needs them still to cover this user's access, so
+	// that a change asked while the user was within a limited admin's reach
+	// cannot be completed after the user was given more.
+	PendingEmailBy string
 	// Invitation is the user's latest invitation, when they have one.
 	Invitation *Invitation
 	CreatedAt  time.Time

@@ -75,8 +75,13 @@ func (s *Snapshot) Judge(actorID string, next *Snapshot, w Write) error {
 			return err
 		}
 	}
+	// The effect is judged on what each user holds or would hold once
+	// active: an invited user accepts unjudged, and a full-access admin's
+	// reactivation of an inactive one must not switch on a grant that a
+	// limited admin put there meanwhile. (Reactivation itself acts on the
+	// account, judged above.)
 	for _, id := range s.reached(w.Change) {
-		before, after := s.atStake(s.user(id)), next.atStake(next.user(id))
+		before, after := s.accessOf(s.user(id), true), next.accessOf(next.user(id), true)
 		if before.full && after.full {
 			continue // a full-access user's reach follows the facilities, not the write
 		}
@@ -169,6 +174,22 @@ func (s *Snapshot) judgeUser(actorID string, actor userRecord, next *Snapshot, i
 		return gatehouse.Invalid("facility_ids", "assign at least one of your facilities: without full access you manage only users in your facilities")
 	}
 	return nil
+}
+
+// Covers reports, as an error, whether actorID may act on the account of
+// userID now: the actor is active, and has full access or holds everything
+// the user holds or would hold once active (what Judge asks of account
+// actions). Confirming an email change asks it again of whoever asked for
+// the change.
+func (s *Snapshot) Covers(actorID, userID string) error {
+	actor := s.user(actorID)
+	if actor == nil || !actor.active() {
+		return gatehouse.Forbidden(ActorInactive, "only an active user may act on accounts")
+	}
+	if actor.fullAccess() {
+		return nil
+	}
+	return s.judgeAccount(newHolder(s.accessOf(actor, false), nil), userID)
 }
 
 // judgeAccount: acting on a user's account needs their access, as it is or

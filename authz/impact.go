@@ -42,10 +42,9 @@ func (s *Snapshot) accessOf(u userRecord, asIfActive bool) access {
 	return a
 }
 
-// atStake is the access a write is judged on: what an active user holds,
-// and what an invited user will hold on accepting their invitation (which
-// they do themselves, unjudged). An inactive user holds nothing until
-// reactivated, and reactivation is judged in its turn.
+// atStake is the access a preview shows: what an active user holds, and
+// what an invited user will hold on accepting their invitation (which they
+// do themselves). An inactive user holds nothing until reactivated.
 func (s *Snapshot) atStake(u userRecord) access {
 	return s.accessOf(u, u != nil && u.status() == statusInvited)
 }

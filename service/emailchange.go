@@ -21,7 +21,7 @@ import (
 func changeEmail(u *gatehouse.User, email string) {
 	switch e := gatehouse.NormalizeEmail(email); {
 	case e == gatehouse.NormalizeEmail(u.Email):
-		u.PendingEmail = ""
+		u.PendingEmail, u.PendingEmailBy = "", ""
 	case u.PendingEmail != "" && e == gatehouse.NormalizeEmail(u.PendingEmail):
 	default:
 		if u.Status == gatehouse.StatusInvited {
@@ -35,8 +35,8 @@ func changeEmail(u *gatehouse.User, email string) {
 // user's Email (changeEmail): it puts the previous address back, keeps the
 // new one pending, mails it a verification link and tells the previous
 // address, in the write's transaction.
-func (s *Service) holdNewEmail(tx gatehouse.Tx, u *gatehouse.User, previous string) error {
-	u.PendingEmail, u.Email = u.Email, previous
+func (s *Service) holdNewEmail(tx gatehouse.Tx, u *gatehouse.User, previous, by string) error {
+	u.PendingEmail, u.PendingEmailBy, u.Email = u.Email, by, previous
 	if err := tx.UpdateUser(u); err != nil {
 		return err
 	}

@@ -266,30 +266,34 @@ func (p *property) step() {
 	stakesAfter := p.stakes(after)
 	p.current = &stakesAfter
 	gave := false
-	for id, holdsAfter := range stakesAfter.holds {
-		if slices.Contains(stakesBefore.same(stakesAfter), id) {
-			continue
-		}
-		for _, fac := range p.facilities {
-			if !after.HasFacility(fac) {
+	for v, view := range []string{"effective access", "access once active"} {
+		beforeView, afterView := stakesBefore.views[v], stakesAfter.views[v]
+		same := beforeView.same(afterView)
+		for id, holdsAfter := range afterView.holds {
+			if slices.Contains(same, id) {
 				continue
 			}
-			// A facility the write created was nowhere before: what was held
-			// there is what was held across the organization.
-			at := fac
-			if !before.HasFacility(fac) {
-				at = ""
-			}
-			for _, code := range p.codes {
-				if !holdsAfter(code, fac) || (stakesBefore.holds[id] != nil && stakesBefore.holds[id](code, at)) {
+			for _, fac := range p.facilities {
+				if !after.HasFacility(fac) {
 					continue
 				}
-				gave = true
-				if at == "" && id == actorID {
-					continue // creating a facility assigns its creator
+				// A facility the write created was nowhere before: what was
+				// held there is what was held across the organization.
+				at := fac
+				if !before.HasFacility(fac) {
+					at = ""
 				}
-				if !stakesBefore.holds[actorID](code, at) {
-					p.t.Fatalf("escalation: %s by %s gave %s %s at %s, which the actor did not hold there", kind, actorID, id, code, fac)
+				for _, code := range p.codes {
+					if !holdsAfter(code, fac) || (beforeView.holds[id] != nil && beforeView.holds[id](code, at)) {
+						continue
+					}
+					gave = true
+					if at == "" && id == actorID {
+						continue // creating a facility assigns its creator
+					}
+					if !stakesBefore.views[0].holds[actorID](code, at) {
+						p.t.Fatalf("escalation (%s): %s by %s gave %s %s at %s, which the actor did not hold there", view, kind, actorID, id, code, fac)
+					}
 				}
 			}
 		}
@@ -302,13 +306,19 @@ func (p *property) step() {
 	}
 }
 
-// stakes answers, from the engine's own checks, what each user holds where
-// — for an invited user, what they will hold on accepting.
+// stakes answers, from the engine's own checks, what each user holds where,
+// in two views: their effective access, an invited user's as once accepted
+// (which they do themselves); and their access once active, an inactive
+// user's too (a reactivation by a full-access admin switches it on).
 type stakes struct {
 	revision   int64
-	effective  map[string][]authz.EffectivePermission
-	holds      map[string]func(code, facility string) bool // facility "": anywhere, and for a facility-scoped permission nowhere
-	fullAccess bool                                        // some user is active with full access
+	views      [2]stakeView
+	fullAccess bool // some user is active with full access
+}
+
+type stakeView struct {
+	effective map[string][]authz.EffectivePermission
+	holds     map[string]func(code, facility string) bool // facility "": anywhere, and for a facility-scoped permission nowhere
 }
 
 func (p *property) stakes(snap *authz.Snapshot) stakes {
@@ -321,29 +331,34 @@ func (p *property) stakes(snap *authz.Snapshot) stakes {
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	var accepting gatehouse.AccessChange
+	st := stakes{revision: snap.Revision}
 	for _, u := range users {
-		if u.Status == gatehouse.StatusInvited {
-			a := u.Access()
-			a.Status = gatehouse.StatusActive
-			accepting.Users = append(accepting.Users, a)
-		}
+		st.fullAccess = st.fullAccess || snap.IsFullAccess(u.ID)
 	}
-	asAccepted := snap.Apply(accepting)
-	st := stakes{revision: snap.Revision, holds: map[string]func(string, string) bool{}, effective: map[string][]authz.EffectivePermission{}}
-	for _, u := range users {
-		id := u.ID
-		st.effective[id], _ = asAccepted.Effective(id)
-		st.fullAccess = st.fullAccess || snap.IsFullAccess(id)
-		st.holds[id] = func(code, facility string) bool {
-			if facility == "" && p.catalog.Permission(code).FacilityScoped {
-				return asAccepted.IsFullAccess(id) // full access holds every facility, those to come too
+	for v, activating := range [][]gatehouse.UserStatus{{gatehouse.StatusInvited}, {gatehouse.StatusInvited, gatehouse.StatusInactive}} {
+		var activate gatehouse.AccessChange
+		for _, u := range users {
+			if slices.Contains(activating, u.Status) {
+				a := u.Access()
+				a.Status = gatehouse.StatusActive
+				activate.Users = append(activate.Users, a)
 			}
-			res := authz.Resource{FacilityID: facility}
-			if strings.HasSuffix(code, ".view_own") {
-				res.CreatedBy = id // holding X.view_own is holding it for one's own items
+		}
+		view := snap.Apply(activate)
+		st.views[v] = stakeView{holds: map[string]func(string, string) bool{}, effective: map[string][]authz.EffectivePermission{}}
+		for _, u := range users {
+			id := u.ID
+			st.views[v].effective[id], _ = view.Effective(id)
+			st.views[v].holds[id] = func(code, facility string) bool {
+				if facility == "" && p.catalog.Permission(code).FacilityScoped {
+					return view.IsFullAccess(id) // full access holds every facility, those to come too
+				}
+				res := authz.Resource{FacilityID: facility}
+				if strings.HasSuffix(code, ".view_own") {
+					res.CreatedBy = id // holding X.view_own is holding it for one's own items
+				}
+				return view.Check(id, code, res).Allowed
 			}
-			return asAccepted.Check(id, code, res).Allowed
 		}
 	}
 	return st
@@ -351,7 +366,7 @@ func (p *property) stakes(snap *authz.Snapshot) stakes {
 
 // same lists the users whose effective access (Snapshot.Effective, sources
 // and all) is the same in both: no need to ask Check about them.
-func (st stakes) same(other stakes) []string {
+func (st stakeView) same(other stakeView) []string {
 	var out []string
 	for id, perms := range st.effective {
 		if o, ok := other.effective[id]; ok && reflect.DeepEqual(perms, o) {

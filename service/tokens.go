@@ -111,7 +111,7 @@ func (s *Service) ConfirmEmail(ctx context.Context, token string) (*gatehouse.Us
 		return nil, 0, err
 	}
 	var out *gatehouse.User
-	rev, err := s.write(ctx, orgID, func(tx gatehouse.Tx, _ *authz.Snapshot, _ *gatehouse.AccessChange) error {
+	rev, err := s.write(ctx, orgID, func(tx gatehouse.Tx, snap *authz.Snapshot, _ *gatehouse.AccessChange) error {
 		tok, err := s.useToken(tx, token, gatehouse.TokenEmailVerification)
 		if err != nil {
 			return err
@@ -125,9 +125,17 @@ func (s *Service) ConfirmEmail(ctx context.Context, token string) (*gatehouse.Us
 		action := "user.email_verified"
 		switch gatehouse.NormalizeEmail(tok.Email) {
 		case gatehouse.NormalizeEmail(u.PendingEmail):
+			// Whoever asked for the change must still be allowed to ask for
+			// it: a limited admin's change asked while the user was within
+			// their reach does not complete once the user holds more.
+			if by := u.PendingEmailBy; by != "" && by != u.ID {
+				if err := snap.Covers(by, u.ID); err != nil {
+					return gatehouse.Invalid("token", "this change of email can no longer be completed: whoever asked for it may no longer change this account; ask an administrator")
+				}
+			}
 			// The new address is proven: from now on it signs in and
 			// receives resets.
-			u.Email, u.PendingEmail, u.EmailVerified = u.PendingEmail, "", true
+			u.Email, u.PendingEmail, u.PendingEmailBy, u.EmailVerified = u.PendingEmail, "", "", true
 			action = "user.email_changed"
 		case gatehouse.NormalizeEmail(u.Email):
 			u.EmailVerified = true

@@ -169,7 +169,7 @@ func (s *Service) changeUser(ctx context.Context, actor gatehouse.Actor, id, op,
 		if err := tx.UpdateUser(u); err != nil {
 			return err
 		}
-		if err := s.mailNewAddress(tx, u, beforeEmail); err != nil {
+		if err := s.mailNewAddress(tx, u, beforeEmail, actor.UserID); err != nil {
 			return err
 		}
 		changes := diff(beforeFields, userFields(u))
@@ -188,8 +188,9 @@ func (s *Service) changeUser(ctx context.Context, actor gatehouse.Actor, id, op,
 
 // mailNewAddress follows a change of email: an invited user gets their
 // invitation again at the new address; anyone else keeps their address
-// until the new one, now pending, is verified (emailchange.go).
-func (s *Service) mailNewAddress(tx gatehouse.Tx, u *gatehouse.User, previous string) error {
+// until the new one, now pending, is verified (emailchange.go). by is the
+// user who asks for the change ("" for the system).
+func (s *Service) mailNewAddress(tx gatehouse.Tx, u *gatehouse.User, previous, by string) error {
 	if gatehouse.NormalizeEmail(previous) == gatehouse.NormalizeEmail(u.Email) {
 		return nil
 	}
@@ -197,7 +198,7 @@ func (s *Service) mailNewAddress(tx gatehouse.Tx, u *gatehouse.User, previous st
 		_, err := s.newInvitation(tx, u)
 		return err
 	}
-	return s.holdNewEmail(tx, u, previous)
+	return s.holdNewEmail(tx, u, previous, by)
 }
 
 // DeleteUser removes a user with their keys, invitations and assignments.

@@ -117,7 +117,7 @@ func (t *tx) findUsers(f userFilter) ([]*gatehouse.User, error) {
 		order = key + dir + ", u.id" + dir
 	}
 	q := `SELECT u.id, u.org_id, u.first_name, u.last_name, u.email, u.phone, u.status,
-		u.full_access, u.licence, u.email_verified, u.pending_email, u.created_at, u.updated_at
+		u.full_access, u.licence, u.email_verified, u.pending_email, u.pending_email_by, u.created_at, u.updated_at
 		FROM users u WHERE ` + strings.Join(where, " AND ") +
 		" ORDER BY " + order + " LIMIT " + a.add(limitOr(f.Limit, DefaultLimit))
 	rows, err := t.query(q, a.values...)
@@ -129,7 +129,7 @@ func (t *tx) findUsers(f userFilter) ([]*gatehouse.User, error) {
 	for rows.Next() {
 		var u gatehouse.User
 		if err := rows.Scan(&u.ID, &u.OrgID, &u.FirstName, &u.LastName, &u.Email, &u.Phone, &u.Status,
-			&u.FullAccess, &u.Licence, &u.EmailVerified, &u.PendingEmail, &u.CreatedAt, &u.UpdatedAt); err != nil {
+			&u.FullAccess, &u.Licence, &u.EmailVerified, &u.PendingEmail, &u.PendingEmailBy, &u.CreatedAt, &u.UpdatedAt); err != nil {
 			return nil, dbError("find users", err)
 		}
 		u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
@@ -195,10 +195,10 @@ func (t *tx) CreateUser(u *gatehouse.User) error {
 	}
 	u.CreatedAt, u.UpdatedAt = t.now, t.now
 	_, err := t.exec(`INSERT INTO users (id, org_id, first_name, last_name, email, email_lower, phone, status,
-		full_access, licence, email_verified, pending_email, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		full_access, licence, email_verified, pending_email, pending_email_by, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		u.ID, u.OrgID, u.FirstName, u.LastName, u.Email, gatehouse.NormalizeEmail(u.Email), u.Phone, string(u.Status),
-		u.FullAccess, u.Licence, u.EmailVerified, u.PendingEmail, u.CreatedAt, u.UpdatedAt)
+		u.FullAccess, u.Licence, u.EmailVerified, u.PendingEmail, u.PendingEmailBy, u.CreatedAt, u.UpdatedAt)
 	if err != nil {
 		return dbError("create user", err)
 	}
@@ -213,10 +213,11 @@ func (t *tx) UpdateUser(u *gatehouse.User) error {
 	}
 	u.UpdatedAt = t.now
 	res, err := t.exec(`UPDATE users SET first_name = $3, last_name = $4, email = $5, email_lower = $6, phone = $7,
-		status = $8, full_access = $9, licence = $10, email_verified = $11, pending_email = $12, updated_at = $13
+		status = $8, full_access = $9, licence = $10, email_verified = $11, pending_email = $12, pending_email_by = $13,
+		updated_at = $14
 		WHERE org_id = $1 AND id = $2`,
 		u.OrgID, u.ID, u.FirstName, u.LastName, u.Email, gatehouse.NormalizeEmail(u.Email), u.Phone, string(u.Status),
-		u.FullAccess, u.Licence, u.EmailVerified, u.PendingEmail, u.UpdatedAt)
+		u.FullAccess, u.Licence, u.EmailVerified, u.PendingEmail, u.PendingEmailBy, u.UpdatedAt)
 	if err != nil {
 		return dbError("update user", err)
 	}

@@ -32,8 +32,12 @@ CREATE INDEX reset_requests_due_idx ON reset_requests (claimed_until);
 -- A new email of an active or inactive user waits here until its
 -- verification link is followed; '' when none waits.
 ALTER TABLE users ADD COLUMN pending_email TEXT NOT NULL DEFAULT '';
+-- Who asked for the pending email ('' for the system): confirming it needs
+-- them still to cover the user's access, as when they asked.
+ALTER TABLE users ADD COLUMN pending_email_by TEXT NOT NULL DEFAULT '';
 
 -- +goose Down
+ALTER TABLE users DROP COLUMN pending_email_by;
 ALTER TABLE users DROP COLUMN pending_email;
 DROP TABLE reset_requests;
 DROP TABLE throttle_events;
