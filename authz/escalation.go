@@ -80,18 +80,23 @@ func (s *Snapshot) Judge(actorID string, next *Snapshot, w Write) error {
 	// reactivation of an inactive one must not switch on a grant that a
 	// limited admin put there meanwhile. (Reactivation itself acts on the
 	// account, judged above.)
-	for _, id := range s.reached(w.Change) {
-		before, after := s.accessOf(s.user(id), true), next.accessOf(next.user(id), true)
+	var refusal error
+	var wasAt, isAt []int32
+	s.eachReached(next, w.Change, func(id []byte, was, is userRecord) bool {
+		before, after := s.accessIn(was, true, wasAt), next.accessIn(is, true, isAt)
+		wasAt, isAt = before.facilities, after.facilities
 		if before.full && after.full {
-			continue // a full-access user's reach follows the facilities, not the write
+			return true // a full-access user's reach follows the facilities, not the write
 		}
 		d := s.cat.gained(before, after)
 		if perm, slot, ok := s.cat.uncovered(h, &d); !ok {
-			return gatehouse.Forbidden(Escalation, "this would give user %s %s, which you do not hold there",
+			refusal = gatehouse.Forbidden(Escalation, "this would give user %s %s, which you do not hold there",
 				id, next.pairName(perm, slot))
+			return false
 		}
-	}
-	return nil
+		return true
+	})
+	return refusal
 }
 
 // judgeGroup: a group gets only permissions the actor holds.

@@ -2,6 +2,7 @@ package authz
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/gatehouse/gatehouse"
 )
@@ -20,12 +21,18 @@ type access struct {
 // reads an invited or inactive user as they would be once (re)activated,
 // which is what acting on their account puts at stake.
 func (s *Snapshot) accessOf(u userRecord, asIfActive bool) access {
+	return s.accessIn(u, asIfActive, nil)
+}
+
+// accessIn is accessOf with the facilities appended to buf[:0], so that
+// judging thousands of users reuses one buffer.
+func (s *Snapshot) accessIn(u userRecord, asIfActive bool, buf []int32) access {
 	if u == nil || (!asIfActive && !u.active()) {
 		return access{}
 	}
 	if u.fullAccess() {
 		// Every permission at every facility, those to come too.
-		a := access{full: true, perms: s.cat.all, facilities: make([]int32, 0, len(s.facilityIDs))}
+		a := access{full: true, perms: s.cat.all, facilities: buf[:0]}
 		for slot, id := range s.facilityIDs {
 			if id != "" {
 				a.facilities = append(a.facilities, int32(slot))
@@ -33,7 +40,7 @@ func (s *Snapshot) accessOf(u userRecord, asIfActive bool) access {
 		}
 		return a
 	}
-	a := access{perms: s.grantable(u), facilities: make([]int32, 0, u.facilityCount())}
+	a := access{perms: s.grantable(u), facilities: buf[:0]}
 	for i := range u.facilityCount() {
 		if slot := u.facility(i); s.facilityIDs[slot] != "" {
 			a.facilities = append(a.facilities, slot)
@@ -188,27 +195,38 @@ type UserImpact struct {
 // are left out.
 func (s *Snapshot) Impact(next *Snapshot, ch gatehouse.AccessChange) []UserImpact {
 	out := []UserImpact{}
-	for _, id := range s.reached(ch) {
-		before, after := s.atStake(s.user(id)), next.atStake(next.user(id))
+	s.eachReached(next, ch, func(id []byte, was, is userRecord) bool {
+		before, after := s.atStake(was), next.atStake(is)
 		gained, lost := s.cat.gained(before, after), s.cat.gained(after, before)
-		if gained.empty() && lost.empty() {
-			continue
+		if !gained.empty() || !lost.empty() {
+			out = append(out, UserImpact{UserID: string(id),
+				Gained: next.grants(&gained), Lost: s.grants(&lost), HeldBeyondLicence: next.beyondLicence(is)})
 		}
-		out = append(out, UserImpact{UserID: id,
-			Gained: next.grants(&gained), Lost: s.grants(&lost), HeldBeyondLicence: next.beyondLicence(id)})
-	}
+		return true
+	})
+	slices.SortFunc(out, func(a, b UserImpact) int { return strings.Compare(a.UserID, b.UserID) })
 	return out
 }
 
-// reached lists, in id order, every user whose access a change may alter:
-// the users it writes, and the members of the groups and the users of the
-// facilities it changes or deletes.
-func (s *Snapshot) reached(ch gatehouse.AccessChange) []string {
-	ids := make([]string, 0, len(ch.Users)+len(ch.DeletedUsers))
+// eachReached calls fn with every user whose access the change from s to
+// next may alter — the users it writes, and the members of the groups and
+// the users of the facilities it changes or deletes — with their records
+// before and after (nil where there is none), until fn returns false.
+// Users the change does not write keep their record: a group edit reaches
+// its 5,000 members without a look-up or an allocation each.
+func (s *Snapshot) eachReached(next *Snapshot, ch gatehouse.AccessChange, fn func(id []byte, before, after userRecord) bool) {
+	written := make(map[string]bool, len(ch.Users)+len(ch.DeletedUsers))
 	for _, u := range ch.Users {
-		ids = append(ids, u.ID)
+		written[u.ID] = true
 	}
-	ids = append(ids, ch.DeletedUsers...)
+	for _, id := range ch.DeletedUsers {
+		written[id] = true
+	}
+	for id := range written {
+		if !fn([]byte(id), s.user(id), next.user(id)) {
+			return
+		}
+	}
 	var groups []int32
 	for _, g := range ch.Groups {
 		if slot, ok := s.groupSlot[g.ID]; ok {
@@ -228,15 +246,21 @@ func (s *Snapshot) reached(ch gatehouse.AccessChange) []string {
 	}
 	// Full access holds every facility: one more or one fewer changes it.
 	everywhere := len(ch.Facilities) > 0 || len(ch.DeletedFacilities) > 0
-	if len(groups) > 0 || everywhere {
-		s.eachUser(func(id []byte, u userRecord) {
-			if u.inAnyGroup(groups) || u.atAnyFacility(facilities) || (everywhere && u.fullAccess()) {
-				ids = append(ids, string(id))
+	if len(groups) == 0 && !everywhere {
+		return
+	}
+	for _, sh := range s.users.shards {
+		more := true
+		sh.t.each(func(id, payload []byte) {
+			u := userRecord(payload)
+			if more && (u.inAnyGroup(groups) || u.atAnyFacility(facilities) || (everywhere && u.fullAccess())) && !written[string(id)] {
+				more = fn(id, u, u)
 			}
 		})
+		if !more {
+			return
+		}
 	}
-	slices.Sort(ids)
-	return slices.Compact(ids)
 }
 
 // eachUser calls fn with every user of the snapshot.
@@ -292,9 +316,8 @@ func (s *Snapshot) idsOf(slots []int32) []string {
 
 // beyondLicence lists the permissions the user's groups and direct grants
 // give that their licence keeps out.
-func (s *Snapshot) beyondLicence(id string) []string {
+func (s *Snapshot) beyondLicence(u userRecord) []string {
 	out := []string{}
-	u := s.user(id)
 	if u == nil || u.fullAccess() {
 		return out
 	}
