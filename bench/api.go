@@ -11,6 +11,7 @@ import (
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/authz"
 	"github.com/gatehouse/gatehouse/service"
+	"github.com/gatehouse/gatehouse/store"
 )
 
 // batchAndFilter times POST /api/v1/authz/check-batch with 1,000 checks and
@@ -128,11 +129,12 @@ func lists(c *client, o *org, res *result) error {
 	return nil
 }
 
-// writes times PATCH /api/v1/groups/{id} on the biggest group (adding and
-// removing reports.view) by the full-access admin, the same edit (adding and
+// writes times PATCH /api/v1/groups/{id} on the biggest group (5,000
+// members, see bigGroup; adding and removing reports.view) by the
+// full-access admin, the same edit (adding and
 // removing reports.view and the facility-scoped work_orders.archive) by a
 // limited admin — which no escalation judges on its effect on each of the
-// group's 5,000+ members — and PATCH /api/v1/users/{id} (assigning and
+// group's 5,000 members — and PATCH /api/v1/users/{id} (assigning and
 // unassigning a facility), in turn, end to end: the transaction, the
 // snapshot update and the response. After each write, a check (not timed)
 // must see it, at the revision the write returned.
@@ -274,4 +276,49 @@ func limitedAdmin(ctx context.Context, svc *service.Service, o *org) (string, er
 		return "", fmt.Errorf("limited admin: %w", err)
 	}
 	return key.Secret, nil
+}
+
+// bigGroup gives the organization a group of n members, the size no
+// escalation must judge within the write targets, and reloads its state:
+// the seeded groups have about 750 members each.
+func bigGroup(ctx context.Context, st *store.DB, svc *service.Service, o *org, n int) error {
+	g, _, err := svc.CreateGroup(ctx, gatehouse.SystemActor(o.OrgID), service.GroupInput{Name: fmt.Sprintf("Bench %d members", n),
+		Permissions: []string{"work_orders.view", "assets.view"}})
+	if err != nil {
+		return err
+	}
+	err = st.Update(ctx, func(tx gatehouse.Tx) error {
+		added := 0
+		for _, a := range o.state.Users {
+			if added == n {
+				break
+			}
+			if a.Status != gatehouse.StatusActive || a.FullAccess || len(a.FacilityIDs) == 0 {
+				continue
+			}
+			u, err := tx.FindUser(o.OrgID, a.ID)
+			if err != nil {
+				return err
+			}
+			u.GroupIDs = append(u.GroupIDs, g.ID)
+			slices.Sort(u.GroupIDs)
+			if err := tx.UpdateUser(u); err != nil {
+				return err
+			}
+			added++
+		}
+		if added < n {
+			return fmt.Errorf("only %d users to put in a group of %d", added, n)
+		}
+		_, err := tx.BumpRevision(o.OrgID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if err := svc.Engine().Refresh(ctx, o.OrgID); err != nil {
+		return err
+	}
+	o.state, err = st.LoadAccess(ctx, o.OrgID)
+	return err
 }

@@ -401,6 +401,9 @@ func overHTTP(ctx context.Context, o *org, qs []query, cfg config, res *result, 
 	}
 	defer st.Close()
 	svc := service.New(st)
+	if err := bigGroup(ctx, st, svc, o, 5000); err != nil {
+		return err
+	}
 	snap, err := svc.Engine().Snapshot(ctx, o.OrgID)
 	if err != nil {
 		return err
