@@ -3,6 +3,8 @@ package api_test
 import (
 	"context"
 	"net/http"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gatehouse/gatehouse"
@@ -173,4 +175,46 @@ func gainedCodes(t *testing.T, preview obj, userID string) []string {
 		return out
 	}
 	return nil
+}
+
+// A limited admin's dry run shows no more than their lists do: a user
+// outside their facilities keeps their place but not their id, and a
+// facility not assigned to them is counted, not named; the refusal names
+// neither.
+func TestLimitedAdminsPreviewHidesWhatTheyMayNotSee(t *testing.T) {
+	x := newLimitedAdmin(t)
+	viewers := x.o.group("Viewers", "users.view")
+	member := x.o.user("member", obj{"group_ids": []string{viewers}, "facility_ids": []string{x.f1, x.f2}})
+	south := x.o.user("south", obj{"group_ids": []string{viewers}, "facility_ids": []string{x.f2}})
+	preview, _ := x.l.ok(http.StatusOK, "PATCH", "/api/v1/groups/"+viewers+"?dry_run=true", obj{"permissions": []string{"users.view", "work_orders.view"}})
+	e, _ := preview["error"].(map[string]any)
+	if e == nil || e["reason"] != "escalation" {
+		t.Fatalf("preview error: %v", preview)
+	}
+	for _, leak := range []string{x.f2, south} {
+		if strings.Contains(e["message"].(string), leak) {
+			t.Fatalf("the refusal names %s: %v", leak, e["message"])
+		}
+	}
+	seen := map[string]bool{}
+	for _, v := range preview["users"].([]any) {
+		u := v.(map[string]any)
+		seen[u["user_id"].(string)] = true
+		for _, g := range u["gained"].([]any) {
+			g := g.(map[string]any)
+			if slices.Contains(strs(g["facility_ids"]), x.f2) || g["hidden_facilities"] != float64(1) {
+				t.Fatalf("grant %v: F2 must be counted, not named", g)
+			}
+		}
+	}
+	if !seen[member] || !seen[""] || len(seen) != 2 {
+		t.Fatalf("users in the preview: %v, want %s and one without an id", seen, member)
+	}
+	// With full access, everything is shown.
+	full, _ := x.o.admin.ok(http.StatusOK, "PATCH", "/api/v1/groups/"+viewers+"?dry_run=true", obj{"permissions": []string{"users.view", "work_orders.view"}})
+	for _, v := range full["users"].([]any) {
+		if v.(map[string]any)["user_id"] == "" {
+			t.Fatalf("full access sees a hidden user: %v", full)
+		}
+	}
 }

@@ -90,8 +90,15 @@ func (s *Snapshot) Judge(actorID string, next *Snapshot, w Write) error {
 		}
 		d := s.cat.gained(before, after)
 		if perm, slot, ok := s.cat.uncovered(h, &d); !ok {
-			refusal = gatehouse.Forbidden(Escalation, "this would give user %s %s, which you do not hold there",
-				id, next.pairName(perm, slot))
+			who := "user " + string(id)
+			if !s.CanManage(actorID, string(id)) && !next.CanManage(actorID, string(id)) {
+				who = "a user outside your facilities" // whose id the actor may not learn
+			}
+			where := next.pairName(perm, slot)
+			if slot >= 0 && !h.hasFacility(slot) {
+				where = next.cat.codes[perm] + " at a facility not assigned to you"
+			}
+			refusal = gatehouse.Forbidden(Escalation, "this would give %s %s, which you do not hold there", who, where)
 			return false
 		}
 		return true

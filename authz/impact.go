@@ -178,11 +178,14 @@ type Grant struct {
 	Permission    string   `json:"permission"`
 	AllFacilities bool     `json:"all_facilities" doc:"Everywhere: an organization-wide permission, or full access"`
 	FacilityIDs   []string `json:"facility_ids" doc:"The facilities, for a facility-scoped permission"`
+	// HiddenFacilities counts facilities of the grant that the caller, an
+	// admin without full access, does not manage: left out of FacilityIDs.
+	HiddenFacilities int `json:"hidden_facilities,omitempty" required:"false" doc:"How many more facilities, not assigned to the caller, the grant applies to"`
 }
 
 // A UserImpact is what one write changes in one user's effective access.
 type UserImpact struct {
-	UserID string  `json:"user_id"`
+	UserID string  `json:"user_id" doc:"Empty for a user outside the caller's facilities"`
 	Gained []Grant `json:"gained"`
 	Lost   []Grant `json:"lost"`
 	// HeldBeyondLicence are permissions the user's groups or direct grants
@@ -327,6 +330,43 @@ func (s *Snapshot) beyondLicence(u userRecord) []string {
 		if held.has(i) && !s.cat.holdable[u.rank()].has(i) {
 			out = append(out, code)
 		}
+	}
+	return out
+}
+
+// Visible is impact as actorID may see it: with full access, all of it;
+// otherwise users outside the actor's facilities keep their place but not
+// their id, and facilities not assigned to the actor are left out (the
+// grant says how many with HiddenFacilities), so that a dry run reveals no
+// more than the actor's lists do.
+func (s *Snapshot) Visible(actorID string, impact []UserImpact) []UserImpact {
+	actor := s.user(actorID)
+	if actor != nil && actor.fullAccess() {
+		return impact
+	}
+	out := make([]UserImpact, len(impact))
+	for i, u := range impact {
+		if !s.CanManage(actorID, u.UserID) {
+			u.UserID = ""
+		}
+		u.Gained, u.Lost = s.visibleGrants(actor, u.Gained), s.visibleGrants(actor, u.Lost)
+		out[i] = u
+	}
+	return out
+}
+
+func (s *Snapshot) visibleGrants(actor userRecord, grants []Grant) []Grant {
+	out := make([]Grant, len(grants))
+	for i, g := range grants {
+		ids := make([]string, 0, len(g.FacilityIDs))
+		for _, id := range g.FacilityIDs {
+			if slot, ok := s.facilitySlot(id); ok && actor != nil && actor.hasFacility(slot) {
+				ids = append(ids, id)
+			}
+		}
+		g.HiddenFacilities = len(g.FacilityIDs) - len(ids)
+		g.FacilityIDs = ids
+		out[i] = g
 	}
 	return out
 }

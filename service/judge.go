@@ -43,6 +43,9 @@ func (s *Service) judge(tx gatehouse.Tx, snap *authz.Snapshot, actor gatehouse.A
 		next := snap.Apply(w.Change)
 		if preview != nil {
 			preview.Users = snap.Impact(next, w.Change)
+			if !actor.IsSystem() {
+				preview.Users = next.Visible(actor.UserID, preview.Users)
+			}
 		}
 		if !actor.IsSystem() {
 			if err := snap.Judge(actor.UserID, next, w); err != nil {

@@ -266,7 +266,8 @@ func where(g authz.Grant, facilities map[string]string) string {
 	if len(named) == 0 {
 		s = "at"
 	}
-	more := len(g.FacilityIDs) - len(named)
+	hidden += g.HiddenFacilities // left out of the preview for a limited viewer
+	more := len(g.FacilityIDs) - len(named) + g.HiddenFacilities
 	switch {
 	case more > 0 && len(named) == 0:
 		s += plural(more, " facility", " facilities") + " you may not see"

@@ -195,7 +195,7 @@ func TestGroupEditRefusalReviewed(t *testing.T) {
 	lint(t, path+" (refused)", res)
 	has(t, "refused", res, `role="alert"`, "This cannot be saved:", "work_orders.edit", "only what you hold yourself",
 		"2 people's access changes", "Tess Tech", "A user you may not see", ">Back to the form</button>")
-	has(t, "refused", res, "This cannot be saved: this would give a user you may not see work_orders.edit at a facility you may not see, which you do not hold there.")
+	has(t, "refused", res, "This cannot be saved: this would give a user outside your facilities work_orders.edit at a facility not assigned to you, which you do not hold there.")
 	hasNot(t, "refused", res, ">Save changes</button>", "Sam South", "South Store", "fac_")
 
 	// Back to the form keeps the edit.
