@@ -24,7 +24,7 @@ type Preview struct {
 // gain and lose and where, and what their groups or direct grants give
 // beyond their licence after it (held, not in force).
 type UserImpact struct {
-	UserID            string   `json:"user_id"`
+	UserID            string   `json:"user_id"` // "" for a user outside the caller's facilities
 	Gained            []Grant  `json:"gained"`
 	Lost              []Grant  `json:"lost"`
 	HeldBeyondLicence []string `json:"held_beyond_licence"`
@@ -36,6 +36,9 @@ type Grant struct {
 	Permission    string   `json:"permission"`
 	AllFacilities bool     `json:"all_facilities"`
 	FacilityIDs   []string `json:"facility_ids"`
+	// HiddenFacilities counts the facilities, not assigned to a caller
+	// without full access, left out of FacilityIDs.
+	HiddenFacilities int `json:"hidden_facilities"`
 }
 
 // preview sends a write with ?dry_run=true.
