@@ -3,20 +3,67 @@ package gatehouse
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 )
 
-// Error codes. The HTTP layer maps each to one status in one place.
+// Error codes: every code an answer can carry. Each has one HTTP status, in
+// codeStatuses, which both web surfaces (the API and the UI) answer by.
 const (
-	EINVALID       = "invalid"       // bad input; Field names the culprit
-	ENOTFOUND      = "not_found"     // missing, or in another organization
-	ECONFLICT      = "conflict"      // duplicate or state conflict
-	EFORBIDDEN     = "forbidden"     // authenticated but not allowed
-	EUNAUTHORIZED  = "unauthorized"  // no or bad credentials
-	ETOOMANY       = "rate_limited"  // throttled
-	EINTERNAL      = "internal"      // anything else; never shown
-	EUNPROCESSABLE = "unprocessable" // well-formed but refused by a rule
+	EINVALID      = "invalid"                // bad input; Field names the culprit
+	ENOTFOUND     = "not_found"              // missing, or in another organization
+	ECONFLICT     = "conflict"               // duplicate or state conflict
+	EFORBIDDEN    = "forbidden"              // authenticated but not allowed; Reason says why
+	EUNAUTHORIZED = "unauthorized"           // no or bad credentials
+	ETOOMANY      = "rate_limited"           // throttled; RetryAfter says when to come back
+	ETOOLARGE     = "payload_too_large"      // the request body is over the limit
+	EMEDIATYPE    = "unsupported_media_type" // the request body is not JSON
+	EMETHOD       = "method_not_allowed"     // the path exists, not with this method
+	EINTERNAL     = "internal"               // anything else; never shown
 )
+
+// codeStatuses is the one table of HTTP statuses by error code.
+var codeStatuses = map[string]int{
+	EINVALID:      http.StatusBadRequest,
+	EUNAUTHORIZED: http.StatusUnauthorized,
+	EFORBIDDEN:    http.StatusForbidden,
+	ENOTFOUND:     http.StatusNotFound,
+	EMETHOD:       http.StatusMethodNotAllowed,
+	ECONFLICT:     http.StatusConflict,
+	ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	EMEDIATYPE:    http.StatusUnsupportedMediaType,
+	ETOOMANY:      http.StatusTooManyRequests,
+	EINTERNAL:     http.StatusInternalServerError,
+}
+
+// ErrorCodes lists every error code, in the order of their statuses.
+func ErrorCodes() []string {
+	return []string{EINVALID, EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND, EMETHOD, ECONFLICT, ETOOLARGE, EMEDIATYPE, ETOOMANY, EINTERNAL}
+}
+
+// HTTPStatus is the HTTP status of an error code; unknown codes are
+// internal errors.
+func HTTPStatus(code string) int {
+	if status, ok := codeStatuses[code]; ok {
+		return status
+	}
+	return http.StatusInternalServerError
+}
+
+// CodeOfStatus names an HTTP status with its error code: the table read
+// backwards, for errors raised outside the domain (a router, a decoder).
+// Other client errors are bad input; other server errors are internal.
+func CodeOfStatus(status int) string {
+	for code, s := range codeStatuses {
+		if s == status {
+			return code
+		}
+	}
+	if status < 500 {
+		return EINVALID
+	}
+	return EINTERNAL
+}
 
 // Error is the one domain error. Message is safe to show to the caller.
 type Error struct {

@@ -1,6 +1,7 @@
 package gatehouse
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -179,4 +180,66 @@ type OutboxMail struct {
 	LastError     string
 	SentAt        *time.Time
 	CreatedAt     time.Time
+}
+
+// UserPatch changes the fields that are not nil; lists replace the user's.
+type UserPatch struct {
+	FirstName   *string
+	LastName    *string
+	Email       *string
+	Phone       *string
+	FullAccess  *bool
+	Licence     *string
+	GroupIDs    *[]string
+	Permissions *[]string
+	FacilityIDs *[]string
+}
+
+// Apply changes u by p: the one place where a patch meets a user. Lists
+// become sets (sorted, without repeats). Email follows the rules of an
+// email change: asking for the current address (compared
+// case-insensitively) withdraws a pending change and keeps the address as
+// it is; asking for the pending one changes nothing; another address goes
+// in Email (the service then holds it as pending for a user who is not
+// invited, whose new address is unverified until confirmed).
+func (u *User) Apply(p UserPatch) {
+	setIf(&u.FirstName, p.FirstName)
+	setIf(&u.LastName, p.LastName)
+	setIf(&u.Phone, p.Phone)
+	setIf(&u.FullAccess, p.FullAccess)
+	setIf(&u.Licence, p.Licence)
+	if p.Email != nil {
+		u.changeEmail(*p.Email)
+	}
+	for _, l := range []struct{ dst, src *[]string }{{&u.GroupIDs, p.GroupIDs}, {&u.Permissions, p.Permissions}, {&u.FacilityIDs, p.FacilityIDs}} {
+		if l.src != nil {
+			*l.dst = SortedSet(*l.src)
+		}
+	}
+}
+
+func (u *User) changeEmail(email string) {
+	switch e := NormalizeEmail(email); {
+	case e == NormalizeEmail(u.Email):
+		u.PendingEmail, u.PendingEmailBy = "", ""
+	case u.PendingEmail != "" && e == NormalizeEmail(u.PendingEmail):
+	default:
+		if u.Status == StatusInvited {
+			u.EmailVerified = false
+		}
+		u.Email = email
+	}
+}
+
+func setIf[T any](field *T, value *T) {
+	if value != nil {
+		*field = *value
+	}
+}
+
+// SortedSet returns values sorted, without repeats, in a new slice.
+func SortedSet(values []string) []string {
+	out := slices.Clone(values)
+	slices.Sort(out)
+	return slices.Compact(out)
 }

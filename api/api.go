@@ -6,11 +6,9 @@ package api
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
@@ -30,6 +28,7 @@ const maxBody = 1 << 20
 type handlers struct {
 	svc      *service.Service
 	logger   *slog.Logger
+	raw      rawBodies // reads the bodies of the checks
 	requests *requestinfo.Reader // where requests come from
 }
 
@@ -50,13 +49,14 @@ func New(svc *service.Service, logger *slog.Logger, opts ...Option) http.Handler
 	for _, opt := range opts {
 		opt(h)
 	}
+	h.raw = rawBodies{api.OpenAPI().Components.Schemas}
 	h.routes(api)
 	// Anything else is not found, in the API's error shape rather than the
 	// mux's plain text.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, gatehouse.Errorf(gatehouse.ENOTFOUND, "no route %s %s; see /api/v1/openapi.json", r.Method, r.URL.Path))
+		writeError(w, r, gatehouse.Errorf(gatehouse.ENOTFOUND, "no route %s %s; see /api/v1/openapi.json", r.Method, r.URL.Path))
 	})
-	return privateAnswers(h.authenticate(protectCookies(jsonBodies(h.fastChecks(mux)))))
+	return privateAnswers(h.authenticate(protectCookies(jsonBodies(mux))))
 }
 
 // privateAnswers marks every answer, errors and the fast check path
@@ -86,14 +86,9 @@ func jsonBodies(next http.Handler) http.Handler {
 	})
 }
 
-var setErrorModel sync.Once
-
 // newHuma configures huma: the brief's error shape, unknown fields and query
 // parameters rejected, the OpenAPI document at /api/v1/openapi.json.
 func newHuma(mux *http.ServeMux, logger *slog.Logger) huma.API {
-	// huma's error constructor is package state: set it once, logging
-	// through the default logger (serve makes its logger the default).
-	setErrorModel.Do(func() { huma.NewError = newError() })
 	config := huma.DefaultConfig("Gatehouse API", Version)
 	config.Info.Description = "Users & permissions for multi-site operations platforms. " +
 		"Authenticate with `Authorization: Bearer <api key>` or the web UI's session cookie. " +
@@ -118,7 +113,7 @@ func newHuma(mux *http.ServeMux, logger *slog.Logger) huma.API {
 func protectCookies(next http.Handler) http.Handler {
 	p := http.NewCrossOriginProtection()
 	p.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, gatehouse.Forbidden("cross_origin", "cross-origin requests may not change anything; use an API key from other origins"))
+		writeError(w, r, gatehouse.Forbidden("cross_origin", "cross-origin requests may not change anything; use an API key from other origins"))
 	}))
 	return p.Handler(next)
 }
@@ -132,21 +127,17 @@ func register[I, O any](api huma.API, op huma.Operation, handler func(context.Co
 	if op.Security == nil { // not public: refuse missing credentials before reading the input
 		op.Middlewares = append(op.Middlewares, func(ctx huma.Context, next func(huma.Context)) {
 			if p := principalFrom(ctx.Context()); p.err != nil {
-				var e *gatehouse.Error
-				if errors.As(p.err, &e) {
-					huma.WriteErr(api, ctx, statusOf(e.Code), e.Message, e)
-					return
-				}
+				huma.WriteErr(api, ctx, http.StatusUnauthorized, "", p.err)
+				return
 			}
 			next(ctx)
 		})
 	}
 	huma.Register(api, op, func(ctx context.Context, in *I) (*O, error) {
 		out, err := handler(ctx, in)
-		var e *gatehouse.Error
-		if errors.As(err, &e) {
-			return nil, bodyOf(e) // status and headers (Retry-After) in one place
+		if err != nil {
+			return nil, errorOf(ctx, err) // status and headers (Retry-After) in one place
 		}
-		return out, err
+		return out, nil
 	})
 }

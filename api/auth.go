@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -18,6 +19,7 @@ type principal struct {
 	tls       bool   // the request came over TLS: cookies get Secure
 	client    string // the client's address
 	userAgent string
+	logger    *slog.Logger // where internal errors of the request are logged
 }
 
 // authenticate reads where each request came from (requestinfo) and its
@@ -27,7 +29,7 @@ func (h *handlers) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := h.requests.Read(w, r)
 		info := gatehouse.RequestInfoFrom(ctx)
-		p := &principal{tls: info.TLS, client: info.Client, userAgent: r.UserAgent()}
+		p := &principal{tls: info.TLS, client: info.Client, userAgent: r.UserAgent(), logger: h.logger}
 		if auth := r.Header.Get("Authorization"); auth != "" {
 			if token, ok := strings.CutPrefix(auth, "Bearer "); ok {
 				p.actor, p.err = h.svc.AuthenticateAPIKey(ctx, strings.TrimSpace(token))
@@ -51,7 +53,7 @@ func principalFrom(ctx context.Context) *principal {
 	if p, ok := ctx.Value(principalKey{}).(*principal); ok {
 		return p
 	}
-	return &principal{err: gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "not signed in")}
+	return &principal{err: gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "not signed in"), logger: slog.Default()}
 }
 
 // actorFrom returns the authenticated actor of a request, or a 401 error.

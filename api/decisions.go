@@ -1,66 +1,143 @@
 package api
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"net/http"
+	"reflect"
+
+	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/api/checkjson"
 	"github.com/gatehouse/gatehouse/authz"
 )
 
-type checkInput struct {
-	Body checkJSON
+// The two checks platforms send on every request are huma operations like
+// every other, with the body read raw: the hand-written decoder
+// (checkjson) reads a body of the plain form whose values keep the
+// schema's rules; any other body is validated against the same schema as
+// huma validates every body, so errors name the field alike. The answer is
+// written by the hand-written encoder. huma would decode every body twice
+// (into a map to validate it, then into the struct), which costs more than
+// the decision.
+
+// rawJSONInput is the input of a route that reads its JSON body itself; the
+// document states the body's schema (see registerRaw).
+type rawJSONInput struct {
+	RawBody []byte
 }
 
-type checkOutput struct {
-	Body decisionJSON
+// rawJSONOutput is an answer encoded by hand.
+type rawJSONOutput struct {
+	Body []byte
 }
 
-func (h *handlers) check(ctx context.Context, in *checkInput) (*checkOutput, error) {
+// rawBodies validates raw bodies against the schemas of their types, as
+// huma validates every other body.
+type rawBodies struct {
+	registry huma.Registry
+}
+
+// decode reads body into v: the schema of v's type first (unknown fields,
+// required fields, limits), then encoding/json.
+func (rb rawBodies) decode(ctx context.Context, body []byte, v any) error {
+	var doc any
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return humaError(nil, http.StatusBadRequest, "the body is not valid JSON", &huma.ErrorDetail{Location: "body", Message: err.Error()})
+	}
+	schema := rb.registry.Schema(reflect.TypeOf(v).Elem(), true, "")
+	if schema.Ref != "" {
+		schema = rb.registry.SchemaFromRef(schema.Ref)
+	}
+	res := &huma.ValidateResult{}
+	pb := huma.NewPathBuffer(make([]byte, 0, 64), 0)
+	pb.Push("body")
+	huma.Validate(rb.registry, schema, pb, huma.ModeWriteToServer, doc, res)
+	if len(res.Errors) > 0 {
+		return humaError(nil, http.StatusUnprocessableEntity, "validation failed", res.Errors...)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(v); err != nil {
+		return humaError(nil, http.StatusBadRequest, "the body could not be read", &huma.ErrorDetail{Location: "body", Message: err.Error()})
+	}
+	return nil
+}
+
+// registerRaw registers a route that reads its body with rawJSONInput and
+// answers with rawJSONOutput, documenting In as the request body and Out as
+// the answer.
+func registerRaw[In, Out any](api huma.API, op huma.Operation, handler func(context.Context, *rawJSONInput) (*rawJSONOutput, error)) {
+	op.SkipValidateBody = true
+	op.Middlewares = append(op.Middlewares, func(ctx huma.Context, next func(huma.Context)) {
+		ctx.SetHeader("Content-Type", "application/json")
+		next(ctx)
+	})
+	register(api, op, handler)
+	registry := api.OpenAPI().Components.Schemas
+	documented := api.OpenAPI().Paths[op.Path].Post
+	documented.RequestBody.Content = map[string]*huma.MediaType{
+		"application/json": {Schema: registry.Schema(reflect.TypeFor[In](), true, op.OperationID+"Request")},
+	}
+	documented.Responses["200"].Content = map[string]*huma.MediaType{
+		"application/json": {Schema: registry.Schema(reflect.TypeFor[Out](), true, op.OperationID+"Response")},
+	}
+}
+
+func (h *handlers) check(ctx context.Context, in *rawJSONInput) (*rawJSONOutput, error) {
 	actor, err := actorFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	snap, err := h.svc.DecisionSnapshot(ctx, actor, in.Body.MinRevision, in.Body.UserID)
+	c, ok := checkjson.Parse(in.RawBody)
+	if !ok || !c.Valid() {
+		c = checkjson.Check{}
+		if err := h.raw.decode(ctx, in.RawBody, &c); err != nil {
+			return nil, err
+		}
+	}
+	snap, err := h.svc.DecisionSnapshot(ctx, actor, c.MinRevision, c.UserID)
 	if err != nil {
 		return nil, err
 	}
-	return &checkOutput{decide(snap, in.Body)}, nil
+	return &rawJSONOutput{append(checkjson.AppendDecision(make([]byte, 0, 256), decide(snap, c)), '\n')}, nil
 }
 
 // decide answers one check from a snapshot, with its explanation.
-func decide(snap *authz.Snapshot, c checkJSON) decisionJSON {
+func decide(snap *authz.Snapshot, c checkjson.Check) checkjson.Decision {
 	return toDecision(snap.Explain(c.UserID, c.Permission, c.Resource), snap.Revision)
 }
 
-// maxBatch bounds a check-batch request.
-const maxBatch = 1000
-
-type checkBatchInput struct {
-	Body struct {
-		Checks []checkJSON `json:"checks" minItems:"1" maxItems:"1000"`
-	}
+// checkBatchResults is the answer of a check-batch, as documented; the
+// encoder writes it.
+type checkBatchResults struct {
+	Results []checkjson.Decision `json:"results" doc:"One result per check, in the same order"`
 }
 
-type checkBatchOutput struct {
-	Body struct {
-		Results []decisionJSON `json:"results" doc:"One result per check, in the same order"`
-	}
-}
-
-func (h *handlers) checkBatch(ctx context.Context, in *checkBatchInput) (*checkBatchOutput, error) {
+func (h *handlers) checkBatch(ctx context.Context, in *rawJSONInput) (*rawJSONOutput, error) {
 	actor, err := actorFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if len(in.Body.Checks) > maxBatch {
-		return nil, gatehouse.Invalid("checks", "at most %d checks per batch", maxBatch)
+	checks, ok := checkjson.ParseBatch(in.RawBody)
+	ok = ok && len(checks) > 0 && len(checks) <= checkjson.MaxBatch
+	for i := 0; ok && i < len(checks); i++ {
+		ok = checks[i].Valid()
 	}
-	if len(in.Body.Checks) == 0 { // "checks": null passes the schema's minItems
-		return nil, gatehouse.Invalid("checks", "send at least one check")
+	if !ok {
+		var b checkjson.Batch
+		if err := h.raw.decode(ctx, in.RawBody, &b); err != nil {
+			return nil, err
+		}
+		checks = b.Checks
+	}
+	if len(checks) == 0 { // the schema's minItems, should "checks" be null
+		return nil, gatehouse.Invalid("checks", "send 1 to %d checks", checkjson.MaxBatch)
 	}
 	var minRevision int64
-	users := make([]string, len(in.Body.Checks))
-	for i, c := range in.Body.Checks {
+	users := make([]string, len(checks))
+	for i, c := range checks {
 		minRevision = max(minRevision, c.MinRevision)
 		users[i] = c.UserID
 	}
@@ -68,19 +145,22 @@ func (h *handlers) checkBatch(ctx context.Context, in *checkBatchInput) (*checkB
 	if err != nil {
 		return nil, err
 	}
-	out := &checkBatchOutput{}
-	out.Body.Results = make([]decisionJSON, len(in.Body.Checks))
-	for i, c := range in.Body.Checks {
-		out.Body.Results[i] = decide(snap, c)
+	out := make([]byte, 0, 256*len(checks))
+	out = append(out, `{"results":[`...)
+	for i, c := range checks {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = checkjson.AppendDecision(out, decide(snap, c))
 	}
-	return out, nil
+	return &rawJSONOutput{append(out, "]}\n"...)}, nil
 }
 
 type filterInput struct {
 	Body struct {
 		UserID      string `json:"user_id" minLength:"1"`
 		Permission  string `json:"permission" minLength:"1" example:"work_orders.view"`
-		MinRevision int64  `json:"min_revision,omitempty" required:"false" minimum:"0"`
+		MinRevision int64  `json:"min_revision,omitempty" required:"false" minimum:"0" maximum:"9007199254740991" doc:"Answer only from state at least this fresh"`
 	}
 }
 
@@ -106,6 +186,6 @@ func (h *handlers) filter(ctx context.Context, in *filterInput) (*filterOutput, 
 	}
 	out := &filterOutput{}
 	out.Body.Allowed, out.Body.Reason = f.Allowed, f.Reason.String()
-	out.Body.AllFacilities, out.Body.FacilityIDs, out.Body.OwnOnly, out.Body.Revision = f.AllFacilities, f.FacilityIDs, f.OwnOnly, rev
+	out.Body.AllFacilities, out.Body.FacilityIDs, out.Body.OwnOnly, out.Body.Revision = f.AllFacilities, nonNil(f.FacilityIDs), f.OwnOnly, rev
 	return out, nil
 }

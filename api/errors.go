@@ -1,10 +1,10 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math"
 	"net/http"
 	"strconv"
@@ -28,99 +28,89 @@ type ErrorBody struct {
 func (e *ErrorBody) GetHeaders() http.Header { return e.headers }
 
 // ErrorDetail says what went wrong, for programs (code, field, reason) and
-// for people (message).
+// for people (message). The enums of code and reason come from the domain's
+// lists (gatehouse.ErrorCodes, gatehouse.Reasons): see contract.go.
 type ErrorDetail struct {
-	Code    string `json:"code" doc:"Machine-readable error code" enum:"invalid,unauthorized,forbidden,not_found,conflict,payload_too_large,rate_limited,unprocessable,internal"`
+	Code    string `json:"code" doc:"Machine-readable error code"`
 	Message string `json:"message" doc:"What went wrong, for people"`
 	Field   string `json:"field,omitempty" doc:"The input field at fault"`
-	Reason  string `json:"reason,omitempty" doc:"For forbidden: the decision's reason, e.g. permission_missing or escalation_full_access"`
+	Reason  string `json:"reason,omitempty" doc:"For forbidden: why the request was refused"`
 }
 
 func (e *ErrorBody) GetStatus() int { return e.status }
 func (e *ErrorBody) Error() string  { return e.Err.Message }
 
-// statuses is the one place where error codes become HTTP statuses.
-var statuses = map[string]int{
-	gatehouse.EINVALID:       http.StatusBadRequest,
-	gatehouse.EUNAUTHORIZED:  http.StatusUnauthorized,
-	gatehouse.EFORBIDDEN:     http.StatusForbidden,
-	gatehouse.ENOTFOUND:      http.StatusNotFound,
-	gatehouse.ECONFLICT:      http.StatusConflict,
-	"payload_too_large":      http.StatusRequestEntityTooLarge,
-	gatehouse.EUNPROCESSABLE: http.StatusUnprocessableEntity,
-	gatehouse.ETOOMANY:       http.StatusTooManyRequests,
-	gatehouse.EINTERNAL:      http.StatusInternalServerError,
-}
-
-// statusOf is a code's status; unknown codes are internal errors.
-func statusOf(code string) int {
-	if status, ok := statuses[code]; ok {
-		return status
+// errorOf is the API's one answer to an error: a domain error keeps its
+// code, with the status gatehouse.HTTPStatus gives it; anything else, and
+// every internal error, is logged with the request's id and answered as an
+// opaque 500.
+func errorOf(ctx context.Context, err error) *ErrorBody {
+	var e *gatehouse.Error
+	if errors.As(err, &e) && e.Code != gatehouse.EINTERNAL {
+		return bodyOf(e)
 	}
-	return http.StatusInternalServerError
+	var answered *ErrorBody // an answer already made by humaError
+	if errors.As(err, &answered) {
+		return answered
+	}
+	principalFrom(ctx).logger.ErrorContext(ctx, "api: internal error",
+		"request_id", gatehouse.RequestInfoFrom(ctx).RequestID, "err", err)
+	return &ErrorBody{status: http.StatusInternalServerError, Err: ErrorDetail{Code: gatehouse.EINTERNAL, Message: "internal error"}}
 }
 
-// codeOfStatus names the errors huma raises itself (bad JSON, oversized
-// bodies, schema violations) with the API's codes: the table read backwards,
-// schema violations (422) being bad input like any other.
-func codeOfStatus(status int) string {
+// huma's error constructors are package variables: they are set once, to a
+// function that keeps no configuration (the logger comes with the request).
+func init() {
+	huma.NewErrorWithContext = humaError
+	huma.NewError = func(status int, msg string, errs ...error) huma.StatusError {
+		return humaError(nil, status, msg, errs...)
+	}
+}
+
+// humaError turns every error huma raises (bad JSON, oversized bodies,
+// schema violations, a handler's error) into an ErrorBody through errorOf.
+// Schema violations (422) are bad input like any other: 400.
+func humaError(hctx huma.Context, status int, msg string, errs ...error) huma.StatusError {
+	ctx := context.Background()
+	if hctx != nil {
+		ctx = hctx.Context()
+	}
+	for _, err := range errs {
+		var e *gatehouse.Error
+		if errors.As(err, &e) {
+			return errorOf(ctx, e)
+		}
+	}
+	if status >= 500 {
+		return errorOf(ctx, fmt.Errorf("%d %s: %w", status, msg, errors.Join(errs...)))
+	}
 	if status == http.StatusUnprocessableEntity {
-		return gatehouse.EINVALID
+		status = http.StatusBadRequest
 	}
-	for code, s := range statuses {
-		if s == status {
-			return code
+	body := &ErrorBody{status: status, Err: ErrorDetail{Code: gatehouse.CodeOfStatus(status), Message: msg}}
+	body.status = gatehouse.HTTPStatus(body.Err.Code)
+	// Name the first field at fault, as the domain errors do.
+	for _, err := range errs {
+		var d *huma.ErrorDetail
+		if errors.As(err, &d) {
+			body.Err.Field = fieldOf(d.Location)
+			body.Err.Message = fmt.Sprintf("%s: %s", body.Err.Field, d.Message)
+			if name, ok := requiredProperty(d.Message); ok {
+				// huma places a missing property at its parent: name it.
+				body.Err.Field = strings.TrimPrefix(body.Err.Field+"."+name, ".")
+				body.Err.Message = body.Err.Field + " is required"
+			} else if body.Err.Field == "" {
+				body.Err.Message = d.Message
+			}
+			break
 		}
 	}
-	if status < 500 {
-		return gatehouse.EINVALID
-	}
-	return gatehouse.EINTERNAL
+	return body
 }
 
-// newError turns every error a handler returns, and every error huma raises,
-// into an ErrorBody. Domain errors keep their code; internal errors are logged
-// and never shown.
-func newError() func(status int, msg string, errs ...error) huma.StatusError {
-	return func(status int, msg string, errs ...error) huma.StatusError {
-		for _, err := range errs {
-			var e *gatehouse.Error
-			if errors.As(err, &e) {
-				return bodyOf(e)
-			}
-		}
-		if status >= 500 {
-			slog.Error("internal error", "status", status, "message", msg, "errors", fmt.Sprint(errs))
-			return &ErrorBody{status: http.StatusInternalServerError, Err: ErrorDetail{Code: gatehouse.EINTERNAL, Message: "internal error"}}
-		}
-		body := &ErrorBody{status: status, Err: ErrorDetail{Code: codeOfStatus(status), Message: msg}}
-		if status == http.StatusUnprocessableEntity {
-			body.status = http.StatusBadRequest // schema violations are bad input
-		}
-		// Name the first field at fault, as the domain errors do.
-		for _, err := range errs {
-			var d *huma.ErrorDetail
-			if errors.As(err, &d) {
-				body.Err.Field = fieldOf(d.Location)
-				body.Err.Message = fmt.Sprintf("%s: %s", body.Err.Field, d.Message)
-				if name, ok := requiredProperty(d.Message); ok {
-					// huma places a missing property at its parent: name it.
-					body.Err.Field = strings.TrimPrefix(body.Err.Field+"."+name, ".")
-					body.Err.Message = body.Err.Field + " is required"
-				} else if body.Err.Field == "" {
-					body.Err.Message = d.Message
-				}
-				break
-			}
-		}
-		return body
-	}
-}
-
-// writeError writes a domain error outside huma (middleware), in the same
-// shape and with the same status mapping.
-func writeError(w http.ResponseWriter, err *gatehouse.Error) {
-	body := bodyOf(err)
+// writeError writes an error outside huma (middleware), through errorOf.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	body := errorOf(r.Context(), err)
 	for k, v := range body.headers {
 		w.Header()[k] = v
 	}
@@ -131,7 +121,7 @@ func writeError(w http.ResponseWriter, err *gatehouse.Error) {
 
 // bodyOf is the answer to a domain error.
 func bodyOf(e *gatehouse.Error) *ErrorBody {
-	body := &ErrorBody{status: statusOf(e.Code), Err: ErrorDetail{Code: e.Code, Message: e.Message, Field: e.Field, Reason: e.Reason}}
+	body := &ErrorBody{status: gatehouse.HTTPStatus(e.Code), Err: ErrorDetail{Code: e.Code, Message: e.Message, Field: e.Field, Reason: e.Reason}}
 	if e.RetryAfter > 0 {
 		body.headers = http.Header{"Retry-After": {strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds())))}}
 	}

@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/gatehouse/gatehouse/api/checkjson"
 )
 
 // routes is the API's one route table.
@@ -55,8 +57,8 @@ func (h *handlers) routes(api huma.API) {
 
 	register(api, op("list-audit-events", "GET", "/api/v1/audit-events", "The audit log, newest first", "Audit"), h.listAuditEvents)
 
-	register(api, op("check", "POST", "/api/v1/authz/check", "May the user do this?", "Authorization"), h.check)
-	register(api, op("check-batch", "POST", "/api/v1/authz/check-batch", "Up to 1,000 checks at once", "Authorization"), h.checkBatch)
+	registerRaw[checkjson.Check, checkjson.Decision](api, op("check", "POST", "/api/v1/authz/check", "May the user do this?", "Authorization"), h.check)
+	registerRaw[checkjson.Batch, checkBatchResults](api, op("check-batch", "POST", "/api/v1/authz/check-batch", "Up to 1,000 checks at once", "Authorization"), h.checkBatch)
 	register(api, op("filter", "POST", "/api/v1/authz/filter", "Which facilities' rows may the user see?", "Authorization"), h.filter)
 
 	// The writes that can change access take ?dry_run=true.

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/api/checkjson"
 	"github.com/gatehouse/gatehouse/authz"
 )
 
@@ -128,24 +129,8 @@ func toCatalog(c *gatehouse.Catalog) catalogJSON {
 	return out
 }
 
-type checkJSON struct {
-	UserID      string         `json:"user_id" minLength:"1" example:"usr_01jd6c3v9k8m2n4p6q8r0s2t4v"`
-	Permission  string         `json:"permission" minLength:"1" example:"work_orders.edit"`
-	Resource    authz.Resource `json:"resource,omitempty" required:"false"`
-	MinRevision int64          `json:"min_revision,omitempty" required:"false" minimum:"0" doc:"Answer only from state at least this fresh"`
-}
-
-type decisionJSON struct {
-	Allowed   bool           `json:"allowed"`
-	Reason    string         `json:"reason" example:"granted"`
-	GrantedBy []authz.Source `json:"granted_by"`
-	OwnOnly   bool           `json:"own_only" doc:"Allowed only for items the user created or is assigned to"`
-	Message   string         `json:"message"`
-	Revision  int64          `json:"revision"`
-}
-
-func toDecision(x authz.Explanation, revision int64) decisionJSON {
-	return decisionJSON{Allowed: x.Allowed, Reason: x.Reason.String(), GrantedBy: nonNil(x.GrantedBy), OwnOnly: x.OwnOnly, Message: x.Message, Revision: revision}
+func toDecision(x authz.Explanation, revision int64) checkjson.Decision {
+	return checkjson.Decision{Allowed: x.Allowed, Reason: x.Reason.String(), GrantedBy: nonNil(x.GrantedBy), OwnOnly: x.OwnOnly, Message: x.Message, Revision: revision}
 }
 
 func nonNil[T any](s []T) []T {

@@ -13,23 +13,9 @@ import (
 // old, verified address stays the one for sign-in and password reset, and
 // it is told of the change.
 
-// changeEmail applies the email of a patch to u. A non-invited user's new
-// address is put in Email only for the write's checks (validation, the
-// uniqueness of emails); mailNewAddress moves it to PendingEmail. Asking
-// for the current email withdraws a pending change; asking again for the
-// pending one changes nothing.
-func changeEmail(u *gatehouse.User, email string) {
-	switch e := gatehouse.NormalizeEmail(email); {
-	case e == gatehouse.NormalizeEmail(u.Email):
-		u.PendingEmail, u.PendingEmailBy = "", ""
-	case u.PendingEmail != "" && e == gatehouse.NormalizeEmail(u.PendingEmail):
-	default:
-		if u.Status == gatehouse.StatusInvited {
-			u.EmailVerified = false
-		}
-		u.Email = email
-	}
-}
+// gatehouse.User.Apply applies the email of a patch. A non-invited user's
+// new address is put in Email only for the write's checks (validation, the
+// uniqueness of emails); holdNewEmail moves it to PendingEmail.
 
 // holdNewEmail follows a write that put a new address in a non-invited
 // user's Email (changeEmail): it puts the previous address back, keeps the

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"unicode/utf8"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/authz"
@@ -132,8 +133,8 @@ func (s *Service) checkGroupWrite(snap *authz.Snapshot, actor gatehouse.Actor, g
 	if err := validateText("name", g.Name, true); err != nil {
 		return err
 	}
-	if len(g.Description) > 2000 {
-		return gatehouse.Invalid("description", "description is longer than 2000 characters")
+	if utf8.RuneCountInString(g.Description) > gatehouse.MaxDescriptionLen {
+		return gatehouse.Invalid("description", "description is longer than %d characters", gatehouse.MaxDescriptionLen)
 	}
 	return validatePermissions(snap, "permissions", g.Permissions)
 }

@@ -22,8 +22,8 @@ const (
 	argonMemory  = 64 * 1024
 	argonThreads = 2
 	argonKeyLen  = 32
-	minPassword  = 10
-	maxPassword  = 256
+	minPassword  = gatehouse.MinPasswordLen
+	maxPassword  = gatehouse.MaxPasswordBytes
 )
 
 // hashPassword returns an encoded argon2id hash of password.

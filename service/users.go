@@ -22,18 +22,8 @@ type UserInput struct {
 	FacilityIDs []string
 }
 
-// UserPatch changes the fields that are not nil.
-type UserPatch struct {
-	FirstName   *string
-	LastName    *string
-	Email       *string
-	Phone       *string
-	FullAccess  *bool
-	Licence     *string
-	GroupIDs    *[]string
-	Permissions *[]string
-	FacilityIDs *[]string
-}
+// UserPatch changes the fields that are not nil (gatehouse.User.Apply).
+type UserPatch = gatehouse.UserPatch
 
 // Invited is a new user with the secret of their invitation, shown once.
 type Invited struct {
@@ -85,23 +75,7 @@ func (s *Service) InviteUser(ctx context.Context, actor gatehouse.Actor, in User
 // UpdateUser applies a patch to a user.
 func (s *Service) UpdateUser(ctx context.Context, actor gatehouse.Actor, id string, p UserPatch) (*gatehouse.User, int64, error) {
 	return s.changeUser(ctx, actor, id, gatehouse.OpEditUsers, "user.updated", func(u *gatehouse.User) error {
-		apply(&u.FirstName, p.FirstName)
-		apply(&u.LastName, p.LastName)
-		apply(&u.Phone, p.Phone)
-		apply(&u.FullAccess, p.FullAccess)
-		apply(&u.Licence, p.Licence)
-		if p.Email != nil {
-			changeEmail(u, *p.Email) // see emailchange.go
-		}
-		if p.GroupIDs != nil {
-			u.GroupIDs = set(*p.GroupIDs)
-		}
-		if p.Permissions != nil {
-			u.Permissions = set(*p.Permissions)
-		}
-		if p.FacilityIDs != nil {
-			u.FacilityIDs = set(*p.FacilityIDs)
-		}
+		u.Apply(p) // an email change: see emailchange.go
 		return nil
 	})
 }
@@ -313,6 +287,7 @@ func actsOnAccount(before, after *gatehouse.User) bool {
 		gatehouse.NormalizeEmail(before.Email) != gatehouse.NormalizeEmail(after.Email) || before.Status != after.Status
 }
 
+// apply sets *field to *value when value is not nil.
 func apply[T any](field *T, value *T) {
 	if value != nil {
 		*field = *value

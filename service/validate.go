@@ -11,14 +11,14 @@ import (
 	"github.com/gatehouse/gatehouse/authz"
 )
 
-const maxTextLen = 200
-
+// validateText checks a one-line text by the rules the OpenAPI document
+// states (gatehouse.MaxTextLen, gatehouse.OneLinePattern).
 func validateText(field, value string, required bool) error {
 	switch {
 	case required && strings.TrimSpace(value) == "":
 		return gatehouse.Invalid(field, "%s is required", field)
-	case utf8.RuneCountInString(value) > maxTextLen:
-		return gatehouse.Invalid(field, "%s is longer than %d characters", field, maxTextLen)
+	case utf8.RuneCountInString(value) > gatehouse.MaxTextLen:
+		return gatehouse.Invalid(field, "%s is longer than %d characters", field, gatehouse.MaxTextLen)
 	case strings.ContainsAny(value, "\x00\r\n"):
 		return gatehouse.Invalid(field, "%s must be one line of text", field)
 	}
@@ -72,11 +72,7 @@ func validateIDs(field string, ids []string, exists func(string) bool) error {
 }
 
 // set returns the sorted, de-duplicated values.
-func set(values []string) []string {
-	out := slices.Clone(values)
-	slices.Sort(out)
-	return slices.Compact(out)
-}
+func set(values []string) []string { return gatehouse.SortedSet(values) }
 
 // validateDirectWithinLicence keeps direct permissions within the user's
 // licence: a permission granted directly must be one the licence may hold,

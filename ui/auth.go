@@ -99,21 +99,10 @@ func (u *UI) fail(w http.ResponseWriter, r *http.Request, err error) {
 	msg := "Something went wrong on our side. It has been logged."
 	var e *gatehouse.Error
 	if errors.As(err, &e) && e.Code != gatehouse.EINTERNAL {
-		msg = e.Message
-		switch e.Code {
-		case gatehouse.ENOTFOUND:
-			status = http.StatusNotFound
-		case gatehouse.EFORBIDDEN:
-			status = http.StatusForbidden
-		case gatehouse.EUNAUTHORIZED:
-			status = http.StatusUnauthorized
-		case gatehouse.ETOOMANY:
-			status = http.StatusTooManyRequests
-		default:
-			status = http.StatusBadRequest
-		}
+		msg, status = e.Message, gatehouse.HTTPStatus(e.Code) // as the API answers
 	} else {
-		u.logger.Error("ui", "path", r.URL.Path, "err", err)
+		u.logger.ErrorContext(r.Context(), "ui: internal error", "path", r.URL.Path,
+			"request_id", gatehouse.RequestInfoFrom(r.Context()).RequestID, "err", err)
 	}
 	p := newPage(r, "Error", "")
 	p.Error = msg

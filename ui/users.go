@@ -226,7 +226,7 @@ func (u *UI) saveUser(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		title := current.FirstName + " " + current.LastName
-		applyPatch(current, patch)
+		current.Apply(patch) // shows what was sent when a save is refused
 		u.redisplayUserForm(w, r, title, current, err)
 	}
 	if r.PostFormValue("step") == stepEdit {
@@ -281,32 +281,6 @@ func userFields(r *http.Request, p service.UserPatch) []formField {
 		}
 	}
 	return fields
-}
-
-// applyPatch shows what was sent when a save is refused.
-func applyPatch(u *gatehouse.User, p service.UserPatch) {
-	set := func(dst *string, v *string) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	set(&u.FirstName, p.FirstName)
-	set(&u.LastName, p.LastName)
-	set(&u.Email, p.Email)
-	set(&u.Phone, p.Phone)
-	set(&u.Licence, p.Licence)
-	if p.FullAccess != nil {
-		u.FullAccess = *p.FullAccess
-	}
-	if p.GroupIDs != nil {
-		u.GroupIDs = *p.GroupIDs
-	}
-	if p.Permissions != nil {
-		u.Permissions = *p.Permissions
-	}
-	if p.FacilityIDs != nil {
-		u.FacilityIDs = *p.FacilityIDs
-	}
 }
 
 // facilityIDs reads the facility checkboxes and the "add by id" field.

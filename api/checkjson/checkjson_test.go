@@ -1,8 +1,9 @@
-package api
+package checkjson
 
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"reflect"
 	"testing"
 
@@ -52,7 +53,7 @@ var checkBodies = []struct {
 
 func TestParseCheckAgreesWithEncodingJSON(t *testing.T) {
 	for _, tc := range checkBodies {
-		_, ok := parseCheck([]byte(tc.body))
+		_, ok := Parse([]byte(tc.body))
 		if ok != tc.plain {
 			t.Errorf("%s: fast decoder took it: %v, want %v", tc.body, ok, tc.plain)
 		}
@@ -78,7 +79,7 @@ func TestParseCheckBatchAgreesWithEncodingJSON(t *testing.T) {
 		{`{"Checks":[{"user_id":"u1","permission":"a.b"}]}`, false},
 		{`{"checks":{}}`, false},
 	} {
-		_, ok := parseCheckBatch([]byte(body.body))
+		_, ok := ParseBatch([]byte(body.body))
 		if ok != body.plain {
 			t.Errorf("%s: fast decoder took it: %v, want %v", body.body, ok, body.plain)
 		}
@@ -90,12 +91,12 @@ func TestParseCheckBatchAgreesWithEncodingJSON(t *testing.T) {
 // refuses or reads differently.
 func compareCheck(t *testing.T, body []byte) {
 	t.Helper()
-	got, ok := parseCheck(body)
+	got, ok := Parse(body)
 	if !ok {
 		return
 	}
-	var want checkJSON
-	if err := decodeJSON(body, &want); err != nil {
+	var want Check
+	if err := strictDecode(body, &want); err != nil {
 		t.Fatalf("%s: fast decoder took a body encoding/json refuses: %v", body, err)
 	}
 	if got != want {
@@ -105,14 +106,14 @@ func compareCheck(t *testing.T, body []byte) {
 
 func compareBatch(t *testing.T, body []byte) {
 	t.Helper()
-	got, ok := parseCheckBatch(body)
+	got, ok := ParseBatch(body)
 	if !ok {
 		return
 	}
 	var want struct {
-		Checks []checkJSON `json:"checks"`
+		Checks []Check `json:"checks"`
 	}
-	if err := decodeJSON(body, &want); err != nil {
+	if err := strictDecode(body, &want); err != nil {
 		t.Fatalf("%s: fast decoder took a body encoding/json refuses: %v", body, err)
 	}
 	if len(got) != len(want.Checks) || (len(got) > 0 && !reflect.DeepEqual(got, want.Checks)) {
@@ -122,7 +123,7 @@ func compareBatch(t *testing.T, body []byte) {
 
 // FuzzParseCheck searches for a body on which the two decoders disagree:
 //
-//	go test -run x -fuzz FuzzParseCheck ./api
+//	go test -run x -fuzz FuzzParseCheck ./api/checkjson
 func FuzzParseCheck(f *testing.F) {
 	for _, tc := range checkBodies {
 		f.Add([]byte(tc.body))
@@ -135,7 +136,7 @@ func FuzzParseCheck(f *testing.F) {
 }
 
 func TestAppendDecisionMatchesEncodingJSON(t *testing.T) {
-	for _, d := range []decisionJSON{
+	for _, d := range []Decision{
 		{Allowed: true, Reason: "granted", GrantedBy: []authz.Source{{Kind: "group", ID: "grp_1"}, {Kind: "direct"}}, Message: "Granted by group Technicians.", Revision: 7},
 		{Reason: "no_permission", GrantedBy: []authz.Source{}, Message: `Not granted: "quotes" \ and <html> & é, line
 two`, Revision: 1 << 40},
@@ -144,9 +145,23 @@ two`, Revision: 1 << 40},
 	} {
 		var want bytes.Buffer
 		json.NewEncoder(&want).Encode(d)
-		got := append(appendDecision(nil, d), '\n')
+		got := append(AppendDecision(nil, d), '\n')
 		if string(got) != want.String() {
 			t.Errorf("appendDecision:\n got %s\nwant %s", got, want.String())
 		}
 	}
+}
+
+// strictDecode decodes body into v as the API does on the slow path: one
+// value, no unknown fields.
+func strictDecode(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("more than one JSON value")
+	}
+	return nil
 }
