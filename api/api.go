@@ -28,7 +28,7 @@ const maxBody = 1 << 20
 type handlers struct {
 	svc      *service.Service
 	logger   *slog.Logger
-	raw      rawBodies // reads the bodies of the checks
+	raw      rawBodies           // reads the bodies of the checks
 	requests *requestinfo.Reader // where requests come from
 }
 
