@@ -57,13 +57,14 @@ func (h *handlers) getMe(ctx context.Context, _ *struct{}) (*meOutput, error) {
 
 type signInInput struct {
 	Body struct {
-		Email          string `json:"email" minLength:"1" maxLength:"200" example:"admin@acme.test"`
-		Password       string `json:"password" minLength:"1" maxLength:"256"`
+		Email          string `json:"email" example:"admin@acme.test"`
+		Password       string `json:"password" minLength:"1" maxLength:"256" doc:"Any password is checked: the rules of a new password do not apply here"`
 		OrganizationID string `json:"organization_id,omitempty" required:"false" doc:"Needed only when the same email is in several organizations"`
 	}
 }
 
 type signInOutput struct {
+	Created
 	SetCookie http.Cookie `header:"Set-Cookie"`
 	Body      struct {
 		User      userJSON  `json:"user"`
@@ -73,7 +74,7 @@ type signInOutput struct {
 
 func (h *handlers) signIn(ctx context.Context, in *signInInput) (*signInOutput, error) {
 	p := principalFrom(ctx)
-	token, session, err := h.svc.SignIn(ctx, in.Body.OrganizationID, in.Body.Email, in.Body.Password, p.client, p.userAgent)
+	token, session, err := h.svc.SignIn(ctx, in.Body.OrganizationID, in.Body.Email, string(in.Body.Password), p.client, p.userAgent)
 	if err != nil {
 		return nil, err
 	}
@@ -84,6 +85,7 @@ func (h *handlers) signIn(ctx context.Context, in *signInInput) (*signInOutput, 
 	out := &signInOutput{SetCookie: http.Cookie{Name: gatehouse.SessionCookie, Value: token, Path: "/", HttpOnly: true,
 		Secure: p.tls, SameSite: http.SameSiteLaxMode, Expires: session.ExpiresAt}}
 	out.Body.User, out.Body.ExpiresAt = toUser(u), session.ExpiresAt
+	out.Location = "/api/v1/sessions/" + session.ID
 	return out, nil
 }
 
@@ -104,8 +106,8 @@ func (h *handlers) signOut(ctx context.Context, _ *struct{}) (*signOutOutput, er
 
 type acceptInput struct {
 	Body struct {
-		Token    string `json:"token" minLength:"1" maxLength:"200"`
-		Password string `json:"password" minLength:"1" maxLength:"256"`
+		Token    string      `json:"token" minLength:"1" maxLength:"200"`
+		Password newPassword `json:"password"`
 	}
 }
 
@@ -115,7 +117,7 @@ type acceptOutput struct {
 }
 
 func (h *handlers) acceptInvitation(ctx context.Context, in *acceptInput) (*acceptOutput, error) {
-	u, rev, err := h.svc.AcceptInvitation(ctx, in.Body.Token, in.Body.Password)
+	u, rev, err := h.svc.AcceptInvitation(ctx, in.Body.Token, string(in.Body.Password))
 	if err != nil {
 		return nil, err
 	}

@@ -35,7 +35,7 @@ func (h *handlers) resendVerification(ctx context.Context, in *idInput) (*userOu
 
 type resetRequestInput struct {
 	Body struct {
-		Email string `json:"email" minLength:"1" maxLength:"200"`
+		Email string `json:"email"`
 	}
 }
 
@@ -56,13 +56,13 @@ func (h *handlers) requestPasswordReset(ctx context.Context, in *resetRequestInp
 
 type resetConfirmInput struct {
 	Body struct {
-		Token    string `json:"token" minLength:"1" maxLength:"200"`
-		Password string `json:"password" minLength:"1" maxLength:"256"`
+		Token    string      `json:"token" minLength:"1" maxLength:"200"`
+		Password newPassword `json:"password"`
 	}
 }
 
 func (h *handlers) confirmPasswordReset(ctx context.Context, in *resetConfirmInput) (*acceptedOutput, error) {
-	if err := h.svc.ResetPassword(ctx, in.Body.Token, in.Body.Password); err != nil {
+	if err := h.svc.ResetPassword(ctx, in.Body.Token, string(in.Body.Password)); err != nil {
 		return nil, err
 	}
 	out := &acceptedOutput{}

@@ -7,7 +7,9 @@ package api
 import (
 	"context"
 	"log/slog"
+	"mime"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -51,9 +53,15 @@ func New(svc *service.Service, logger *slog.Logger, opts ...Option) http.Handler
 	}
 	h.raw = rawBodies{api.OpenAPI().Components.Schemas}
 	h.routes(api)
-	// Anything else is not found, in the API's error shape rather than the
-	// mux's plain text.
+	// Anything else is a path with another method (405, with Allow) or
+	// not found, in the API's error shape rather than the mux's plain text.
+	allowed := allowedMethods(api.OpenAPI())
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowed(r); allow != "" {
+			w.Header().Set("Allow", allow)
+			writeError(w, r, gatehouse.Errorf(gatehouse.EMETHOD, "%s %s: this path takes %s", r.Method, r.URL.Path, allow))
+			return
+		}
 		writeError(w, r, gatehouse.Errorf(gatehouse.ENOTFOUND, "no route %s %s; see /api/v1/openapi.json", r.Method, r.URL.Path))
 	})
 	return privateAnswers(h.authenticate(protectCookies(jsonBodies(mux))))
@@ -72,18 +80,55 @@ func privateAnswers(next http.Handler) http.Handler {
 	})
 }
 
-// jsonBodies reads every request body as JSON: the API speaks nothing else,
-// and `curl -d` labels JSON as a form.
+// jsonBodies refuses a body that is not JSON with 415: the API speaks
+// nothing else, and reading a form or plain text as JSON would let a
+// browser's simple cross-site request reach the routes (which
+// protectCookies also refuses). A body without a Content-Type is read as
+// JSON, so `curl --json` and `curl -H 'Content-Type: application/json'`
+// work, and so does a client that names no type.
 func jsonBodies(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength != 0 {
-			switch ct := r.Header.Get("Content-Type"); {
-			case ct == "", strings.HasPrefix(ct, "application/x-www-form-urlencoded"), strings.HasPrefix(ct, "text/plain"):
-				r.Header.Set("Content-Type", "application/json")
+		if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
+			if ct := r.Header.Get("Content-Type"); ct != "" && !isJSON(ct) {
+				writeError(w, r, gatehouse.Errorf(gatehouse.EMEDIATYPE, "the body is %s; send JSON with Content-Type: application/json", ct))
+				return
 			}
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// isJSON says whether a Content-Type names JSON: application/json or a
+// +json type, with any parameters.
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && (mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")))
+}
+
+// allowedMethods returns what answers which methods a request's path
+// takes, as an Allow header ("" when the path is not the API's), from the
+// routes of the document.
+func allowedMethods(oapi *huma.OpenAPI) func(*http.Request) string {
+	paths := http.NewServeMux()
+	allow := map[string]string{}
+	for path, item := range oapi.Paths {
+		var methods []string
+		for m, op := range map[string]*huma.Operation{"GET": item.Get, "POST": item.Post, "PUT": item.Put, "PATCH": item.Patch, "DELETE": item.Delete} {
+			if op != nil {
+				methods = append(methods, m)
+			}
+		}
+		if slices.Contains(methods, "GET") {
+			methods = append(methods, "HEAD")
+		}
+		slices.Sort(methods)
+		allow[path] = strings.Join(methods, ", ")
+		paths.Handle(path, http.NotFoundHandler())
+	}
+	return func(r *http.Request) string {
+		_, pattern := paths.Handler(r)
+		return allow[pattern]
+	}
 }
 
 // newHuma configures huma: the brief's error shape, unknown fields and query
@@ -95,6 +140,7 @@ func newHuma(mux *http.ServeMux, logger *slog.Logger) huma.API {
 		"Errors are `{\"error\": {\"code\", \"message\"}}`; lists are `{\"items\", \"next_cursor\"}`; " +
 		"every write returns the organization's new revision in the `Gatehouse-Revision` header."
 	config.CreateHooks = nil // no $schema links in bodies
+	config.Formats = map[string]huma.Format{"application/json": jsonFormat, "json": jsonFormat}
 	config.OpenAPIPath = "/api/v1/openapi"
 	config.DocsPath = ""
 	config.SchemasPath = ""
@@ -113,7 +159,7 @@ func newHuma(mux *http.ServeMux, logger *slog.Logger) huma.API {
 func protectCookies(next http.Handler) http.Handler {
 	p := http.NewCrossOriginProtection()
 	p.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, gatehouse.Forbidden("cross_origin", "cross-origin requests may not change anything; use an API key from other origins"))
+		writeError(w, r, gatehouse.Forbidden(string(gatehouse.ReasonCrossOrigin), "cross-origin requests may not change anything; use an API key from other origins"))
 	}))
 	return p.Handler(next)
 }
@@ -127,7 +173,7 @@ func register[I, O any](api huma.API, op huma.Operation, handler func(context.Co
 	if op.Security == nil { // not public: refuse missing credentials before reading the input
 		op.Middlewares = append(op.Middlewares, func(ctx huma.Context, next func(huma.Context)) {
 			if p := principalFrom(ctx.Context()); p.err != nil {
-				huma.WriteErr(api, ctx, http.StatusUnauthorized, "", p.err)
+				huma.WriteErr(api, ctx, http.StatusInternalServerError, "", p.err) // the status of p.err, through errorOf
 				return
 			}
 			next(ctx)

@@ -23,12 +23,13 @@ func (h *handlers) listAPIKeys(ctx context.Context, _ *struct{}) (*listOutput[ap
 
 type createAPIKeyInput struct {
 	Body struct {
-		Name string `json:"name" minLength:"1" maxLength:"200" example:"work-orders service"`
+		Name requiredText `json:"name" example:"work-orders service"`
 	}
 }
 
 type createAPIKeyOutput struct {
 	Revision
+	Created
 	Body newAPIKeyJSON
 }
 
@@ -47,12 +48,12 @@ func (h *handlers) createAPIKey(ctx context.Context, in *createAPIKeyInput) (*cr
 	if err != nil {
 		return nil, err
 	}
-	k, err := h.svc.CreateAPIKey(ctx, actor, in.Body.Name)
+	k, err := h.svc.CreateAPIKey(ctx, actor, string(in.Body.Name))
 	if err != nil {
 		return nil, err
 	}
 	key := k.Key
-	return &createAPIKeyOutput{Revision{k.Revision}, newAPIKeyJSON{ID: key.ID, Name: key.Name, Prefix: key.Prefix,
+	return &createAPIKeyOutput{Revision{k.Revision}, Created{"/api/v1/api-keys/" + key.ID}, newAPIKeyJSON{ID: key.ID, Name: key.Name, Prefix: key.Prefix,
 		CreatedAt: key.CreatedAt, LastUsedAt: key.LastUsedAt, Secret: k.Secret}}, nil
 }
 

@@ -44,7 +44,7 @@ type rawBodies struct {
 // required fields, limits), then encoding/json.
 func (rb rawBodies) decode(ctx context.Context, body []byte, v any) error {
 	var doc any
-	if err := json.Unmarshal(body, &doc); err != nil {
+	if err := jsonFormat.Unmarshal(body, &doc); err != nil {
 		return humaError(nil, http.StatusBadRequest, "the body is not valid JSON", &huma.ErrorDetail{Location: "body", Message: err.Error()})
 	}
 	schema := rb.registry.Schema(reflect.TypeOf(v).Elem(), true, "")
@@ -165,14 +165,17 @@ type filterInput struct {
 }
 
 type filterOutput struct {
-	Body struct {
-		Allowed       bool     `json:"allowed" doc:"False when the user may see no rows at all"`
-		Reason        string   `json:"reason"`
-		AllFacilities bool     `json:"all_facilities" doc:"Rows of every facility"`
-		FacilityIDs   []string `json:"facility_ids" doc:"Otherwise, rows of these facilities only (empty: none)"`
-		OwnOnly       bool     `json:"own_only" doc:"Only rows the user created or is assigned to"`
-		Revision      int64    `json:"revision"`
-	}
+	Body filterJSON
+}
+
+// filterJSON is which rows of a list a user may see.
+type filterJSON struct {
+	Allowed       bool     `json:"allowed" doc:"False when the user may see no rows at all"`
+	Reason        string   `json:"reason"`
+	AllFacilities bool     `json:"all_facilities" doc:"Rows of every facility"`
+	FacilityIDs   []string `json:"facility_ids" doc:"Otherwise, rows of these facilities only (empty: none)"`
+	OwnOnly       bool     `json:"own_only" doc:"Only rows the user created or is assigned to"`
+	Revision      int64    `json:"revision"`
 }
 
 func (h *handlers) filter(ctx context.Context, in *filterInput) (*filterOutput, error) {

@@ -95,7 +95,9 @@ func humaError(hctx huma.Context, status int, msg string, errs ...error) huma.St
 		if errors.As(err, &d) {
 			body.Err.Field = fieldOf(d.Location)
 			body.Err.Message = fmt.Sprintf("%s: %s", body.Err.Field, d.Message)
-			if name, ok := requiredProperty(d.Message); ok {
+			if name, ok := strings.CutSuffix(d.Message, nullSuffix); ok && body.Err.Field == "" {
+				body.Err.Field, body.Err.Message = name, d.Message // see jsonFormat
+			} else if name, ok := requiredProperty(d.Message); ok {
 				// huma places a missing property at its parent: name it.
 				body.Err.Field = strings.TrimPrefix(body.Err.Field+"."+name, ".")
 				body.Err.Message = body.Err.Field + " is required"

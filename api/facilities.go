@@ -3,6 +3,9 @@ package api
 import (
 	"context"
 	"net/http"
+	"reflect"
+
+	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/service"
@@ -10,6 +13,7 @@ import (
 
 type facilityOutput struct {
 	Revision
+	Created
 	Body facilityJSON
 }
 
@@ -18,7 +22,7 @@ type facilityReadOutput struct {
 }
 
 type listFacilitiesInput struct {
-	Archived string `query:"archived" enum:"true,false" doc:"Only archived, or only current, facilities"`
+	Archived optionalBool `query:"archived" doc:"true: only archived facilities; false: only current ones; absent: both"`
 	Paging
 }
 
@@ -32,9 +36,8 @@ func (h *handlers) listFacilities(ctx context.Context, in *listFacilitiesInput) 
 		return nil, err
 	}
 	f := gatehouse.FacilityFilter{After: after, Limit: in.Limit + 1}
-	if in.Archived != "" {
-		archived := in.Archived == "true"
-		f.Archived = &archived
+	if in.Archived.set {
+		f.Archived = &in.Archived.Value
 	}
 	list, err := h.svc.ListFacilities(ctx, actor, f)
 	if err != nil {
@@ -45,8 +48,8 @@ func (h *handlers) listFacilities(ctx context.Context, in *listFacilitiesInput) 
 
 type createFacilityInput struct {
 	Body struct {
-		Name       string `json:"name" minLength:"1" maxLength:"200" example:"North Depot"`
-		ExternalID string `json:"external_id,omitempty" required:"false" maxLength:"200" doc:"The host platform's id for the facility"`
+		Name       requiredText `json:"name" example:"North Depot"`
+		ExternalID optionalText `json:"external_id,omitempty" required:"false" doc:"The host platform's id for the facility"`
 	}
 }
 
@@ -55,11 +58,11 @@ func (h *handlers) createFacility(ctx context.Context, in *createFacilityInput) 
 	if err != nil {
 		return nil, err
 	}
-	f, rev, err := h.svc.CreateFacility(ctx, actor, service.FacilityInput{Name: in.Body.Name, ExternalID: in.Body.ExternalID})
+	f, rev, err := h.svc.CreateFacility(ctx, actor, service.FacilityInput{Name: string(in.Body.Name), ExternalID: string(in.Body.ExternalID)})
 	if err != nil {
 		return nil, err
 	}
-	return &facilityOutput{Revision{rev}, toFacility(f)}, nil
+	return &facilityOutput{Revision{rev}, Created{"/api/v1/facilities/" + f.ID}, toFacility(f)}, nil
 }
 
 func (h *handlers) getFacility(ctx context.Context, in *idInput) (*facilityReadOutput, error) {
@@ -78,14 +81,14 @@ type updateFacilityInput struct {
 	ID string `path:"id"`
 	DryRun
 	Body struct {
-		Name       *string `json:"name,omitempty" required:"false" minLength:"1" maxLength:"200"`
-		ExternalID *string `json:"external_id,omitempty" required:"false" maxLength:"200"`
-		Archived   *bool   `json:"archived,omitempty" required:"false"`
+		Name       *requiredText `json:"name,omitempty" required:"false"`
+		ExternalID *optionalText `json:"external_id,omitempty" required:"false"`
+		Archived   *bool         `json:"archived,omitempty" required:"false"`
 	}
 }
 
 func (h *handlers) updateFacility(ctx context.Context, in *updateFacilityInput) (*writeOutput, error) {
-	return h.patchFacility(ctx, in.ID, in.DryRun, service.FacilityPatch{Name: in.Body.Name, ExternalID: in.Body.ExternalID, Archived: in.Body.Archived})
+	return h.patchFacility(ctx, in.ID, in.DryRun, service.FacilityPatch{Name: (*string)(in.Body.Name), ExternalID: (*string)(in.Body.ExternalID), Archived: in.Body.Archived})
 }
 
 func (h *handlers) archiveFacility(ctx context.Context, in *idWriteInput) (*writeOutput, error) {
@@ -115,3 +118,16 @@ func (h *handlers) patchFacility(ctx context.Context, id string, dry DryRun, p s
 func (h *handlers) deleteFacility(ctx context.Context, in *idWriteInput) (*writeOutput, error) {
 	return h.removeOrPreview(ctx, in, h.svc.DeleteFacility)
 }
+
+// optionalBool is a boolean query parameter that may be absent.
+type optionalBool struct {
+	Value bool // exported: huma sets it
+	set   bool
+}
+
+// Receiver and OnParamSet let huma parse the parameter as a boolean and
+// say whether it was sent.
+func (o *optionalBool) Receiver() reflect.Value      { return reflect.ValueOf(&o.Value).Elem() }
+func (o *optionalBool) OnParamSet(isSet bool, _ any) { o.set = isSet }
+
+func (optionalBool) Schema(huma.Registry) *huma.Schema { return &huma.Schema{Type: huma.TypeBoolean} }

@@ -36,15 +36,15 @@ func (h *handlers) listGroups(ctx context.Context, in *Paging) (*listOutput[grou
 type createGroupInput struct {
 	DryRun
 	Body struct {
-		Name        string   `json:"name" minLength:"1" maxLength:"200" example:"Store Manager"`
-		Description string   `json:"description,omitempty" required:"false" maxLength:"2000"`
-		Permissions []string `json:"permissions,omitempty" required:"false" maxItems:"256" example:"[\"work_orders.create\",\"work_orders.view\"]"`
+		Name        requiredText    `json:"name" example:"Store Manager"`
+		Description descriptionText `json:"description,omitempty" required:"false"`
+		Permissions []string        `json:"permissions,omitempty" required:"false" maxItems:"256" example:"[\"work_orders.create\",\"work_orders.view\"]"`
 	}
 }
 
 func (h *handlers) createGroup(ctx context.Context, in *createGroupInput) (*writeOutput, error) {
 	return h.groupWrite(ctx, in.DryRun, http.StatusCreated, func(ctx context.Context, actor gatehouse.Actor) (*gatehouse.Group, int64, error) {
-		return h.svc.CreateGroup(ctx, actor, service.GroupInput{Name: in.Body.Name, Description: in.Body.Description, Permissions: in.Body.Permissions})
+		return h.svc.CreateGroup(ctx, actor, service.GroupInput{Name: string(in.Body.Name), Description: string(in.Body.Description), Permissions: in.Body.Permissions})
 	})
 }
 
@@ -79,15 +79,15 @@ type updateGroupInput struct {
 	ID string `path:"id"`
 	DryRun
 	Body struct {
-		Name        *string   `json:"name,omitempty" required:"false" minLength:"1" maxLength:"200"`
-		Description *string   `json:"description,omitempty" required:"false" maxLength:"2000"`
-		Permissions *[]string `json:"permissions,omitempty" required:"false" maxItems:"256" doc:"Replaces the group's permissions"`
+		Name        *requiredText    `json:"name,omitempty" required:"false"`
+		Description *descriptionText `json:"description,omitempty" required:"false"`
+		Permissions *[]string        `json:"permissions,omitempty" required:"false" maxItems:"256" doc:"Replaces the group's permissions"`
 	}
 }
 
 func (h *handlers) updateGroup(ctx context.Context, in *updateGroupInput) (*writeOutput, error) {
 	return h.groupWrite(ctx, in.DryRun, http.StatusOK, func(ctx context.Context, actor gatehouse.Actor) (*gatehouse.Group, int64, error) {
-		return h.svc.UpdateGroup(ctx, actor, in.ID, service.GroupPatch{Name: in.Body.Name, Description: in.Body.Description, Permissions: in.Body.Permissions})
+		return h.svc.UpdateGroup(ctx, actor, in.ID, service.GroupPatch{Name: (*string)(in.Body.Name), Description: (*string)(in.Body.Description), Permissions: in.Body.Permissions})
 	})
 }
 

@@ -249,7 +249,11 @@ func (o *org) create(path string, body obj) string {
 func (o *org) facility(name string) string { return o.create("/api/v1/facilities", obj{"name": name}) }
 
 func (o *org) group(name string, perms ...string) string {
-	return o.create("/api/v1/groups", obj{"name": name, "permissions": perms})
+	body := obj{"name": name}
+	if perms != nil { // null is refused: a field not sent is left out
+		body["permissions"] = perms
+	}
+	return o.create("/api/v1/groups", body)
 }
 
 // inviteToken reads the newest invitation mail to email from the mail

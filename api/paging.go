@@ -72,3 +72,9 @@ func (h *handlers) remove(ctx context.Context, id string, del func(context.Conte
 	}
 	return &Revision{rev}, nil
 }
+
+// Created is the header of every answer that creates something: where
+// the new thing is (exported: huma reads only exported embedded structs).
+type Created struct {
+	Location string `header:"Location" doc:"Where the created object is (201 only)"`
+}

@@ -49,6 +49,7 @@ type previewJSON struct {
 // preview, with the revision it was computed on. routes documents both.
 type writeOutput struct {
 	Revision
+	Created
 	Status int
 	Body   any
 }
@@ -63,6 +64,9 @@ func previewable[T any](ctx context.Context, svc *service.Service, dry DryRun, s
 			return nil, err
 		}
 		out := &writeOutput{Revision: Revision{rev}, Status: status, Body: v}
+		if l, ok := any(v).(located); ok && status == http.StatusCreated {
+			out.Location = l.location()
+		}
 		if status == http.StatusNoContent {
 			out.Body = []byte(nil)
 		}
@@ -125,3 +129,6 @@ func documentPreview[T any](api huma.API, method, path string) {
 	op.Responses["200"] = &huma.Response{Description: "With dry_run=true: the preview; nothing was changed",
 		Headers: own.Headers, Content: jsonOf(preview)}
 }
+
+// located is an object that says where it is, for the Location of a 201.
+type located interface{ location() string }

@@ -93,4 +93,6 @@ func (h *handlers) routes(api huma.API) {
 	resetConfirm := writeOp("confirm-password-reset", "POST", "/api/v1/password-reset/confirm", "Set a new password with an emailed reset token", "Accounts")
 	resetConfirm.Security = public
 	register(api, resetConfirm, h.confirmPasswordReset)
+
+	finishDocument(api.OpenAPI())
 }

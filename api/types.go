@@ -37,6 +37,9 @@ type invitationJSON struct {
 	AcceptedAt *time.Time `json:"accepted_at"`
 }
 
+func (u userJSON) location() string  { return "/api/v1/users/" + u.ID }
+func (g groupJSON) location() string { return "/api/v1/groups/" + g.ID }
+
 func toUser(u *gatehouse.User) userJSON {
 	out := userJSON{ID: u.ID, FirstName: u.FirstName, LastName: u.LastName, Email: u.Email, Phone: u.Phone,
 		Status: string(u.Status), FullAccess: u.FullAccess, Licence: u.Licence,

@@ -24,12 +24,12 @@ type userReadOutput struct {
 }
 
 type listUsersInput struct {
-	Status     string `query:"status" enum:"invited,active,inactive" doc:"Only users in this status"`
-	GroupID    string `query:"group_id" doc:"Only members of this group"`
-	FacilityID string `query:"facility_id" doc:"Only users assigned to this facility"`
-	Q          string `query:"q" maxLength:"200" doc:"Search first name, last name and email"`
-	Sort       string `query:"sort" enum:"created,name,email" doc:"Order: created (default), name (last, first) or email"`
-	Order      string `query:"order" enum:"asc,desc" doc:"asc (default) or desc"`
+	Status     string       `query:"status" enum:"invited,active,inactive" doc:"Only users in this status"`
+	GroupID    string       `query:"group_id" doc:"Only members of this group"`
+	FacilityID string       `query:"facility_id" doc:"Only users assigned to this facility"`
+	Q          optionalText `query:"q" doc:"Search first name, last name and email"`
+	Sort       string       `query:"sort" enum:"created,name,email" doc:"Order: created (default), name (last, first) or email"`
+	Order      string       `query:"order" enum:"asc,desc" doc:"asc (default) or desc"`
 	Paging
 }
 
@@ -47,7 +47,7 @@ func (h *handlers) listUsers(ctx context.Context, in *listUsersInput) (*listOutp
 		sort = gatehouse.SortID
 	}
 	users, err := h.svc.ListUsers(ctx, actor, gatehouse.UserFilter{Status: gatehouse.UserStatus(in.Status),
-		GroupID: in.GroupID, FacilityID: in.FacilityID, Query: in.Q, Sort: sort, Desc: in.Order == "desc",
+		GroupID: in.GroupID, FacilityID: in.FacilityID, Query: string(in.Q), Sort: sort, Desc: in.Order == "desc",
 		After: after, Limit: in.Limit + 1})
 	if err != nil {
 		return nil, err
@@ -56,15 +56,15 @@ func (h *handlers) listUsers(ctx context.Context, in *listUsersInput) (*listOutp
 }
 
 type userBody struct {
-	FirstName   string   `json:"first_name" minLength:"1" maxLength:"200" example:"Tess"`
-	LastName    string   `json:"last_name" minLength:"1" maxLength:"200" example:"Tech"`
-	Email       string   `json:"email" minLength:"3" maxLength:"200" example:"tess@acme.test"`
-	Phone       string   `json:"phone,omitempty" required:"false" maxLength:"200"`
-	FullAccess  bool     `json:"full_access,omitempty" required:"false"`
-	Licence     string   `json:"licence,omitempty" required:"false" doc:"Licence tier; defaults to the catalog's default"`
-	GroupIDs    []string `json:"group_ids,omitempty" required:"false" maxItems:"500"`
-	Permissions []string `json:"permissions,omitempty" required:"false" maxItems:"256" doc:"Direct permissions (codenames)"`
-	FacilityIDs []string `json:"facility_ids,omitempty" required:"false" maxItems:"20000"`
+	FirstName   requiredText `json:"first_name" example:"Tess"`
+	LastName    requiredText `json:"last_name" example:"Tech"`
+	Email       emailAddress `json:"email" example:"tess@acme.test"`
+	Phone       optionalText `json:"phone,omitempty" required:"false"`
+	FullAccess  bool         `json:"full_access,omitempty" required:"false"`
+	Licence     string       `json:"licence,omitempty" required:"false" doc:"Licence tier; defaults to the catalog's default"`
+	GroupIDs    []string     `json:"group_ids,omitempty" required:"false" maxItems:"500"`
+	Permissions []string     `json:"permissions,omitempty" required:"false" maxItems:"256" doc:"Direct permissions (codenames)"`
+	FacilityIDs []string     `json:"facility_ids,omitempty" required:"false" maxItems:"20000"`
 }
 
 type inviteUserInput struct {
@@ -79,8 +79,8 @@ func (h *handlers) inviteUser(ctx context.Context, in *inviteUserInput) (*writeO
 	}
 	b := in.Body
 	return previewable(ctx, h.svc, in.DryRun, http.StatusCreated, func(ctx context.Context) (userJSON, int64, error) {
-		invited, err := h.svc.InviteUser(ctx, actor, service.UserInput{FirstName: b.FirstName, LastName: b.LastName,
-			Email: b.Email, Phone: b.Phone, FullAccess: b.FullAccess, Licence: b.Licence,
+		invited, err := h.svc.InviteUser(ctx, actor, service.UserInput{FirstName: string(b.FirstName), LastName: string(b.LastName),
+			Email: string(b.Email), Phone: string(b.Phone), FullAccess: b.FullAccess, Licence: b.Licence,
 			GroupIDs: b.GroupIDs, Permissions: b.Permissions, FacilityIDs: b.FacilityIDs})
 		if err != nil {
 			return userJSON{}, 0, err
@@ -105,23 +105,23 @@ type updateUserInput struct {
 	ID string `path:"id"`
 	DryRun
 	Body struct {
-		FirstName   *string   `json:"first_name,omitempty" required:"false" minLength:"1" maxLength:"200"`
-		LastName    *string   `json:"last_name,omitempty" required:"false" minLength:"1" maxLength:"200"`
-		Email       *string   `json:"email,omitempty" required:"false" maxLength:"200" doc:"A new email is unverified until confirmed"`
-		Phone       *string   `json:"phone,omitempty" required:"false" maxLength:"200"`
-		FullAccess  *bool     `json:"full_access,omitempty" required:"false"`
-		Licence     *string   `json:"licence,omitempty" required:"false"`
-		GroupIDs    *[]string `json:"group_ids,omitempty" required:"false" maxItems:"500" doc:"Replaces the user's groups"`
-		Permissions *[]string `json:"permissions,omitempty" required:"false" maxItems:"256" doc:"Replaces the direct permissions"`
-		FacilityIDs *[]string `json:"facility_ids,omitempty" required:"false" maxItems:"20000" doc:"Replaces the facility assignments"`
+		FirstName   *requiredText `json:"first_name,omitempty" required:"false"`
+		LastName    *requiredText `json:"last_name,omitempty" required:"false"`
+		Email       *emailAddress `json:"email,omitempty" required:"false" doc:"A new email is unverified until confirmed"`
+		Phone       *optionalText `json:"phone,omitempty" required:"false"`
+		FullAccess  *bool         `json:"full_access,omitempty" required:"false"`
+		Licence     *string       `json:"licence,omitempty" required:"false"`
+		GroupIDs    *[]string     `json:"group_ids,omitempty" required:"false" maxItems:"500" doc:"Replaces the user's groups"`
+		Permissions *[]string     `json:"permissions,omitempty" required:"false" maxItems:"256" doc:"Replaces the direct permissions"`
+		FacilityIDs *[]string     `json:"facility_ids,omitempty" required:"false" maxItems:"20000" doc:"Replaces the facility assignments"`
 	}
 }
 
 func (h *handlers) updateUser(ctx context.Context, in *updateUserInput) (*writeOutput, error) {
 	b := in.Body
 	return h.userWrite(ctx, in.DryRun, func(ctx context.Context, actor gatehouse.Actor) (*gatehouse.User, int64, error) {
-		return h.svc.UpdateUser(ctx, actor, in.ID, service.UserPatch{FirstName: b.FirstName, LastName: b.LastName,
-			Email: b.Email, Phone: b.Phone, FullAccess: b.FullAccess, Licence: b.Licence,
+		return h.svc.UpdateUser(ctx, actor, in.ID, gatehouse.UserPatch{FirstName: (*string)(b.FirstName), LastName: (*string)(b.LastName),
+			Email: (*string)(b.Email), Phone: (*string)(b.Phone), FullAccess: b.FullAccess, Licence: b.Licence,
 			GroupIDs: b.GroupIDs, Permissions: b.Permissions, FacilityIDs: b.FacilityIDs})
 	})
 }

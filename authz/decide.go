@@ -3,6 +3,8 @@ package authz
 import (
 	"fmt"
 	"strconv"
+
+	"github.com/gatehouse/gatehouse"
 )
 
 // A Resource is the thing a check is about, as the host platform knows it.
@@ -33,21 +35,25 @@ const (
 	ReasonNotOwn                            // only X.view_own, and the item is not the user's
 )
 
-var reasonNames = [...]string{
-	ReasonGranted:             "granted",
-	ReasonFullAccess:          "full_access",
-	ReasonUserNotFound:        "user_not_found",
-	ReasonUnknownPermission:   "unknown_permission",
-	ReasonFacilityNotFound:    "facility_not_found",
-	ReasonUserInvited:         "user_invited",
-	ReasonUserInactive:        "user_inactive",
-	ReasonPermissionMissing:   "permission_missing",
-	ReasonLicenceTooLow:       "licence_too_low",
-	ReasonFacilityNotAssigned: "facility_not_assigned",
-	ReasonNotOwn:              "not_own",
+// reasonNames are the names of gatehouse.Reasons.
+var reasonNames = [...]gatehouse.Reason{
+	ReasonGranted:             gatehouse.ReasonGranted,
+	ReasonFullAccess:          gatehouse.ReasonFullAccess,
+	ReasonUserNotFound:        gatehouse.ReasonUserNotFound,
+	ReasonUnknownPermission:   gatehouse.ReasonUnknownPermission,
+	ReasonFacilityNotFound:    gatehouse.ReasonFacilityNotFound,
+	ReasonUserInvited:         gatehouse.ReasonUserInvited,
+	ReasonUserInactive:        gatehouse.ReasonUserInactive,
+	ReasonPermissionMissing:   gatehouse.ReasonPermissionMissing,
+	ReasonLicenceTooLow:       gatehouse.ReasonLicenceTooLow,
+	ReasonFacilityNotAssigned: gatehouse.ReasonFacilityNotAssigned,
+	ReasonNotOwn:              gatehouse.ReasonNotOwn,
 }
 
-func (r Reason) String() string { return reasonNames[r] }
+func (r Reason) String() string { return string(reasonNames[r]) }
+
+// Name is the reason's name in the domain's list.
+func (r Reason) Name() gatehouse.Reason { return reasonNames[r] }
 
 // A Decision is the answer to allowed(user, permission, resource).
 type Decision struct {
@@ -55,13 +61,18 @@ type Decision struct {
 	Reason  Reason
 }
 
-// Source kinds in an explanation.
+// Source kinds in an explanation (SourceKinds lists them).
 const (
 	SourceFullAccess = "full_access"
 	SourceGroup      = "group"
 	SourceDirect     = "direct"
 	SourceLicence    = "licence"
 )
+
+// SourceKinds lists every kind of Source.
+func SourceKinds() []string {
+	return []string{SourceFullAccess, SourceGroup, SourceDirect, SourceLicence}
+}
 
 // A Source is one grant behind an allowed decision.
 type Source struct {

@@ -6,19 +6,20 @@ import (
 	"github.com/gatehouse/gatehouse"
 )
 
-// Reasons a write is refused under no escalation.
+// Reasons a write is refused under no escalation: the names of
+// gatehouse.Reasons, as the strings gatehouse.Error.Reason holds.
 const (
-	EscalationFullAccess = "escalation_full_access" // sets full access without having it
-	EscalationLicence    = "escalation_licence"     // raises a licence above the actor's own
-	EscalationPermission = "escalation_permission"  // adds a permission the actor lacks
-	EscalationGroup      = "escalation_group"       // adds a group with a permission the actor lacks
-	EscalationFacility   = "escalation_facility"    // assigns a facility the actor is not assigned to
-	EscalationSelf       = "escalation_self"        // changes the actor's own groups, permissions or access
-	TargetFullAccess     = "target_full_access"     // only full access may change a full-access user
-	UserOutOfScope       = "user_out_of_scope"      // the user shares no facility with a limited actor
-	ActorInactive        = "actor_inactive"         // the actor is unknown or not active
-	Escalation           = "escalation"             // the write's effect gives someone access the actor lacks there
-	AccountNotCovered    = "account_not_covered"    // acts on the account of a user whose access exceeds the actor's
+	EscalationFullAccess = string(gatehouse.ReasonEscalationFullAccess) // sets full access without having it
+	EscalationLicence    = string(gatehouse.ReasonEscalationLicence)    // raises a licence above the actor's own
+	EscalationPermission = string(gatehouse.ReasonEscalationPermission) // adds a permission the actor lacks
+	EscalationGroup      = string(gatehouse.ReasonEscalationGroup)      // adds a group with a permission the actor lacks
+	EscalationFacility   = string(gatehouse.ReasonEscalationFacility)   // assigns a facility the actor is not assigned to
+	EscalationSelf       = string(gatehouse.ReasonEscalationSelf)       // changes the actor's own groups, permissions or access
+	TargetFullAccess     = string(gatehouse.ReasonTargetFullAccess)     // only full access may change a full-access user
+	UserOutOfScope       = string(gatehouse.ReasonUserOutOfScope)       // the user shares no facility with a limited actor
+	ActorInactive        = string(gatehouse.ReasonActorInactive)        // the actor is unknown or not active
+	Escalation           = string(gatehouse.ReasonEscalation)           // the write's effect gives someone access the actor lacks there
+	AccountNotCovered    = string(gatehouse.ReasonAccountNotCovered)    // acts on the account of a user whose access exceeds the actor's
 )
 
 // A Write is one write as it is about to commit, for Judge.

@@ -13,15 +13,19 @@ import (
 
 // Error codes of the API's errors.
 const (
-	CodeInvalid         = "invalid"           // 400: bad input; Field names it
-	CodeUnauthorized    = "unauthorized"      // 401: no, bad or ended credentials
-	CodeForbidden       = "forbidden"         // 403: Reason says why
-	CodeNotFound        = "not_found"         // 404: also ids of other organizations
-	CodeConflict        = "conflict"          // 409: duplicate, or a state that forbids it
-	CodePayloadTooLarge = "payload_too_large" // 413
-	CodeRateLimited     = "rate_limited"      // 429: RetryAfter says when
-	CodeUnprocessable   = "unprocessable"
-	CodeInternal        = "internal" // 5xx
+	CodeInvalid              = "invalid"                // 400: bad input; Field names it
+	CodeUnauthorized         = "unauthorized"           // 401: no, bad or ended credentials
+	CodeForbidden            = "forbidden"              // 403: Reason says why
+	CodeNotFound             = "not_found"              // 404: also ids of other organizations
+	CodeMethodNotAllowed     = "method_not_allowed"     // 405: the Allow header lists the methods
+	CodeConflict             = "conflict"               // 409: duplicate, or a state that forbids it
+	CodePayloadTooLarge      = "payload_too_large"      // 413
+	CodeUnsupportedMediaType = "unsupported_media_type" // 415: the body is not JSON
+	CodeRateLimited          = "rate_limited"           // 429: RetryAfter says when
+	CodeInternal             = "internal"               // 5xx
+
+	// Deprecated: the server never sends it.
+	CodeUnprocessable = "unprocessable"
 )
 
 // Error is an error answer of the API: {"error": {"code", "message",

@@ -87,7 +87,7 @@ func keepFullAccessUser(tx gatehouse.Tx, orgID, userID string) error {
 		return err
 	}
 	if n == 0 {
-		return &gatehouse.Error{Code: gatehouse.ECONFLICT, Reason: "last_full_access_user",
+		return &gatehouse.Error{Code: gatehouse.ECONFLICT, Reason: string(gatehouse.ReasonLastFullAccessUser),
 			Message: "the organization must keep at least one active full-access user"}
 	}
 	return nil

@@ -1,0 +1,191 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/authz"
+)
+
+// The API's contract as outside tools read it: arrays are never null, the
+// enums come from the domain's lists, every operation is described and
+// tagged, and only the statuses that can happen are declared.
+
+func init() {
+	// A nil slice is never sent (nonNil), so no array is nullable: a Go
+	// client gets []T, not *[]T, and TypeScript T[], not T[] | null.
+	huma.DefaultArrayNullable = false
+}
+
+// tags are the groups of operations, in the order people read them.
+var tags = []*huma.Tag{
+	{Name: "Authorization", Description: "The decision: may a user do something, on which facilities' rows. What platforms call on every request."},
+	{Name: "Users", Description: "Invitations, profile, access (groups, direct permissions, licence, full access, facilities) and lifecycle of users."},
+	{Name: "Groups", Description: "Groups (roles): named sets of permissions."},
+	{Name: "Facilities", Description: "Facilities: the unit of data scoping."},
+	{Name: "Catalog", Description: "The organization's permission catalog: categories, permissions, licences."},
+	{Name: "Account", Description: "The signed-in user."},
+	{Name: "API keys", Description: "Secrets that act as the user who owns them, for services."},
+	{Name: "Sessions", Description: "Signing in and out of the web UI, and invitations."},
+	{Name: "Accounts", Description: "Email verification and password reset."},
+	{Name: "Audit", Description: "The audit log: who did what to whom, when, from where."},
+}
+
+// descriptions say what each operation does beyond its summary.
+var descriptions = map[string]string{
+	"get-catalog":            "The permission catalog the organization was created with: every permission by category, with its minimum licence and whether it is facility-scoped, and the licence ladder (empty where the catalog has none).",
+	"get-me":                 "The user the request acts as, and their organization; api_key_id is set when an API key authenticated the request.",
+	"list-users":             "Users of the organization, oldest first unless sort and order say otherwise, filtered by status, group, facility or a search. A user without full access sees only the users of their facilities.",
+	"invite-user":            "Creates an invited user and mails them an invitation link. The write is judged by no escalation: an actor without full access may grant only what they hold. Answers 201 with Location.",
+	"get-user":               "One user, with their groups, direct permissions, facilities and latest invitation.",
+	"update-user":            "Changes the fields sent; lists replace the user's. A new email waits, unverified, until its link is followed. Judged by no escalation.",
+	"delete-user":            "Deletes a user, their sessions and API keys. The organization keeps at least one active full-access user.",
+	"deactivate-user":        "Stops a user at once: they cannot sign in, and their sessions and API keys stop working. The organization keeps at least one active full-access user.",
+	"activate-user":          "Restores a deactivated user (to invited, should they never have accepted their invitation).",
+	"regenerate-invite":      "Mails an invited user a new invitation link; the previous one stops working.",
+	"resend-verification":    "Mails a new verification link for the user's pending email.",
+	"get-user-permissions":   "The user's effective permissions: each with what grants it (groups, direct grants, licence, full access) and where it applies (all facilities, or the assigned ones).",
+	"list-groups":            "Groups of the organization, oldest first.",
+	"create-group":           "Creates a group with a name unique in the organization. Answers 201 with Location.",
+	"get-group":              "One group, with its permissions and member count.",
+	"update-group":           "Changes the fields sent; permissions replace the group's. The change reaches every member at once, judged by no escalation.",
+	"delete-group":           "Deletes a group; its members lose what only it gave them.",
+	"list-facilities":        "Facilities of the organization, oldest first; archived=true or false keeps only archived or current ones.",
+	"create-facility":        "Creates a facility, optionally with the host platform's id for it. Answers 201 with Location.",
+	"get-facility":           "One facility.",
+	"update-facility":        "Changes the fields sent: name, external id, archived.",
+	"archive-facility":       "Archives a facility: checks on its resources are refused until it is restored.",
+	"unarchive-facility":     "Restores an archived facility.",
+	"delete-facility":        "Deletes a facility and every assignment to it.",
+	"list-api-keys":          "Your API keys, without their secrets.",
+	"create-api-key":         "Creates an API key that acts as you. The secret is in this answer only. Answers 201 with Location.",
+	"delete-api-key":         "Revokes an API key at once.",
+	"list-audit-events":      "The audit log, newest first, filtered by actor, target, action or time.",
+	"check":                  "Answers allowed(user, permission, resource), with the reason and what granted it. min_revision waits for state at least that fresh (the Gatehouse-Revision of a write).",
+	"check-batch":            "Answers up to 1,000 checks from one consistent state, in the order sent.",
+	"filter":                 "Which facilities' rows the user may see with a permission, and whether only their own items: what a platform adds to the WHERE clause of a list query.",
+	"sign-in":                "Signs in with email and password and sets the session cookie. Repeated failures are throttled (429 with Retry-After). Answers 201 with the session's Location.",
+	"sign-out":               "Ends the current session.",
+	"list-sessions":          "Your open sessions.",
+	"revoke-session":         "Ends one of your sessions.",
+	"accept-invitation":      "Accepts an invitation with its emailed token and sets the user's password; the user becomes active.",
+	"confirm-email":          "Confirms an email address with its emailed token; a pending email becomes the user's email.",
+	"request-password-reset": "Mails a password-reset link to the address if a user has it. The answer is the same whether or not one does.",
+	"confirm-password-reset": "Sets a new password with an emailed reset token; every session of the user ends.",
+}
+
+// finishDocument completes the document once every route is registered.
+func finishDocument(oapi *huma.OpenAPI) {
+	oapi.Servers = []*huma.Server{{URL: "/", Description: "The server that serves this document"}}
+	oapi.Tags = tags
+	for path, item := range oapi.Paths {
+		for _, op := range []*huma.Operation{item.Get, item.Post, item.Put, item.Patch, item.Delete} {
+			if op == nil {
+				continue
+			}
+			if op.Description == "" {
+				op.Description = descriptions[op.OperationID]
+			}
+			if op.Description == "" {
+				panic(fmt.Sprintf("api: operation %s %s has no description", op.OperationID, path))
+			}
+			// Schema violations are 400 like any other bad input.
+			delete(op.Responses, "422")
+			for status, r := range op.Responses {
+				if status != "201" {
+					delete(r.Headers, "Location")
+				}
+			}
+		}
+	}
+	schemas := oapi.Components.Schemas.Map()
+	var refusals, decisions []string
+	var refusalDoc, decisionDoc strings.Builder
+	for _, r := range gatehouse.Reasons() {
+		line := fmt.Sprintf("\n- `%s`: %s", r.Reason, r.Meaning)
+		if r.Decision {
+			decisions = append(decisions, string(r.Reason))
+			decisionDoc.WriteString(line)
+		}
+		if !r.Allows {
+			refusals = append(refusals, string(r.Reason))
+			refusalDoc.WriteString(line)
+		}
+	}
+	enum := func(schema, property string, values []string, doc string) {
+		s, ok := schemas[schema]
+		if !ok || s.Properties[property] == nil {
+			panic(fmt.Sprintf("api: no property %s.%s", schema, property))
+		}
+		p := s.Properties[property]
+		p.Enum = nil
+		for _, v := range values {
+			p.Enum = append(p.Enum, v)
+		}
+		if doc != "" {
+			p.Description = strings.TrimSpace(p.Description + doc)
+		}
+	}
+	enum("ErrorDetail", "code", gatehouse.ErrorCodes(), "")
+	enum("ErrorDetail", "reason", refusals, ":"+refusalDoc.String())
+	enum("Decision", "reason", decisions, "Why the decision came out as it did:"+decisionDoc.String())
+	enum("FilterJSON", "reason", decisions, "Why, as a check's reason")
+	enum("Source", "type", authz.SourceKinds(), "What granted the permission; id names the group or licence")
+}
+
+// nullSuffix ends the message of a body that sends null for a field: no
+// field of a request is nullable, and null is not taken as "not sent".
+const nullSuffix = " is null: leave out a field you do not send"
+
+// jsonFormat reads request bodies as huma does, refusing a null anywhere
+// in them (huma's validation would skip it in an optional field).
+var jsonFormat = huma.Format{
+	Marshal: huma.DefaultJSONFormat.Marshal,
+	Unmarshal: func(data []byte, v any) error {
+		if err := json.Unmarshal(data, v); err != nil {
+			return err
+		}
+		if doc, ok := v.(*any); ok {
+			if at, found := nullAt(*doc, ""); found {
+				return fmt.Errorf("%s%s", at, nullSuffix)
+			}
+		}
+		return nil
+	},
+}
+
+// nullAt finds the first null in a decoded document, in the order of its
+// keys, as "checks[2].resource".
+func nullAt(doc any, at string) (string, bool) {
+	switch v := doc.(type) {
+	case nil:
+		return at, at != ""
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			path := k
+			if at != "" {
+				path = at + "." + k
+			}
+			if p, ok := nullAt(v[k], path); ok {
+				return p, true
+			}
+		}
+	case []any:
+		for i, e := range v {
+			if p, ok := nullAt(e, fmt.Sprintf("%s[%d]", at, i)); ok {
+				return p, true
+			}
+		}
+	}
+	return "", false
+}

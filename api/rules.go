@@ -1,0 +1,51 @@
+package api
+
+import (
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/gatehouse/gatehouse"
+)
+
+// The texts of request bodies are typed so that the document states the
+// service's rules (service/validate.go) from the same constants
+// (gatehouse.MaxTextLen, gatehouse.MinPasswordLen, ...): a body the
+// document allows is one the service takes, but for what needs the
+// organization's state (a known licence, an email not yet used).
+
+// requiredText is a required one-line text: a name.
+type requiredText string
+
+// optionalText is a one-line text that may be empty: a phone, an external id.
+type optionalText string
+
+// emailAddress is an email address.
+type emailAddress string
+
+// descriptionText is a group's description.
+type descriptionText string
+
+// newPassword is a password being set.
+type newPassword string
+
+func (requiredText) Schema(huma.Registry) *huma.Schema {
+	return &huma.Schema{Type: huma.TypeString, MinLength: ptr(1), MaxLength: ptr(gatehouse.MaxTextLen), Pattern: gatehouse.RequiredOneLinePattern}
+}
+
+func (optionalText) Schema(huma.Registry) *huma.Schema {
+	return &huma.Schema{Type: huma.TypeString, MaxLength: ptr(gatehouse.MaxTextLen), Pattern: gatehouse.OneLinePattern}
+}
+
+func (emailAddress) Schema(huma.Registry) *huma.Schema {
+	return &huma.Schema{Type: huma.TypeString, Format: "email", MaxLength: ptr(gatehouse.MaxTextLen)}
+}
+
+func (descriptionText) Schema(huma.Registry) *huma.Schema {
+	return &huma.Schema{Type: huma.TypeString, MaxLength: ptr(gatehouse.MaxDescriptionLen)}
+}
+
+func (newPassword) Schema(huma.Registry) *huma.Schema {
+	return &huma.Schema{Type: huma.TypeString, MinLength: ptr(gatehouse.MinPasswordLen), MaxLength: ptr(gatehouse.MaxPasswordBytes),
+		Description: "At least 10 characters and at most 256 bytes, and not one of the most common passwords"}
+}
+
+func ptr[T any](v T) *T { return &v }
