@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -96,6 +97,9 @@ func finishDocument(oapi *huma.OpenAPI) {
 			}
 			// Schema violations are 400 like any other bad input.
 			delete(op.Responses, "422")
+			if op.Method != "PATCH" && op.RequestBody != nil {
+				plainLists(oapi.Components.Schemas, op.RequestBody.Content["application/json"])
+			}
 			for status, r := range op.Responses {
 				if status != "201" {
 					delete(r.Headers, "Location")
@@ -136,6 +140,29 @@ func finishDocument(oapi *huma.OpenAPI) {
 	enum("Decision", "reason", decisions, "Why the decision came out as it did:"+decisionDoc.String())
 	enum("FilterJSON", "reason", decisions, "Why, as a check's reason")
 	enum("Source", "type", authz.SourceKinds(), "What granted the permission; id names the group or licence")
+}
+
+// plainLists tells Go generators (oapi-codegen) that an optional list of
+// a body that creates something is a plain slice, not a pointer to one:
+// an empty list and a missing one mean the same there. A PATCH's lists
+// keep their pointers, which tell "leave as is" (nil) from "clear" (an
+// empty list).
+func plainLists(registry huma.Registry, body *huma.MediaType) {
+	if body == nil || body.Schema == nil {
+		return
+	}
+	s := body.Schema
+	if s.Ref != "" {
+		s = registry.SchemaFromRef(s.Ref)
+	}
+	for name, p := range s.Properties {
+		if p.Type == huma.TypeArray && !slices.Contains(s.Required, name) {
+			if p.Extensions == nil {
+				p.Extensions = map[string]any{}
+			}
+			p.Extensions["x-go-type-skip-optional-pointer"] = true
+		}
+	}
 }
 
 // nullSuffix ends the message of a body that sends null for a field: no
