@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -304,6 +305,19 @@ func TestInternalErrorsAreLoggedWithTheRequestID(t *testing.T) {
 		}
 		if !strings.Contains(logs.String(), "request_id=trace-internal-1") || !strings.Contains(logs.String(), "level=ERROR") {
 			t.Errorf("%s: logged %q", path, logs.String())
+		}
+	}
+}
+
+// TestDocsListEveryReason: docs/api.md's table of reasons is the list's.
+func TestDocsListEveryReason(t *testing.T) {
+	doc, err := os.ReadFile("../docs/api.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range gatehouse.Reasons() {
+		if !strings.Contains(string(doc), "| `"+string(r.Reason)+"` |") {
+			t.Errorf("docs/api.md does not list reason %s", r.Reason)
 		}
 	}
 }
