@@ -93,6 +93,10 @@ func formError(p *page, err error) bool {
 	return true
 }
 
+// errorStatus is the status of a page showing a domain error: the API's
+// for the same code (a conflict is 409 on both surfaces).
+func errorStatus(err error) int { return gatehouse.HTTPStatus(gatehouse.ErrorCode(err)) }
+
 // fail answers a request that went wrong outside a form.
 func (u *UI) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status := http.StatusInternalServerError

@@ -104,7 +104,7 @@ func (u *UI) redisplayGroupForm(w http.ResponseWriter, r *http.Request, title st
 			u.fail(w, r, err)
 			return
 		}
-		status = http.StatusBadRequest
+		status = errorStatus(err)
 	}
 	f, ferr := u.groupFormData(r, draft)
 	if ferr != nil {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -42,20 +43,21 @@ type formField struct{ Name, Value string }
 // review is the data of a review page (and of the group delete
 // confirmation, which is one).
 type review struct {
-	Intro       string
-	Action      string      // where the forms post
-	Fields      []formField // the form's values
-	Impact      string      // fingerprint of what is shown
-	SaveLabel   string
-	Danger      bool   // the save button is a destructive one
-	Back        bool   // offer to go back to the form with the values
-	Cancel      string // where Cancel leads
-	Refusal     string // why the save would be refused, in plain words
-	Changed     bool   // the impact changed since the previous review
-	Count       int    // users whose access changes
-	Users       []impactView
-	More        int // affected users not listed
-	SelfChanges bool
+	refusalStatus int // the status of the refusal, as the API answers it
+	Intro         string
+	Action        string      // where the forms post
+	Fields        []formField // the form's values
+	Impact        string      // fingerprint of what is shown
+	SaveLabel     string
+	Danger        bool   // the save button is a destructive one
+	Back          bool   // offer to go back to the form with the values
+	Cancel        string // where Cancel leads
+	Refusal       string // why the save would be refused, in plain words
+	Changed       bool   // the impact changed since the previous review
+	Count         int    // users whose access changes
+	Users         []impactView
+	More          int // affected users not listed
+	SelfChanges   bool
 }
 
 // impactView is one affected user, as a review shows them.
@@ -113,7 +115,8 @@ func (u *UI) reviewFirst(w http.ResponseWriter, r *http.Request, ctx context.Con
 	return true, nil
 }
 
-// showReview renders a review page: 400 when the save would be refused.
+// showReview renders a review page: with the refusal's status (as the API
+// answers it) when the save would be refused.
 func (u *UI) showReview(w http.ResponseWriter, r *http.Request, title, name string, rv *review) {
 	pg := newPage(r, title, "groups")
 	if strings.HasPrefix(rv.Action, "/users/") {
@@ -122,7 +125,7 @@ func (u *UI) showReview(w http.ResponseWriter, r *http.Request, title, name stri
 	pg.Data = rv
 	status := http.StatusOK
 	if rv.Refusal != "" {
-		status = http.StatusBadRequest
+		status = cmp.Or(rv.refusalStatus, http.StatusBadRequest)
 	}
 	u.show(w, r, status, name, pg)
 }
@@ -169,6 +172,7 @@ func (u *UI) fillReview(ctx context.Context, r *http.Request, rv *review, p *ser
 			}
 		}
 		rv.Refusal = refusal(p.Error, names)
+		rv.refusalStatus = errorStatus(p.Error)
 	}
 	return nil
 }

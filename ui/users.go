@@ -161,7 +161,7 @@ func (u *UI) redisplayUserForm(w http.ResponseWriter, r *http.Request, title str
 			u.fail(w, r, err)
 			return
 		}
-		status = http.StatusBadRequest
+		status = errorStatus(err)
 	}
 	f, ferr := u.formData(r, draft)
 	if ferr != nil {
