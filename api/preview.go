@@ -79,7 +79,7 @@ func previewable[T any](ctx context.Context, svc *service.Service, dry DryRun, s
 	if err != nil {
 		return nil, err
 	}
-	body := previewJSON{DryRun: true, Users: p.Users}
+	body := previewJSON{DryRun: true, Users: nonNilImpacts(p.Users)}
 	var e *gatehouse.Error
 	if errors.As(p.Error, &e) {
 		body.Error = &bodyOf(e).Err

@@ -120,7 +120,7 @@ type licenceJSON struct {
 func toCatalog(c *gatehouse.Catalog) catalogJSON {
 	out := catalogJSON{Template: c.Template, Categories: []catalogCategoryJSON{}, Licences: []licenceJSON{}}
 	for _, cat := range c.Categories {
-		cj := catalogCategoryJSON{Name: cat.Name, Key: cat.Key}
+		cj := catalogCategoryJSON{Name: cat.Name, Key: cat.Key, Permissions: []permissionJSON{}}
 		for _, p := range cat.Permissions {
 			cj.Permissions = append(cj.Permissions, permissionJSON{Codename: p.Codename, Label: p.Label, MinLicence: p.MinLicence, FacilityScoped: p.FacilityScoped})
 		}
@@ -141,4 +141,35 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// nonNilImpacts is a preview's users with every list an empty one rather
+// than nil: arrays are never null.
+func nonNilImpacts(users []authz.UserImpact) []authz.UserImpact {
+	out := make([]authz.UserImpact, len(users))
+	for i, u := range users {
+		u.Gained, u.Lost, u.HeldBeyondLicence = nonNilGrants(u.Gained), nonNilGrants(u.Lost), nonNil(u.HeldBeyondLicence)
+		out[i] = u
+	}
+	return out
+}
+
+func nonNilGrants(grants []authz.Grant) []authz.Grant {
+	out := make([]authz.Grant, len(grants))
+	for i, g := range grants {
+		g.FacilityIDs = nonNil(g.FacilityIDs)
+		out[i] = g
+	}
+	return out
+}
+
+// nonNilPermissions is effective permissions with every list an empty one
+// rather than nil.
+func nonNilPermissions(perms []authz.EffectivePermission) []authz.EffectivePermission {
+	out := make([]authz.EffectivePermission, len(perms))
+	for i, p := range perms {
+		p.GrantedBy, p.FacilityIDs = nonNil(p.GrantedBy), nonNil(p.FacilityIDs)
+		out[i] = p
+	}
+	return out
 }

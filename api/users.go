@@ -185,6 +185,6 @@ func (h *handlers) userPermissions(ctx context.Context, in *idInput) (*permissio
 		return nil, err
 	}
 	out := &permissionsOutput{}
-	out.Body.Items = perms
+	out.Body.Items = nonNilPermissions(perms)
 	return out, nil
 }
