@@ -135,21 +135,52 @@ func FuzzParseCheck(f *testing.F) {
 	})
 }
 
-func TestAppendDecisionMatchesEncodingJSON(t *testing.T) {
-	for _, d := range []Decision{
-		{Allowed: true, Reason: "granted", GrantedBy: []authz.Source{{Kind: "group", ID: "grp_1"}, {Kind: "direct"}}, Message: "Granted by group Technicians.", Revision: 7},
-		{Reason: "no_permission", GrantedBy: []authz.Source{}, Message: `Not granted: "quotes" \ and <html> & é, line
+// decisions are answers of the shapes the encoder meets, and of some it
+// should never meet.
+var decisions = []Decision{
+	{Allowed: true, Reason: "granted", GrantedBy: []authz.Source{{Kind: "group", ID: "grp_1"}, {Kind: "direct"}}, Message: "Granted by group Technicians.", Revision: 7},
+	{Reason: "no_permission", GrantedBy: []authz.Source{}, Message: `Not granted: "quotes" \ and <html> & é, line
 two`, Revision: 1 << 40},
-		{Allowed: true, Reason: "granted", GrantedBy: []authz.Source{{Kind: "licence", ID: "Tier <2>"}}, OwnOnly: true},
-		{Reason: "bad\x01\u2028", GrantedBy: []authz.Source{}, Message: "\xff invalid utf-8", Revision: -3},
-	} {
-		var want bytes.Buffer
-		json.NewEncoder(&want).Encode(d)
-		got := append(AppendDecision(nil, d), '\n')
-		if string(got) != want.String() {
-			t.Errorf("appendDecision:\n got %s\nwant %s", got, want.String())
-		}
+	{Allowed: true, Reason: "granted", GrantedBy: []authz.Source{{Kind: "licence", ID: "Tier <2>"}}, OwnOnly: true},
+	{Reason: "bad\x01\u2028", GrantedBy: []authz.Source{}, Message: "\xff invalid utf-8", Revision: -3},
+}
+
+func TestAppendDecisionMatchesEncodingJSON(t *testing.T) {
+	for _, d := range decisions {
+		compareDecision(t, d)
 	}
+}
+
+// compareDecision fails when the encoder writes d otherwise than
+// encoding/json does.
+func compareDecision(t *testing.T, d Decision) {
+	t.Helper()
+	var want bytes.Buffer
+	json.NewEncoder(&want).Encode(d)
+	got := append(AppendDecision(nil, d), '\n')
+	if string(got) != want.String() {
+		t.Errorf("AppendDecision:\n got %s\nwant %s", got, want.String())
+	}
+}
+
+// FuzzAppendDecision searches for an answer the encoder writes otherwise
+// than encoding/json:
+//
+//	go test -run x -fuzz FuzzAppendDecision ./api/checkjson
+func FuzzAppendDecision(f *testing.F) {
+	for _, d := range decisions {
+		var kind, id string
+		if len(d.GrantedBy) > 0 {
+			kind, id = d.GrantedBy[0].Kind, d.GrantedBy[0].ID
+		}
+		f.Add(d.Allowed, d.Reason, kind, id, d.OwnOnly, d.Message, d.Revision)
+	}
+	f.Fuzz(func(t *testing.T, allowed bool, reason, kind, id string, ownOnly bool, message string, revision int64) {
+		d := Decision{Allowed: allowed, Reason: reason, GrantedBy: []authz.Source{}, OwnOnly: ownOnly, Message: message, Revision: revision}
+		compareDecision(t, d)
+		d.GrantedBy = []authz.Source{{Kind: kind, ID: id}, {Kind: message, ID: reason}}
+		compareDecision(t, d)
+	})
 }
 
 // strictDecode decodes body into v as the API does on the slow path: one
