@@ -214,8 +214,7 @@ func TestSignInThrottleIsSharedByInstances(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, "facilities")
 	clk := f.fakeClock()
-	other := f.secondInstance()
-	other.Now = clk.Now
+	other := f.secondInstance() // on the fixture's clock
 	f.activeUser(f.admin, service.UserInput{FirstName: "Ann", LastName: "Any", Email: "ann@acme.test"})
 	f.failUntilBlocked(clk, "ann@acme.test", "203.0.113.9:1")
 	_, _, err := other.SignIn(context.Background(), "", "ann@acme.test", password, "203.0.113.9:2", "test")
@@ -355,7 +354,7 @@ func TestPasswordResetRequestDoesTheSameWorkForAnyEmail(t *testing.T) {
 	f.activeUser(f.admin, service.UserInput{FirstName: "Kim", LastName: "Known", Email: "kim@acme.test"})
 	mb.receive()
 	var calls []string
-	recorded := service.New(recordingStore{f.db, &calls})
+	recorded := service.New(recordingStore{f.db, &calls}, f.config())
 	request := func(email string) []string {
 		calls = nil
 		if err := recorded.RequestPasswordReset(from("192.0.2.1:1"), email); err != nil {
@@ -479,8 +478,7 @@ func TestQueuedPasswordResetSurvivesAStoppedInstance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	other := f.secondInstance() // another instance, or this one restarted
-	other.Now, other.BaseURL = clk.Now, baseURL
+	other := f.secondInstance() // another instance, or this one restarted, on the fixture's clock
 	if n, err := other.HandleResetRequests(ctx); n != 0 || err != nil {
 		t.Fatalf("handled %d (%v) while another worker holds it", n, err)
 	}
