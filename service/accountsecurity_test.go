@@ -664,3 +664,24 @@ func TestPasswordResetNeverMailsAnUnverifiedAddress(t *testing.T) {
 	}
 	mb.one("una@acme.test", "/reset-password")
 }
+
+// The throttle is configuration: a service told to allow one reset
+// request per email and address refuses the second, and one told nothing
+// keeps the default of five.
+func TestThrottleIsConfigured(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "facilities")
+	for _, c := range []struct {
+		throttle service.Throttle
+		allowed  int
+	}{{service.Throttle{ResetPerPair: 1}, 1}, {service.Throttle{}, service.DefaultThrottle().ResetPerPair}} {
+		f.reconfigure(func(cfg *service.Config) { cfg.Throttle = c.throttle })
+		email := fmt.Sprintf("limit%d@acme.test", c.allowed)
+		for i := range c.allowed {
+			if err := f.svc.RequestPasswordReset(from("192.0.2.9:1"), email); err != nil {
+				t.Fatalf("%+v: request %d: %v", c.throttle, i+1, err)
+			}
+		}
+		wantCode(t, f.svc.RequestPasswordReset(from("192.0.2.9:1"), email), gatehouse.ETOOMANY)
+	}
+}

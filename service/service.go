@@ -51,6 +51,9 @@ type Config struct {
 	// in any case SessionMax after sign-in; default DefaultSessionIdle and
 	// DefaultSessionMax.
 	SessionIdle, SessionMax time.Duration
+	// Throttle limits sign-ins and password-reset requests; zero fields
+	// take DefaultThrottle's.
+	Throttle Throttle
 	// MailQueued, when set, is told after each write so that the outbox
 	// sender looks at once rather than at its next poll.
 	MailQueued func()
@@ -76,6 +79,7 @@ func New(store gatehouse.Store, cfg Config) *Service {
 	if cfg.SessionMax == 0 {
 		cfg.SessionMax = DefaultSessionMax
 	}
+	cfg.Throttle = cfg.Throttle.withDefaults()
 	if cfg.MailQueued == nil {
 		cfg.MailQueued = func() {}
 	}

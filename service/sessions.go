@@ -26,7 +26,7 @@ func (s *Service) SignIn(ctx context.Context, orgID, email, password, client, us
 	now := s.now()
 	// The same for every email, known or not: the throttle looks at no user.
 	account, address := throttleAccount(email), throttleAddress(client)
-	if err := s.store.Update(ctx, func(tx gatehouse.Tx) error { return admitSignIn(tx, account, address, now) }); err != nil {
+	if err := s.store.Update(ctx, func(tx gatehouse.Tx) error { return s.cfg.Throttle.admitSignIn(tx, account, address, now) }); err != nil {
 		return "", nil, err
 	}
 	var candidates []*gatehouse.User

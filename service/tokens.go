@@ -235,7 +235,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 	client := gatehouse.RequestInfoFrom(ctx).Client
 	now := s.now()
 	err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
-		if err := admitResetRequest(tx, throttleAccount(email), throttleAddress(client), now); err != nil {
+		if err := s.cfg.Throttle.admitResetRequest(tx, throttleAccount(email), throttleAddress(client), now); err != nil {
 			return err
 		}
 		return tx.EnqueueResetRequest(&gatehouse.ResetRequest{Email: truncate(email, 320), Client: client, RequestedAt: now})
@@ -319,7 +319,7 @@ func (s *Service) handleResetRequest(ctx context.Context, r *gatehouse.ResetRequ
 			if err != nil || !resettable(u, r.Email) {
 				return err
 			}
-			if ok, err := admitResetMail(tx, throttleAccount(u.Email), s.now()); !ok || err != nil {
+			if ok, err := s.cfg.Throttle.admitResetMail(tx, throttleAccount(u.Email), s.now()); !ok || err != nil {
 				return err // enough links went out this hour; the latest works
 			}
 			if err := s.issueToken(tx, u, resetMail, u.Email); err != nil {
