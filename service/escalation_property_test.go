@@ -172,6 +172,8 @@ func (p *property) newUser(system gatehouse.Actor, admin bool) string {
 		Licence: p.licence(), GroupIDs: p.some(p.groups, 2), FacilityIDs: p.some(p.facilities, 3)}
 	perms := p.some(p.codes, 5)
 	if admin {
+		// An admin without a facility manages nobody: give them one at least.
+		in.FacilityIDs = append(in.FacilityIDs, p.pick(p.facilities))
 		perms = append(perms, p.adminOps...)
 		if p.rng.IntN(4) == 0 {
 			perms = append(perms[:len(perms)-len(p.adminOps)], p.some(p.adminOps, len(p.adminOps))...)
