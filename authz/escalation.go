@@ -38,9 +38,11 @@ type Write struct {
 // access, no licence above their own, no permission, group or facility they
 // lack, nothing of their own, no full-access user, only users in their
 // facilities), and on the effect, with the same effective access that
-// checks read: after the write, nobody holds a permission at a facility
-// that they did not hold before unless the actor holds it there (licence
-// raises, reactivations and group edits included). It returns a forbidden
+// checks read: after the write, nobody holds — or would hold once active —
+// a permission at a facility that they did not before, unless the actor
+// holds it there (licence raises, group edits and edits of invited or
+// inactive users included). Acting on an account (w.Accounts) needs the
+// user's access within the actor's. It returns a forbidden
 // *gatehouse.Error naming the rule, or nil.
 func (s *Snapshot) Judge(actorID string, next *Snapshot, w Write) error {
 	actor := s.user(actorID)
