@@ -306,17 +306,6 @@ func (s *Snapshot) IsFullAccess(userID string) bool {
 	return u != nil && u.active() && u.fullAccess()
 }
 
-func (s *Snapshot) sharesFacility(actor userRecord, ids []string) bool {
-	for _, id := range ids {
-		if slot, ok := s.facilitySlot(id); ok {
-			if actor.hasFacility(slot) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // hasGroup reports whether the user is in the group slot; a nil record is
 // in none.
 func (u userRecord) hasGroup(slot int32) bool {
