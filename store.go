@@ -21,16 +21,48 @@ type Store interface {
 	Close() error
 }
 
-// Tx is one transaction. Every method is scoped to an organization: an id
-// from another organization is not found.
+// Tx is one transaction: every store of the domain, one small interface per
+// entity, in three groups that say how far each method reaches.
+//
+//   - OrgScoped: every method acts in one organization, named by an orgID
+//     argument or by the OrgID of the record or filter it is given; an id
+//     from another organization is not found.
+//   - Lookups: the finders that search every organization, because what
+//     the caller holds (a secret, a token, an email) is all there is to go
+//     on until the record found names its organization.
+//   - ServerWide: the queues and counters of the whole server (mail
+//     outbox, sign-in and reset throttles, reset requests), which serve
+//     every organization at once.
 type Tx interface {
+	OrgScoped
+	Lookups
+	ServerWide
+}
+
+// OrgScoped is every store that acts in one organization: each method takes
+// the organization's id (orgID) or a record or filter whose OrgID names it,
+// and an id from another organization is not found.
+type OrgScoped interface {
+	OrganizationStore
+	UserStore
+	GroupStore
+	FacilityStore
+	InvitationStore
+	APIKeyStore
+	UserTokenStore
+	SessionStore
+	AuditStore
+}
+
+// OrganizationStore holds organizations, their catalogs, their revisions
+// and the access changes recorded under them.
+type OrganizationStore interface {
 	CreateOrganization(org *Organization, catalog []byte) error
-	FindOrganization(id string) (*Organization, error)
+	FindOrganization(orgID string) (*Organization, error)
 	// LockOrganization is FindOrganization for a write: it holds the
 	// organization's write lock until the transaction ends, so that writes
 	// to one organization never interleave, whatever instance makes them.
-	LockOrganization(id string) (*Organization, error)
-	FindOrganizations() ([]*Organization, error)
+	LockOrganization(orgID string) (*Organization, error)
 	// Catalog returns the organization's catalog file, as given at creation.
 	Catalog(orgID string) ([]byte, error)
 	// BumpRevision records a write to the organization and returns the new revision.
@@ -40,7 +72,11 @@ type Tx interface {
 	RecordAccessChange(orgID string, ch AccessChange) error
 	// AccessChanges returns the changes recorded after revision, in order.
 	AccessChanges(orgID string, after int64) ([]AccessChange, error)
+}
 
+// UserStore holds users, with their groups, direct permissions, facilities
+// and password hashes.
+type UserStore interface {
 	FindUsers(f UserFilter) ([]*User, error)
 	FindUser(orgID, id string) (*User, error)
 	FindUserByEmail(orgID, email string) (*User, error)
@@ -52,7 +88,10 @@ type Tx interface {
 	CountActiveFullAccess(orgID, exceptID string) (int, error)
 	SetPassword(orgID, userID, hash string) error
 	PasswordHash(orgID, userID string) (string, error)
+}
 
+// GroupStore holds permission groups.
+type GroupStore interface {
 	FindGroups(f GroupFilter) ([]*Group, error)
 	FindGroup(orgID, id string) (*Group, error)
 	CreateGroup(g *Group) error
@@ -60,7 +99,10 @@ type Tx interface {
 	DeleteGroup(orgID, id string) error
 	// GroupMembers returns the ids of the group's users.
 	GroupMembers(orgID, groupID string) ([]string, error)
+}
 
+// FacilityStore holds facilities.
+type FacilityStore interface {
 	FindFacilities(f FacilityFilter) ([]*Facility, error)
 	FindFacility(orgID, id string) (*Facility, error)
 	CreateFacility(f *Facility) error
@@ -68,33 +110,93 @@ type Tx interface {
 	DeleteFacility(orgID, id string) error
 	// FacilityUsers returns the ids of the users assigned to the facility.
 	FacilityUsers(orgID, facilityID string) ([]string, error)
+}
 
+// InvitationStore holds invitations; Lookups finds one by its token.
+type InvitationStore interface {
 	CreateInvitation(inv *Invitation) error
-	FindInvitationByToken(tokenHash string) (*Invitation, error)
 	// RevokeInvitations ends every open invitation of the user.
 	RevokeInvitations(orgID, userID string) error
 	AcceptInvitation(orgID, id string, at time.Time) error
+}
 
+// APIKeyStore holds API keys; Lookups finds one by its secret.
+type APIKeyStore interface {
 	CreateAPIKey(k *APIKey) error
-	FindAPIKeyBySecret(secretHash string) (*APIKey, error)
 	FindAPIKeys(orgID, userID string) ([]*APIKey, error)
 	DeleteAPIKey(orgID, id string) error
 	DeleteUserAPIKeys(orgID, userID string) error
 	// TouchAPIKey records that the key was used.
 	TouchAPIKey(orgID, id string, at time.Time) error
+}
 
-	// FindUsersByEmailAnyOrg returns the users with the email in every
-	// organization, for sign-in, where the email is all a person gives.
-	FindUsersByEmailAnyOrg(email string) ([]*User, error)
+// UserTokenStore holds the single-use tokens mailed to users (email
+// verification, password reset, email change); Lookups finds one by its hash.
+type UserTokenStore interface {
 	CreateUserToken(t *UserToken) error
-	// FindUserToken returns the token with the hash even when it is used,
-	// revoked or expired, so the caller can say which.
-	FindUserToken(tokenHash string) (*UserToken, error)
 	// UseUserToken marks an open token used; a used or revoked one is a conflict.
 	UseUserToken(orgID, id string, at time.Time) error
 	// RevokeUserTokens ends every open token of the user with the purpose.
 	RevokeUserTokens(orgID, userID, purpose string) error
+}
 
+// SessionStore holds the web UI's sessions; Lookups finds one by its token.
+type SessionStore interface {
+	CreateSession(s *Session) error
+	FindSessions(orgID, userID string) ([]*Session, error)
+	TouchSession(orgID, id string, at time.Time) error
+	DeleteSession(orgID, id string) error
+	DeleteUserSessions(orgID, userID string) error
+}
+
+// AuditStore is the audit log.
+type AuditStore interface {
+	// RecordAudit appends an event; nothing updates or deletes one.
+	RecordAudit(e *AuditEvent) error
+	FindAuditEvents(f AuditFilter) ([]*AuditEvent, error)
+}
+
+// Lookups are the finders that are not scoped to an organization. Each
+// starts from something that identifies a record on its own, before anyone
+// knows which organization it is in. The record found names its
+// organization, and everything after it goes through the scoped stores
+// with that organization.
+type Lookups interface {
+	// FindOrganizations returns every organization, by id: for operators
+	// (they manage the server, not one organization).
+	FindOrganizations() ([]*Organization, error)
+	// FindUsersByEmailAnyOrg returns the users with the email in every
+	// organization, oldest organization first: for sign-in and password
+	// reset, where the email is all a person gives.
+	FindUsersByEmailAnyOrg(email string) ([]*User, error)
+	// FindAPIKeyBySecret returns the key with the secret hash: the bearer
+	// secret is all a request carries.
+	FindAPIKeyBySecret(secretHash string) (*APIKey, error)
+	// FindSessionByToken returns the session with the token hash: the
+	// cookie is all a browser sends.
+	FindSessionByToken(tokenHash string) (*Session, error)
+	// FindInvitationByToken returns the invitation with the token hash even
+	// when it has expired, been accepted or been revoked, so the caller can
+	// say which: the mailed link is all an invitee has.
+	FindInvitationByToken(tokenHash string) (*Invitation, error)
+	// FindUserToken returns the token with the hash even when it is used,
+	// revoked or expired, so the caller can say which: the mailed link is
+	// all its holder has.
+	FindUserToken(tokenHash string) (*UserToken, error)
+}
+
+// ServerWide is the stores that serve every organization at once: the
+// queues that background workers drain and the throttles that count
+// requests before anyone is known.
+type ServerWide interface {
+	OutboxStore
+	ThrottleStore
+	ResetRequestStore
+}
+
+// OutboxStore is the durable mail outbox. One sender drains it for every
+// organization, so its methods after EnqueueMail go by the message's id.
+type OutboxStore interface {
 	// EnqueueMail adds a message to the durable outbox.
 	EnqueueMail(m *OutboxMail) error
 	// PendingMail returns unsent mail due at now, oldest first.
@@ -104,11 +206,13 @@ type Tx interface {
 	ClaimMail(id string, now, until time.Time) (bool, error)
 	MarkMailSent(id string, at time.Time) error
 	MarkMailFailed(id string, attempts int, next time.Time, lastError string) error
+}
 
-	// RecordAudit appends an event; nothing updates or deletes one.
-	RecordAudit(e *AuditEvent) error
-	FindAuditEvents(f AuditFilter) ([]*AuditEvent, error)
-
+// ThrottleStore counts failed sign-ins and password-reset requests. They
+// are counted per account (an email, whether or not any user of any
+// organization has it) and per client address, before anyone is known, so
+// no organization is involved.
+type ThrottleStore interface {
 	// AddThrottleEvent records a throttled event and deletes every event of
 	// its kind older than pruneBefore, so that the table stays small.
 	AddThrottleEvent(e ThrottleEvent, pruneBefore time.Time) error
@@ -118,7 +222,13 @@ type Tx interface {
 	// DeleteThrottleEvents forgets the events of the kind for the account,
 	// from the address only when address is not empty.
 	DeleteThrottleEvents(kind, account, address string) error
+}
 
+// ResetRequestStore is the queue of password-reset requests. A request is
+// an email, queued before anyone is looked up (the answer does the same
+// work whether or not the email exists); the worker that takes it looks the
+// email up in every organization.
+type ResetRequestStore interface {
 	// EnqueueResetRequest queues a password-reset request for the worker.
 	EnqueueResetRequest(r *ResetRequest) error
 	// DueResetRequests returns queued requests not claimed at now, oldest first.
@@ -128,13 +238,6 @@ type Tx interface {
 	ClaimResetRequest(id string, now, until time.Time) (bool, error)
 	// DeleteResetRequest removes a handled request.
 	DeleteResetRequest(id string) error
-
-	CreateSession(s *Session) error
-	FindSessionByToken(tokenHash string) (*Session, error)
-	FindSessions(orgID, userID string) ([]*Session, error)
-	TouchSession(orgID, id string, at time.Time) error
-	DeleteSession(orgID, id string) error
-	DeleteUserSessions(orgID, userID string) error
 }
 
 // UserFilter selects users. Zero fields do not filter.

@@ -70,7 +70,7 @@ func TestEveryDocumentedRouteExists(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	srv := httptest.NewServer(api.New(service.New(db), slog.New(slog.NewTextHandler(io.Discard, nil))))
+	srv := httptest.NewServer(api.New(service.New(db, service.Config{}), slog.New(slog.NewTextHandler(io.Discard, nil))))
 	defer srv.Close()
 	for route := range documentedRoutes(t) {
 		method, path, _ := strings.Cut(route, " ")

@@ -8,11 +8,6 @@ import (
 	"github.com/gatehouse/gatehouse/service"
 )
 
-type groupOutput struct {
-	Revision
-	Body groupJSON
-}
-
 type groupReadOutput struct {
 	Body groupJSON
 }

@@ -3,25 +3,18 @@ package api_test
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
-	"net/mail"
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,6 +24,7 @@ import (
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/api"
 	"github.com/gatehouse/gatehouse/catalogs"
+	"github.com/gatehouse/gatehouse/internal/testsupport"
 	"github.com/gatehouse/gatehouse/mailer"
 	"github.com/gatehouse/gatehouse/service"
 	"github.com/gatehouse/gatehouse/store"
@@ -65,8 +59,7 @@ func newEnv(t testing.TB) *env {
 	}
 	t.Cleanup(func() { db.Close() })
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := service.New(db)
-	svc.Logger, svc.BaseURL = logger, baseURL
+	svc := service.New(db, testsupport.ServiceConfig(baseURL, logger))
 	e := &env{t: t, db: db, svc: svc, mailDir: filepath.Join(dir, "mail")}
 	// Writes queue mail in the durable outbox; the tests deliver it to the
 	// mail folder when they read it (see mails), as serve's sender would.
@@ -267,15 +260,8 @@ func (e *env) inviteToken(email string) string {
 // page path, {base-url}{path}?token=..., sent to email.
 func (e *env) mailedToken(email, path string) string {
 	e.t.Helper()
-	link := regexp.MustCompile(regexp.QuoteMeta(baseURL+path) + `\?token=([A-Za-z0-9_.~%-]+)`)
-	for _, m := range e.mails(email) {
-		if tok := link.FindStringSubmatch(m); tok != nil {
-			t, err := url.QueryUnescape(tok[1])
-			if err != nil {
-				e.t.Fatal(err)
-			}
-			return t
-		}
+	if token, ok := testsupport.LinkToken(e.t, e.mails(email), baseURL+path); ok {
+		return token
 	}
 	e.t.Fatalf("no mail with a %s%s?token= link to %s in %s", baseURL, path, email, e.mailDir)
 	return ""
@@ -293,74 +279,7 @@ func (e *env) mails(email string) []string {
 	if _, err := e.outbox.Drain(context.Background()); err != nil {
 		e.t.Fatal(err)
 	}
-	files, _ := filepath.Glob(filepath.Join(e.mailDir, "*.eml"))
-	sort.Sort(sort.Reverse(sort.StringSlice(files))) // names start with the time
-	var out []string
-	for _, name := range files {
-		data, err := os.ReadFile(name)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		msg, err := mail.ReadMessage(bytes.NewReader(data))
-		if err != nil {
-			e.t.Fatalf("%s: %v", name, err)
-		}
-		to, err := mail.ParseAddress(msg.Header.Get("To"))
-		if err != nil || !strings.EqualFold(to.Address, email) {
-			continue
-		}
-		out = append(out, e.mimeText(msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body))
-	}
-	return out
-}
-
-// mimeText decodes a MIME entity into its text, walking multiparts.
-func (e *env) mimeText(contentType, encoding string, body io.Reader) string {
-	e.t.Helper()
-	mt, params, err := mime.ParseMediaType(contentType)
-	if err != nil {
-		e.t.Fatalf("content type %q: %v", contentType, err)
-	}
-	if strings.HasPrefix(mt, "multipart/") {
-		var sb strings.Builder
-		r := multipart.NewReader(body, params["boundary"])
-		for {
-			p, err := r.NextRawPart()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				e.t.Fatal(err)
-			}
-			sb.WriteString(e.mimeText(p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), p))
-			sb.WriteString("\n")
-		}
-		return sb.String()
-	}
-	switch strings.ToLower(encoding) {
-	case "quoted-printable":
-		body = quotedprintable.NewReader(body)
-	case "base64":
-		body = base64.NewDecoder(base64.StdEncoding, &newlineStripper{body})
-	}
-	data, err := io.ReadAll(body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return string(data)
-}
-
-type newlineStripper struct{ r io.Reader }
-
-func (n *newlineStripper) Read(p []byte) (int, error) {
-	k, err := n.r.Read(p)
-	out := p[:0]
-	for _, b := range p[:k] {
-		if b != '\r' && b != '\n' {
-			out = append(out, b)
-		}
-	}
-	return len(out), err
+	return testsupport.Mails(e.t, e.mailDir, email)
 }
 
 // client sends requests to the test server: with an API key, with a cookie

@@ -66,18 +66,6 @@ func facilitiesOrg(tb testing.TB) gatehouse.AccessState {
 	}
 }
 
-// otherOrg has ids that must mean nothing in facilitiesOrg.
-func otherOrg(tb testing.TB) gatehouse.AccessState {
-	return gatehouse.AccessState{
-		OrgID:      "org_b",
-		Revision:   1,
-		Catalog:    mustCatalog(tb, "facilities"),
-		Facilities: []string{"fac_b"},
-		Groups:     []gatehouse.GroupAccess{{ID: "grp_b", Permissions: []string{"work_orders.view"}}},
-		Users:      []gatehouse.UserAccess{{ID: "usr_b", Status: active, FullAccess: true, FacilityIDs: []string{"fac_b"}}},
-	}
-}
-
 // complianceOrg is a small compliance organization; fac_1 is assigned to
 // every limited user.
 func complianceOrg(tb testing.TB) gatehouse.AccessState {

@@ -39,9 +39,11 @@ type Write struct {
 // access, no licence above their own, no permission, group or facility they
 // lack, nothing of their own, no full-access user, only users in their
 // facilities), and on the effect, with the same effective access that
-// checks read: after the write, nobody holds a permission at a facility
-// that they did not hold before unless the actor holds it there (licence
-// raises, reactivations and group edits included). It returns a forbidden
+// checks read: after the write, nobody holds — or would hold once active —
+// a permission at a facility that they did not before, unless the actor
+// holds it there (licence raises, group edits and edits of invited or
+// inactive users included). Acting on an account (w.Accounts) needs the
+// user's access within the actor's. It returns a forbidden
 // *gatehouse.Error naming the rule, or nil.
 func (s *Snapshot) Judge(actorID string, next *Snapshot, w Write) error {
 	actor := s.user(actorID)
@@ -303,17 +305,6 @@ func (s *Snapshot) Scope(actorID string) (all bool, facilityIDs []string) {
 func (s *Snapshot) IsFullAccess(userID string) bool {
 	u := s.user(userID)
 	return u != nil && u.active() && u.fullAccess()
-}
-
-func (s *Snapshot) sharesFacility(actor userRecord, ids []string) bool {
-	for _, id := range ids {
-		if slot, ok := s.facilitySlot(id); ok {
-			if actor.hasFacility(slot) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // hasGroup reports whether the user is in the group slot; a nil record is

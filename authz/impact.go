@@ -266,13 +266,6 @@ func (s *Snapshot) eachReached(next *Snapshot, ch gatehouse.AccessChange, fn fun
 	}
 }
 
-// eachUser calls fn with every user of the snapshot.
-func (s *Snapshot) eachUser(fn func(id []byte, u userRecord)) {
-	for _, sh := range s.users.shards {
-		sh.t.each(func(key, payload []byte) { fn(key, userRecord(payload)) })
-	}
-}
-
 func (u userRecord) inAnyGroup(slots []int32) bool {
 	for i := range u.groupCount() {
 		if slices.Contains(slots, u.group(i)) {

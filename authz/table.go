@@ -58,16 +58,9 @@ func load64[K string | []byte](s K) uint64 {
 		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
-// find returns the payload recorded for key, whose hash is h, or nil.
-func (t table) find(h uint64, key string) []byte {
-	if len(t) == 0 {
-		return nil
-	}
-	return t.probe(uint64(le.Uint32(t)), h, key)
-}
-
-// probe is find with the table's slot mask already known, which saves
-// reading the table's header: a look-up then loads one slot and one record.
+// probe returns the payload recorded for key, whose hash is h, or nil;
+// mask is the table's slot mask, which the shard keeps so that a look-up
+// need not read the table's header: it loads one slot and one record.
 func (t table) probe(mask, h uint64, key string) []byte {
 	fp := h >> 32
 	for i := h & mask; ; i = (i + 1) & mask {

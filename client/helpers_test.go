@@ -3,21 +3,12 @@ package client_test
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
-	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
 	"net/http"
 	"net/http/httptest"
-	"net/mail"
-	"net/url"
-	"os"
 	"path/filepath"
-	"regexp"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -26,6 +17,7 @@ import (
 	"github.com/gatehouse/gatehouse/api"
 	"github.com/gatehouse/gatehouse/catalogs"
 	"github.com/gatehouse/gatehouse/client"
+	"github.com/gatehouse/gatehouse/internal/testsupport"
 	"github.com/gatehouse/gatehouse/mailer"
 	"github.com/gatehouse/gatehouse/service"
 	"github.com/gatehouse/gatehouse/store"
@@ -66,8 +58,7 @@ func newEnv(t *testing.T, template string) *env {
 	}
 	t.Cleanup(func() { db.Close() })
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := service.New(db)
-	svc.Logger, svc.BaseURL = logger, baseURL
+	svc := service.New(db, testsupport.ServiceConfig(baseURL, logger))
 	srv := httptest.NewServer(api.New(svc, logger))
 	t.Cleanup(srv.Close)
 	e := &env{t: t, db: db, svc: svc, url: srv.URL, mailDir: filepath.Join(dir, "mail"), domain: "acme.test"}
@@ -168,70 +159,11 @@ func (e *env) mailedToken(email, page string) string {
 	if _, err := e.outbox.Drain(context.Background()); err != nil {
 		e.t.Fatal(err)
 	}
-	link := regexp.MustCompile(regexp.QuoteMeta(baseURL+page) + `\?token=([A-Za-z0-9_.~%-]+)`)
-	files, _ := filepath.Glob(filepath.Join(e.mailDir, "*.eml"))
-	sort.Sort(sort.Reverse(sort.StringSlice(files))) // names start with the time
-	for _, name := range files {
-		data, err := os.ReadFile(name)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		msg, err := mail.ReadMessage(bytes.NewReader(data))
-		if err != nil {
-			e.t.Fatalf("%s: %v", name, err)
-		}
-		if to, err := mail.ParseAddress(msg.Header.Get("To")); err != nil || !strings.EqualFold(to.Address, email) {
-			continue
-		}
-		text := e.mimeText(msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body)
-		if m := link.FindStringSubmatch(text); m != nil {
-			token, err := url.QueryUnescape(m[1])
-			if err != nil {
-				e.t.Fatal(err)
-			}
-			return token
-		}
+	if token, ok := testsupport.LinkToken(e.t, testsupport.Mails(e.t, e.mailDir, email), baseURL+page); ok {
+		return token
 	}
 	e.t.Fatalf("no mail with a %s%s?token= link to %s", baseURL, page, email)
 	return ""
-}
-
-// mimeText decodes a MIME entity into its text, walking multiparts.
-func (e *env) mimeText(contentType, encoding string, body io.Reader) string {
-	e.t.Helper()
-	mt, params, err := mime.ParseMediaType(contentType)
-	if err != nil {
-		e.t.Fatalf("content type %q: %v", contentType, err)
-	}
-	if strings.HasPrefix(mt, "multipart/") {
-		var sb strings.Builder
-		r := multipart.NewReader(body, params["boundary"])
-		for {
-			p, err := r.NextRawPart()
-			if err == io.EOF {
-				return sb.String()
-			}
-			if err != nil {
-				e.t.Fatal(err)
-			}
-			sb.WriteString(e.mimeText(p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), p) + "\n")
-		}
-	}
-	switch strings.ToLower(encoding) {
-	case "quoted-printable":
-		body = quotedprintable.NewReader(body)
-	case "base64":
-		data, err := io.ReadAll(body)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		body = base64.NewDecoder(base64.StdEncoding, strings.NewReader(strings.NewReplacer("\r", "", "\n", "").Replace(string(data))))
-	}
-	data, err := io.ReadAll(body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return string(data)
 }
 
 // recorder is the RoundTripper of the test clients: it checks every request

@@ -24,6 +24,7 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/catalogs"
+	"github.com/gatehouse/gatehouse/internal/testsupport"
 	"github.com/gatehouse/gatehouse/mailer"
 	"github.com/gatehouse/gatehouse/service"
 	"github.com/gatehouse/gatehouse/store"
@@ -221,8 +222,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.db, e.svc = db, service.New(db)
-	e.svc.BaseURL = "https://gatehouse.example.com/"
+	e.db, e.svc = db, service.New(db, testsupport.ServiceConfig("https://gatehouse.example.com/", nil))
 	founded, err := e.svc.CreateOrganization(ctx, service.NewOrganization{Name: "Acme Facilities", Catalog: data, AdminEmail: "admin@acme.test"})
 	if err != nil {
 		t.Fatal(err)
@@ -498,8 +498,9 @@ func TestOutboxRunSendsWhenKicked(t *testing.T) {
 	go func() { o.Run(ctx); close(done) }()
 	defer func() { cancel(); <-done }()
 
-	e.svc.MailQueued = o.Kick
-	if _, err := e.svc.InviteUser(ctx, gatehouse.SystemActor(e.org.ID), service.UserInput{FirstName: "K", LastName: "Ick", Email: "kick@acme.test"}); err != nil {
+	cfg := testsupport.ServiceConfig("https://gatehouse.example.com/", nil)
+	cfg.MailQueued = o.Kick
+	if _, err := service.New(e.db, cfg).InviteUser(ctx, gatehouse.SystemActor(e.org.ID), service.UserInput{FirstName: "K", LastName: "Ick", Email: "kick@acme.test"}); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(10 * time.Second)

@@ -41,7 +41,7 @@ func (s *Service) SetPassword(ctx context.Context, actor gatehouse.Actor, userID
 	if err := validatePassword(password); err != nil {
 		return err
 	}
-	hash := hashPassword(password)
+	hash := s.cfg.Passwords.Hash(password)
 	return s.store.Update(ctx, func(tx gatehouse.Tx) error {
 		if _, err := tx.FindUser(actor.OrgID, userID); err != nil {
 			return err

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/testsupport"
 	"github.com/gatehouse/gatehouse/mailer"
 	"github.com/gatehouse/gatehouse/service"
 	"github.com/gatehouse/gatehouse/store/storetest"
@@ -54,7 +55,7 @@ func (c *clock) Advance(d time.Duration) {
 // fakeClock makes the service and its store run on a clock the test moves.
 func (f *fixture) fakeClock() *clock {
 	c := &clock{now: time.Now().UTC().Truncate(time.Second)}
-	f.svc.Now, f.db.Now = c.Now, c.Now
+	f.clock, f.db.Now = c.Now, c.Now
 	return c
 }
 
@@ -69,10 +70,9 @@ type mailbox struct {
 }
 
 func (f *fixture) mailbox() *mailbox {
-	f.svc.BaseURL = baseURL
 	dir := f.t.TempDir()
 	o := mailer.NewOutbox(f.db, mailer.Dir{Path: dir, From: "Gatehouse <gatehouse@localhost>"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	o.Now = func() time.Time { return f.svc.Now() } // whatever clock the service runs on
+	o.Now = f.now // whatever clock the service runs on
 	return &mailbox{t: f.t, svc: f.svc, dir: dir, outbox: o, seen: map[string]bool{}}
 }
 
@@ -233,8 +233,8 @@ func TestInvitationMailExpiryReuseAndRegeneration(t *testing.T) {
 	f := newFixture(t, "facilities")
 	ctx := context.Background()
 	clk := f.fakeClock()
+	f.reconfigure(func(c *service.Config) { c.InviteTTL = 48 * time.Hour }) // --invite-ttl
 	mb := f.mailbox()
-	f.svc.InviteTTL = 48 * time.Hour // --invite-ttl
 
 	first, err := f.svc.InviteUser(ctx, f.admin, service.UserInput{FirstName: "Ivy", LastName: "Invited", Email: "ivy@acme.test"})
 	if err != nil {
@@ -692,8 +692,38 @@ func TestTokensAreLongRandomAndStoredHashed(t *testing.T) {
 }
 
 // Not parallel: it compares response times.
+// countingHasher counts the password checks and the parameters of the
+// hashes checked.
+type countingHasher struct {
+	service.PasswordHasher
+	mu      sync.Mutex
+	checked []string // the parameters of each hash checked
+}
+
+func (c *countingHasher) Matches(password, encoded string) bool {
+	c.mu.Lock()
+	params := strings.Split(encoded, "$")
+	c.checked = append(c.checked, strings.Join(params[:min(len(params), 4)], "$"))
+	c.mu.Unlock()
+	return c.PasswordHasher.Matches(password, encoded)
+}
+
+func (c *countingHasher) take() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := c.checked
+	c.checked = nil
+	return out
+}
+
+// Every refusal costs the same work, whatever was wrong: exactly one
+// password check against a hash of the same parameters, so no answer is
+// faster than a wrong password's. Counted, not timed: a wall clock on a
+// busy machine proves nothing.
 func TestSignInRefusesAlikeWhateverWasWrong(t *testing.T) {
 	f := newFixture(t, "facilities")
+	hasher := &countingHasher{PasswordHasher: testsupport.Passwords()}
+	f.reconfigure(func(c *service.Config) { c.Passwords = hasher })
 	ctx := context.Background()
 	f.activeUser(f.admin, service.UserInput{FirstName: "Ada", LastName: "Active", Email: "ada@acme.test"})
 	gone := f.activeUser(f.admin, service.UserInput{FirstName: "Ian", LastName: "Inactive", Email: "ian@acme.test"})
@@ -703,7 +733,7 @@ func TestSignInRefusesAlikeWhateverWasWrong(t *testing.T) {
 	if _, err := f.svc.InviteUser(ctx, f.admin, service.UserInput{FirstName: "Pia", LastName: "Pending", Email: "pia@acme.test"}); err != nil {
 		t.Fatal(err)
 	}
-	f.svc.SignIn(ctx, "", "warm@up.test", "x", "192.0.2.200:1", "test") // computes the dummy hash once
+	hasher.take()
 
 	cases := []struct{ name, email, password string }{
 		{"unknown email", "nobody@acme.test", password},
@@ -714,24 +744,57 @@ func TestSignInRefusesAlikeWhateverWasWrong(t *testing.T) {
 		{"empty email", "", password},
 	}
 	var first *gatehouse.Error
-	took := map[string]time.Duration{}
+	var firstChecked []string
 	for i, tc := range cases {
-		start := time.Now()
 		_, _, err := f.svc.SignIn(ctx, "", tc.email, tc.password, fmt.Sprintf("192.0.2.%d:1", i+1), "test")
-		took[tc.name] = time.Since(start)
+		checked := hasher.take()
 		e := wantCode(t, err, gatehouse.EUNAUTHORIZED)
 		if first == nil {
-			first = e
+			first, firstChecked = e, checked
 		} else if *e != *first {
 			t.Errorf("%s: %+v, unknown email: %+v", tc.name, e, first)
 		}
-	}
-	// Every refusal costs one password check, so none is much faster.
-	slowest := took["wrong password"]
-	for name, d := range took {
-		if d < slowest/5 {
-			t.Errorf("%s answered in %v, a wrong password in %v: the difference reveals it", name, d, slowest)
+		if len(checked) != 1 || checked[0] != firstChecked[0] {
+			t.Errorf("%s: checked hashes %q, unknown email %q: the difference in work reveals it", tc.name, checked, firstChecked)
 		}
+	}
+}
+
+// Production hashing: without Config.Passwords, passwords are stored as
+// argon2id with RFC 9106's second recommended parameters, and hashes made
+// with other parameters (the tests') keep working.
+func TestPasswordsUseProductionArgon2idByDefault(t *testing.T) {
+	f := newFixture(t, "facilities")
+	ctx := context.Background()
+	cheap := f.activeUser(f.admin, service.UserInput{FirstName: "Che", LastName: "Ap", Email: "cheap@acme.test"})
+	f.reconfigure(func(c *service.Config) { c.Passwords = nil })
+	if err := f.svc.SetPassword(ctx, gatehouse.SystemActor(f.org.Org.ID), f.org.Admin.ID, "a production password"); err != nil {
+		t.Fatal(err)
+	}
+	var hash string
+	err := f.db.View(ctx, func(tx gatehouse.Tx) error {
+		var err error
+		hash, err = tx.PasswordHash(f.org.Org.ID, f.org.Admin.ID)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := strings.Split(hash, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" || parts[2] != "v=19" || parts[3] != "m=65536,t=3,p=2" {
+		t.Fatalf("stored hash %q, want argon2id v=19 m=65536,t=3,p=2", hash)
+	}
+	if salt, _ := base64.RawStdEncoding.DecodeString(parts[4]); len(salt) != 16 {
+		t.Errorf("salt of %d bytes, want 16", len(salt))
+	}
+	if key, _ := base64.RawStdEncoding.DecodeString(parts[5]); len(key) != 32 {
+		t.Errorf("key of %d bytes, want 32", len(key))
+	}
+	if _, _, err := f.svc.SignIn(ctx, "", f.org.Admin.Email, "a production password", "192.0.2.1:1", "test"); err != nil {
+		t.Fatalf("sign in with the production hash: %v", err)
+	}
+	if _, _, err := f.svc.SignIn(ctx, "", cheap.Email, password, "192.0.2.1:1", "test"); err != nil {
+		t.Fatalf("sign in with a hash of other parameters: %v", err)
 	}
 }
 
@@ -814,7 +877,7 @@ func TestSessionsExpire(t *testing.T) {
 	}
 
 	// The limits are settings.
-	f.svc.SessionIdle = time.Minute
+	f.reconfigure(func(c *service.Config) { c.SessionIdle = time.Minute })
 	short := f.signIn("sid@acme.test", password, "192.0.2.1:3")
 	clk.Advance(time.Minute)
 	_, err = f.svc.AuthenticateSession(ctx, short)

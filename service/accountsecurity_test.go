@@ -214,8 +214,7 @@ func TestSignInThrottleIsSharedByInstances(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, "facilities")
 	clk := f.fakeClock()
-	other := f.secondInstance()
-	other.Now = clk.Now
+	other := f.secondInstance() // on the fixture's clock
 	f.activeUser(f.admin, service.UserInput{FirstName: "Ann", LastName: "Any", Email: "ann@acme.test"})
 	f.failUntilBlocked(clk, "ann@acme.test", "203.0.113.9:1")
 	_, _, err := other.SignIn(context.Background(), "", "ann@acme.test", password, "203.0.113.9:2", "test")
@@ -355,7 +354,7 @@ func TestPasswordResetRequestDoesTheSameWorkForAnyEmail(t *testing.T) {
 	f.activeUser(f.admin, service.UserInput{FirstName: "Kim", LastName: "Known", Email: "kim@acme.test"})
 	mb.receive()
 	var calls []string
-	recorded := service.New(recordingStore{f.db, &calls})
+	recorded := service.New(recordingStore{f.db, &calls}, f.config())
 	request := func(email string) []string {
 		calls = nil
 		if err := recorded.RequestPasswordReset(from("192.0.2.1:1"), email); err != nil {
@@ -479,8 +478,7 @@ func TestQueuedPasswordResetSurvivesAStoppedInstance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	other := f.secondInstance() // another instance, or this one restarted
-	other.Now, other.BaseURL = clk.Now, baseURL
+	other := f.secondInstance() // another instance, or this one restarted, on the fixture's clock
 	if n, err := other.HandleResetRequests(ctx); n != 0 || err != nil {
 		t.Fatalf("handled %d (%v) while another worker holds it", n, err)
 	}
@@ -665,4 +663,25 @@ func TestPasswordResetNeverMailsAnUnverifiedAddress(t *testing.T) {
 		t.Fatal(err)
 	}
 	mb.one("una@acme.test", "/reset-password")
+}
+
+// The throttle is configuration: a service told to allow one reset
+// request per email and address refuses the second, and one told nothing
+// keeps the default of five.
+func TestThrottleIsConfigured(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, "facilities")
+	for _, c := range []struct {
+		throttle service.Throttle
+		allowed  int
+	}{{service.Throttle{ResetPerPair: 1}, 1}, {service.Throttle{}, service.DefaultThrottle().ResetPerPair}} {
+		f.reconfigure(func(cfg *service.Config) { cfg.Throttle = c.throttle })
+		email := fmt.Sprintf("limit%d@acme.test", c.allowed)
+		for i := range c.allowed {
+			if err := f.svc.RequestPasswordReset(from("192.0.2.9:1"), email); err != nil {
+				t.Fatalf("%+v: request %d: %v", c.throttle, i+1, err)
+			}
+		}
+		wantCode(t, f.svc.RequestPasswordReset(from("192.0.2.9:1"), email), gatehouse.ETOOMANY)
+	}
 }

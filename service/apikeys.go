@@ -32,7 +32,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, actor gatehouse.Actor, name 
 	if err := validateText("name", name, true); err != nil {
 		return nil, err
 	}
-	secret, key := newAPIKey(actor.OrgID, actor.UserID, name, s.Now())
+	secret, key := newAPIKey(actor.OrgID, actor.UserID, name, s.now())
 	rev, err := s.write(ctx, actor.OrgID, func(tx gatehouse.Tx, _ *authz.Snapshot, _ *gatehouse.AccessChange) error {
 		if err := tx.CreateAPIKey(key); err != nil {
 			return err
@@ -142,7 +142,7 @@ func (s *Service) cachedKey(ctx context.Context, hash string) (*cachedKey, error
 
 // touchKey records a key's use, at most once a minute per key.
 func (s *Service) touchKey(ctx context.Context, c *cachedKey) error {
-	now := s.Now()
+	now := s.now()
 	last := c.lastUsed.Load()
 	if now.UnixNano()-last < int64(touchEvery) || !c.lastUsed.CompareAndSwap(last, now.UnixNano()) {
 		return nil

@@ -25,7 +25,6 @@ func newAttackOrg(t *testing.T) *attackOrg {
 	f := newFixture(t, "facilities")
 	ctx := context.Background()
 	a := &attackOrg{fixture: f, ctx: ctx}
-	f.svc.BaseURL = baseURL // links in any mail a test reads later
 	for i, p := range []*string{&a.f1, &a.f2} {
 		fac, _, err := f.svc.CreateFacility(ctx, f.admin, service.FacilityInput{Name: []string{"F1", "F2"}[i]})
 		if err != nil {

@@ -1,8 +1,6 @@
 package service
 
 import (
-	"strings"
-
 	"github.com/gatehouse/gatehouse"
 )
 
@@ -33,8 +31,12 @@ func (s *Service) holdNewEmail(tx gatehouse.Tx, u *gatehouse.User, previous, by 
 	if err != nil {
 		return err
 	}
+	links, err := s.links()
+	if err != nil {
+		return err
+	}
 	msg, err := composeMail("email_change_notice", "Your sign-in email for "+org.Name+" is being changed", u.Email,
-		mailData{Org: org.Name, User: u, Link: strings.TrimRight(s.BaseURL, "/") + "/sign-in"})
+		mailData{Org: org.Name, User: u, Link: links.SignIn()})
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/authz"
 	"github.com/gatehouse/gatehouse/catalogs"
+	"github.com/gatehouse/gatehouse/internal/testsupport"
 	"github.com/gatehouse/gatehouse/service"
 	"github.com/gatehouse/gatehouse/store"
 	"github.com/gatehouse/gatehouse/store/storetest"
@@ -29,7 +30,7 @@ func (f *fixture) secondInstance() *service.Service {
 		f.t.Fatal(err)
 	}
 	f.t.Cleanup(func() { db.Close() })
-	return service.New(db)
+	return service.New(db, f.config())
 }
 
 // listeningInstance opens another service on the fixture's PostgreSQL
@@ -43,7 +44,7 @@ func (f *fixture) listeningInstance() (*service.Service, <-chan *gatehouse.Acces
 		f.t.Fatal(err)
 	}
 	f.t.Cleanup(func() { db.Close() })
-	svc := service.New(db)
+	svc := service.New(db, f.config())
 	listening, stop := context.WithCancel(context.Background())
 	f.t.Cleanup(stop)
 	heard := make(chan *gatehouse.AccessChange, 100)
@@ -282,7 +283,7 @@ func BenchmarkOtherInstanceHearsOfWrite(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { db.Close() })
-		return db, service.New(db)
+		return db, service.New(db, testsupport.ServiceConfig(baseURL, nil))
 	}
 	_, first := open()
 	_, data, _ := catalogs.Load("facilities")

@@ -20,10 +20,10 @@ func (s *Service) newInvitation(tx gatehouse.Tx, u *gatehouse.User) (string, err
 		return "", err
 	}
 	token := gatehouse.NewToken("inv_")
-	now := s.Now()
+	now := s.now()
 	inv := &gatehouse.Invitation{
 		ID: gatehouse.NewID(gatehouse.PrefixInvitation), OrgID: u.OrgID, UserID: u.ID,
-		TokenHash: gatehouse.HashToken(token), ExpiresAt: now.Add(s.InviteTTL), CreatedAt: now,
+		TokenHash: gatehouse.HashToken(token), ExpiresAt: now.Add(s.cfg.InviteTTL), CreatedAt: now,
 	}
 	if err := tx.CreateInvitation(inv); err != nil {
 		return "", err
@@ -76,7 +76,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password string) 
 		return nil, 0, err
 	}
 	inv := preview.invitation
-	hash := hashPassword(password) // slow: outside the write lock
+	hash := s.cfg.Passwords.Hash(password) // slow: outside the write lock
 	var out *gatehouse.User
 	rev, err := s.write(ctx, inv.OrgID, func(tx gatehouse.Tx, snap *authz.Snapshot, ch *gatehouse.AccessChange) error {
 		inv, err := tx.FindInvitationByToken(gatehouse.HashToken(token)) // again, inside the transaction
@@ -95,7 +95,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password string) 
 		}
 		before := userFields(u)
 		u.Status, u.EmailVerified = gatehouse.StatusActive, true
-		now := s.Now()
+		now := s.now()
 		if err := tx.AcceptInvitation(inv.OrgID, inv.ID, now); err != nil {
 			return err
 		}
@@ -171,7 +171,7 @@ func (s *Service) invitationProblem(inv *gatehouse.Invitation) error {
 		return gatehouse.Invalid("token", "this invitation has already been used; sign in, or ask your administrator for a new invitation")
 	case inv.RevokedAt != nil:
 		return gatehouse.Invalid("token", "this invitation was replaced by a newer one; use the latest invitation email or ask your administrator for a new one")
-	case !s.Now().Before(inv.ExpiresAt):
+	case !s.now().Before(inv.ExpiresAt):
 		return gatehouse.Invalid("token", "this invitation has expired; ask your administrator for a new invitation")
 	}
 	return nil

@@ -3,9 +3,8 @@ package service
 import (
 	"bytes"
 	"embed"
+	"errors"
 	htmltemplate "html/template"
-	"net/url"
-	"strings"
 	texttemplate "text/template"
 	"time"
 
@@ -40,15 +39,23 @@ func composeMail(name, subject string, to string, data mailData) (gatehouse.Mess
 	return gatehouse.Message{To: to, Subject: subject, Text: text.String(), HTML: html.String()}, nil
 }
 
-// link builds an absolute link to a page of the web UI with a token.
-func (s *Service) link(path, token string) string {
-	return strings.TrimRight(s.BaseURL, "/") + path + "?token=" + url.QueryEscape(token)
+// links returns the link builder, or an error when the service was built
+// without one (a command that mails nothing).
+func (s *Service) links() (gatehouse.Links, error) {
+	if s.cfg.Links == nil {
+		return nil, errors.New("service: no Config.Links, so no link can be mailed")
+	}
+	return s.cfg.Links, nil
 }
 
 // invitationMail is the email that carries an invitation's link.
 func (s *Service) invitationMail(org string, u *gatehouse.User, token string, expires time.Time) (gatehouse.Message, error) {
+	links, err := s.links()
+	if err != nil {
+		return gatehouse.Message{}, err
+	}
 	return composeMail("invitation", "You are invited to "+org+" on Gatehouse", u.Email, mailData{
-		Org: org, User: u, Link: s.link("/invite", token), Expires: expires.Format("2 January 2006 at 15:04 UTC"),
+		Org: org, User: u, Link: links.Invitation(token), Expires: expires.Format("2 January 2006 at 15:04 UTC"),
 	})
 }
 

@@ -40,7 +40,7 @@ func (s *Service) CreateOrganization(ctx context.Context, in NewOrganization) (*
 	if in.AdminLastName == "" {
 		in.AdminLastName = "Admin"
 	}
-	now := s.Now()
+	now := s.now()
 	org := &gatehouse.Organization{ID: gatehouse.NewID(gatehouse.PrefixOrg), Name: strings.TrimSpace(in.Name), Template: catalog.Template, CreatedAt: now}
 	admin := &gatehouse.User{
 		ID: gatehouse.NewID(gatehouse.PrefixUser), OrgID: org.ID,

@@ -15,31 +15,51 @@ import (
 	"github.com/gatehouse/gatehouse"
 )
 
-// argon2id parameters (RFC 9106's second recommended option): 64 MiB of
-// memory, 3 passes, 2 lanes, a 16-byte salt and a 32-byte key.
+// Password length limits: a minimum, and a maximum that bounds hashing cost.
 const (
-	argonTime    = 3
-	argonMemory  = 64 * 1024
-	argonThreads = 2
-	argonKeyLen  = 32
-	minPassword  = gatehouse.MinPasswordLen
-	maxPassword  = gatehouse.MaxPasswordBytes
+	minPassword = gatehouse.MinPasswordLen
+	maxPassword = gatehouse.MaxPasswordBytes
 )
 
-// hashPassword returns an encoded argon2id hash of password.
-func hashPassword(password string) string {
+// A PasswordHasher hashes passwords and checks them against hashes.
+type PasswordHasher interface {
+	// Hash returns an encoded hash of password, with its parameters.
+	Hash(password string) string
+	// Matches checks password against an encoded hash in constant time.
+	Matches(password, encoded string) bool
+}
+
+// Argon2id hashes passwords with argon2id at a cost of Time passes over
+// Memory KiB in Threads lanes, with a 16-byte salt and a KeyLen-byte key.
+// Matches reads the parameters stored with each hash, so hashes made with
+// other parameters keep working.
+type Argon2id struct {
+	Time    uint32
+	Memory  uint32 // KiB
+	Threads uint8
+	KeyLen  uint32
+}
+
+// DefaultArgon2id returns the production parameters (RFC 9106's second
+// recommended option): 64 MiB of memory, 3 passes, 2 lanes, a 32-byte key.
+func DefaultArgon2id() Argon2id {
+	return Argon2id{Time: 3, Memory: 64 * 1024, Threads: 2, KeyLen: 32}
+}
+
+// Hash returns an encoded argon2id hash of password.
+func (a Argon2id) Hash(password string) string {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		panic(err)
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := argon2.IDKey([]byte(password), salt, a.Time, a.Memory, a.Threads, a.KeyLen)
 	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads, b64.EncodeToString(salt), b64.EncodeToString(key))
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, a.Memory, a.Time, a.Threads, b64.EncodeToString(salt), b64.EncodeToString(key))
 }
 
-// passwordMatches checks password against an encoded argon2id hash in
-// constant time, using the parameters stored with the hash.
-func passwordMatches(password, encoded string) bool {
+// Matches checks password against an encoded argon2id hash in constant
+// time, using the parameters stored with the hash.
+func (Argon2id) Matches(password, encoded string) bool {
 	parts := strings.Split(encoded, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false

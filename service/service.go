@@ -24,32 +24,74 @@ type Service struct {
 	apiKeys sync.Map
 	// resetQueued wakes the password-reset worker (RunResetRequests).
 	resetQueued chan struct{}
+	// dummyHash is checked when no user matches a sign-in, so that an
+	// unknown email costs as much as a wrong password.
+	dummyHash func() string
 
-	// InviteTTL is how long an invitation stays valid.
+	cfg Config
+	now func() time.Time
+}
+
+// Config is everything a service is told at construction; a zero field
+// takes its default. Nothing of it changes afterwards.
+type Config struct {
+	// Clock is the time; default time.Now in UTC.
+	Clock func() time.Time
+	// Logger logs what the background work meets; default discards.
+	Logger *slog.Logger
+	// Passwords hashes and checks passwords; default Argon2id with
+	// DefaultArgon2id's parameters. Tests use cheap parameters.
+	Passwords PasswordHasher
+	// InviteTTL is how long an invitation stays valid; default 7 days.
 	InviteTTL time.Duration
-	// SessionIdle and SessionMax end sessions: unused, and in any case.
+	// Links builds the links that mail carries to the web UI's pages. Without
+	// it, a write that would mail a link fails.
+	Links gatehouse.Links
+	// SessionIdle and SessionMax end sessions: unused for SessionIdle, and
+	// in any case SessionMax after sign-in; default DefaultSessionIdle and
+	// DefaultSessionMax.
 	SessionIdle, SessionMax time.Duration
-	// Now is the clock, replaceable in tests.
-	Now func() time.Time
+	// Throttle limits sign-ins and password-reset requests; zero fields
+	// take DefaultThrottle's.
+	Throttle Throttle
 	// MailQueued, when set, is told after each write so that the outbox
 	// sender looks at once rather than at its next poll.
 	MailQueued func()
-	// BaseURL starts the links in emails, e.g. https://gatehouse.example.com.
-	BaseURL string
-	Logger  *slog.Logger
 }
 
 // New returns a service over store, with its own decision engine.
-func New(store gatehouse.Store) *Service {
-	return &Service{
+func New(store gatehouse.Store, cfg Config) *Service {
+	if cfg.Clock == nil {
+		cfg.Clock = func() time.Time { return time.Now().UTC() }
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Passwords == nil {
+		cfg.Passwords = DefaultArgon2id()
+	}
+	if cfg.InviteTTL == 0 {
+		cfg.InviteTTL = 7 * 24 * time.Hour
+	}
+	if cfg.SessionIdle == 0 {
+		cfg.SessionIdle = DefaultSessionIdle
+	}
+	if cfg.SessionMax == 0 {
+		cfg.SessionMax = DefaultSessionMax
+	}
+	cfg.Throttle = cfg.Throttle.withDefaults()
+	if cfg.MailQueued == nil {
+		cfg.MailQueued = func() {}
+	}
+	s := &Service{
 		store:       store,
 		engine:      authz.NewEngine(store.LoadAccess, store.AccessChanges),
 		resetQueued: make(chan struct{}, 1),
-		InviteTTL:   7 * 24 * time.Hour,
-		SessionIdle: DefaultSessionIdle,
-		SessionMax:  DefaultSessionMax,
-		Now:         func() time.Time { return time.Now().UTC() },
+		cfg:         cfg,
+		now:         cfg.Clock,
 	}
+	s.dummyHash = sync.OnceValue(func() string { return cfg.Passwords.Hash("gatehouse dummy password") })
+	return s
 }
 
 // Engine returns the decision engine, for callers that check directly.
@@ -116,9 +158,7 @@ func (s *Service) write(ctx context.Context, orgID string, fn writeFunc) (revisi
 		if err != nil {
 			return 0, err
 		}
-		if s.MailQueued != nil {
-			s.MailQueued()
-		}
+		s.cfg.MailQueued()
 		// The engine applies it, catching up first with the other
 		// instances' changes this write read.
 		return ch.Revision, s.engine.Apply(ctx, orgID, ch)
@@ -186,8 +226,8 @@ func (s *Service) catchUp(ctx context.Context, orgID string, revision int64) (*a
 // carried it; an empty orgID means some news may have been missed. The
 // snapshots this instance holds catch up.
 func (s *Service) Changed(ctx context.Context, orgID string, revision int64, ch *gatehouse.AccessChange) {
-	if err := s.engine.Heard(ctx, orgID, revision, ch); err != nil && s.Logger != nil {
-		s.Logger.Warn("catching up with another instance", "org_id", orgID, "err", err)
+	if err := s.engine.Heard(ctx, orgID, revision, ch); err != nil {
+		s.cfg.Logger.Warn("catching up with another instance", "org_id", orgID, "err", err)
 	}
 }
 

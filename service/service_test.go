@@ -9,6 +9,7 @@ import (
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/authz"
 	"github.com/gatehouse/gatehouse/catalogs"
+	"github.com/gatehouse/gatehouse/internal/testsupport"
 	"github.com/gatehouse/gatehouse/service"
 	"github.com/gatehouse/gatehouse/store"
 	"github.com/gatehouse/gatehouse/store/storetest"
@@ -22,6 +23,32 @@ type fixture struct {
 	svc   *service.Service
 	org   *service.Founded
 	admin gatehouse.Actor
+	// clock is the services' time (fakeClock); nil: the real time.
+	clock func() time.Time
+}
+
+// now is the time of the fixture's services.
+func (f *fixture) now() time.Time {
+	if f.clock != nil {
+		return f.clock()
+	}
+	return time.Now().UTC()
+}
+
+// config is the configuration of the fixture's services: cheap password
+// hashing, links to a web UI at baseURL, and the fixture's clock.
+func (f *fixture) config() service.Config {
+	cfg := testsupport.ServiceConfig(baseURL, nil)
+	cfg.Clock = f.now
+	return cfg
+}
+
+// reconfigure replaces the fixture's service by one on the same database
+// with its configuration changed, as a restart with other flags would.
+func (f *fixture) reconfigure(change func(*service.Config)) {
+	cfg := f.config()
+	change(&cfg)
+	f.svc = service.New(f.db, cfg)
 }
 
 func newFixture(t *testing.T, template string) *fixture {
@@ -45,7 +72,7 @@ func (f *fixture) open() {
 		f.t.Fatal(err)
 	}
 	f.t.Cleanup(func() { db.Close() })
-	f.db, f.svc = db, service.New(db)
+	f.db, f.svc = db, service.New(db, f.config())
 }
 
 func (f *fixture) newOrg(name, template string) *service.Founded {
@@ -361,7 +388,7 @@ func TestInvitationTokens(t *testing.T) {
 	wantCode(t, err, gatehouse.EINVALID)
 
 	late, _ := f.svc.InviteUser(ctx, f.admin, service.UserInput{FirstName: "L", LastName: "Ate", Email: "late@acme.test"})
-	f.svc.Now = func() time.Time { return time.Now().UTC().Add(8 * 24 * time.Hour) }
+	f.clock = func() time.Time { return time.Now().UTC().Add(8 * 24 * time.Hour) }
 	_, _, err = f.svc.AcceptInvitation(ctx, late.Token, "correct horse battery")
 	wantCode(t, err, gatehouse.EINVALID)
 }

@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"net"
-	"sync"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
@@ -18,20 +17,16 @@ const (
 	touchEvery = time.Minute
 )
 
-// dummyHash is checked when no user matches, so that an unknown email
-// costs as much time as a wrong password.
-var dummyHash = sync.OnceValue(func() string { return hashPassword("gatehouse dummy password") })
-
 // SignIn checks an email and password and opens a session, returning its
 // secret token. Unknown emails, wrong passwords and inactive users get the
 // same answer. orgID, when given, picks the organization where the same
 // email exists in several.
 func (s *Service) SignIn(ctx context.Context, orgID, email, password, client, userAgent string) (string, *gatehouse.Session, error) {
 	refused := gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "the email or password is wrong")
-	now := s.Now()
+	now := s.now()
 	// The same for every email, known or not: the throttle looks at no user.
 	account, address := throttleAccount(email), throttleAddress(client)
-	if err := s.store.Update(ctx, func(tx gatehouse.Tx) error { return admitSignIn(tx, account, address, now) }); err != nil {
+	if err := s.store.Update(ctx, func(tx gatehouse.Tx) error { return s.cfg.Throttle.admitSignIn(tx, account, address, now) }); err != nil {
 		return "", nil, err
 	}
 	var candidates []*gatehouse.User
@@ -60,14 +55,14 @@ func (s *Service) SignIn(ctx context.Context, orgID, email, password, client, us
 	for _, u := range candidates {
 		if hashes[u.ID] != "" {
 			checked = true
-			if passwordMatches(password, hashes[u.ID]) {
+			if s.cfg.Passwords.Matches(password, hashes[u.ID]) {
 				user = u
 				break
 			}
 		}
 	}
 	if !checked { // no user, or none with a password: take as long as a wrong password
-		passwordMatches(password, dummyHash())
+		s.cfg.Passwords.Matches(password, s.dummyHash())
 	}
 	if user == nil { // admitSignIn counted the attempt as a failure already
 		// A failed sign-in is recorded in every organization where the email
@@ -84,7 +79,7 @@ func (s *Service) SignIn(ctx context.Context, orgID, email, password, client, us
 	}
 	token := gatehouse.NewToken("ghs_")
 	session := &gatehouse.Session{OrgID: user.OrgID, UserID: user.ID, TokenHash: gatehouse.HashToken(token),
-		Client: client, UserAgent: truncate(userAgent, 300), ExpiresAt: now.Add(s.SessionMax)}
+		Client: client, UserAgent: truncate(userAgent, 300), ExpiresAt: now.Add(s.cfg.SessionMax)}
 	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
 		if err := tx.CreateSession(session); err != nil {
 			return err
@@ -117,8 +112,8 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (*gateh
 	if err != nil {
 		return nil, err
 	}
-	now := s.Now()
-	if !now.Before(session.ExpiresAt) || now.Sub(session.LastSeenAt) >= s.SessionIdle {
+	now := s.now()
+	if !now.Before(session.ExpiresAt) || now.Sub(session.LastSeenAt) >= s.cfg.SessionIdle {
 		return nil, unauthorized
 	}
 	snap, err := s.snapshot(ctx, session.OrgID)
@@ -170,9 +165,9 @@ func (s *Service) Sessions(ctx context.Context, actor gatehouse.Actor) ([]*gateh
 	var out []*gatehouse.Session
 	err := s.store.View(ctx, func(tx gatehouse.Tx) error {
 		all, err := tx.FindSessions(actor.OrgID, actor.UserID)
-		now := s.Now()
+		now := s.now()
 		for _, session := range all {
-			if now.Before(session.ExpiresAt) && now.Sub(session.LastSeenAt) < s.SessionIdle {
+			if now.Before(session.ExpiresAt) && now.Sub(session.LastSeenAt) < s.cfg.SessionIdle {
 				out = append(out, session)
 			}
 		}

@@ -7,44 +7,79 @@ import (
 	"github.com/gatehouse/gatehouse"
 )
 
-// Sign-in throttling. Failed sign-ins are kept in the database, so every
-// instance counts the same ones. They count per pair of account (the
-// normalized email, whether or not a user has it) and client address, and
-// per client address across accounts. A pair's failures slow that pair down
-// and then block it; they never hold back the same account from another
-// address. An address is blocked only after many failures across accounts,
-// as credential stuffing makes.
-const (
-	// signInWindow is how long a failed sign-in counts.
-	signInWindow = 15 * time.Minute
-	// signInFreeFailures failures of a pair within the window cost nothing.
-	signInFreeFailures = 3
-	// signInFirstDelay is how long after its latest failure a pair with
-	// signInFreeFailures failures waits before its next attempt; the wait
+// Throttle is how sign-ins and password-reset requests are throttled; a
+// zero field takes its default (DefaultThrottle).
+//
+// Failed sign-ins are kept in the database, so every instance counts the
+// same ones. They count per pair of account (the normalized email, whether
+// or not a user has it) and client address, and per client address across
+// accounts. A pair's failures slow that pair down and then block it; they
+// never hold back the same account from another address. An address is
+// blocked only after many failures across accounts, as credential stuffing
+// makes.
+//
+// Password-reset requests within ResetWindow, for one email from one client
+// address and from one address, are refused (429) past their limits;
+// requests for unknown emails count the same way. One email is not limited
+// across addresses — anyone could then block a victim's reset from the
+// victim's own address — but at most ResetMailed links are mailed to it:
+// the latest one mailed works, as each replaces the one before.
+type Throttle struct {
+	// SignInWindow is how long a failed sign-in counts.
+	SignInWindow time.Duration
+	// SignInFreeFailures failures of a pair within the window cost nothing.
+	SignInFreeFailures int
+	// SignInFirstDelay is how long after its latest failure a pair with
+	// SignInFreeFailures failures waits before its next attempt; the wait
 	// doubles with each further failure (1 s, 2 s, 4 s, ... 64 s).
-	signInFirstDelay = time.Second
-	// signInPairLimit failures of a pair within the window block the pair
+	SignInFirstDelay time.Duration
+	// SignInPairLimit failures of a pair within the window block the pair
 	// until the oldest of them leaves the window.
-	signInPairLimit = 10
-	// signInAddressLimit failures from one address within the window, on
+	SignInPairLimit int
+	// SignInAddressLimit failures from one address within the window, on
 	// whatever accounts, block the address until the oldest of them leaves
 	// the window.
-	signInAddressLimit = 50
-)
+	SignInAddressLimit int
 
-// Password-reset throttling, within resetWindow: requests for one email
-// from one client address, and requests from one address, are refused
-// (429) past their limits; requests for unknown emails count the same way.
-// One email is not limited across addresses — anyone could then block a
-// victim's reset from the victim's own address — but at most resetMailed
-// links are mailed to it: the latest one mailed works, as each replaces the
-// one before.
-const (
-	resetWindow     = time.Hour
-	resetPerPair    = 5
-	resetPerAddress = 20
-	resetMailed     = 5
-)
+	ResetWindow     time.Duration
+	ResetPerPair    int
+	ResetPerAddress int
+	ResetMailed     int
+}
+
+// DefaultThrottle returns the throttle that docs/accounts.md describes.
+func DefaultThrottle() Throttle {
+	return Throttle{
+		SignInWindow: 15 * time.Minute, SignInFreeFailures: 3, SignInFirstDelay: time.Second,
+		SignInPairLimit: 10, SignInAddressLimit: 50,
+		ResetWindow: time.Hour, ResetPerPair: 5, ResetPerAddress: 20, ResetMailed: 5,
+	}
+}
+
+// withDefaults fills the zero fields from DefaultThrottle.
+func (t Throttle) withDefaults() Throttle {
+	d := DefaultThrottle()
+	fill := func(v *int, def int) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	fillD := func(v *time.Duration, def time.Duration) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	fillD(&t.SignInWindow, d.SignInWindow)
+	fill(&t.SignInFreeFailures, d.SignInFreeFailures)
+	fillD(&t.SignInFirstDelay, d.SignInFirstDelay)
+	fill(&t.SignInPairLimit, d.SignInPairLimit)
+	fill(&t.SignInAddressLimit, d.SignInAddressLimit)
+	fillD(&t.ResetWindow, d.ResetWindow)
+	fill(&t.ResetPerPair, d.ResetPerPair)
+	fill(&t.ResetPerAddress, d.ResetPerAddress)
+	fill(&t.ResetMailed, d.ResetMailed)
+	return t
+}
 
 // throttleAccount is the key of an account in the throttles: its normalized
 // email, known or not; never empty, since an empty key would match any.
@@ -85,13 +120,13 @@ func waitForLimit(events []time.Time, limit int, window time.Duration, now time.
 
 // signInPairWait returns how long a pair whose failures within the window
 // are failures (newest first) waits before its next attempt.
-func signInPairWait(failures []time.Time, now time.Time) time.Duration {
+func (t Throttle) signInPairWait(failures []time.Time, now time.Time) time.Duration {
 	n := len(failures)
 	switch {
-	case n >= signInPairLimit:
-		return waitForLimit(failures, signInPairLimit, signInWindow, now)
-	case n >= signInFreeFailures:
-		delay := signInFirstDelay << (n - signInFreeFailures)
+	case n >= t.SignInPairLimit:
+		return waitForLimit(failures, t.SignInPairLimit, t.SignInWindow, now)
+	case n >= t.SignInFreeFailures:
+		delay := t.SignInFirstDelay << (n - t.SignInFreeFailures)
 		return max(failures[0].Add(delay).Sub(now), 0)
 	}
 	return 0
@@ -106,21 +141,21 @@ func tooMany(wait time.Duration, message string) error {
 // address now, and when it may, counts the attempt as a failure until the
 // password proves right (SignIn then forgets it). Counting before checking
 // keeps parallel guesses within the limits.
-func admitSignIn(tx gatehouse.Tx, account, address string, now time.Time) error {
-	since := now.Add(-signInWindow)
+func (t Throttle) admitSignIn(tx gatehouse.Tx, account, address string, now time.Time) error {
+	since := now.Add(-t.SignInWindow)
 	pair, err := tx.ThrottleEvents(gatehouse.ThrottleFilter{Kind: gatehouse.ThrottleSignInFailure,
-		Account: account, Address: address, Since: since, Limit: signInPairLimit})
+		Account: account, Address: address, Since: since, Limit: t.SignInPairLimit})
 	if err != nil {
 		return err
 	}
-	wait := signInPairWait(pair, now)
+	wait := t.signInPairWait(pair, now)
 	if wait == 0 {
 		fromAddress, err := tx.ThrottleEvents(gatehouse.ThrottleFilter{Kind: gatehouse.ThrottleSignInFailure,
-			Address: address, Since: since, Limit: signInAddressLimit})
+			Address: address, Since: since, Limit: t.SignInAddressLimit})
 		if err != nil {
 			return err
 		}
-		wait = waitForLimit(fromAddress, signInAddressLimit, signInWindow, now)
+		wait = waitForLimit(fromAddress, t.SignInAddressLimit, t.SignInWindow, now)
 	}
 	if wait > 0 {
 		return tooMany(wait, "too many failed sign-ins; try again later or reset your password")
@@ -131,18 +166,18 @@ func admitSignIn(tx gatehouse.Tx, account, address string, now time.Time) error 
 
 // admitResetRequest decides, in tx, whether a password reset may be asked
 // for an account from an address now, and counts the request when it may.
-func admitResetRequest(tx gatehouse.Tx, account, address string, now time.Time) error {
-	since := now.Add(-resetWindow)
+func (t Throttle) admitResetRequest(tx gatehouse.Tx, account, address string, now time.Time) error {
+	since := now.Add(-t.ResetWindow)
 	for _, f := range []struct {
 		account, address string
 		limit            int
-	}{{account, address, resetPerPair}, {"", address, resetPerAddress}} {
+	}{{account, address, t.ResetPerPair}, {"", address, t.ResetPerAddress}} {
 		recent, err := tx.ThrottleEvents(gatehouse.ThrottleFilter{Kind: gatehouse.ThrottleResetRequest,
 			Account: f.account, Address: f.address, Since: since, Limit: f.limit})
 		if err != nil {
 			return err
 		}
-		if wait := waitForLimit(recent, f.limit, resetWindow, now); wait > 0 {
+		if wait := waitForLimit(recent, f.limit, t.ResetWindow, now); wait > 0 {
 			return tooMany(wait, "too many password-reset requests; try again later")
 		}
 	}
@@ -159,11 +194,11 @@ func forgetSignInFailures(tx gatehouse.Tx, email string) error {
 
 // admitResetMail decides, in tx, whether one more reset link may be mailed
 // to an account, and counts it when it may.
-func admitResetMail(tx gatehouse.Tx, account string, now time.Time) (bool, error) {
-	since := now.Add(-resetWindow)
+func (t Throttle) admitResetMail(tx gatehouse.Tx, account string, now time.Time) (bool, error) {
+	since := now.Add(-t.ResetWindow)
 	recent, err := tx.ThrottleEvents(gatehouse.ThrottleFilter{Kind: gatehouse.ThrottleResetMailed,
-		Account: account, Since: since, Limit: resetMailed})
-	if err != nil || waitForLimit(recent, resetMailed, resetWindow, now) > 0 {
+		Account: account, Since: since, Limit: t.ResetMailed})
+	if err != nil || waitForLimit(recent, t.ResetMailed, t.ResetWindow, now) > 0 {
 		return false, err
 	}
 	return true, tx.AddThrottleEvent(gatehouse.ThrottleEvent{Kind: gatehouse.ThrottleResetMailed,

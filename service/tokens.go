@@ -12,6 +12,9 @@ import (
 const (
 	VerificationTTL  = 48 * time.Hour
 	PasswordResetTTL = time.Hour
+	// PasswordSetupTTL is how long the link to set a first password works
+	// (SendPasswordSetup): long enough to start the server after init.
+	PasswordSetupTTL = 72 * time.Hour
 )
 
 // tokenMail describes one kind of mailed token.
@@ -19,40 +22,84 @@ type tokenMail struct {
 	purpose  string
 	ttl      time.Duration
 	template string
-	subject  string // followed by the organization's name
-	path     string // the web UI page the link opens
+	subject  string                               // followed by the organization's name
+	link     func(gatehouse.Links, string) string // the web UI page the link opens
 }
 
 var (
-	verificationMail = tokenMail{gatehouse.TokenEmailVerification, VerificationTTL, "verification", "Confirm your email address for ", "/verify-email"}
-	resetMail        = tokenMail{gatehouse.TokenPasswordReset, PasswordResetTTL, "password_reset", "Reset your password for ", "/reset-password"}
+	verificationMail = tokenMail{gatehouse.TokenEmailVerification, VerificationTTL, "verification", "Confirm your email address for ", gatehouse.Links.EmailVerification}
+	resetMail        = tokenMail{gatehouse.TokenPasswordReset, PasswordResetTTL, "password_reset", "Reset your password for ", gatehouse.Links.PasswordReset}
+	// A first password is set through the reset page: the same single-use,
+	// expiring token, with a welcome instead of "someone asked".
+	setupMail = tokenMail{gatehouse.TokenPasswordReset, PasswordSetupTTL, "password_setup", "Set your password for ", gatehouse.Links.PasswordReset}
 )
 
 // issueToken revokes the user's open tokens of the kind, issues a new one
 // for the address to and queues its email there, in the caller's
 // transaction.
 func (s *Service) issueToken(tx gatehouse.Tx, u *gatehouse.User, kind tokenMail, to string) error {
+	_, err := s.issueLink(tx, u, kind, to)
+	return err
+}
+
+// issueLink is issueToken, returning the link it mailed.
+func (s *Service) issueLink(tx gatehouse.Tx, u *gatehouse.User, kind tokenMail, to string) (string, error) {
 	if err := tx.RevokeUserTokens(u.OrgID, u.ID, kind.purpose); err != nil {
-		return err
+		return "", err
 	}
 	org, err := tx.FindOrganization(u.OrgID)
 	if err != nil {
-		return err
+		return "", err
+	}
+	links, err := s.links()
+	if err != nil {
+		return "", err
 	}
 	token := gatehouse.NewToken("")
 	tok := &gatehouse.UserToken{OrgID: u.OrgID, UserID: u.ID, Purpose: kind.purpose, Email: to,
-		TokenHash: gatehouse.HashToken(token), ExpiresAt: s.Now().Add(kind.ttl)}
+		TokenHash: gatehouse.HashToken(token), ExpiresAt: s.now().Add(kind.ttl)}
 	if err := tx.CreateUserToken(tok); err != nil {
-		return err
+		return "", err
 	}
 	addressed := *u
 	addressed.Email = to // the templates name the address the link is for
+	link := kind.link(links, token)
 	msg, err := composeMail(kind.template, kind.subject+org.Name, to, mailData{
-		Org: org.Name, User: &addressed, Link: s.link(kind.path, token), Expires: tok.ExpiresAt.Format("2 January 2006 at 15:04 UTC")})
+		Org: org.Name, User: &addressed, Link: link, Expires: tok.ExpiresAt.Format("2 January 2006 at 15:04 UTC")})
 	if err != nil {
-		return err
+		return "", err
 	}
-	return queueMail(tx, u.OrgID, msg)
+	return link, queueMail(tx, u.OrgID, msg)
+}
+
+// SendPasswordSetup mails an active user a single-use link to choose a
+// password, valid for PasswordSetupTTL, and returns it: how the first
+// admin that init creates, who has no password, signs in. The link opens
+// the password-reset page and replaces any reset link the user had. Only
+// the system (the command line) may send one.
+func (s *Service) SendPasswordSetup(ctx context.Context, actor gatehouse.Actor, userID string) (string, error) {
+	if !actor.IsSystem() {
+		return "", gatehouse.Forbidden("not_own", "only the system may send a password set-up link")
+	}
+	var link string
+	err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		u, err := tx.FindUser(actor.OrgID, userID)
+		if err != nil {
+			return err
+		}
+		if u.Status != gatehouse.StatusActive {
+			return gatehouse.Errorf(gatehouse.ECONFLICT, "the user is %s: only an active user can set a password this way", u.Status)
+		}
+		if link, err = s.issueLink(tx, u, setupMail, u.Email); err != nil {
+			return err
+		}
+		return record(ctx, tx, actor, "user.password_setup_sent", "user", u.ID, nil)
+	})
+	if err != nil {
+		return "", err
+	}
+	s.cfg.MailQueued()
+	return link, nil
 }
 
 // useToken finds an open token of the purpose and marks it used, or says
@@ -68,7 +115,7 @@ func (s *Service) useToken(tx gatehouse.Tx, token, purpose string) (*gatehouse.U
 	if err := s.tokenProblem(tok); err != nil {
 		return nil, err
 	}
-	return tok, tx.UseUserToken(tok.OrgID, tok.ID, s.Now())
+	return tok, tx.UseUserToken(tok.OrgID, tok.ID, s.now())
 }
 
 // tokenProblem says why a mailed token cannot be used, or nil.
@@ -78,7 +125,7 @@ func (s *Service) tokenProblem(tok *gatehouse.UserToken) error {
 		return gatehouse.Invalid("token", "this link has already been used; ask for a new one")
 	case tok.RevokedAt != nil:
 		return gatehouse.Invalid("token", "this link was replaced by a newer one; use the latest email")
-	case !s.Now().Before(tok.ExpiresAt):
+	case !s.now().Before(tok.ExpiresAt):
 		return gatehouse.Invalid("token", "this link has expired; ask for a new one")
 	}
 	return nil
@@ -186,9 +233,9 @@ func (s *Service) ResendVerification(ctx context.Context, actor gatehouse.Actor,
 // exists. HandleResetRequests does the rest after the answer.
 func (s *Service) RequestPasswordReset(ctx context.Context, email string) error {
 	client := gatehouse.RequestInfoFrom(ctx).Client
-	now := s.Now()
+	now := s.now()
 	err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
-		if err := admitResetRequest(tx, throttleAccount(email), throttleAddress(client), now); err != nil {
+		if err := s.cfg.Throttle.admitResetRequest(tx, throttleAccount(email), throttleAddress(client), now); err != nil {
 			return err
 		}
 		return tx.EnqueueResetRequest(&gatehouse.ResetRequest{Email: truncate(email, 320), Client: client, RequestedAt: now})
@@ -218,7 +265,7 @@ func (s *Service) HandleResetRequests(ctx context.Context) (int, error) {
 	handled := 0
 	for {
 		var due []*gatehouse.ResetRequest
-		now := s.Now()
+		now := s.now()
 		err := s.store.View(ctx, func(tx gatehouse.Tx) error {
 			var err error
 			due, err = tx.DueResetRequests(now, 50)
@@ -272,7 +319,7 @@ func (s *Service) handleResetRequest(ctx context.Context, r *gatehouse.ResetRequ
 			if err != nil || !resettable(u, r.Email) {
 				return err
 			}
-			if ok, err := admitResetMail(tx, throttleAccount(u.Email), s.Now()); !ok || err != nil {
+			if ok, err := s.cfg.Throttle.admitResetMail(tx, throttleAccount(u.Email), s.now()); !ok || err != nil {
 				return err // enough links went out this hour; the latest works
 			}
 			if err := s.issueToken(tx, u, resetMail, u.Email); err != nil {
@@ -302,8 +349,8 @@ func (s *Service) RunResetRequests(ctx context.Context, poll time.Duration) {
 	tick := time.NewTicker(poll)
 	defer tick.Stop()
 	for {
-		if _, err := s.HandleResetRequests(ctx); err != nil && ctx.Err() == nil && s.Logger != nil {
-			s.Logger.Error("password-reset requests", "err", err)
+		if _, err := s.HandleResetRequests(ctx); err != nil && ctx.Err() == nil {
+			s.cfg.Logger.Error("password-reset requests", "err", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -327,7 +374,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 	if err != nil {
 		return err
 	}
-	hash := hashPassword(password)
+	hash := s.cfg.Passwords.Hash(password)
 	_, err = s.write(ctx, orgID, func(tx gatehouse.Tx, _ *authz.Snapshot, _ *gatehouse.AccessChange) error {
 		tok, err := s.useToken(tx, token, gatehouse.TokenPasswordReset)
 		if err != nil {

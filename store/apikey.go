@@ -2,6 +2,7 @@ package store
 
 import (
 	"database/sql"
+	"time"
 
 	"github.com/gatehouse/gatehouse"
 )
@@ -78,4 +79,10 @@ func (t *tx) DeleteAPIKey(orgID, id string) error {
 func (t *tx) DeleteUserAPIKeys(orgID, userID string) error {
 	_, err := t.exec(`DELETE FROM api_keys WHERE org_id = $1 AND user_id = $2`, orgID, userID)
 	return dbError("delete API keys", err)
+}
+
+// TouchAPIKey records the key's last use.
+func (t *tx) TouchAPIKey(orgID, id string, at time.Time) error {
+	_, err := t.exec(`UPDATE api_keys SET last_used_at = $1 WHERE org_id = $2 AND id = $3`, at.UTC(), orgID, id)
+	return dbError("touch API key", err)
 }

@@ -6,38 +6,6 @@ import (
 	"github.com/gatehouse/gatehouse"
 )
 
-// FindUsersByEmailAnyOrg returns the users with the email in every
-// organization, oldest organization first.
-func (t *tx) FindUsersByEmailAnyOrg(email string) ([]*gatehouse.User, error) {
-	email = gatehouse.NormalizeEmail(email)
-	if email == "" {
-		return []*gatehouse.User{}, nil
-	}
-	rows, err := t.query(`SELECT org_id FROM users WHERE email_lower = $1 ORDER BY org_id`, email)
-	if err != nil {
-		return nil, dbError("find users by email", err)
-	}
-	var orgs []string
-	for rows.Next() {
-		var org string
-		if err := rows.Scan(&org); err != nil {
-			rows.Close()
-			return nil, dbError("find users by email", err)
-		}
-		orgs = append(orgs, org)
-	}
-	rows.Close()
-	users := []*gatehouse.User{}
-	for _, org := range orgs {
-		u, err := t.FindUserByEmail(org, email)
-		if err != nil {
-			return nil, err
-		}
-		users = append(users, u)
-	}
-	return users, nil
-}
-
 // CreateSession stores a new session of a user of the organization.
 func (t *tx) CreateSession(s *gatehouse.Session) error {
 	if err := t.checkIDs("users", "user", "user_id", s.OrgID, []string{s.UserID}); err != nil {
@@ -108,10 +76,4 @@ func (t *tx) DeleteSession(orgID, id string) error {
 func (t *tx) DeleteUserSessions(orgID, userID string) error {
 	_, err := t.exec(`DELETE FROM sessions WHERE org_id = $1 AND user_id = $2`, orgID, userID)
 	return dbError("delete sessions", err)
-}
-
-// TouchAPIKey records the key's last use.
-func (t *tx) TouchAPIKey(orgID, id string, at time.Time) error {
-	_, err := t.exec(`UPDATE api_keys SET last_used_at = $1 WHERE org_id = $2 AND id = $3`, at.UTC(), orgID, id)
-	return dbError("touch API key", err)
 }

@@ -49,6 +49,38 @@ func (t *tx) FindUserByEmail(orgID, email string) (*gatehouse.User, error) {
 	return users[0], nil
 }
 
+// FindUsersByEmailAnyOrg returns the users with the email in every
+// organization, oldest organization first.
+func (t *tx) FindUsersByEmailAnyOrg(email string) ([]*gatehouse.User, error) {
+	email = gatehouse.NormalizeEmail(email)
+	if email == "" {
+		return []*gatehouse.User{}, nil
+	}
+	rows, err := t.query(`SELECT org_id FROM users WHERE email_lower = $1 ORDER BY org_id`, email)
+	if err != nil {
+		return nil, dbError("find users by email", err)
+	}
+	var orgs []string
+	for rows.Next() {
+		var org string
+		if err := rows.Scan(&org); err != nil {
+			rows.Close()
+			return nil, dbError("find users by email", err)
+		}
+		orgs = append(orgs, org)
+	}
+	rows.Close()
+	users := []*gatehouse.User{}
+	for _, org := range orgs {
+		u, err := t.FindUserByEmail(org, email)
+		if err != nil {
+			return nil, err
+		}
+		users = append(users, u)
+	}
+	return users, nil
+}
+
 // sortKeys are the SQL of each sort order's key: what the indexes of
 // migration 00005 and the email uniqueness constraint hold.
 var sortKeys = map[string]string{

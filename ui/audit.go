@@ -16,7 +16,7 @@ import (
 var auditActions = []string{
 	"organization.created",
 	"user.invited", "user.invitation_regenerated", "user.invitation_accepted", "user.updated", "user.activated",
-	"user.deactivated", "user.deleted", "user.email_verified", "user.verification_sent", "user.password_set",
+	"user.deactivated", "user.deleted", "user.email_verified", "user.verification_sent", "user.password_set", "user.password_setup_sent",
 	"user.password_reset_requested", "user.password_reset", "user.sign_in_failed",
 	"group.created", "group.updated", "group.deleted",
 	"facility.created", "facility.updated", "facility.archived", "facility.unarchived", "facility.deleted", "facility.assigned",

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/catalogs"
+	"github.com/gatehouse/gatehouse/internal/testsupport"
 	"github.com/gatehouse/gatehouse/service"
 	"github.com/gatehouse/gatehouse/store"
 	"github.com/gatehouse/gatehouse/store/storetest"
@@ -43,7 +44,7 @@ func newEnv(t *testing.T, template string, opts ...ui.Option) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	svc := service.New(db)
+	svc := service.New(db, testsupport.ServiceConfig("", nil))
 	_, data, err := catalogs.Load(template)
 	if err != nil {
 		t.Fatal(err)

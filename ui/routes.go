@@ -12,17 +12,17 @@ func (u *UI) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", u.signedIn(u.home))
 
 	// Signing in and the pages that emailed links open.
-	mux.HandleFunc("GET /sign-in", u.signInPage)
-	mux.HandleFunc("POST /sign-in", u.signIn)
+	mux.HandleFunc("GET "+pageSignIn, u.signInPage)
+	mux.HandleFunc("POST "+pageSignIn, u.signIn)
 	mux.HandleFunc("POST /sign-out", u.signOut)
 	mux.HandleFunc("GET /forgot-password", u.forgotPage)
 	mux.HandleFunc("POST /forgot-password", u.forgot)
-	mux.HandleFunc("GET /reset-password", u.resetPage)
-	mux.HandleFunc("POST /reset-password", u.reset)
-	mux.HandleFunc("GET /invite", u.invitePage)
-	mux.HandleFunc("POST /invite", u.acceptInvite)
-	mux.HandleFunc("GET /verify-email", u.verifyPage)
-	mux.HandleFunc("POST /verify-email", u.verify)
+	mux.HandleFunc("GET "+pageResetPassword, u.resetPage)
+	mux.HandleFunc("POST "+pageResetPassword, u.reset)
+	mux.HandleFunc("GET "+pageInvite, u.invitePage)
+	mux.HandleFunc("POST "+pageInvite, u.acceptInvite)
+	mux.HandleFunc("GET "+pageVerifyEmail, u.verifyPage)
+	mux.HandleFunc("POST "+pageVerifyEmail, u.verify)
 
 	// Users & Permissions.
 	mux.HandleFunc("GET /users", u.signedIn(u.listUsers))

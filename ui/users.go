@@ -286,10 +286,8 @@ func userFields(r *http.Request, p service.UserPatch) []formField {
 // facilityIDs reads the facility checkboxes and the "add by id" field.
 func facilityIDs(r *http.Request) []string {
 	ids := append([]string{}, r.PostForm["facility_ids"]...)
-	for _, f := range strings.FieldsFunc(r.PostFormValue("facility_ids_extra"), func(c rune) bool { return c == ',' || c == ' ' || c == '\n' || c == '\r' }) {
-		ids = append(ids, f)
-	}
-	return ids
+	extra := strings.FieldsFunc(r.PostFormValue("facility_ids_extra"), func(c rune) bool { return c == ',' || c == ' ' || c == '\n' || c == '\r' })
+	return append(ids, extra...)
 }
 
 // The user actions of the seed, each behind a confirmation page.

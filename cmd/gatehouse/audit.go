@@ -74,7 +74,7 @@ func runAudit(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer st.Close()
-	svc := service.New(st)
+	svc := service.New(st, service.Config{})
 	for {
 		events, err := svc.AuditEvents(ctx, gatehouse.SystemActor(*org), filter)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/catalogs"
+	"github.com/gatehouse/gatehouse/internal/server"
 	"github.com/gatehouse/gatehouse/service"
 )
 
@@ -19,13 +20,15 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 	fs := newFlagSet(env, "demo [serve flags]",
 		"Serves Gatehouse with a demo organization: groups, facilities and users in every\n"+
 			"state (active, invited, inactive, full access, view-own only). Creates it on the\n"+
-			"first run, reuses it after; prints the URL, the admin's sign-in and an API key.")
+			"first run, reuses it after; prints the URL, the admin's sign-in and an API key\n"+
+			"(a new one on every start; the earlier ones keep working).")
 	var cfg serveConfig
 	cfg.register(fs)
 	if err := parse(env, fs, args); err != nil {
 		return err
 	}
-	return serve(ctx, env, cfg, func(svc *service.Service, url string) error {
+	return serve(ctx, env, cfg, func(r server.Running) error {
+		svc, url := r.Service, r.URL
 		org, err := seedDemo(ctx, svc)
 		if err != nil {
 			return err
@@ -38,12 +41,12 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 
 Demo organization %q (%s)
   web UI:   %s/   sign in as %s / %s
-  API key:  %s
+  API key:  %s   (a new one on every start; the earlier ones keep working)
   try:      curl -H 'Authorization: Bearer %s' %s/api/v1/users
   mail:     invitations are written to %s/
 
 Press Ctrl-C to stop.
-`, url, demoOrg, org.ID, url, demoAdmin, demoPassword, key.Secret, key.Secret, url, cfg.mailDir)
+`, url, demoOrg, org.ID, url, demoAdmin, demoPassword, key.Secret, key.Secret, url, cfg.MailDir)
 		return nil
 	})
 }

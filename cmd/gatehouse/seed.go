@@ -51,7 +51,7 @@ func runSeed(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer st.Close()
-	founded, err := service.New(st).CreateOrganization(ctx, service.NewOrganization{Name: *org, Catalog: data, AdminEmail: *email})
+	founded, err := service.New(st, service.Config{}).CreateOrganization(ctx, service.NewOrganization{Name: *org, Catalog: data, AdminEmail: *email})
 	if err != nil {
 		return err
 	}

@@ -71,7 +71,7 @@ func TestSeedFillsAnOrganization(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	svc := service.New(st)
+	svc := service.New(st, service.Config{})
 	if actor, err := svc.AuthenticateAPIKey(ctx, fac.APIKey); err != nil || actor.UserID != fac.UserID {
 		t.Fatalf("the printed API key acts as %+v (%v), want the admin %s", actor, err, fac.UserID)
 	}

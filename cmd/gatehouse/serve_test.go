@@ -10,6 +10,8 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/catalogs"
+	"github.com/gatehouse/gatehouse/internal/server"
+	"github.com/gatehouse/gatehouse/internal/testsupport"
 	"github.com/gatehouse/gatehouse/service"
 )
 
@@ -36,12 +38,14 @@ func TestServeTrustsOnlyTheProxiesItIsTold(t *testing.T) {
 	if err := parse(env, fs, []string{"--db", db, "--addr", "127.0.0.1:0", "--mail-dir", filepath.Join(dir, "mail")}); err != nil {
 		t.Fatal(err)
 	}
-	if !cfg.trustProxy || cfg.proxies.String() != "10.0.0.0/8,127.0.0.1/32" {
-		t.Fatalf("trust proxy %v, proxies %s", cfg.trustProxy, cfg.proxies)
+	if !cfg.TrustProxy || cfg.Proxies.String() != "10.0.0.0/8,127.0.0.1/32" {
+		t.Fatalf("trust proxy %v, proxies %s", cfg.TrustProxy, cfg.Proxies)
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
-	err = serve(ctx, env, cfg, func(svc *service.Service, url string) error {
+	cfg.Passwords = testsupport.Passwords()
+	err = serve(ctx, env, cfg, func(r server.Running) error {
+		svc, url := r.Service, r.URL
 		defer stop()
 		_, catalog, err := catalogs.Load("facilities")
 		if err != nil {

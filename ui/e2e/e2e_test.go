@@ -6,13 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/png"
-	"io"
 	"log/slog"
-	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
 	"net/http"
-	"net/http/httptest"
 	"net/mail"
 	"net/url"
 	"os"
@@ -31,12 +26,10 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/gatehouse/gatehouse"
-	"github.com/gatehouse/gatehouse/api"
 	"github.com/gatehouse/gatehouse/catalogs"
-	"github.com/gatehouse/gatehouse/mailer"
+	ghserver "github.com/gatehouse/gatehouse/internal/server"
+	"github.com/gatehouse/gatehouse/internal/testsupport"
 	"github.com/gatehouse/gatehouse/service"
-	"github.com/gatehouse/gatehouse/store"
-	"github.com/gatehouse/gatehouse/ui"
 )
 
 // chromiumPath is where Debian's chromium package, which .ci/run installs,
@@ -521,35 +514,33 @@ func startServer(t *testing.T) *server {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := store.Open(ctx, filepath.Join(dir, "gatehouse.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
 	s := &server{mailDir: filepath.Join(dir, "mail"), facilities: map[string]string{}, log: &serverLog{t: t}}
 	logger := slog.New(slog.NewTextHandler(s.log, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	svc := service.New(db)
-	outbox := mailer.NewOutbox(db, mailer.Dir{Path: s.mailDir, From: "Gatehouse <gatehouse@acme.test>"}, logger)
-	svc.Logger, svc.MailQueued = logger, outbox.Kick
 
-	// The handler of serve: the API under /api/, the web UI for the rest.
-	web, err := ui.New(svc, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/api/", api.New(svc, logger))
-	mux.Handle("/", web)
-	hs := httptest.NewServer(mux)
-	s.url, svc.BaseURL = hs.URL, hs.URL
-	workers, stop := context.WithCancel(ctx)
-	sent := make(chan struct{})
-	go func() { outbox.Run(workers); close(sent) }()
-	t.Cleanup(func() {
-		hs.Close()
+	// The server of serve, as serve assembles it, on a port of its own.
+	serving, stop := context.WithCancel(ctx)
+	started, stopped := make(chan ghserver.Running, 1), make(chan error, 1)
+	go func() {
+		stopped <- ghserver.Run(serving, ghserver.Config{
+			Addr: "127.0.0.1:0", DB: filepath.Join(dir, "gatehouse.db"), MailDir: s.mailDir,
+			MailFrom: "Gatehouse <gatehouse@acme.test>", Logger: logger, Passwords: testsupport.Passwords(),
+		}, func(r ghserver.Running) error { started <- r; return nil })
+	}()
+	var running ghserver.Running
+	select {
+	case running = <-started:
+	case err := <-stopped:
 		stop()
-		<-sent
+		t.Fatalf("serve: %v", err)
+	}
+	t.Cleanup(func() {
+		stop()
+		if err := <-stopped; err != nil {
+			t.Errorf("serve: %v", err)
+		}
 	})
+	svc := running.Service
+	s.url = running.URL
 
 	_, catalog, err := catalogs.Load("facilities")
 	if err != nil {
@@ -657,7 +648,7 @@ func (s *server) invitationLink(t *testing.T, email string) string {
 			if err != nil || !strings.EqualFold(to.Address, email) {
 				continue
 			}
-			body := mimeText(t, msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body)
+			body := testsupport.MIMEText(t, msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body)
 			if link := inviteLink.FindString(body); link != "" {
 				t.Logf("%s, subject %q", filepath.Base(name), msg.Header.Get("Subject"))
 				if !strings.HasPrefix(link, s.url+"/invite?") {
@@ -671,39 +662,6 @@ func (s *server) invitationLink(t *testing.T, email string) string {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-// mimeText decodes a MIME entity into its text, walking multiparts.
-func mimeText(t *testing.T, contentType, encoding string, body io.Reader) string {
-	t.Helper()
-	mt, params, err := mime.ParseMediaType(contentType)
-	if err != nil {
-		t.Fatalf("content type %q: %v", contentType, err)
-	}
-	if strings.HasPrefix(mt, "multipart/") {
-		var sb strings.Builder
-		r := multipart.NewReader(body, params["boundary"])
-		for {
-			p, err := r.NextRawPart()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			sb.WriteString(mimeText(t, p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), p))
-			sb.WriteString("\n")
-		}
-		return sb.String()
-	}
-	if strings.EqualFold(encoding, "quoted-printable") {
-		body = quotedprintable.NewReader(body)
-	}
-	data, err := io.ReadAll(body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(data)
 }
 
 // newAllocator starts nothing yet: the first tab starts Chromium, with a
