@@ -226,6 +226,9 @@ func schemaOf(raw any) (*huma.Schema, error) {
 		case "description", "title", "examples", "default", "deprecated", "contentEncoding", "contentMediaType":
 			// annotations
 		default:
+			if strings.HasPrefix(k, "x-") {
+				continue // extensions, for generators: annotations too
+			}
 			return nil, fmt.Errorf("unsupported keyword %q", k)
 		}
 	}
