@@ -4,6 +4,7 @@
 package checkjson
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 
@@ -57,7 +58,7 @@ type Decision struct {
 // Parse decodes a single check body; ok is false when the body is not
 // in the plain form.
 func Parse(body []byte) (c Check, ok bool) {
-	s := scanner{b: body}
+	s := newScanner(body)
 	ok = s.check(&c) && s.end()
 	return c, ok
 }
@@ -65,12 +66,13 @@ func Parse(body []byte) (c Check, ok bool) {
 // ParseBatch decodes {"checks": [...]}; ok is false when the body is
 // not in the plain form.
 func ParseBatch(body []byte) (checks []Check, ok bool) {
-	s := scanner{b: body}
+	s := newScanner(body)
 	ok = s.object(func(key []byte) bool {
 		if string(key) != "checks" || checks != nil {
 			return false
 		}
-		checks = make([]Check, 0, 64)
+		// At most one check per '{' but the body's own: no growing.
+		checks = make([]Check, 0, max(bytes.Count(body, []byte{'{'})-1, 0))
 		return s.array(func() bool {
 			checks = append(checks, Check{})
 			return s.check(&checks[len(checks)-1])
@@ -80,9 +82,12 @@ func ParseBatch(body []byte) (checks []Check, ok bool) {
 }
 
 type scanner struct {
-	b []byte
-	i int
+	b    []byte
+	body string // b as a string: values are substrings of it, not allocations each
+	i    int
 }
+
+func newScanner(body []byte) scanner { return scanner{b: body, body: string(body)} }
 
 func (s *scanner) space() {
 	for s.i < len(s.b) {
@@ -178,7 +183,7 @@ func (s *scanner) text(dst *string) bool {
 	if !ok || *dst != "" || len(v) == 0 {
 		return false // a repeated or empty value: encoding/json decides
 	}
-	*dst = string(v)
+	*dst = s.body[s.i-1-len(v) : s.i-1]
 	return true
 }
 
