@@ -142,6 +142,9 @@ func newHuma(mux *http.ServeMux, logger *slog.Logger) huma.API {
 		"Authenticate with `Authorization: Bearer <api key>` or the web UI's session cookie. " +
 		"Errors are `{\"error\": {\"code\", \"message\"}}`; lists are `{\"items\", \"next_cursor\"}`; " +
 		"every write returns the organization's new revision in the `Gatehouse-Revision` header."
+	// Where the document comes from; security reports go privately
+	// (docs/security.md).
+	config.Info.Contact = &huma.Contact{Name: "Gatehouse", URL: "https://github.com/gatehouse/gatehouse"}
 	config.CreateHooks = nil // no $schema links in bodies
 	config.Formats = map[string]huma.Format{"application/json": jsonFormat, "json": jsonFormat}
 	config.OpenAPIPath = "/api/v1/openapi"
