@@ -20,6 +20,7 @@ const (
 	EMEDIATYPE    = "unsupported_media_type" // the request body is not JSON
 	EMETHOD       = "method_not_allowed"     // the path exists, not with this method
 	EINTERNAL     = "internal"               // anything else; never shown
+	EUNAVAILABLE  = "unavailable"            // the database cannot be reached; RetryAfter says when to try again
 )
 
 // codeStatuses is the one table of HTTP statuses by error code.
@@ -34,11 +35,12 @@ var codeStatuses = map[string]int{
 	EMEDIATYPE:    http.StatusUnsupportedMediaType,
 	ETOOMANY:      http.StatusTooManyRequests,
 	EINTERNAL:     http.StatusInternalServerError,
+	EUNAVAILABLE:  http.StatusServiceUnavailable,
 }
 
 // ErrorCodes lists every error code, in the order of their statuses.
 func ErrorCodes() []string {
-	return []string{EINVALID, EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND, EMETHOD, ECONFLICT, ETOOLARGE, EMEDIATYPE, ETOOMANY, EINTERNAL}
+	return []string{EINVALID, EUNAUTHORIZED, EFORBIDDEN, ENOTFOUND, EMETHOD, ECONFLICT, ETOOLARGE, EMEDIATYPE, ETOOMANY, EINTERNAL, EUNAVAILABLE}
 }
 
 // HTTPStatus is the HTTP status of an error code; unknown codes are
@@ -71,7 +73,8 @@ type Error struct {
 	Message string
 	Field   string // the input field at fault, when there is one
 	Reason  string // the decision reason behind a forbidden, when there is one
-	// RetryAfter says when a rate-limited caller may try again.
+	// RetryAfter says when a rate-limited caller, or one told the database
+	// is unavailable, may try again.
 	RetryAfter time.Duration
 }
 
@@ -109,6 +112,14 @@ func ErrorCode(err error) string {
 	default:
 		return EINTERNAL
 	}
+}
+
+// UnavailableRetryAfter is the Retry-After of an EUNAVAILABLE answer.
+const UnavailableRetryAfter = 2 * time.Second
+
+// Unavailable returns an EUNAVAILABLE error with UnavailableRetryAfter.
+func Unavailable(format string, args ...any) *Error {
+	return &Error{Code: EUNAVAILABLE, Message: fmt.Sprintf(format, args...), RetryAfter: UnavailableRetryAfter}
 }
 
 // ErrorMessage returns the caller-safe message of err; internal errors get a

@@ -6,6 +6,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -179,6 +180,16 @@ func register[I, O any](api huma.API, op huma.Operation, handler func(context.Co
 	if op.Security == nil { // not public: refuse missing credentials before reading the input
 		op.Middlewares = append(op.Middlewares, func(ctx huma.Context, next func(huma.Context)) {
 			if p := principalFrom(ctx.Context()); p.err != nil {
+				// huma.WriteErr sends no headers of the error's: Retry-After here.
+				var e *gatehouse.Error
+				if !errors.As(p.err, &e) {
+					e = &gatehouse.Error{}
+				}
+				for k, v := range bodyOf(e).GetHeaders() {
+					for _, v := range v {
+						ctx.AppendHeader(k, v)
+					}
+				}
 				huma.WriteErr(api, ctx, http.StatusInternalServerError, "", p.err) // the status of p.err, through errorOf
 				return
 			}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/api"
+	"github.com/gatehouse/gatehouse/store/storetest"
 )
 
 // The API's contract as outside tools see it (issue 13).
@@ -288,7 +289,16 @@ func TestInternalErrorsAreLoggedWithTheRequestID(t *testing.T) {
 	var logs bytes.Buffer
 	srv := httptest.NewServer(api.New(e.svc, slog.New(slog.NewTextHandler(&logs, nil))))
 	defer srv.Close()
-	e.db.Close() // every read now fails with an error the domain does not know
+	// Every authentication now fails with an error the domain does not know
+	// (a database that cannot be reached is another matter: 503, below).
+	raw, err := storetest.OpenRaw(e.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`ALTER TABLE api_keys RENAME TO api_keys_gone`); err != nil {
+		t.Fatal(err)
+	}
 	for _, path := range []string{"/api/v1/users", "/api/v1/authz/check"} {
 		logs.Reset()
 		req, _ := http.NewRequestWithContext(context.Background(), "POST", srv.URL+path, strings.NewReader(`{"user_id": "usr_1", "permission": "users.view"}`))
@@ -305,6 +315,28 @@ func TestInternalErrorsAreLoggedWithTheRequestID(t *testing.T) {
 		}
 		if !strings.Contains(logs.String(), "request_id=trace-internal-1") || !strings.Contains(logs.String(), "level=ERROR") {
 			t.Errorf("%s: logged %q", path, logs.String())
+		}
+	}
+}
+
+// TestUnreachableDatabaseIs503WithRetryAfter: while the database cannot be
+// reached, reads and writes answer 503 unavailable with Retry-After, never
+// an opaque 500.
+func TestUnreachableDatabaseIs503WithRetryAfter(t *testing.T) {
+	e := newEnv(t)
+	o := e.newOrg("Acme", "facilities")
+	e.db.Close() // as good as a database that went away
+	for _, tc := range []struct{ method, path, body string }{
+		{"GET", "/api/v1/users", ""},
+		{"POST", "/api/v1/facilities", `{"name": "Depot"}`},
+	} {
+		req, _ := http.NewRequestWithContext(context.Background(), tc.method, e.srv.URL+tc.path, strings.NewReader(tc.body))
+		req.Header.Set("Authorization", "Bearer "+o.admin.key)
+		req.Header.Set("Content-Type", "application/json")
+		status, h, body := send(t, req)
+		wantError(t, status, body, http.StatusServiceUnavailable, "unavailable")
+		if h.Get("Retry-After") == "" {
+			t.Errorf("%s %s: no Retry-After", tc.method, tc.path)
 		}
 	}
 }

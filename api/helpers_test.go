@@ -43,6 +43,7 @@ const password = "correct horse battery"
 type env struct {
 	t       testing.TB
 	db      *store.DB
+	dsn     string // where db is, for tests that reach beneath the store
 	svc     *service.Service
 	srv     *httptest.Server
 	mailDir string
@@ -53,14 +54,15 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := store.Open(ctx, storetest.DSN(t))
+	dsn := storetest.DSN(t)
+	db, err := store.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := service.New(db, testsupport.ServiceConfig(baseURL, logger))
-	e := &env{t: t, db: db, svc: svc, mailDir: filepath.Join(dir, "mail")}
+	e := &env{t: t, db: db, dsn: dsn, svc: svc, mailDir: filepath.Join(dir, "mail")}
 	// Writes queue mail in the durable outbox; the tests deliver it to the
 	// mail folder when they read it (see mails), as serve's sender would.
 	e.outbox = mailer.NewOutbox(db, mailer.Dir{Path: e.mailDir, From: "gatehouse@localhost"}, logger)

@@ -115,8 +115,8 @@ var constraints = []constraint{
 var pgerrcode = struct{ UniqueViolation, CheckViolation, ForeignKeyViolation string }{"23505", "23514", "23503"}
 
 // dbError turns a constraint violation of either database into the domain
-// error that names the field at fault, and wraps anything else as an
-// internal error of op.
+// error that names the field at fault, a database that cannot be reached
+// into EUNAVAILABLE, and wraps anything else as an internal error of op.
 func dbError(op string, err error) error {
 	var e *gatehouse.Error
 	if err == nil || errors.As(err, &e) {
@@ -161,7 +161,7 @@ func dbError(op string, err error) error {
 			return gatehouse.Errorf(gatehouse.ENOTFOUND, "a linked record was not found in this organization")
 		}
 	}
-	return fmt.Errorf("store: %s: %w", op, err)
+	return classify(fmt.Errorf("store: %s: %w", op, err))
 }
 
 // checkIDs returns a not_found error naming field and the first of ids that

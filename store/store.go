@@ -204,7 +204,7 @@ func (db *DB) run(ctx context.Context, readOnly bool, fn func(gatehouse.Tx) erro
 	}
 	sqlTx, err := db.db.BeginTx(ctx, opts)
 	if err != nil {
-		return fmt.Errorf("store: begin: %w", err)
+		return classify(fmt.Errorf("store: begin: %w", err))
 	}
 	t := &tx{tx: sqlTx, ctx: ctx, dialect: db.dialect, channel: db.revisionChannel(), now: db.Now().UTC().Truncate(time.Microsecond)}
 	committed := false
@@ -214,13 +214,19 @@ func (db *DB) run(ctx context.Context, readOnly bool, fn func(gatehouse.Tx) erro
 		}
 	}()
 	if err := fn(t); err != nil {
-		return err
+		return classify(err)
 	}
 	if readOnly {
 		return nil
 	}
 	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("store: commit: %w", err)
+		err = fmt.Errorf("store: commit: %w", err)
+		if unreachable(err) {
+			// The commit may have reached the database before the
+			// connection failed: say that the outcome is unknown.
+			return errOutcomeUnknown(err)
+		}
+		return err
 	}
 	committed = true
 	return nil

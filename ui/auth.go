@@ -3,8 +3,10 @@ package ui
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/gatehouse/gatehouse"
 )
@@ -80,10 +82,12 @@ func newPage(r *http.Request, title, nav string) *page {
 }
 
 // formError puts a domain error on the page: beside its field when it names
-// one, at the top otherwise. Other errors are not the user's: they fail.
+// one, at the top otherwise. Other errors are not the user's: they fail
+// (an unavailable database too, so that the page answers 503 with
+// Retry-After as the API does).
 func formError(p *page, err error) bool {
 	var e *gatehouse.Error
-	if !errors.As(err, &e) || e.Code == gatehouse.EINTERNAL {
+	if !errors.As(err, &e) || e.Code == gatehouse.EINTERNAL || e.Code == gatehouse.EUNAVAILABLE {
 		return false
 	}
 	if e.Field != "" {
@@ -104,6 +108,9 @@ func (u *UI) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var e *gatehouse.Error
 	if errors.As(err, &e) && e.Code != gatehouse.EINTERNAL {
 		msg, status = e.Message, gatehouse.HTTPStatus(e.Code) // as the API answers
+		if e.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
+		}
 	} else {
 		u.logger.ErrorContext(r.Context(), "ui: internal error", "path", r.URL.Path,
 			"request_id", gatehouse.RequestInfoFrom(r.Context()).RequestID, "err", err)
