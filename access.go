@@ -39,6 +39,10 @@ type AccessChange struct {
 	DeletedGroups     []string      `json:"deleted_groups,omitempty"`
 	Facilities        []string      `json:"facilities,omitempty"` // added
 	DeletedFacilities []string      `json:"deleted_facilities,omitempty"`
+	// APIKeysRevoked says that the write deleted API keys (one, or a
+	// deactivated user's), so that an instance answering keys from memory
+	// while the database is unreachable honours none read before it.
+	APIKeysRevoked bool `json:"api_keys_revoked,omitempty"`
 }
 
 // Access returns the decision-relevant part of u.

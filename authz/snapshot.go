@@ -35,6 +35,10 @@ type Snapshot struct {
 	groupSlot   map[string]int32
 	facilities  shardedTable // facility id → its slot, 4 bytes
 	facilityIDs []string     // slot → id, "" once deleted
+	// keysRevoked is the revision of the latest change known to have
+	// deleted API keys: the snapshot's own revision when it was compiled
+	// (what came before is unknown then).
+	keysRevoked int64
 }
 
 type groupEntry struct {
@@ -49,6 +53,7 @@ func Compile(st gatehouse.AccessState) *Snapshot {
 	s := &Snapshot{
 		OrgID:       st.OrgID,
 		Revision:    st.Revision,
+		keysRevoked: st.Revision,
 		cat:         compileCatalog(st.Catalog),
 		users:       newShardedTable(seed, shardBits(len(st.Users))),
 		groupSlot:   make(map[string]int32, len(st.Groups)),
@@ -227,12 +232,21 @@ func (s *Snapshot) licenceIndex(name string) int {
 	return len(s.licences) - 1
 }
 
+// KeysRevokedAt is the revision of the latest write this snapshot knows to
+// have deleted API keys (the revision it was compiled at, when later): an
+// API key read from the database at this revision or after it was not
+// deleted by any write the snapshot holds.
+func (s *Snapshot) KeysRevokedAt() int64 { return s.keysRevoked }
+
 // Apply returns the snapshot after one committed write. It copies only what
 // the write touched: the shards of the changed users, and the group and
 // facility tables when those changed.
 func (s *Snapshot) Apply(ch gatehouse.AccessChange) *Snapshot {
 	next := *s
 	next.Revision = ch.Revision
+	if ch.APIKeysRevoked {
+		next.keysRevoked = ch.Revision
+	}
 	next.licences = slices.Clip(s.licences) // an unknown licence appends to a copy
 	if len(ch.Facilities) > 0 || len(ch.DeletedFacilities) > 0 {
 		next.facilityIDs = slices.Clone(s.facilityIDs)

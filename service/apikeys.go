@@ -55,7 +55,8 @@ func (s *Service) APIKeys(ctx context.Context, actor gatehouse.Actor) ([]*gateho
 
 // DeleteAPIKey revokes one of the acting user's keys.
 func (s *Service) DeleteAPIKey(ctx context.Context, actor gatehouse.Actor, id string) (int64, error) {
-	return s.write(ctx, actor.OrgID, func(tx gatehouse.Tx, _ *authz.Snapshot, _ *gatehouse.AccessChange) error {
+	return s.write(ctx, actor.OrgID, func(tx gatehouse.Tx, _ *authz.Snapshot, ch *gatehouse.AccessChange) error {
+		ch.APIKeysRevoked = true // other instances stop answering it from memory
 		keys, err := tx.FindAPIKeys(actor.OrgID, actor.UserID)
 		if err != nil {
 			return err
@@ -83,7 +84,11 @@ type cachedKey struct {
 
 // AuthenticateAPIKey returns the actor a key secret stands for. Keys of
 // users who are not active do not work. A key is read from the database once
-// per revision of its organization and then answered from memory.
+// per revision of its organization and then answered from memory; while the
+// database cannot be reached, a key read at an older revision still works
+// when no write the snapshot holds since then deleted API keys (see
+// cachedKey). Its last use is recorded at most once a minute, and failing
+// to record it fails nothing.
 func (s *Service) AuthenticateAPIKey(ctx context.Context, secret string) (gatehouse.Actor, error) {
 	unauthorized := gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "invalid API key")
 	hash := gatehouse.HashToken(secret)
@@ -101,22 +106,47 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, secret string) (gateho
 	if !snap.IsActive(c.key.UserID) {
 		return gatehouse.Actor{}, unauthorized
 	}
-	if err := s.touchKey(ctx, c); err != nil {
-		return gatehouse.Actor{}, err
-	}
+	s.touchKey(ctx, c)
 	return gatehouse.Actor{OrgID: c.key.OrgID, UserID: c.key.UserID, APIKeyID: c.key.ID}, nil
 }
 
 // cachedKey returns the key with the secret hash, from memory while its
-// organization's snapshot is at the revision the key was read at.
+// organization's snapshot is at the revision the key was read at, and
+// otherwise from the database. When the database cannot be reached
+// (EUNAVAILABLE), a key held from an older revision is still returned if
+// the snapshot knows of no write since that revision that deleted API
+// keys: a deletion moves the revision and marks the change it records, so
+// every instance that has heard of it refuses the key. (The caller still
+// checks that the owner is active in the snapshot.)
 func (s *Service) cachedKey(ctx context.Context, hash string) (*cachedKey, error) {
+	var held *cachedKey
+	var heldSnap *authz.Snapshot
 	if v, ok := s.apiKeys.Load(hash); ok {
 		c := v.(*cachedKey)
-		if snap, err := s.snapshot(ctx, c.key.OrgID); err == nil && snap.Revision == c.revision {
+		snap, err := s.snapshot(ctx, c.key.OrgID)
+		if err == nil && snap.Revision == c.revision {
 			return c, nil
 		}
-		s.apiKeys.Delete(hash)
+		if err == nil {
+			held, heldSnap = c, snap
+		}
 	}
+	c, err := s.readKey(ctx, hash)
+	switch {
+	case err == nil:
+		s.apiKeys.Store(hash, c)
+		return c, nil
+	case gatehouse.ErrorCode(err) == gatehouse.EUNAVAILABLE && held != nil && held.revision >= heldSnap.KeysRevokedAt():
+		return held, nil
+	case held != nil && gatehouse.ErrorCode(err) != gatehouse.EUNAVAILABLE:
+		s.apiKeys.CompareAndDelete(hash, held)
+	}
+	return nil, err
+}
+
+// readKey reads the key with the secret hash, with its organization's
+// revision.
+func (s *Service) readKey(ctx context.Context, hash string) (*cachedKey, error) {
 	c := &cachedKey{}
 	err := s.store.View(ctx, func(tx gatehouse.Tx) error {
 		key, err := tx.FindAPIKeyBySecret(hash)
@@ -136,16 +166,20 @@ func (s *Service) cachedKey(ctx context.Context, hash string) (*cachedKey, error
 	if err != nil {
 		return nil, err
 	}
-	s.apiKeys.Store(hash, c)
 	return c, nil
 }
 
-// touchKey records a key's use, at most once a minute per key.
-func (s *Service) touchKey(ctx context.Context, c *cachedKey) error {
+// touchKey records a key's use, at most once a minute per key. It is
+// bookkeeping: when the write fails (the database is unreachable), it is
+// logged and the request goes on.
+func (s *Service) touchKey(ctx context.Context, c *cachedKey) {
 	now := s.now()
 	last := c.lastUsed.Load()
 	if now.UnixNano()-last < int64(touchEvery) || !c.lastUsed.CompareAndSwap(last, now.UnixNano()) {
-		return nil
+		return
 	}
-	return s.store.Update(ctx, func(tx gatehouse.Tx) error { return tx.TouchAPIKey(c.key.OrgID, c.key.ID, now) })
+	err := s.store.Update(ctx, func(tx gatehouse.Tx) error { return tx.TouchAPIKey(c.key.OrgID, c.key.ID, now) })
+	if err != nil {
+		s.cfg.Logger.Warn("recording an API key's last use", "api_key_id", c.key.ID, "err", err)
+	}
 }

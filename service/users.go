@@ -136,6 +136,7 @@ func (s *Service) changeUser(ctx context.Context, actor gatehouse.Actor, id, op,
 			if err := tx.DeleteUserAPIKeys(actor.OrgID, u.ID); err != nil {
 				return err
 			}
+			ch.APIKeysRevoked = true
 			if err := tx.DeleteUserSessions(actor.OrgID, u.ID); err != nil {
 				return err
 			}
