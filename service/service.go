@@ -224,10 +224,29 @@ func (s *Service) catchUp(ctx context.Context, orgID string, revision int64) (*a
 // Changed is told that an organization reached a revision, by a write of
 // any instance (store.Listen on PostgreSQL), with the change when the news
 // carried it; an empty orgID means some news may have been missed. The
-// snapshots this instance holds catch up.
+// snapshots this instance holds catch up. After missed news, Changed
+// returns only once every organization held has caught up from the
+// recorded changes (trying again while the database does not answer), or
+// when ctx ends: store.Listen counts the instance as listening only then.
 func (s *Service) Changed(ctx context.Context, orgID string, revision int64, ch *gatehouse.AccessChange) {
-	if err := s.engine.Heard(ctx, orgID, revision, ch); err != nil {
+	wait := 100 * time.Millisecond
+	for {
+		err := s.engine.Heard(ctx, orgID, revision, ch)
+		if err == nil {
+			return
+		}
 		s.cfg.Logger.Warn("catching up with another instance", "org_id", orgID, "err", err)
+		if orgID != "" || ctx.Err() != nil {
+			return // the next news, or missed news, catches it up
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		wait = min(2*wait, 2*time.Second)
 	}
 }
 

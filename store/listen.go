@@ -18,44 +18,84 @@ import (
 // AccessChanges). changed("", 0, nil)
 // means that news may have been missed (Listen has just connected, or
 // reconnected after losing its connection): the caller should catch up on
-// everything it holds. On SQLite, where one process owns the file, Listen
-// returns at once.
+// everything it holds, and Listening is true from when that call returns
+// until the connection is lost. A lost connection is tried again after
+// listenBackoff, doubling to maxListenBackoff while the attempts fail, and
+// from listenBackoff again once one has connected. On SQLite, where one
+// process owns the file, Listen returns at once.
 func (db *DB) Listen(ctx context.Context, logger *slog.Logger, changed func(orgID string, revision int64, ch *gatehouse.AccessChange)) {
 	if db.dialect != dialectPostgres {
 		return
 	}
-	backoff := time.Second
+	backoff := listenBackoff
 	for ctx.Err() == nil {
-		err := db.listenOnce(ctx, changed)
+		connected, err := db.listenOnce(ctx, changed)
 		if ctx.Err() != nil {
 			return
 		}
-		logger.Warn("listening for other instances' writes", "err", err, "retry_in", backoff)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(backoff):
+		if connected {
+			backoff = listenBackoff // this failure is the first of its outage
 		}
-		backoff = min(2*backoff, 30*time.Second)
+		logger.Warn("listening for other instances' writes", "err", err, "retry_in", backoff)
+		if !listenWait(ctx, backoff) {
+			return
+		}
+		backoff = min(2*backoff, maxListenBackoff)
 	}
 }
+
+// Listening reports whether this instance hears every write of the other
+// instances: always on SQLite; on PostgreSQL while Listen holds its
+// connection and has caught up since it connected.
+func (db *DB) Listening() bool {
+	return db.dialect != dialectPostgres || db.listening.Load()
+}
+
+// listenBackoff and maxListenBackoff bound the wait before Listen connects
+// again; listenWait waits (variables for tests).
+var (
+	listenBackoff    = 250 * time.Millisecond
+	maxListenBackoff = 2 * time.Second
+	listenWait       = waitFor
+)
+
+// waitFor waits for d, or less when ctx ends: whether d passed.
+func waitFor(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// listenConnectTimeout bounds one attempt to connect for LISTEN, so that a
+// server that does not answer is tried again rather than waited for.
+const listenConnectTimeout = 5 * time.Second
 
 // listenQuiet is how long Listen waits for news before it checks that its
 // connection still works (a variable for tests).
 var listenQuiet = 30 * time.Second
 
 // listenOnce holds one dedicated connection (not one of the pool's) on
-// the revision channel until it fails.
-func (db *DB) listenOnce(ctx context.Context, changed func(string, int64, *gatehouse.AccessChange)) error {
-	conn, err := pgx.Connect(ctx, db.dsn)
+// the revision channel until it fails; connected says whether it got as
+// far as listening.
+func (db *DB) listenOnce(ctx context.Context, changed func(string, int64, *gatehouse.AccessChange)) (connected bool, err error) {
+	connecting, cancel := context.WithTimeout(ctx, listenConnectTimeout)
+	conn, err := pgx.Connect(connecting, db.dsn)
+	cancel()
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{db.revisionChannel()}.Sanitize()); err != nil {
-		return err
+		return false, err
 	}
 	changed("", 0, nil)
+	db.listening.Store(true)
+	defer db.listening.Store(false)
 	for {
 		// A connection that died without a word (a half-open TCP
 		// connection) would wait forever: after a quiet spell, ask.
@@ -71,7 +111,7 @@ func (db *DB) listenOnce(ctx context.Context, changed func(string, int64, *gateh
 			}
 		}
 		if err != nil {
-			return err
+			return true, err
 		}
 		if orgID, revision, ch, ok := parseNotification(n.Payload); ok {
 			changed(orgID, revision, ch)

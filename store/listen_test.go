@@ -76,3 +76,75 @@ func TestListen_SurvivesQuietSpells(t *testing.T) {
 		t.Fatal("no news after a quiet spell")
 	}
 }
+
+// waitUntil waits for cond, failing the test after a generous deadline.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s after 10 s", what)
+		}
+	}
+}
+
+// After failed attempts the wait before the next one grows; once a
+// connection has been made, the next outage starts from the shortest wait
+// again. Listening is true only while connected and caught up.
+func TestListen_BackoffResetsAfterAConnection(t *testing.T) {
+	proxy, dsn := storetest.NewProxy(t, storetest.Postgres(t))
+	db, err := Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	waits, proceed := make(chan time.Duration), make(chan bool)
+	listenWait = func(ctx context.Context, d time.Duration) bool {
+		select {
+		case waits <- d:
+		case <-ctx.Done():
+			return false
+		}
+		select {
+		case <-proceed:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	defer func() { listenWait = waitFor }()
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	news := make(chan string, 10)
+	proxy.Cut() // the database is down when the instance starts
+	go db.Listen(ctx, slog.Default(), func(orgID string, revision int64, ch *gatehouse.AccessChange) { news <- orgID })
+	for i, want := range []time.Duration{listenBackoff, 2 * listenBackoff, 4 * listenBackoff} {
+		if d := <-waits; d != want {
+			t.Fatalf("attempt %d failed: waited %v, want %v", i+1, d, want)
+		}
+		if db.Listening() {
+			t.Fatal("listening while the database is down")
+		}
+		if i < 2 {
+			proceed <- true
+		}
+	}
+	proxy.Restore()
+	proceed <- true
+	if got := <-news; got != "" {
+		t.Fatalf("news %q, want the catch-up call", got)
+	}
+	waitUntil(t, "listening after connecting", db.Listening)
+	proxy.Cut()
+	if d := <-waits; d != listenBackoff {
+		t.Fatalf("after a connection was lost, waited %v, want %v (the backoff starts again)", d, listenBackoff)
+	}
+	if db.Listening() {
+		t.Fatal("listening after the connection was lost")
+	}
+	proxy.Restore()
+	proceed <- true
+	if got := <-news; got != "" {
+		t.Fatalf("news %q, want the catch-up call", got)
+	}
+	waitUntil(t, "listening after reconnecting", db.Listening)
+}

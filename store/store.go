@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
@@ -52,6 +53,8 @@ type DB struct {
 	dialect dialect
 	dsn     string // for Listen's own connection
 	schema  string // PostgreSQL's current_schema()
+	// listening is true while Listen holds its connection, caught up.
+	listening atomic.Bool
 
 	// Now returns the current time; tests replace it. Times are stored in
 	// UTC with microsecond precision, the precision PostgreSQL keeps.

@@ -194,9 +194,17 @@ func routes(svc *service.Service, st *store.DB, logger *slog.Logger, requests *r
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
+		// Not ready while the database does not answer, nor, on
+		// PostgreSQL, while this instance may miss other instances' writes
+		// (its LISTEN connection is down, or it is catching up after one).
 		if err := st.Ping(r.Context()); err != nil {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			fmt.Fprintln(w, `{"status":"unavailable","reason":"database"}`)
+			return
+		}
+		if !st.Listening() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, `{"status":"unavailable","reason":"listening"}`)
 			return
 		}
 		fmt.Fprintln(w, `{"status":"ready"}`)
