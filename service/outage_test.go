@@ -2,11 +2,14 @@ package service_test
 
 import (
 	"context"
+	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/service"
+	"github.com/gatehouse/gatehouse/store"
+	"github.com/gatehouse/gatehouse/store/storetest"
 )
 
 // While the database cannot be reached, recording an API key's last use
@@ -76,6 +79,73 @@ func TestAPIKey_CachedKeyServesThroughAnOutageUnlessRevoked(t *testing.T) {
 			t.Errorf("%s works from the cache", name)
 		} else if code := gatehouse.ErrorCode(err); code != gatehouse.EUNAVAILABLE && code != gatehouse.EUNAUTHORIZED {
 			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// An instance whose LISTEN connection is cut misses the notifications of
+// writes made meanwhile; once it reconnects, it catches up every
+// organization it holds from the recorded changes, and only then counts
+// as listening (/readyz).
+func TestReconnect_CatchesUpEveryLoadedOrganization(t *testing.T) {
+	f := newFixtureOn(t, storetest.Postgres(t), "facilities")
+	ctx := context.Background()
+	other := f.newOrg("Globex", "facilities")
+	otherAdmin := gatehouse.Actor{OrgID: other.Org.ID, UserID: other.Admin.ID}
+	proxy, dsn := storetest.NewProxy(t, f.path)
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	svc := service.New(db, f.config())
+	listening, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		db.Listen(listening, slog.New(slog.DiscardHandler), func(orgID string, revision int64, ch *gatehouse.AccessChange) {
+			svc.Changed(listening, orgID, revision, ch)
+		})
+	}()
+	defer func() { stop(); <-done }()
+	for _, org := range []string{f.org.Org.ID, other.Org.ID} {
+		if _, err := svc.Engine().Snapshot(ctx, org); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "listening", db.Listening)
+
+	proxy.Cut()
+	waitFor(t, "the lost connection noticed", func() bool { return !db.Listening() })
+	var want [2]int64
+	var err1, err2 error
+	_, want[0], err1 = f.svc.CreateFacility(ctx, f.admin, service.FacilityInput{Name: "Depot"})
+	_, want[1], err2 = f.svc.CreateFacility(ctx, otherAdmin, service.FacilityInput{Name: "Plant"})
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	if db.Listening() {
+		t.Fatal("listening while cut off")
+	}
+	proxy.Restore()
+	waitFor(t, "listening again", db.Listening)
+	// Listening means caught up: no waiting for the revisions.
+	for i, org := range []string{f.org.Org.ID, other.Org.ID} {
+		if rev, _ := svc.Engine().Revision(org); rev < want[i] {
+			t.Errorf("%s at revision %d once listening again, want %d", org, rev, want[i])
+		}
+	}
+	if n := svc.Engine().Reloads(); n != 2 {
+		t.Errorf("%d whole-organization compiles, want the 2 first loads (catch-up from recorded changes)", n)
+	}
+}
+
+// waitFor waits for cond, failing the test after a generous deadline.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s after 10 s", what)
 		}
 	}
 }
