@@ -44,7 +44,9 @@ type Dir struct {
 }
 
 // Send writes the message to a new file, atomically: a reader never sees
-// half a message.
+// half a message. It is idempotent per message: sent again (a retry after
+// a crash, or two instances at once), a message with an id replaces its
+// own file, and each write goes through a temporary file of its own.
 func (d Dir) Send(_ context.Context, m gatehouse.Message) error {
 	msg, err := compose(d.From, m)
 	if err != nil {
@@ -59,9 +61,24 @@ func (d Dir) Send(_ context.Context, m gatehouse.Message) error {
 	if m.ID == "" {
 		name = gatehouse.NewID(gatehouse.PrefixMail) + ".eml"
 	}
-	tmp := filepath.Join(d.Path, "."+name+".tmp")
-	if err := msg.WriteToFile(tmp); err != nil {
+	f, err := os.CreateTemp(d.Path, "."+name+".*.tmp")
+	if err != nil {
 		return fmt.Errorf("mail: %w", err)
 	}
-	return os.Rename(tmp, filepath.Join(d.Path, name))
+	tmp := f.Name()
+	_, err = msg.WriteTo(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(d.Path, name))
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("mail: %w", err)
+	}
+	return nil
 }

@@ -17,16 +17,22 @@ type Outbox struct {
 	Logger *slog.Logger
 	// Poll is how often the outbox is read when nobody kicks it.
 	Poll time.Duration
-	// Lease is how long a claimed message is kept from other senders.
+	// Lease is how long a claimed message is kept from other senders: after
+	// a sender crashed, its message goes out that long after its claim. It
+	// must be longer than one send may take (SMTPTimeout), or a slow send
+	// could be made twice.
 	Lease time.Duration
 	Now   func() time.Time
 
 	kick chan struct{}
 }
 
+// DefaultClaim is how long a sender's claim on a message lasts by default.
+const DefaultClaim = 15 * time.Second
+
 // NewOutbox returns an outbox sender with the defaults.
 func NewOutbox(store gatehouse.Store, mailer gatehouse.Mailer, logger *slog.Logger) *Outbox {
-	return &Outbox{Store: store, Mailer: mailer, Logger: logger, Poll: 5 * time.Second, Lease: 2 * time.Minute,
+	return &Outbox{Store: store, Mailer: mailer, Logger: logger, Poll: 5 * time.Second, Lease: DefaultClaim,
 		Now: func() time.Time { return time.Now().UTC() }, kick: make(chan struct{}, 1)}
 }
 

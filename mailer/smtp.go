@@ -26,7 +26,7 @@ func NewSMTP(rawURL, from string) (*SMTP, error) {
 	if err != nil || u.Hostname() == "" {
 		return nil, gatehouse.Invalid("smtp_url", "smtp-url must look like smtp://user:pass@host:587 or smtps://host:465")
 	}
-	opts := []gomail.Option{gomail.WithTimeout(30 * time.Second)}
+	opts := []gomail.Option{gomail.WithTimeout(SMTPTimeout)}
 	port := 0
 	if p := u.Port(); p != "" {
 		if port, err = strconv.Atoi(p); err != nil {
@@ -55,8 +55,14 @@ func NewSMTP(rawURL, from string) (*SMTP, error) {
 	return &SMTP{From: from, host: u.Hostname(), options: opts}, nil
 }
 
-// Send delivers one message in its own connection.
+// SMTPTimeout bounds one SMTP send, from dialling to the server's last
+// answer. An outbox claim (Outbox.Lease) must be longer.
+const SMTPTimeout = 10 * time.Second
+
+// Send delivers one message in its own connection, within SMTPTimeout.
 func (s *SMTP) Send(ctx context.Context, m gatehouse.Message) error {
+	ctx, cancel := context.WithTimeout(ctx, SMTPTimeout)
+	defer cancel()
 	msg, err := compose(s.From, m)
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/server"
+	"github.com/gatehouse/gatehouse/mailer"
 	"github.com/gatehouse/gatehouse/requestinfo"
 )
 
@@ -25,6 +26,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.MailFrom, "mail-from", "Gatehouse <gatehouse@localhost>", "sender of outgoing mail")
 	fs.StringVar(&c.SMTPURL, "smtp-url", "", "send mail through this server: smtp://user:pass@host:587 (STARTTLS where offered) or smtps://host:465")
 	fs.DurationVar(&c.InviteTTL, "invite-ttl", 7*24*time.Hour, "how long an invitation link stays valid")
+	fs.DurationVar(&c.MailClaim, "mail-claim", mailer.DefaultClaim, "how long an instance's claim on an outgoing mail lasts: a crashed instance's mail goes out this long after it claimed it (longer than an SMTP send's "+mailer.SMTPTimeout.String()+")")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", false, "behind a reverse proxy: take the client address from X-Forwarded-For and TLS from X-Forwarded-Proto, sent by a proxy in --trusted-proxies")
 	c.Proxies = requestinfo.MustParseNetworks(requestinfo.Loopback)
 	fs.Var(&c.Proxies, "trusted-proxies", "with --trust-proxy: the networks (CIDR,CIDR,…) of the reverse proxies whose forwarded headers count")

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/catalogs"
@@ -81,5 +82,36 @@ func TestServeTrustsOnlyTheProxiesItIsTold(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatalf("serve: %v\n%s", err, stderr.String())
+	}
+}
+
+// TestServeMailClaim: --mail-claim (GATEHOUSE_MAIL_CLAIM) sets how long an
+// instance's claim on outgoing mail lasts, 15 s by default; one no longer
+// than an SMTP send's timeout stops serve before it starts.
+func TestServeMailClaim(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "gh.db")
+	_, _, err := runCLI(t, map[string]string{"GATEHOUSE_MAIL_CLAIM": "5s"}, "serve", "--db", db, "--addr", "127.0.0.1:0")
+	if err == nil || !strings.Contains(err.Error(), "mail-claim") {
+		t.Fatalf("a claim shorter than an SMTP send: %v", err)
+	}
+	for _, tc := range []struct {
+		env  map[string]string
+		args []string
+		want time.Duration
+	}{
+		{nil, nil, 15 * time.Second},
+		{map[string]string{"GATEHOUSE_MAIL_CLAIM": "30s"}, nil, 30 * time.Second},
+		{map[string]string{"GATEHOUSE_MAIL_CLAIM": "30s"}, []string{"--mail-claim", "1m"}, time.Minute},
+	} {
+		env := &environment{getenv: func(k string) string { return tc.env[k] }, stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
+		fs := newFlagSet(env, "serve", "")
+		var cfg serveConfig
+		cfg.register(fs)
+		if err := parse(env, fs, tc.args); err != nil {
+			t.Fatal(err)
+		}
+		if cfg.MailClaim != tc.want {
+			t.Errorf("%v %v: claim %v, want %v", tc.env, tc.args, cfg.MailClaim, tc.want)
+		}
 	}
 }

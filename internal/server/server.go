@@ -25,13 +25,17 @@ import (
 // Config is everything a server is built from: serve's flags, and what a
 // test chooses for it.
 type Config struct {
-	Addr        string // where to listen; port 0 picks one
-	DB          string // an SQLite file, or a postgres:// URL
-	BaseURL     string // public URL, for links in mail; default http://<the listener's address>
-	MailDir     string // without SMTPURL, mail is written here as .eml files
-	MailFrom    string
-	SMTPURL     string
-	InviteTTL   time.Duration
+	Addr      string // where to listen; port 0 picks one
+	DB        string // an SQLite file, or a postgres:// URL
+	BaseURL   string // public URL, for links in mail; default http://<the listener's address>
+	MailDir   string // without SMTPURL, mail is written here as .eml files
+	MailFrom  string
+	SMTPURL   string
+	InviteTTL time.Duration
+	// MailClaim is how long an instance's claim on an outbox message lasts
+	// (mailer.Outbox.Lease); default mailer.DefaultClaim. It must be longer
+	// than mailer.SMTPTimeout.
+	MailClaim   time.Duration
 	TrustProxy  bool
 	Proxies     requestinfo.Networks // the reverse proxies whose forwarded headers count, with TrustProxy
 	MetricsAddr string               // address of the metrics listener, or "" for none
@@ -65,6 +69,12 @@ func Run(ctx context.Context, cfg Config, ready func(Running) error) error {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.MailClaim == 0 {
+		cfg.MailClaim = mailer.DefaultClaim
+	}
+	if cfg.MailClaim <= mailer.SMTPTimeout {
+		return gatehouse.Invalid("mail_claim", "mail-claim must be longer than one SMTP send may take (%s), not %s", mailer.SMTPTimeout, cfg.MailClaim)
+	}
 	st, err := store.Open(ctx, cfg.DB)
 	if err != nil {
 		return err
@@ -84,6 +94,7 @@ func Run(ctx context.Context, cfg Config, ready func(Running) error) error {
 		return err
 	}
 	outbox := mailer.NewOutbox(st, sender, logger)
+	outbox.Lease = cfg.MailClaim
 	svc := service.New(st, service.Config{
 		Logger:     logger,
 		Passwords:  cfg.Passwords,
