@@ -34,6 +34,7 @@ type env struct {
 	srv   *httptest.Server
 	org   *service.Founded
 	admin gatehouse.Actor
+	db    *store.DB
 }
 
 func newEnv(t *testing.T, template string, opts ...ui.Option) *env {
@@ -63,7 +64,7 @@ func newEnv(t *testing.T, template string, opts ...ui.Option) *env {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &env{t: t, ctx: ctx, svc: svc, srv: srv, org: org, admin: gatehouse.Actor{OrgID: org.Org.ID, UserID: org.Admin.ID}}
+	return &env{t: t, ctx: ctx, svc: svc, srv: srv, org: org, admin: gatehouse.Actor{OrgID: org.Org.ID, UserID: org.Admin.ID}, db: db}
 }
 
 // invite adds an invited user through the service (no password: fast).
