@@ -353,3 +353,24 @@ func TestDocsListEveryReason(t *testing.T) {
 		}
 	}
 }
+
+// TestChecksAnswerFromMemoryWhileTheDatabaseIsUnreachable: a check with an
+// API key this instance has read answers from the snapshot without the
+// database, even when a write since moved the organization past the
+// revision the key was read at.
+func TestChecksAnswerFromMemoryWhileTheDatabaseIsUnreachable(t *testing.T) {
+	e := newEnv(t)
+	o := e.newOrg("Acme", "facilities")
+	c := e.bearer(o.admin.key)
+	check := obj{"user_id": o.adminID, "permission": "users.view"}
+	if status, _, body := c.do("POST", "/api/v1/authz/check", check); status != http.StatusOK || body["allowed"] != true {
+		t.Fatalf("check: %d %v", status, body)
+	}
+	if status, _, body := c.do("POST", "/api/v1/facilities", obj{"name": "Depot"}); status != http.StatusCreated {
+		t.Fatalf("write: %d %v", status, body)
+	}
+	e.db.Close()
+	if status, _, body := c.do("POST", "/api/v1/authz/check", check); status != http.StatusOK || body["allowed"] != true {
+		t.Fatalf("check with the database gone: %d %v", status, body)
+	}
+}
