@@ -42,7 +42,8 @@ const gooseTable = "goose_db_version"
 // both schemas up to date (the source refuses if a newer Gatehouse migrated
 // it), and copies in one transaction on the target, tables in the order of
 // their foreign keys, converting SQLite's values to PostgreSQL's types
-// (0/1 to booleans, times in UTC, text, bytes, NULL as NULL). Password,
+// (0/1 to booleans, times in UTC to the microsecond PostgreSQL keeps,
+// text, bytes, NULL as NULL). Password,
 // token and key hashes are copied as they are, so passwords, sessions, API
 // keys and mailed links keep working; organizations keep their revisions
 // and recorded changes, so instances serving the target start in step.
@@ -452,7 +453,7 @@ func convertValue(v any, typ string) (any, error) {
 	case "timestamp without time zone", "timestamp with time zone", "date":
 		switch x := v.(type) {
 		case time.Time:
-			return x.UTC(), nil
+			return x.UTC().Truncate(time.Microsecond), nil // PostgreSQL's precision
 		case int64:
 			return time.Unix(x, 0).UTC(), nil
 		case string:
@@ -501,7 +502,7 @@ func convertValue(v any, typ string) (any, error) {
 func parseSQLiteTime(s string) (time.Time, error) {
 	for _, layout := range sqliteTimeLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), nil
+			return t.UTC().Truncate(time.Microsecond), nil
 		}
 	}
 	return time.Time{}, fmt.Errorf("%q is not a time", s)
