@@ -68,6 +68,19 @@ var _ gatehouse.Store = (*DB)(nil)
 // PostgreSQL database (any libpq parameter, such as search_path, may follow);
 // anything else is an SQLite file path or "file:" URI.
 func Open(ctx context.Context, dsn string) (*DB, error) {
+	db, err := open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// open opens the database named by dsn as Open does, without migrating it.
+func open(ctx context.Context, dsn string) (*DB, error) {
 	if dsn == "" {
 		dsn = DefaultPath
 	}
@@ -106,10 +119,6 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			sqlDB.Close()
 			return nil, fmt.Errorf("store: open %s: %w", Redact(dsn), err)
 		}
-	}
-	if err := db.Migrate(ctx); err != nil {
-		sqlDB.Close()
-		return nil, err
 	}
 	return db, nil
 }

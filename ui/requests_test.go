@@ -70,3 +70,29 @@ func TestUIReadsRequestsAsTheAPIDoes(t *testing.T) {
 		t.Fatalf("audit event from %q, request %q: want 198.51.100.7, trace-facility", events[0].Client, events[0].RequestID)
 	}
 }
+
+// A request that sends no X-Request-ID gets one id of Gatehouse's making,
+// the same in its answer and in every audit event it writes (the UI once
+// minted a new id at every service call).
+func TestUIRequestHasOneIDOfItsOwn(t *testing.T) {
+	e := newEnv(t, "facilities")
+	b := e.signIn("ada@acme.test")
+	req, _ := http.NewRequest("POST", e.srv.URL+"/facilities", strings.NewReader(url.Values{"name": {"Dock"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", e.srv.URL)
+	client := *b.c
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	res, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	id := res.Header.Get("X-Request-ID")
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(id, "req_") {
+		t.Fatalf("POST /facilities: %d, X-Request-ID %q", res.StatusCode, id)
+	}
+	events, err := e.svc.AuditEvents(e.ctx, e.admin, gatehouse.AuditFilter{Action: "facility.created", Limit: 10})
+	if err != nil || len(events) != 1 || events[0].RequestID != id {
+		t.Fatalf("audit %+v %v: want one event with request %s", events, err, id)
+	}
+}

@@ -48,6 +48,7 @@ func commands() []command {
 		{"seed", "create an organization filled with generated users, groups and facilities", runSeed},
 		{"migrate", "apply database migrations", runMigrate},
 		{"backup", "write a consistent copy of the SQLite database while serving", runBackup},
+		{"copy", "move an SQLite deployment to an empty PostgreSQL database", runCopy},
 		{"audit", "export an organization's audit log (ndjson or csv)", runAudit},
 		{"api", "print the OpenAPI document or render the API reference", runAPIDoc},
 		{"catalog", "validate a catalog file, print a built-in one, or render the Permissions Reference", runCatalog},
