@@ -246,6 +246,7 @@ type UserFilter struct {
 	Status     UserStatus
 	GroupID    string
 	FacilityID string
+	Licence    string // licence tier name (catalogs with licences)
 	Query      string // case-insensitive substring of first name, last name or email
 	// Within, when not nil, keeps users assigned to at least one of these
 	// facilities (the scope of an admin without full access).

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gatehouse/gatehouse"
@@ -232,4 +233,37 @@ func TestBadCursorIsInvalidOnEveryList(t *testing.T) {
 		status, _, body := o.admin.do("GET", path+"?cursor="+b64(gatehouse.NewID(gatehouse.PrefixAPIKey)), nil)
 		t.Run(path, func(t *testing.T) { wantField(t, status, body, "cursor") })
 	}
+}
+
+// TestUserListLicenceFilter: ?licence= keeps the users of one tier in a
+// catalog with licences; an unknown tier is a 400 naming the field, and a
+// catalog without licences refuses any.
+func TestUserListLicenceFilter(t *testing.T) {
+	e := newEnv(t)
+	o := e.newOrg("Comply", "compliance")
+	ann := o.user("ann", obj{"licence": "read_report"})
+	ben := str(o.invite("ben", obj{"licence": "read_report"}), "id")
+	o.user("cat", obj{"licence": "action"})
+	for _, tc := range []struct {
+		query string
+		want  []string
+	}{
+		{"licence=read_report", []string{ann, ben}},
+		{"licence=read_report&status=active", []string{ann}},
+		{"licence=approval", []string{o.adminID}},
+		{"licence=external_auditor", nil},
+	} {
+		got := ids(items(t, o.admin.get("/api/v1/users?"+tc.query)))
+		if !slices.Equal(sorted(got...), sorted(tc.want...)) {
+			t.Errorf("?%s: %v, want %v", tc.query, got, tc.want)
+		}
+	}
+	status, _, out := o.admin.do("GET", "/api/v1/users?licence=platinum", nil)
+	wantStatus(t, status, out, http.StatusBadRequest)
+	if !strings.Contains(fmt.Sprint(out), "licence") {
+		t.Errorf("unknown licence: %v does not name the field", out)
+	}
+	f := e.newOrg("Fac", "facilities")
+	status, _, out = f.admin.do("GET", "/api/v1/users?licence=action", nil)
+	wantStatus(t, status, out, http.StatusBadRequest)
 }

@@ -218,6 +218,11 @@ func (s *Service) ListUsers(ctx context.Context, actor gatehouse.Actor, f gateho
 		if !slices.Contains(gatehouse.SortOrders, f.Sort) {
 			return gatehouse.Invalid("sort", "unknown sort order %q", f.Sort)
 		}
+		if f.Licence != "" {
+			if err := validateLicence(snap, f.Licence); err != nil {
+				return err
+			}
+		}
 		if !actor.IsSystem() {
 			if all, ids := snap.Scope(actor.UserID); !all {
 				f.Within = append(ids, "") // never nil: no facilities means no users

@@ -107,6 +107,9 @@ func (t *tx) findUsers(f userFilter) ([]*gatehouse.User, error) {
 	if f.Status != "" {
 		where = append(where, "u.status = "+a.add(string(f.Status)))
 	}
+	if f.Licence != "" {
+		where = append(where, "u.licence = "+a.add(f.Licence))
+	}
 	// Membership filters are IN subqueries rather than EXISTS: the planner
 	// can then start from the (usually small) set of members, in id order.
 	if f.GroupID != "" {

@@ -235,11 +235,11 @@ func TestFindUsers_Filters(t *testing.T) {
 	g0, g1 := fx.groups[0].ID, fx.groups[1].ID
 	f0, f1, f2 := fx.facilities[0].ID, fx.facilities[1].ID, fx.facilities[2].ID
 	ada := mustCreateUser(t, db, &gatehouse.User{OrgID: fx.org.ID, FirstName: "Ada", LastName: "Lovelace",
-		Email: "ada@example.com", GroupIDs: []string{g0}, FacilityIDs: []string{f0}})
+		Email: "ada@example.com", Licence: "action", GroupIDs: []string{g0}, FacilityIDs: []string{f0}})
 	grace := mustCreateUser(t, db, &gatehouse.User{OrgID: fx.org.ID, FirstName: "Grace", LastName: "Hopper",
 		Email: "grace_h@example.com", Status: gatehouse.StatusInvited, GroupIDs: []string{g0, g1}, FacilityIDs: []string{f1}})
 	alan := mustCreateUser(t, db, &gatehouse.User{OrgID: fx.org.ID, FirstName: "Alan", LastName: "Turing",
-		Email: "alan100%@example.com", Status: gatehouse.StatusInactive, FacilityIDs: []string{f0, f1}})
+		Email: "alan100%@example.com", Status: gatehouse.StatusInactive, Licence: "action", FacilityIDs: []string{f0, f1}})
 	mustCreateUser(t, db, &gatehouse.User{OrgID: other.org.ID, FirstName: "Ada", LastName: "Other",
 		Email: "ada@example.com", GroupIDs: []string{other.groups[0].ID}})
 
@@ -257,6 +257,9 @@ func TestFindUsers_Filters(t *testing.T) {
 		{"everyone of the organization, by id", gatehouse.UserFilter{}, all},
 		{"status", gatehouse.UserFilter{Status: gatehouse.StatusInvited}, []*gatehouse.User{grace}},
 		{"group", gatehouse.UserFilter{GroupID: g1}, []*gatehouse.User{grace}},
+		{"licence", gatehouse.UserFilter{Licence: "action"}, byID(ada, alan)},
+		{"licence nobody has", gatehouse.UserFilter{Licence: "approval"}, nil},
+		{"licence and status combine", gatehouse.UserFilter{Licence: "action", Status: gatehouse.StatusInactive}, []*gatehouse.User{alan}},
 		{"group of another organization", gatehouse.UserFilter{GroupID: other.groups[0].ID}, nil},
 		{"facility", gatehouse.UserFilter{FacilityID: f0}, byID(ada, alan)},
 		{"facility nobody has", gatehouse.UserFilter{FacilityID: f2}, nil},
