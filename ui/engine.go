@@ -48,6 +48,17 @@ func newEngine(assets map[string]string) (*engine, error) {
 		"picker": func(c *gatehouse.Catalog, held []string, grantable map[string]bool) map[string]any {
 			return map[string]any{"Catalog": c, "Held": held, "Grantable": grantable}
 		},
+		// userPicker is the picker of the user form: permissions the
+		// user's licence may not hold are disabled with the reason, for
+		// every tier, so that the script can follow the licence select.
+		"userPicker": func(c *gatehouse.Catalog, held []string, grantable map[string]bool, licence string) map[string]any {
+			return map[string]any{"Catalog": c, "Held": held, "Grantable": grantable, "Live": c.HasLicences(), "Licence": licence}
+		},
+		"licenceStops":    licenceStops,
+		"groupStops":      groupStops,
+		"stopReason":      stopReason,
+		"licenceLabel":    licenceLabel,
+		"minLicenceLabel": minLicenceLabel,
 		// fieldOf hands one field's error to the "error" partial.
 		"fieldOf": func(p *page, field string) map[string]any { return map[string]any{"Errors": p.Errors, "Field": field} },
 	}

@@ -288,8 +288,10 @@ func lint(t *testing.T, path string, res result) {
 // enabledPermissions lists the permission checkboxes a form offers.
 func enabledPermissions(body string) []string {
 	var out []string
-	for _, m := range regexp.MustCompile(`<input id="perm-([^"]+)" name="permissions" value="[^"]+" type="checkbox"`).FindAllStringSubmatch(body, -1) {
-		out = append(out, m[1])
+	for _, m := range regexp.MustCompile(`<input id="perm-([^"]+)" name="permissions" value="[^"]+" type="checkbox"([^>]*)>`).FindAllStringSubmatch(body, -1) {
+		if !strings.Contains(m[2], " disabled") {
+			out = append(out, m[1])
+		}
 	}
 	slices.Sort(out)
 	return out

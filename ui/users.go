@@ -24,7 +24,8 @@ type userList struct {
 	GroupNames map[string]string
 	Groups     []*gatehouse.Group
 	Facilities []*gatehouse.Facility // for the filter, when few enough to list
-	Filter     map[string]string     // q, status, group_id, facility_id, sort, order
+	Catalog    *gatehouse.Catalog    // for the licence column and filter
+	Filter     map[string]string     // q, status, group_id, facility_id, licence, sort, order
 	Next       string                // cursor of the next page
 	Cursor     string                // cursor of this page, "" on the first
 }
@@ -33,7 +34,7 @@ func (u *UI) listUsers(w http.ResponseWriter, r *http.Request) {
 	v, q := viewerFrom(r.Context()), r.URL.Query()
 	ctx := r.Context()
 	data := userList{Filter: map[string]string{}, GroupNames: map[string]string{}, Cursor: q.Get("cursor")}
-	for _, k := range []string{"q", "status", "group_id", "facility_id", "sort", "order"} {
+	for _, k := range []string{"q", "status", "group_id", "facility_id", "licence", "sort", "order"} {
 		data.Filter[k] = strings.TrimSpace(q.Get(k))
 	}
 	after, _ := base64.RawURLEncoding.DecodeString(q.Get("cursor"))
@@ -41,8 +42,14 @@ func (u *UI) listUsers(w http.ResponseWriter, r *http.Request) {
 	if sort == "created" {
 		sort = gatehouse.SortID
 	}
+	catalog, err := u.svc.Catalog(ctx, v.actor)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	data.Catalog = catalog
 	users, err := u.svc.ListUsers(ctx, v.actor, gatehouse.UserFilter{Status: gatehouse.UserStatus(data.Filter["status"]),
-		GroupID: data.Filter["group_id"], FacilityID: data.Filter["facility_id"], Query: data.Filter["q"],
+		GroupID: data.Filter["group_id"], FacilityID: data.Filter["facility_id"], Licence: data.Filter["licence"], Query: data.Filter["q"],
 		Sort: sort, Desc: data.Filter["order"] == "desc", After: string(after), Limit: pageSize + 1})
 	if err != nil {
 		u.fail(w, r, err)
@@ -87,6 +94,7 @@ type userForm struct {
 	FacilityNames map[string]string
 	Editable      bool // the viewer may change this user (false for a full-access user edited by a limited admin)
 	Actions       []string
+	Licence       string // the licence chosen: the user's, or a new user's default ("" without licences)
 }
 
 func (u *UI) formData(r *http.Request, user *gatehouse.User) (*userForm, error) {
@@ -96,7 +104,10 @@ func (u *UI) formData(r *http.Request, user *gatehouse.User) (*userForm, error) 
 	if err != nil {
 		return nil, err
 	}
-	f := &userForm{User: user, Catalog: catalog, Grants: grants, FacilityNames: map[string]string{}}
+	f := &userForm{User: user, Catalog: catalog, Grants: grants, FacilityNames: map[string]string{}, Licence: user.Licence}
+	if catalog.HasLicences() && catalog.Licence(f.Licence) == nil {
+		f.Licence = catalog.NewUserLicence()
+	}
 	if v.can[gatehouse.OpViewGroups] {
 		if f.Groups, err = u.svc.ListGroups(ctx, v.actor, gatehouse.GroupFilter{Limit: 1000}); err != nil {
 			return nil, err
@@ -407,6 +418,7 @@ type accessPage struct {
 	Facilities    []*gatehouse.Facility
 	Ask           map[string]string // permission, facility_id, own
 	Answer        *authz.Explanation
+	Licence       *licencePanel // nil without licences
 }
 
 func (u *UI) userAccess(w http.ResponseWriter, r *http.Request) {
@@ -437,6 +449,9 @@ func (u *UI) userAccess(w http.ResponseWriter, r *http.Request) {
 		for _, g := range groups {
 			data.GroupNames[g.ID] = g.Name
 		}
+		data.Licence = newLicencePanel(catalog, user, groups)
+	} else {
+		data.Licence = newLicencePanel(catalog, user, nil)
 	}
 	if v.can[gatehouse.OpViewFacilities] {
 		if data.Facilities, err = u.svc.ListFacilities(ctx, v.actor, gatehouse.FacilityFilter{Limit: maxPickable}); err != nil {

@@ -7,7 +7,11 @@ document.addEventListener("DOMContentLoaded", () => {
   // "Select all" per permission category: a checkbox in each category's
   // legend that ticks or clears every enabled permission of the category.
   for (const category of document.querySelectorAll("fieldset.category")) {
-    const boxes = [...category.querySelectorAll("input[type=checkbox]:not([disabled])")];
+    // Boxes the licence disabled may come back when the licence changes;
+    // the count and the ticking skip whatever is disabled at the time.
+    const candidates = [...category.querySelectorAll("input[type=checkbox]:not([disabled]), input[data-licence-check]")];
+    const enabled = () => candidates.filter((b) => !b.disabled);
+    const boxes = candidates;
     const legend = category.querySelector("legend");
     if (!legend || boxes.length < 2) continue;
     const label = document.createElement("label");
@@ -16,18 +20,41 @@ document.addEventListener("DOMContentLoaded", () => {
     all.type = "checkbox";
     all.setAttribute("aria-label", "Select all " + legend.textContent.trim() + " permissions");
     const sync = () => {
-      const n = boxes.filter((b) => b.checked).length;
-      all.checked = n === boxes.length;
-      all.indeterminate = n > 0 && n < boxes.length;
+      const on = enabled();
+      const n = on.filter((b) => b.checked).length;
+      all.checked = on.length > 0 && n === on.length;
+      all.indeterminate = n > 0 && n < on.length;
     };
     all.addEventListener("change", () => {
-      for (const b of boxes) b.checked = all.checked;
+      for (const b of enabled()) b.checked = all.checked;
       sync();
     });
     for (const b of boxes) b.addEventListener("change", sync);
+    category.addEventListener("licencechange", sync);
     sync();
     label.append(all, " Select all");
     legend.append(" ", label);
+  }
+
+  // The user form's licence select: each permission the chosen licence may
+  // not hold is disabled (unless the user already holds it: it can still be
+  // removed) and its reason shown; each group says which of its permissions
+  // the licence keeps out. The server renders the same for the saved
+  // licence, and refuses a direct permission above the licence.
+  const licence = document.querySelector("select#licence");
+  if (licence) {
+    const apply = () => {
+      const rank = licence.selectedOptions[0] ? licence.selectedOptions[0].dataset.rank : "";
+      for (const why of document.querySelectorAll(".licence-why > [data-rank]")) why.hidden = why.dataset.rank !== rank;
+      for (const box of document.querySelectorAll("input[data-licence-check]")) {
+        const stopped = box.closest(".check").querySelector('.licence-why > [data-rank="' + rank + '"]') !== null;
+        box.disabled = stopped && !box.defaultChecked;
+        if (box.disabled) box.checked = false;
+      }
+      for (const category of document.querySelectorAll("fieldset.category")) category.dispatchEvent(new Event("licencechange"));
+    };
+    licence.addEventListener("change", apply);
+    apply();
   }
 
   // A filter box above long lists of checkboxes (groups, facilities).
