@@ -40,7 +40,9 @@ const (
 	adminEmail    = "admin@acme.test"
 	adminPassword = "admin-password-for-e2e"
 	userEmail     = "tess@acme.test"
-	userPassword  = "tess-picks-a-long-one"
+	// complianceAdmin is the admin of the compliance organization.
+	complianceAdmin = "carla@comply.test"
+	userPassword    = "tess-picks-a-long-one"
 
 	// stepTimeout bounds each browser action: a missing element fails the
 	// test in seconds rather than at go test's global timeout.
@@ -469,8 +471,45 @@ func TestAdminUIInBrowser(t *testing.T) {
 		}
 	})
 
+	// A compliance organization's admin, in a browser of her own.
+	carla := openTab(t, admin.ctx, "carla", srv.url, chromedp.WithNewBrowserContext())
+	step("licences: a grant above the licence is disabled, live with the licence select", func(t *testing.T) {
+		carla.open(t, "/sign-in", http.StatusOK)
+		carla.fill(t, "email", complianceAdmin)
+		carla.fill(t, "password", adminPassword)
+		carla.follow(t, "Sign in", http.StatusOK, chromedp.Click(button("Sign in")))
+		carla.open(t, "/users?licence=read_report", http.StatusOK)
+		if row := rowText(t, carla, "Rita Reader"); !strings.Contains(row, "Read & Report") {
+			t.Errorf("the users list's row reads %q, want her licence", row)
+		}
+		carla.open(t, "/users/"+srv.readerID, http.StatusOK)
+		const box = `document.getElementById("perm-create.add_assets")`
+		const why = `document.querySelector('[id="why-perm-create.add_assets"] > :not([hidden])')`
+		if !eval[bool](t, carla, box+`.disabled`) {
+			t.Fatal("Add assets (Action and up) is enabled for a Read & Report user")
+		}
+		if got := eval[string](t, carla, `(`+why+` || {}).textContent || ""`); got != "needs Action or higher" {
+			t.Errorf("the reason shown reads %q", got)
+		}
+		carla.choose(t, "licence", "Action")
+		waitFor(t, carla, `!`+box+`.disabled && `+why+` === null`, "choosing Action enables Add assets and hides the reason")
+		carla.run(t, "tick Add assets", chromedp.Click(chromedp.Search(`//label[@for="perm-create.add_assets"]`)))
+		carla.choose(t, "licence", "Read & Report")
+		waitFor(t, carla, box+`.disabled && !`+box+`.checked`, "back to Read & Report: disabled and cleared")
+		carla.choose(t, "licence", "Action")
+		waitFor(t, carla, `!`+box+`.disabled`, "Action again")
+		carla.run(t, "tick Add assets", chromedp.Click(chromedp.Search(`//label[@for="perm-create.add_assets"]`)))
+		shots.take(t, carla, "user-form-licence")
+		carla.follow(t, "Save changes", http.StatusOK, chromedp.Click(button("Save changes")))
+		carla.expectFlash(t, "Saved.")
+		carla.open(t, "/users/"+srv.readerID+"/access", http.StatusOK)
+		if got := text(t, carla, chromedp.Search(`//section[@class="licence-panel"]//dd[1]`)); !strings.HasPrefix(got, "Action") {
+			t.Errorf("the access page's Licence panel names the tier %q, want Action", got)
+		}
+	})
+
 	step("no console errors or CSP violations", func(t *testing.T) {
-		for _, tb := range []*tab{admin, tess} {
+		for _, tb := range []*tab{admin, tess, carla} {
 			for _, p := range tb.takeProblems() {
 				// Chromium asks for /favicon.ico now and then; the layout
 				// names no icon, so it is a 404. Known, and harmless.
@@ -508,6 +547,7 @@ type server struct {
 	mailDir    string
 	facilities map[string]string // name → id
 	log        *serverLog
+	readerID   string // a Read & Report user of the compliance organization
 }
 
 func startServer(t *testing.T) *server {
@@ -596,7 +636,34 @@ func startServer(t *testing.T) *server {
 			}
 		}
 	}
+	s.readerID = startCompliance(t, svc)
 	return s
+}
+
+// startCompliance adds a second organization, from the compliance catalog
+// (licences): its admin (compliance.admin@…, the admin's password) and Rita,
+// an invited user with the Read & Report licence, whose id it returns.
+func startCompliance(t *testing.T, svc *service.Service) string {
+	t.Helper()
+	ctx := context.Background()
+	_, catalog, err := catalogs.Load("compliance")
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, err := svc.CreateOrganization(ctx, service.NewOrganization{Name: "Comply Ltd", Catalog: catalog,
+		AdminEmail: complianceAdmin, AdminFirstName: "Carla", AdminLastName: "Compliance"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys := gatehouse.SystemActor(org.Org.ID)
+	if err := svc.SetPassword(ctx, sys, org.Admin.ID, adminPassword); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := svc.InviteUser(ctx, sys, service.UserInput{FirstName: "Rita", LastName: "Reader", Email: "rita@comply.test", Licence: "read_report"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inv.User.ID
 }
 
 // serverLog passes the server's warnings and errors to the test log, and
