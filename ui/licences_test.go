@@ -92,6 +92,13 @@ func TestLicencesInPlainSight(t *testing.T) {
 		"<code>approve_own_close.approve_assets</code></td><td>group Approvers</td><td>needs Approval or higher</td>")
 	hasNot(t, "licence panel", res, "<code>visibility.see_all_meetings</code></td><td>group Approvers</td>")
 
+	// A new user's form follows the default licence.
+	res = b.page("/users/new", http.StatusOK)
+	has(t, "new user", res, `<option value="external_auditor" data-rank="1" selected>`)
+	if tag := checkbox(t, res, "visibility.see_unapproved_items"); !strings.Contains(tag, " disabled") {
+		t.Errorf("a new External Auditor is offered a Read & Report permission: %s", tag)
+	}
+
 	// The group form shows minimum licences, and nothing of any user's licence.
 	res = b.page("/groups/"+approvers.ID, http.StatusOK)
 	has(t, "group form", res, `<span class="min-licence">Approval+</span>`)
