@@ -23,12 +23,22 @@ func (s *Service) Fresh(ctx context.Context, orgID string, minRevision int64) (*
 	return snap, nil
 }
 
+// notInStep refuses a decision on an instance whose lease may have
+// lapsed: it may have missed a write that other instances acknowledged.
+func notInStep() error {
+	return gatehouse.Unavailable("this instance is not in step with the other instances (it lost the database or is catching up); try again shortly or on another instance")
+}
+
 // DecisionSnapshot returns the snapshot to answer decisions about users
 // from, at minRevision or later, once the caller may ask about each of them:
 // everyone may ask about themselves; asking about others needs the
 // catalog's view_users permission (a platform service's key belongs to such
-// a user).
+// a user). An instance whose lease may have lapsed answers no decision
+// (EUNAVAILABLE).
 func (s *Service) DecisionSnapshot(ctx context.Context, actor gatehouse.Actor, minRevision int64, userIDs ...string) (*authz.Snapshot, error) {
+	if s.presence != nil && !s.presence.Answering() {
+		return nil, notInStep()
+	}
 	snap, err := s.Fresh(ctx, actor.OrgID, minRevision)
 	if err != nil {
 		return nil, err

@@ -17,9 +17,10 @@ import (
 
 // Service implements the use cases on a store and a decision engine.
 type Service struct {
-	store  gatehouse.Store
-	engine *authz.Engine
-	locks  sync.Map // org id → *sync.Mutex: one writer per organization
+	store    gatehouse.Store
+	engine   *authz.Engine
+	presence Presence // nil: one instance
+	locks    sync.Map // org id → *sync.Mutex: one writer per organization
 	// apiKeys caches API keys by secret hash (see cachedKey).
 	apiKeys sync.Map
 	// resetQueued wakes the password-reset worker (RunResetRequests).
@@ -57,6 +58,25 @@ type Config struct {
 	// MailQueued, when set, is told after each write so that the outbox
 	// sender looks at once rather than at its next poll.
 	MailQueued func()
+	// Presence, when set (PostgreSQL with several instances: a
+	// *store.Presence), is the instance's lease: decisions are refused
+	// while it may have lapsed, the organizations the engine loads are
+	// recorded as held first, and a write returns only once every other
+	// instance holding the organization has applied it
+	// (docs/architecture.md).
+	Presence Presence
+}
+
+// Presence is what the service needs of the lease protocol between
+// instances (store.Presence).
+type Presence interface {
+	// Answering reports whether the instance's lease certainly holds.
+	Answering() bool
+	// Hold records that the instance is about to load the organization.
+	Hold(ctx context.Context, orgID string) error
+	// Propagated returns once every other live instance holding the
+	// organization has applied revision, or its lease has lapsed.
+	Propagated(ctx context.Context, orgID string, revision int64) error
 }
 
 // New returns a service over store, with its own decision engine.
@@ -83,9 +103,19 @@ func New(store gatehouse.Store, cfg Config) *Service {
 	if cfg.MailQueued == nil {
 		cfg.MailQueued = func() {}
 	}
+	load := store.LoadAccess
+	if p := cfg.Presence; p != nil {
+		load = func(ctx context.Context, orgID string) (gatehouse.AccessState, error) {
+			if err := p.Hold(ctx, orgID); err != nil {
+				return gatehouse.AccessState{}, err
+			}
+			return store.LoadAccess(ctx, orgID)
+		}
+	}
 	s := &Service{
 		store:       store,
-		engine:      authz.NewEngine(store.LoadAccess, store.AccessChanges),
+		presence:    cfg.Presence,
+		engine:      authz.NewEngine(load, store.AccessChanges),
 		resetQueued: make(chan struct{}, 1),
 		cfg:         cfg,
 		now:         cfg.Clock,
@@ -112,7 +142,24 @@ type writeFunc func(tx gatehouse.Tx, snap *authz.Snapshot, ch *gatehouse.AccessC
 // this one's snapshot, the write reads their changes through its own
 // transaction, under the organization's lock; only when those do not
 // reach (a bulk write recorded none) does it start again after a reload.
+//
+// With several instances (Config.Presence), the write returns only once
+// every other instance that holds a live lease and the organization has
+// applied it, or its lease has lapsed: waited for after the commit and
+// outside the organization's lock, so that writes to one organization
+// still follow each other at once (acks count for every revision up to
+// theirs, so their order does not matter).
 func (s *Service) write(ctx context.Context, orgID string, fn writeFunc) (revision int64, err error) {
+	revision, err = s.writeLocked(ctx, orgID, fn)
+	if err != nil || revision == 0 || s.presence == nil {
+		return revision, err
+	}
+	return revision, s.presence.Propagated(ctx, orgID, revision)
+}
+
+// writeLocked is write under the organization's lock, up to applying the
+// change to this instance's snapshot.
+func (s *Service) writeLocked(ctx context.Context, orgID string, fn writeFunc) (revision int64, err error) {
 	mu, _ := s.locks.LoadOrStore(orgID, &sync.Mutex{})
 	mu.(*sync.Mutex).Lock()
 	defer mu.(*sync.Mutex).Unlock()
@@ -228,22 +275,24 @@ func (s *Service) catchUp(ctx context.Context, orgID string, revision int64) (*a
 // returns only once every organization held has caught up from the
 // recorded changes (trying again while the database does not answer), or
 // when ctx ends: store.Listen counts the instance as listening only then.
-func (s *Service) Changed(ctx context.Context, orgID string, revision int64, ch *gatehouse.AccessChange) {
+// The error says that news of one organization could not be applied (the
+// instance is behind on it until it catches up).
+func (s *Service) Changed(ctx context.Context, orgID string, revision int64, ch *gatehouse.AccessChange) error {
 	wait := 100 * time.Millisecond
 	for {
 		err := s.engine.Heard(ctx, orgID, revision, ch)
 		if err == nil {
-			return
+			return nil
 		}
 		s.cfg.Logger.Warn("catching up with another instance", "org_id", orgID, "err", err)
 		if orgID != "" || ctx.Err() != nil {
-			return // the next news, or missed news, catches it up
+			return err // the next news, or missed news, catches it up
 		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return
+			return ctx.Err()
 		case <-t.C:
 		}
 		wait = min(2*wait, 2*time.Second)

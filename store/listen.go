@@ -24,12 +24,30 @@ import (
 // from listenBackoff again once one has connected. On SQLite, where one
 // process owns the file, Listen returns at once.
 func (db *DB) Listen(ctx context.Context, logger *slog.Logger, changed func(orgID string, revision int64, ch *gatehouse.AccessChange)) {
+	db.ListenPresent(ctx, logger, nil, func(orgID string, revision int64, ch *gatehouse.AccessChange) error {
+		changed(orgID, revision, ch)
+		return nil
+	})
+}
+
+// ListenPresent is Listen for an instance that takes part in the lease
+// protocol (docs/architecture.md) through presence, when not nil: on each
+// connection it joins (registers, catches up, acks), then renews its lease
+// every RenewEvery and acks each change once changed has applied it. An
+// error from changed about one organization means the instance is behind:
+// it stops answering and renewing until changed("", 0, nil) has caught
+// everything up. Acks from other instances wake the writers waiting for
+// them.
+func (db *DB) ListenPresent(ctx context.Context, logger *slog.Logger, presence *Presence, changed func(orgID string, revision int64, ch *gatehouse.AccessChange) error) {
 	if db.dialect != dialectPostgres {
 		return
 	}
 	backoff := listenBackoff
 	for ctx.Err() == nil {
-		connected, err := db.listenOnce(ctx, changed)
+		connected, err := db.listenOnce(ctx, presence, changed)
+		if presence != nil {
+			presence.lost(ctx)
+		}
 		if ctx.Err() != nil {
 			return
 		}
@@ -82,7 +100,7 @@ var listenQuiet = 30 * time.Second
 // listenOnce holds one dedicated connection (not one of the pool's) on
 // the revision channel until it fails; connected says whether it got as
 // far as listening.
-func (db *DB) listenOnce(ctx context.Context, changed func(string, int64, *gatehouse.AccessChange)) (connected bool, err error) {
+func (db *DB) listenOnce(ctx context.Context, p *Presence, changed func(string, int64, *gatehouse.AccessChange) error) (connected bool, err error) {
 	connecting, cancel := context.WithTimeout(ctx, listenConnectTimeout)
 	conn, err := pgx.Connect(connecting, db.dsn)
 	cancel()
@@ -93,16 +111,60 @@ func (db *DB) listenOnce(ctx context.Context, changed func(string, int64, *gateh
 	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{db.revisionChannel()}.Sanitize()); err != nil {
 		return false, err
 	}
-	changed("", 0, nil)
+	catchUp := func() error {
+		changed("", 0, nil) // returns once caught up, or when ctx ends
+		return ctx.Err()
+	}
+	if p == nil {
+		catchUp()
+	} else {
+		if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{db.ackChannel()}.Sanitize()); err != nil {
+			return false, err
+		}
+		if err := p.join(ctx, conn, catchUp); err != nil {
+			return true, err
+		}
+	}
 	db.listening.Store(true)
 	defer db.listening.Store(false)
+	behind := false
+	nextRenewal := time.Now().Add(RenewEvery)
 	for {
+		quiet := listenQuiet
+		if p != nil {
+			if quiet = time.Until(nextRenewal); quiet <= 0 {
+				if behind {
+					if err := catchUp(); err != nil {
+						return true, err
+					}
+					if err := p.ackAll(ctx, conn); err != nil {
+						return true, err
+					}
+					behind = false
+				}
+				renewed, err := p.renew(ctx, conn)
+				if err != nil {
+					return true, err
+				}
+				if !renewed {
+					p.logger.Warn("the instance's lease lapsed; joining again", "instance", p.id)
+					if err := p.join(ctx, conn, catchUp); err != nil {
+						return true, err
+					}
+				}
+				nextRenewal = time.Now().Add(RenewEvery)
+				continue
+			}
+		}
 		// A connection that died without a word (a half-open TCP
 		// connection) would wait forever: after a quiet spell, ask.
-		wait, cancel := context.WithTimeout(ctx, listenQuiet)
+		wait, cancel := context.WithTimeout(ctx, quiet)
 		n, err := conn.WaitForNotification(wait)
 		cancel()
 		if err != nil && ctx.Err() == nil && wait.Err() == context.DeadlineExceeded {
+			if p != nil {
+				continue // time to renew, which asks
+			}
 			ping, cancel := context.WithTimeout(ctx, 10*time.Second)
 			err = conn.Ping(ping)
 			cancel()
@@ -113,8 +175,23 @@ func (db *DB) listenOnce(ctx context.Context, changed func(string, int64, *gateh
 		if err != nil {
 			return true, err
 		}
-		if orgID, revision, ch, ok := parseNotification(n.Payload); ok {
-			changed(orgID, revision, ch)
+		if p != nil && n.Channel == db.ackChannel() {
+			p.acked(n.Payload)
+			continue
+		}
+		orgID, revision, ch, ok := parseNotification(n.Payload)
+		if !ok {
+			continue
+		}
+		if err := changed(orgID, revision, ch); err != nil && p != nil {
+			behind = true
+			p.stop() // it may not answer until it has caught up
+			continue
+		}
+		if p != nil && !behind {
+			if err := p.ack(ctx, conn, orgID, revision); err != nil {
+				return true, err
+			}
 		}
 	}
 }

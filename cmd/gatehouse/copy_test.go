@@ -133,6 +133,9 @@ func TestCopyMovesSQLiteToPostgres(t *testing.T) {
 	defer srcRaw.Close()
 	srcTables := gatehouseTables(t, srcRaw)
 	for _, table := range srcTables {
+		if table == "instances" || table == "instance_acks" {
+			continue // the leases of PostgreSQL's instances: always empty on SQLite
+		}
 		if len(dumpTable(t, srcRaw, table)) == 0 {
 			t.Errorf("the source's table %s is empty: fill it in newCopySource, so that the copy of its rows is tested", table)
 		}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
@@ -95,13 +96,26 @@ func Run(ctx context.Context, cfg Config, ready func(Running) error) error {
 	}
 	outbox := mailer.NewOutbox(st, sender, logger)
 	outbox.Lease = cfg.MailClaim
-	svc := service.New(st, service.Config{
+	// On PostgreSQL, the instance takes part in the lease protocol
+	// between instances (docs/architecture.md); on SQLite it is alone.
+	var presence *store.Presence
+	var svc *service.Service
+	if st.Engine() == "postgres" {
+		presence = store.NewPresence(st, gatehouse.NewID("ins_"), logger, func(orgID string) (int64, bool) {
+			return svc.Engine().Revision(orgID)
+		})
+	}
+	svcCfg := service.Config{
 		Logger:     logger,
 		Passwords:  cfg.Passwords,
 		InviteTTL:  cfg.InviteTTL,
 		Links:      ui.Links(cfg.BaseURL),
 		MailQueued: outbox.Kick,
-	})
+	}
+	if presence != nil {
+		svcCfg.Presence = presence
+	}
+	svc = service.New(st, svcCfg)
 	workers, stopWorkers := context.WithCancel(context.Background())
 	var running workGroup
 	defer running.wait()
@@ -111,19 +125,39 @@ func Run(ctx context.Context, cfg Config, ready func(Running) error) error {
 	// the answer (docs/accounts.md).
 	running.start(func() { svc.RunResetRequests(workers, 5*time.Second) })
 	// Other instances on the same PostgreSQL database: catch up with their
-	// writes as they commit.
-	running.start(func() {
-		st.Listen(workers, logger, func(orgID string, revision int64, ch *gatehouse.AccessChange) {
-			svc.Changed(workers, orgID, revision, ch)
+	// writes as they commit, and hold the lease (before answering: until
+	// then decisions answer 503). It stops before the other workers, on
+	// shutdown, so that the lease is given up first.
+	listening, stopListening := context.WithCancel(workers)
+	listened := make(chan struct{})
+	go func() {
+		defer close(listened)
+		st.ListenPresent(listening, logger, presence, func(orgID string, revision int64, ch *gatehouse.AccessChange) error {
+			return svc.Changed(listening, orgID, revision, ch)
 		})
-	})
+	}()
+	var left sync.Once
+	leave := func() {
+		left.Do(func() {
+			stopListening()
+			<-listened
+			if presence != nil {
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+				defer cancel()
+				if err := presence.Leave(ctx); err != nil {
+					logger.Warn("giving up the lease", "err", err)
+				}
+			}
+		})
+	}
+	defer leave()
 
 	requests := requestinfo.New(nil, nil)
 	if cfg.TrustProxy {
 		requests = requestinfo.New(cfg.Proxies, logger)
 		logger.Info("trusting X-Forwarded-For and X-Forwarded-Proto from reverse proxies", "trusted_proxies", cfg.Proxies.String())
 	}
-	handler, err := routes(svc, st, logger, requests)
+	handler, err := routes(svc, st, presence, logger, requests)
 	if err != nil {
 		ln.Close()
 		return err
@@ -161,6 +195,7 @@ func Run(ctx context.Context, cfg Config, ready func(Running) error) error {
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down: finishing requests in flight")
+	leave()
 	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil {
@@ -191,7 +226,7 @@ func (g *workGroup) wait() {
 // routes joins the API, the web UI and the health endpoints, with request
 // logging. Both surfaces read where requests come from with the same
 // reader.
-func routes(svc *service.Service, st *store.DB, logger *slog.Logger, requests *requestinfo.Reader) (http.Handler, error) {
+func routes(svc *service.Service, st *store.DB, presence *store.Presence, logger *slog.Logger, requests *requestinfo.Reader) (http.Handler, error) {
 	web, err := ui.New(svc, logger, ui.RequestInfo(requests))
 	if err != nil {
 		return nil, err
@@ -216,6 +251,12 @@ func routes(svc *service.Service, st *store.DB, logger *slog.Logger, requests *r
 		if !st.Listening() {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			fmt.Fprintln(w, `{"status":"unavailable","reason":"listening"}`)
+			return
+		}
+		// Nor while its lease may have lapsed: it answers no decision then.
+		if presence != nil && !presence.Answering() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, `{"status":"unavailable","reason":"lease"}`)
 			return
 		}
 		fmt.Fprintln(w, `{"status":"ready"}`)
