@@ -79,9 +79,10 @@ type cluster struct {
 	facility      string
 
 	mu    sync.Mutex
-	procs []*exec.Cmd
-	addrs []string
-	up    []bool
+	procs   []*exec.Cmd
+	addrs   []string
+	up      []bool // ready: /readyz said 200
+	started []bool // running, maybe not ready yet
 }
 
 func newCluster(t *testing.T, n int) *cluster {
@@ -105,7 +106,7 @@ func newCluster(t *testing.T, n int) *cluster {
 		t.Fatalf("seed printed %s: %v", out, err)
 	}
 	c.key = seeded.APIKey
-	c.procs, c.addrs, c.up = make([]*exec.Cmd, n), make([]string, n), make([]bool, n)
+	c.procs, c.addrs, c.up, c.started = make([]*exec.Cmd, n), make([]string, n), make([]bool, n), make([]bool, n)
 	for i := range n {
 		c.addrs[i] = freeAddr(t)
 		c.start(t, i)
@@ -183,7 +184,7 @@ func (c *cluster) start(t *testing.T, i int) {
 		return
 	}
 	c.mu.Lock()
-	c.procs[i] = cmd
+	c.procs[i], c.started[i] = cmd, true
 	c.mu.Unlock()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
@@ -205,7 +206,7 @@ func (c *cluster) start(t *testing.T, i int) {
 func (c *cluster) kill(t *testing.T, i int) {
 	c.mu.Lock()
 	p := c.procs[i]
-	c.procs[i], c.up[i] = nil, false
+	c.procs[i], c.up[i], c.started[i] = nil, false, false
 	c.mu.Unlock()
 	if p != nil {
 		p.Process.Signal(syscall.SIGKILL)
@@ -213,13 +214,13 @@ func (c *cluster) kill(t *testing.T, i int) {
 	}
 }
 
-// alive returns the instances up, in the order of i.
-func (c *cluster) alive(i int) []int {
+// alive returns the instances ready (or only started), from i on.
+func (c *cluster) alive(i int, started bool) []int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var out []int
 	for k := range c.up {
-		if j := (i + k) % len(c.up); c.up[j] {
+		if j := (i + k) % len(c.up); c.up[j] || started && c.started[j] {
 			out = append(out, j)
 		}
 	}
@@ -318,7 +319,7 @@ func (c *cluster) rounds(t *testing.T, n int, between func(i int)) *roundsResult
 		var writer int
 		deadline := time.Now().Add(30 * time.Second)
 		for {
-			up := c.alive(i)
+			up := c.alive(i, false)
 			if len(up) < 2 {
 				if time.Now().After(deadline) {
 					t.Fatalf("round %d: fewer than two instances up for 30 s", i)
@@ -340,9 +341,10 @@ func (c *cluster) rounds(t *testing.T, n int, between func(i int)) *roundsResult
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
-		// At once, a plain check on another instance.
+		// At once, a plain check on another instance, maybe one that is
+		// starting (it must refuse until it has joined).
 		var checker = -1
-		for _, k := range c.alive(i + 1) {
+		for _, k := range c.alive(i+1, true) {
 			if k != writer {
 				checker = k
 				break
