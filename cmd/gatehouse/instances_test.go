@@ -78,7 +78,7 @@ type cluster struct {
 	user, group   string
 	facility      string
 
-	mu    sync.Mutex
+	mu      sync.Mutex
 	procs   []*exec.Cmd
 	addrs   []string
 	up      []bool // ready: /readyz said 200
