@@ -51,13 +51,14 @@ func TestWritesAreSeenThroughCrashes(t *testing.T) {
 		rounds = 200
 	}
 	kills := 0
-	r := c.rounds(t, rounds, func(i int) {
+	r := c.rounds(t, rounds, func(i int) bool {
 		if i > 0 && i%(rounds/6) == 0 {
 			victim := kills % len(c.procs)
 			kills++
 			c.kill(t, victim)
 			go c.start(t, victim) // answers again once it has joined
 		}
+		return false
 	})
 	t.Logf("%d rounds, %d kills: %d stale, %d checks answered 503, %d unreachable; write latency p50 %s p99 %s max %s",
 		rounds, kills, r.stale, r.unavailable, r.unreachable, r.latency(50), r.latency(99), r.latency(100))
@@ -87,7 +88,11 @@ type cluster struct {
 
 func newCluster(t *testing.T, n int) *cluster {
 	t.Helper()
-	dsn := storetest.Postgres(t)
+	return newClusterOn(t, n, storetest.Postgres(t))
+}
+
+func newClusterOn(t *testing.T, n int, dsn string) *cluster {
+	t.Helper()
 	dir := t.TempDir()
 	c := &cluster{bin: filepath.Join(dir, "gatehouse"), dsn: dsn, dir: dir}
 	build := exec.Command("go", "build", "-o", c.bin, ".")
@@ -263,6 +268,7 @@ func (c *cluster) call(i int, method, path string, body, out any) (int, error) {
 
 type roundsResult struct {
 	stale, unavailable, unreachable, answered int
+	failed                                    int // answers 5xx other than 503
 	firstStale                                string
 	writes                                    []time.Duration
 }
@@ -283,13 +289,13 @@ func (r *roundsResult) latency(p int) time.Duration {
 // rounds alternates revocations and grants of u's view of assets in f —
 // by a group edit, a deactivation, a facility unassignment, and back —
 // each on one instance, then checks at once on another.
-func (c *cluster) rounds(t *testing.T, n int, between func(i int)) *roundsResult {
+func (c *cluster) rounds(t *testing.T, n int, between func(i int) (stop bool)) *roundsResult {
 	t.Helper()
 	r := &roundsResult{}
 	check := map[string]any{"user_id": c.user, "permission": "assets.view", "resource": map[string]string{"facility_id": c.facility}}
 	for i := range n {
-		if between != nil {
-			between(i)
+		if between != nil && between(i) {
+			break
 		}
 		revoke := i%2 == 0
 		var method, path string
@@ -336,6 +342,10 @@ func (c *cluster) rounds(t *testing.T, n int, between func(i int)) *roundsResult
 				}
 				break
 			}
+			if status >= 500 && status != http.StatusServiceUnavailable {
+				r.failed++
+				t.Errorf("round %d: write on instance %d: %v", i, writer, err)
+			}
 			if time.Now().After(deadline) {
 				t.Fatalf("round %d: write not acknowledged for 30 s: %v", i, err)
 			}
@@ -364,6 +374,9 @@ func (c *cluster) rounds(t *testing.T, n int, between func(i int)) *roundsResult
 			r.unavailable++
 		case status == 0:
 			r.unreachable++ // killed meanwhile
+		case status >= 500:
+			r.failed++
+			t.Errorf("round %d: check on instance %d: %v", i, checker, err)
 		case err != nil:
 			t.Fatalf("round %d: check on instance %d: %v", i, checker, err)
 		case d.Allowed == revoke:
