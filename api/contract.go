@@ -136,6 +136,7 @@ func finishDocument(oapi *huma.OpenAPI) {
 		}
 	}
 	enum("ErrorDetail", "code", gatehouse.ErrorCodes(), "")
+	enum("FieldError", "code", gatehouse.ErrorCodes(), "")
 	enum("ErrorDetail", "reason", refusals, ":"+refusalDoc.String())
 	enum("Decision", "reason", decisions, "Why the decision came out as it did:"+decisionDoc.String())
 	enum("FilterJSON", "reason", decisions, "Why, as a check's reason")

@@ -60,7 +60,7 @@ type userBody struct {
 	FirstName   requiredText `json:"first_name" example:"Tess"`
 	LastName    requiredText `json:"last_name" example:"Tech"`
 	Email       emailAddress `json:"email" example:"tess@acme.test"`
-	Phone       optionalText `json:"phone,omitempty" required:"false"`
+	Phone       optionalText `json:"phone,omitempty" required:"false" doc:"In international format: a + and the country code first (+44 20 7946 0000); stored in E.164 (+442079460000)"`
 	FullAccess  bool         `json:"full_access,omitempty" required:"false"`
 	Licence     string       `json:"licence,omitempty" required:"false" doc:"Licence tier; defaults to the catalog's default"`
 	GroupIDs    []string     `json:"group_ids,omitempty" required:"false" maxItems:"500"`
@@ -109,7 +109,7 @@ type updateUserInput struct {
 		FirstName   *requiredText `json:"first_name,omitempty" required:"false"`
 		LastName    *requiredText `json:"last_name,omitempty" required:"false"`
 		Email       *emailAddress `json:"email,omitempty" required:"false" doc:"A new email is unverified until confirmed"`
-		Phone       *optionalText `json:"phone,omitempty" required:"false"`
+		Phone       *optionalText `json:"phone,omitempty" required:"false" doc:"In international format: a + and the country code first (+44 20 7946 0000); stored in E.164 (+442079460000). A phone stored before phones were checked is kept while it is not changed"`
 		FullAccess  *bool         `json:"full_access,omitempty" required:"false"`
 		Licence     *string       `json:"licence,omitempty" required:"false"`
 		GroupIDs    *[]string     `json:"group_ids,omitempty" required:"false" maxItems:"500" doc:"Replaces the user's groups"`
