@@ -167,6 +167,42 @@ func TestAdminUIInBrowser(t *testing.T) {
 				return input.getAttribute("aria-invalid") === "true" && err ? err.textContent.trim() : "";
 			})()`, field, field+"-error"))
 		}
+		// Sent empty, the form shows every error at once, in words, beside
+		// each field and in a summary at the top that links to them.
+		admin.follow(t, "send the empty form", http.StatusBadRequest, chromedp.Click(button("Send invitation")))
+		for field, want := range map[string]string{"first_name": "First name is required", "last_name": "Last name is required", "email": "Email is required"} {
+			if msg := fieldError(field); msg != want {
+				t.Errorf("beside %s: %q, want %q", field, msg, want)
+			}
+		}
+		summary := eval[[]string](t, admin, `[...document.querySelectorAll(".error-summary li a")].map((a) => a.getAttribute("href") + " " + a.textContent.trim())`)
+		if want := []string{"#first_name First name is required", "#last_name Last name is required", "#email Email is required"}; !slices.Equal(summary, want) {
+			t.Errorf("error summary %q, want %q", summary, want)
+		}
+		admin.run(t, "follow the summary's email link", chromedp.Click(chromedp.Search(`//div[contains(@class,"error-summary")]//a[@href="#email"]`)))
+		waitFor(t, admin, `location.hash === "#email"`, "the summary's link goes to the email field")
+		// Ticking full access greys out what it overrides, and says so.
+		overridden := func() string {
+			return eval[string](t, admin, `(() => {
+				const o = document.getElementById("overridable"), note = document.getElementById("full-access-overrides");
+				const groups = document.getElementById("facilities");
+				return o.classList.contains("overridden") + " " + (!note.hidden && note.offsetParent !== null) + " " +
+					(groups.getAttribute("aria-describedby") || "").includes(note.id) + " " + getComputedStyle(o).backgroundColor;
+			})()`)
+		}
+		if got := overridden(); !strings.HasPrefix(got, "false false false") {
+			t.Errorf("before full access: %s", got)
+		}
+		admin.run(t, "tick Full access", chromedp.Click(chromedp.ID("full_access")))
+		if got := overridden(); !strings.HasPrefix(got, "true true true") || strings.HasSuffix(got, "rgba(0, 0, 0, 0)") {
+			t.Errorf("with full access, the rest is not greyed out and said so: %s", got)
+		}
+		shots.take(t, admin, "invite-user-full-access")
+		admin.run(t, "untick Full access", chromedp.Click(chromedp.ID("full_access")))
+		if got := overridden(); !strings.HasPrefix(got, "false false false") {
+			t.Errorf("full access unticked: %s", got)
+		}
+
 		admin.run(t, "type a bad email", chromedp.SendKeys(chromedp.ID("email"), "not-an-email"))
 		admin.follow(t, "send without a name", http.StatusBadRequest, chromedp.Click(button("Send invitation")))
 		if msg := fieldError("first_name"); msg == "" {
@@ -247,7 +283,7 @@ func TestAdminUIInBrowser(t *testing.T) {
 	step("the users list shows her active", func(t *testing.T) {
 		admin.follow(t, "open Users", http.StatusOK, chromedp.Click(navLink("Users")))
 		row := rowText(t, admin, "Tess Tech")
-		for _, want := range []string{userEmail, "+44 20 7946 0199", "active", "No"} {
+		for _, want := range []string{userEmail, "+442079460199" /* stored in E.164 */, "active", "No"} {
 			if !strings.Contains(row, want) {
 				t.Errorf("Tess's row %q lacks %q", row, want)
 			}
