@@ -395,6 +395,16 @@ func TestUserWriteListsEveryFieldAtFault(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	// A body the schema refuses lists each violation too.
+	status, _, body = o.admin.do("POST", "/api/v1/users", obj{"first_name": "", "last_name": "Tech", "email": "nope"})
+	wantError(t, status, body, http.StatusBadRequest, "invalid")
+	fields := map[string]bool{}
+	for _, item := range body["error"].(obj)["errors"].([]any) {
+		fields[item.(obj)["field"].(string)] = true
+	}
+	if len(fields) != 2 || !fields["first_name"] || !fields["email"] {
+		t.Fatalf("schema violations: fields %v in errors, want first_name and email: %v", fields, body)
+	}
 	// A phone is stored in E.164, whatever the spacing it came with.
 	u, _ := o.admin.ok(http.StatusCreated, "POST", "/api/v1/users", obj{"first_name": "Tess", "last_name": "Tech",
 		"email": "tess@acme.test", "phone": "+1 (202) 555-0100"})
