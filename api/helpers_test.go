@@ -52,6 +52,13 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
+	return newEnvOnClock(t, nil)
+}
+
+// newEnvOnClock is newEnv with the service and its store on clock (nil:
+// the real time), for tests that move time rather than wait.
+func newEnvOnClock(t testing.TB, clock func() time.Time) *env {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	dsn := storetest.DSN(t)
@@ -61,7 +68,11 @@ func newEnv(t testing.TB) *env {
 	}
 	t.Cleanup(func() { db.Close() })
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := service.New(db, testsupport.ServiceConfig(baseURL, logger))
+	cfg := testsupport.ServiceConfig(baseURL, logger)
+	if clock != nil {
+		db.Now, cfg.Clock = clock, clock
+	}
+	svc := service.New(db, cfg)
 	e := &env{t: t, db: db, dsn: dsn, svc: svc, mailDir: filepath.Join(dir, "mail")}
 	// Writes queue mail in the durable outbox; the tests deliver it to the
 	// mail folder when they read it (see mails), as serve's sender would.

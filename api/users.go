@@ -28,6 +28,7 @@ type listUsersInput struct {
 	GroupID    string       `query:"group_id" doc:"Only members of this group"`
 	FacilityID string       `query:"facility_id" doc:"Only users assigned to this facility"`
 	Licence    string       `query:"licence" doc:"Only users of this licence tier (catalogs with licences; see GET /api/v1/catalog)"`
+	Invitation string       `query:"invitation" enum:"pending,expired" doc:"Only users whose latest invitation is open and pending, or open and expired (see GET /api/v1/invitations)"`
 	Q          optionalText `query:"q" doc:"Search first name, last name and email"`
 	Sort       string       `query:"sort" enum:"created,name,email" doc:"Order: created (default), name (last, first) or email"`
 	Order      string       `query:"order" enum:"asc,desc" doc:"asc (default) or desc"`
@@ -48,7 +49,7 @@ func (h *handlers) listUsers(ctx context.Context, in *listUsersInput) (*listOutp
 		sort = gatehouse.SortID
 	}
 	users, err := h.svc.ListUsers(ctx, actor, gatehouse.UserFilter{Status: gatehouse.UserStatus(in.Status),
-		GroupID: in.GroupID, FacilityID: in.FacilityID, Licence: in.Licence, Query: string(in.Q), Sort: sort, Desc: in.Order == "desc",
+		GroupID: in.GroupID, FacilityID: in.FacilityID, Licence: in.Licence, Invitation: in.Invitation, Query: string(in.Q), Sort: sort, Desc: in.Order == "desc",
 		After: after, Limit: in.Limit + 1})
 	if err != nil {
 		return nil, err
