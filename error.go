@@ -76,6 +76,64 @@ type Error struct {
 	// RetryAfter says when a rate-limited caller, or one told the database
 	// is unavailable, may try again.
 	RetryAfter time.Duration
+	// Fields lists every input field at fault when a write was validated
+	// as a whole (FieldErrors): the first is the error's own Field and
+	// Message. Nil otherwise.
+	Fields []FieldError
+}
+
+// FieldError is one input field at fault, with why in words.
+type FieldError struct {
+	Code    string // EINVALID, or ENOTFOUND for an id that names nothing
+	Field   string
+	Message string
+}
+
+// FieldErrors collects the field errors of one write, so that the caller
+// learns of every field at fault at once rather than of the first alone.
+// Its zero value is ready to use.
+type FieldErrors struct {
+	fields []FieldError
+	other  error // the first error that names no field: it wins
+}
+
+// Add keeps err: a domain error naming a field (or several) joins the
+// list; any other non-nil error is kept to be returned by Err as it is.
+func (fe *FieldErrors) Add(err error) {
+	var e *Error
+	switch {
+	case err == nil:
+	case errors.As(err, &e) && e.Field != "":
+		fe.fields = append(fe.fields, e.List()...)
+	case fe.other == nil:
+		fe.other = err
+	}
+}
+
+// Err is nil when nothing was added; the first error that names no field
+// when there is one; else one *Error: the first field error's code, field
+// and message, with Fields listing them all.
+func (fe *FieldErrors) Err() error {
+	switch {
+	case fe.other != nil:
+		return fe.other
+	case len(fe.fields) == 0:
+		return nil
+	}
+	first := fe.fields[0]
+	return &Error{Code: first.Code, Field: first.Field, Message: first.Message, Fields: fe.fields}
+}
+
+// List is every field error e carries: its Fields, or itself when it names
+// one field alone.
+func (e *Error) List() []FieldError {
+	if len(e.Fields) > 0 {
+		return e.Fields
+	}
+	if e.Field == "" {
+		return nil
+	}
+	return []FieldError{{Code: e.Code, Field: e.Field, Message: e.Message}}
 }
 
 func (e *Error) Error() string {

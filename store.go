@@ -248,6 +248,11 @@ type UserFilter struct {
 	FacilityID string
 	Licence    string // licence tier name (catalogs with licences)
 	Query      string // case-insensitive substring of first name, last name or email
+	// Invitation keeps the users whose latest invitation is open (neither
+	// accepted nor replaced) and, for InvitationPending, not yet expired or,
+	// for InvitationExpired, expired; InvitationOpen keeps both. Expiry is
+	// judged at the transaction's time.
+	Invitation string
 	// Within, when not nil, keeps users assigned to at least one of these
 	// facilities (the scope of an admin without full access).
 	Within []string
@@ -269,6 +274,16 @@ const (
 
 // SortOrders lists the valid sort orders.
 var SortOrders = []string{SortID, SortName, SortEmail}
+
+// Invitation states a user list can be filtered by (see UserFilter).
+const (
+	InvitationPending = "pending"
+	InvitationExpired = "expired"
+	InvitationOpen    = "open" // pending or expired
+)
+
+// InvitationFilters lists the valid invitation filters ("" does not filter).
+var InvitationFilters = []string{"", InvitationPending, InvitationExpired, InvitationOpen}
 
 // GroupFilter selects groups.
 type GroupFilter struct {

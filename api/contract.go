@@ -41,7 +41,7 @@ var tags = []*huma.Tag{
 var descriptions = map[string]string{
 	"get-catalog":            "The permission catalog the organization was created with: every permission by category, with its minimum licence and whether it is facility-scoped, and the licence ladder (empty where the catalog has none).",
 	"get-me":                 "The user the request acts as, and their organization; api_key_id is set when an API key authenticated the request.",
-	"list-users":             "Users of the organization, oldest first unless sort and order say otherwise, filtered by status, group, facility or a search. A user without full access sees only the users of their facilities.",
+	"list-users":             "Users of the organization, oldest first unless sort and order say otherwise, filtered by status, group, facility, licence, invitation state (invitation=pending or expired) or a search. A user without full access sees only the users of their facilities.",
 	"invite-user":            "Creates an invited user and mails them an invitation link. The write is judged by no escalation: an actor without full access may grant only what they hold. Answers 201 with Location.",
 	"get-user":               "One user, with their groups, direct permissions, facilities and latest invitation.",
 	"update-user":            "Changes the fields sent; lists replace the user's. A new email waits, unverified, until its link is followed. Judged by no escalation.",
@@ -49,6 +49,8 @@ var descriptions = map[string]string{
 	"deactivate-user":        "Stops a user at once: they cannot sign in, and their sessions and API keys stop working. The organization keeps at least one active full-access user.",
 	"activate-user":          "Restores a deactivated user (to invited, should they never have accepted their invitation).",
 	"regenerate-invite":      "Mails an invited user a new invitation link; the previous one stops working.",
+	"list-invitations":       "The open invitations of invited users, oldest user first: pending ones, and expired ones waiting to be resent; state=pending or state=expired keeps one kind. An invitation that was accepted or replaced is not listed. A user without full access sees only the users of their facilities.",
+	"resend-invitations":     "Mails each of the invited users a new invitation link (their previous one stops working), all or nothing in one transaction: each user is judged as regenerate-invite judges one, by no escalation, and one refusal (a user not invited, out of reach, or holding more than the actor) sends none. One audit event per user.",
 	"resend-verification":    "Mails a new verification link for the user's pending email.",
 	"get-user-permissions":   "The user's effective permissions: each with what grants it (groups, direct grants, licence, full access) and where it applies (all facilities, or the assigned ones).",
 	"list-groups":            "Groups of the organization, oldest first.",
@@ -136,6 +138,7 @@ func finishDocument(oapi *huma.OpenAPI) {
 		}
 	}
 	enum("ErrorDetail", "code", gatehouse.ErrorCodes(), "")
+	enum("FieldError", "code", gatehouse.ErrorCodes(), "")
 	enum("ErrorDetail", "reason", refusals, ":"+refusalDoc.String())
 	enum("Decision", "reason", decisions, "Why the decision came out as it did:"+decisionDoc.String())
 	enum("FilterJSON", "reason", decisions, "Why, as a check's reason")

@@ -17,7 +17,8 @@ import (
 )
 
 // ErrorBody is the one error shape of the API:
-// {"error": {"code": "invalid", "message": "...", "field": "email"}}.
+// {"error": {"code": "invalid", "message": "...", "field": "email",
+// "errors": [{"code": "invalid", "field": "email", "message": "..."}]}}.
 type ErrorBody struct {
 	Err     ErrorDetail `json:"error"`
 	status  int
@@ -31,10 +32,18 @@ func (e *ErrorBody) GetHeaders() http.Header { return e.headers }
 // for people (message). The enums of code and reason come from the domain's
 // lists (gatehouse.ErrorCodes, gatehouse.Reasons): see contract.go.
 type ErrorDetail struct {
-	Code    string `json:"code" doc:"Machine-readable error code"`
-	Message string `json:"message" doc:"What went wrong, for people"`
-	Field   string `json:"field,omitempty" doc:"The input field at fault"`
-	Reason  string `json:"reason,omitempty" doc:"For forbidden: why the request was refused"`
+	Code    string       `json:"code" doc:"Machine-readable error code"`
+	Message string       `json:"message" doc:"What went wrong, for people"`
+	Field   string       `json:"field,omitempty" doc:"The input field at fault"`
+	Reason  string       `json:"reason,omitempty" doc:"For forbidden: why the request was refused"`
+	Errors  []FieldError `json:"errors,omitempty" required:"false" doc:"Every input field at fault, when field is present: a user's invite or update lists all of its fields at fault at once; the first is field and message"`
+}
+
+// FieldError is one input field at fault.
+type FieldError struct {
+	Code    string `json:"code" doc:"Machine-readable error code: invalid; not_found for an id that names nothing; conflict for an email already used"`
+	Field   string `json:"field" doc:"The input field at fault"`
+	Message string `json:"message" doc:"What is wrong with it, for people"`
 }
 
 func (e *ErrorBody) GetStatus() int { return e.status }
@@ -89,25 +98,41 @@ func humaError(hctx huma.Context, status int, msg string, errs ...error) huma.St
 	}
 	body := &ErrorBody{status: status, Err: ErrorDetail{Code: gatehouse.CodeOfStatus(status), Message: msg}}
 	body.status = gatehouse.HTTPStatus(body.Err.Code)
-	// Name the first field at fault, as the domain errors do.
+	// Name the fields at fault, as the domain errors do: the first in
+	// field and message, every one in errors.
 	for _, err := range errs {
 		var d *huma.ErrorDetail
 		if errors.As(err, &d) {
-			body.Err.Field = fieldOf(d.Location)
-			body.Err.Message = fmt.Sprintf("%s: %s", body.Err.Field, d.Message)
-			if name, ok := strings.CutSuffix(d.Message, nullSuffix); ok && body.Err.Field == "" {
-				body.Err.Field, body.Err.Message = name, d.Message // see jsonFormat
-			} else if name, ok := requiredProperty(d.Message); ok {
-				// huma places a missing property at its parent: name it.
-				body.Err.Field = strings.TrimPrefix(body.Err.Field+"."+name, ".")
-				body.Err.Message = body.Err.Field + " is required"
-			} else if body.Err.Field == "" {
-				body.Err.Message = d.Message
+			field, message := detailOf(d)
+			if len(body.Err.Errors) == 0 {
+				body.Err.Field, body.Err.Message = field, message
 			}
-			break
+			if field != "" {
+				body.Err.Errors = append(body.Err.Errors, FieldError{Code: body.Err.Code, Field: field, Message: message})
+			}
 		}
 	}
+	if body.Err.Field == "" {
+		body.Err.Errors = nil
+	}
 	return body
+}
+
+// detailOf names the field of one of huma's error details, and says what
+// is wrong with it.
+func detailOf(d *huma.ErrorDetail) (field, message string) {
+	field = fieldOf(d.Location)
+	message = fmt.Sprintf("%s: %s", field, d.Message)
+	if name, ok := strings.CutSuffix(d.Message, nullSuffix); ok && field == "" {
+		field, message = name, d.Message // see jsonFormat
+	} else if name, ok := requiredProperty(d.Message); ok {
+		// huma places a missing property at its parent: name it.
+		field = strings.TrimPrefix(field+"."+name, ".")
+		message = field + " is required"
+	} else if field == "" {
+		message = d.Message
+	}
+	return field, message
 }
 
 // writeError writes an error outside huma (middleware), through errorOf.
@@ -124,6 +149,9 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 // bodyOf is the answer to a domain error.
 func bodyOf(e *gatehouse.Error) *ErrorBody {
 	body := &ErrorBody{status: gatehouse.HTTPStatus(e.Code), Err: ErrorDetail{Code: e.Code, Message: e.Message, Field: e.Field, Reason: e.Reason}}
+	for _, f := range e.List() {
+		body.Err.Errors = append(body.Err.Errors, FieldError{Code: f.Code, Field: f.Field, Message: f.Message})
+	}
 	if e.RetryAfter > 0 {
 		body.headers = http.Header{"Retry-After": {strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds())))}}
 	}

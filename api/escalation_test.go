@@ -83,7 +83,7 @@ func TestLicenceRaiseThatSwitchesOnDormantGrantsIsEscalation(t *testing.T) {
 	status, _, body = l.do("PATCH", "/api/v1/users/"+legacy, obj{"licence": "action"})
 	wantReason(t, status, body, "escalation")
 	// What gains nothing is not refused for dormant grants it leaves alone.
-	l.ok(http.StatusOK, "PATCH", "/api/v1/users/"+legacy, obj{"phone": "+1 555 0100"})
+	l.ok(http.StatusOK, "PATCH", "/api/v1/users/"+legacy, obj{"phone": "+1 202 555 0100"})
 	// The full-access admin may raise it, and sees what it switches on first.
 	preview, _ := o.admin.ok(http.StatusOK, "PATCH", "/api/v1/users/"+t2+"?dry_run=true", obj{"licence": "action"})
 	if gained := gainedCodes(t, preview, t2); len(gained) != 2 {

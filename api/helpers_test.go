@@ -52,6 +52,13 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
+	return newEnvOnClock(t, nil)
+}
+
+// newEnvOnClock is newEnv with the service and its store on clock (nil:
+// the real time), for tests that move time rather than wait.
+func newEnvOnClock(t testing.TB, clock func() time.Time) *env {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	dsn := storetest.DSN(t)
@@ -61,7 +68,11 @@ func newEnv(t testing.TB) *env {
 	}
 	t.Cleanup(func() { db.Close() })
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := service.New(db, testsupport.ServiceConfig(baseURL, logger))
+	cfg := testsupport.ServiceConfig(baseURL, logger)
+	if clock != nil {
+		db.Now, cfg.Clock = clock, clock
+	}
+	svc := service.New(db, cfg)
 	e := &env{t: t, db: db, dsn: dsn, svc: svc, mailDir: filepath.Join(dir, "mail")}
 	// Writes queue mail in the durable outbox; the tests deliver it to the
 	// mail folder when they read it (see mails), as serve's sender would.
@@ -403,8 +414,9 @@ func wantStatus(t testing.TB, got int, body obj, want int) {
 }
 
 // wantError checks the status and that the body is exactly the API's error
-// shape, {"error": {"code", "message", ["field"], ["reason"]}}, with code;
-// it returns the error object.
+// shape, {"error": {"code", "message", ["field"], ["reason"], ["errors"]}},
+// with code, and errors (every field at fault) present exactly when field
+// is, its first entry being field and message; it returns the error object.
 func wantError(t testing.TB, status int, body obj, wantStatus int, code string) obj {
 	t.Helper()
 	if status != wantStatus {
@@ -418,6 +430,10 @@ func wantError(t testing.TB, status int, body obj, wantStatus int, code string) 
 		t.Fatalf("error is not an object: %v", body)
 	}
 	for k, v := range e {
+		if k == "errors" {
+			wantFieldErrors(t, e, body)
+			continue
+		}
 		if !slices.Contains([]string{"code", "message", "field", "reason"}, k) {
 			t.Fatalf("error has unexpected key %q: %v", k, body)
 		}
@@ -428,7 +444,34 @@ func wantError(t testing.TB, status int, body obj, wantStatus int, code string) 
 	if e["code"] != code || e["message"] == nil {
 		t.Fatalf("error code %v, want %q (and a message): %v", e["code"], code, body)
 	}
+	if (e["field"] == nil) != (e["errors"] == nil) {
+		t.Fatalf("error has field without errors, or errors without field: %v", body)
+	}
 	return e
+}
+
+// wantFieldErrors checks an error's errors: a list of {code, field,
+// message}, all non-empty strings, the first being the error's own.
+func wantFieldErrors(t testing.TB, e, body obj) {
+	t.Helper()
+	list, ok := e["errors"].([]any)
+	if !ok || len(list) == 0 {
+		t.Fatalf("error.errors is not a non-empty list: %v", body)
+	}
+	for i, item := range list {
+		f, ok := item.(obj)
+		if !ok || len(f) != 3 {
+			t.Fatalf("error.errors[%d] is not {code, field, message}: %v", i, body)
+		}
+		for _, k := range []string{"code", "field", "message"} {
+			if s, ok := f[k].(string); !ok || s == "" {
+				t.Fatalf("error.errors[%d].%s is not a non-empty string: %v", i, k, body)
+			}
+		}
+		if i == 0 && (f["field"] != e["field"] || f["message"] != e["message"]) {
+			t.Fatalf("error.errors[0] is not the error's field and message: %v", body)
+		}
+	}
 }
 
 // wantField is wantError for a 400 "invalid" that names field.

@@ -35,6 +35,8 @@ func (h *handlers) routes(api huma.API) {
 	register(api, writeOp("activate-user", "POST", "/api/v1/users/{id}/activate", "Activate a user", "Users"), h.activateUser)
 	register(api, writeOp("regenerate-invite", "POST", "/api/v1/users/{id}/regenerate-invite", "Send a new invitation", "Users"), h.regenerateInvite)
 	register(api, writeOp("resend-verification", "POST", "/api/v1/users/{id}/resend-verification", "Send a new email-verification link", "Users"), h.resendVerification)
+	register(api, op("list-invitations", "GET", "/api/v1/invitations", "List pending and expired invitations", "Users"), h.listInvitations)
+	register(api, writeOp("resend-invitations", "POST", "/api/v1/invitations/resend", "Send new invitations to several invited users", "Users"), h.resendInvitations)
 	register(api, op("get-user-permissions", "GET", "/api/v1/users/{id}/permissions", "A user's effective permissions", "Users"), h.userPermissions)
 
 	register(api, op("list-groups", "GET", "/api/v1/groups", "List groups", "Groups"), h.listGroups)

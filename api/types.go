@@ -16,7 +16,7 @@ type userJSON struct {
 	FirstName     string          `json:"first_name" example:"Tess"`
 	LastName      string          `json:"last_name" example:"Tech"`
 	Email         string          `json:"email" format:"email" example:"tess@acme.test"`
-	Phone         string          `json:"phone" example:"+44 20 7946 0000"`
+	Phone         string          `json:"phone" example:"+442079460000" doc:"In E.164 (phones stored before Gatehouse checked them are kept as they were written)"`
 	Status        string          `json:"status" enum:"invited,active,inactive"`
 	FullAccess    bool            `json:"full_access"`
 	Licence       string          `json:"licence" doc:"Licence tier; empty where the catalog has no licences"`

@@ -28,6 +28,7 @@ type listUsersInput struct {
 	GroupID    string       `query:"group_id" doc:"Only members of this group"`
 	FacilityID string       `query:"facility_id" doc:"Only users assigned to this facility"`
 	Licence    string       `query:"licence" doc:"Only users of this licence tier (catalogs with licences; see GET /api/v1/catalog)"`
+	Invitation string       `query:"invitation" enum:"pending,expired" doc:"Only users whose latest invitation is open and pending, or open and expired (see GET /api/v1/invitations)"`
 	Q          optionalText `query:"q" doc:"Search first name, last name and email"`
 	Sort       string       `query:"sort" enum:"created,name,email" doc:"Order: created (default), name (last, first) or email"`
 	Order      string       `query:"order" enum:"asc,desc" doc:"asc (default) or desc"`
@@ -48,7 +49,7 @@ func (h *handlers) listUsers(ctx context.Context, in *listUsersInput) (*listOutp
 		sort = gatehouse.SortID
 	}
 	users, err := h.svc.ListUsers(ctx, actor, gatehouse.UserFilter{Status: gatehouse.UserStatus(in.Status),
-		GroupID: in.GroupID, FacilityID: in.FacilityID, Licence: in.Licence, Query: string(in.Q), Sort: sort, Desc: in.Order == "desc",
+		GroupID: in.GroupID, FacilityID: in.FacilityID, Licence: in.Licence, Invitation: in.Invitation, Query: string(in.Q), Sort: sort, Desc: in.Order == "desc",
 		After: after, Limit: in.Limit + 1})
 	if err != nil {
 		return nil, err
@@ -60,7 +61,7 @@ type userBody struct {
 	FirstName   requiredText `json:"first_name" example:"Tess"`
 	LastName    requiredText `json:"last_name" example:"Tech"`
 	Email       emailAddress `json:"email" example:"tess@acme.test"`
-	Phone       optionalText `json:"phone,omitempty" required:"false"`
+	Phone       optionalText `json:"phone,omitempty" required:"false" doc:"In international format: a + and the country code first (+44 20 7946 0000); stored in E.164 (+442079460000)"`
 	FullAccess  bool         `json:"full_access,omitempty" required:"false"`
 	Licence     string       `json:"licence,omitempty" required:"false" doc:"Licence tier; defaults to the catalog's default"`
 	GroupIDs    []string     `json:"group_ids,omitempty" required:"false" maxItems:"500"`
@@ -109,7 +110,7 @@ type updateUserInput struct {
 		FirstName   *requiredText `json:"first_name,omitempty" required:"false"`
 		LastName    *requiredText `json:"last_name,omitempty" required:"false"`
 		Email       *emailAddress `json:"email,omitempty" required:"false" doc:"A new email is unverified until confirmed"`
-		Phone       *optionalText `json:"phone,omitempty" required:"false"`
+		Phone       *optionalText `json:"phone,omitempty" required:"false" doc:"In international format: a + and the country code first (+44 20 7946 0000); stored in E.164 (+442079460000). A phone stored before phones were checked is kept while it is not changed"`
 		FullAccess  *bool         `json:"full_access,omitempty" required:"false"`
 		Licence     *string       `json:"licence,omitempty" required:"false"`
 		GroupIDs    *[]string     `json:"group_ids,omitempty" required:"false" maxItems:"500" doc:"Replaces the user's groups"`

@@ -38,7 +38,7 @@ func TestUserLifecycle(t *testing.T) {
 	wantUserShape(t, u)
 	id := str(u, "id")
 	if !strings.HasPrefix(id, "usr_") || u["status"] != "invited" || u["email_verified"] != false || u["full_access"] != false ||
-		u["licence"] != "" || u["phone"] != "+44 20 7946 0000" || u["first_name"] != "Tess" || u["last_name"] != "Tech" ||
+		u["licence"] != "" || u["phone"] != "+442079460000" || u["first_name"] != "Tess" || u["last_name"] != "Tech" ||
 		!slices.Equal(strs(u["group_ids"]), []string{tech}) || !slices.Equal(strs(u["facility_ids"]), []string{north}) ||
 		!slices.Equal(strs(u["permissions"]), []string{"reports.view"}) {
 		t.Fatalf("invited user: %v", u)
@@ -372,4 +372,43 @@ func TestLicenceEscalationAndDefaults(t *testing.T) {
 	f := e.newOrg("Fac", "facilities")
 	status, _, body = f.admin.do("POST", "/api/v1/users", obj{"first_name": "A", "last_name": "P", "email": "x@fac.test", "licence": "approval"})
 	wantField(t, status, body, "licence")
+}
+
+// A user write refused for several fields names every one of them at once,
+// in words, in the error's errors; the first is the error's own field.
+func TestUserWriteListsEveryFieldAtFault(t *testing.T) {
+	e := newEnv(t)
+	o := e.newOrg("Acme", "facilities")
+	status, _, body := o.admin.do("POST", "/api/v1/users", obj{"first_name": "Tess", "last_name": "Tech",
+		"email": "tess@acme.test", "phone": "call me maybe", "licence": "platinum", "group_ids": []string{"grp_nope"}})
+	wantField(t, status, body, "phone")
+	var got []string
+	for _, item := range body["error"].(obj)["errors"].([]any) {
+		f := item.(obj)
+		got = append(got, f["code"].(string)+" "+f["field"].(string)+": "+f["message"].(string))
+	}
+	want := []string{
+		`invalid phone: Phone must be in international format: a + and the country code first, like +44 20 7946 0000`,
+		`invalid licence: this organization's catalog has no licences`,
+		`not_found group_ids: Groups: grp_nope not found`,
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// A body the schema refuses lists each violation too.
+	status, _, body = o.admin.do("POST", "/api/v1/users", obj{"first_name": "", "last_name": "Tech", "email": "nope"})
+	wantError(t, status, body, http.StatusBadRequest, "invalid")
+	fields := map[string]bool{}
+	for _, item := range body["error"].(obj)["errors"].([]any) {
+		fields[item.(obj)["field"].(string)] = true
+	}
+	if len(fields) != 2 || !fields["first_name"] || !fields["email"] {
+		t.Fatalf("schema violations: fields %v in errors, want first_name and email: %v", fields, body)
+	}
+	// A phone is stored in E.164, whatever the spacing it came with.
+	u, _ := o.admin.ok(http.StatusCreated, "POST", "/api/v1/users", obj{"first_name": "Tess", "last_name": "Tech",
+		"email": "tess@acme.test", "phone": "+1 (202) 555-0100"})
+	if u["phone"] != "+12025550100" {
+		t.Fatalf("phone %v, want +12025550100", u["phone"])
+	}
 }

@@ -32,10 +32,13 @@ const (
 // "field", "reason"}} with its HTTP status. Use errors.As, or the Is*
 // helpers.
 type Error struct {
-	Status     int    // HTTP status
-	Code       string // one of the Code* constants
-	Message    string // for people
-	Field      string // the input field at fault, for invalid
+	Status  int    // HTTP status
+	Code    string // one of the Code* constants
+	Message string // for people
+	Field   string // the input field at fault, for invalid
+	// Fields lists every input field at fault (a user's invite or update
+	// names them all at once); the first is Field and Message.
+	Fields     []FieldError
 	Reason     string // the decision's reason, for forbidden (e.g. permission_missing)
 	RetryAfter time.Duration
 	RequestID  string // the server's X-Request-ID, for its logs
@@ -53,6 +56,13 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
+// FieldError is one input field at fault, with why in words.
+type FieldError struct {
+	Code    string `json:"code"`
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
 // errorFrom reads an error answer. Bodies that are not the API's error shape
 // (a proxy's error page) still give an *Error, with a code from the status.
 func errorFrom(resp *http.Response) error {
@@ -61,11 +71,12 @@ func errorFrom(resp *http.Response) error {
 	var body struct {
 		Error *struct {
 			Code, Message, Field, Reason string
+			Errors                       []FieldError
 		} `json:"error"`
 	}
 	if json.Unmarshal(data, &body) == nil && body.Error != nil {
 		d := body.Error
-		e.Code, e.Message, e.Field, e.Reason = d.Code, d.Message, d.Field, d.Reason
+		e.Code, e.Message, e.Field, e.Reason, e.Fields = d.Code, d.Message, d.Field, d.Reason, d.Errors
 	}
 	if e.Code == "" {
 		e.Code = codeOfStatus(resp.StatusCode)

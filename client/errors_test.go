@@ -62,6 +62,12 @@ func TestErrorsFromTheServer(t *testing.T) {
 		if ce := wantError(t, err, 400, client.CodeInvalid); ce.Field != "email" || !client.IsInvalid(err) || !strings.Contains(err.Error(), "field email") {
 			t.Fatalf("field: %+v (%v)", ce, err)
 		}
+		// Every field at fault at once, in Fields.
+		_, _, err = gh.InviteUser(ctx, client.NewUser{FirstName: "No", LastName: "Pe", Email: "No Pe <nope@acme.test>", Phone: "call me maybe"})
+		if ce := wantError(t, err, 400, client.CodeInvalid); len(ce.Fields) != 2 || ce.Fields[0].Field != "email" || ce.Fields[1].Field != "phone" ||
+			ce.Fields[0].Message != ce.Message || ce.Fields[1].Code != client.CodeInvalid {
+			t.Fatalf("fields: %+v", ce.Fields)
+		}
 		// min_revision beyond the organization's revision.
 		ahead := e.client(e.adminKey)
 		ahead.ObserveRevision(gh.Revision() + 1000)

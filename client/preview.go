@@ -47,6 +47,7 @@ func (c *Client) preview(ctx context.Context, method, path string, body any) (*P
 		Users []UserImpact `json:"users"`
 		Error *struct {
 			Code, Message, Field, Reason string
+			Errors                       []FieldError
 		} `json:"error"`
 	}
 	resp, err := c.do(ctx, request{method: method, path: path, body: body, query: url.Values{"dry_run": {"true"}}}, &answer)
@@ -55,7 +56,7 @@ func (c *Client) preview(ctx context.Context, method, path string, body any) (*P
 	}
 	out := &Preview{Users: answer.Users, Revision: resp.revision}
 	if d := answer.Error; d != nil {
-		out.Refusal = &Error{Status: statusOfCode(d.Code), Code: d.Code, Message: d.Message, Field: d.Field, Reason: d.Reason}
+		out.Refusal = &Error{Status: statusOfCode(d.Code), Code: d.Code, Message: d.Message, Field: d.Field, Reason: d.Reason, Fields: d.Errors}
 	}
 	return out, nil
 }

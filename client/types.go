@@ -43,6 +43,17 @@ type Invitation struct {
 	AcceptedAt *time.Time `json:"accepted_at"`
 }
 
+// A PendingInvitation is an invited user's open invitation.
+type PendingInvitation struct {
+	UserID    string    `json:"user_id"`
+	FirstName string    `json:"first_name"`
+	LastName  string    `json:"last_name"`
+	Email     string    `json:"email"`
+	State     string    `json:"state"` // pending or expired
+	SentAt    time.Time `json:"sent_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
 // NewUser is an invitation: the user is created invited and mailed a link.
 type NewUser struct {
 	FirstName   string   `json:"first_name"`

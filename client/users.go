@@ -11,6 +11,7 @@ type UserQuery struct {
 	Status     string // invited, active or inactive
 	GroupID    string // members of this group
 	FacilityID string // users assigned to this facility
+	Invitation string // pending or expired: invited users whose latest invitation is open and not yet, or already, expired
 	Q          string // searches first name, last name and email
 	Paging
 }
@@ -18,7 +19,7 @@ type UserQuery struct {
 // ListUsers returns one page of users, oldest first.
 func (c *Client) ListUsers(ctx context.Context, q UserQuery) (Page[User], error) {
 	v := q.values()
-	for k, s := range map[string]string{"status": q.Status, "group_id": q.GroupID, "facility_id": q.FacilityID, "q": q.Q} {
+	for k, s := range map[string]string{"status": q.Status, "group_id": q.GroupID, "facility_id": q.FacilityID, "invitation": q.Invitation, "q": q.Q} {
 		if s != "" {
 			v.Set(k, s)
 		}
@@ -70,6 +71,43 @@ func (c *Client) ActivateUser(ctx context.Context, id string) (*User, Revision, 
 // link stops working.
 func (c *Client) RegenerateInvite(ctx context.Context, id string) (*User, Revision, error) {
 	return write[User](ctx, c, http.MethodPost, pathOf("/api/v1/users/%s/regenerate-invite", id), nil)
+}
+
+// InvitationQuery filters and pages ListInvitations.
+type InvitationQuery struct {
+	State string // pending or expired; both when empty
+	Paging
+}
+
+// ListInvitations returns one page of the open invitations of invited
+// users, pending and expired, oldest user first.
+func (c *Client) ListInvitations(ctx context.Context, q InvitationQuery) (Page[PendingInvitation], error) {
+	v := q.values()
+	if q.State != "" {
+		v.Set("state", q.State)
+	}
+	return listPage[PendingInvitation](ctx, c, "/api/v1/invitations", v)
+}
+
+// AllInvitations iterates over every open invitation the query matches.
+func (c *Client) AllInvitations(ctx context.Context, q InvitationQuery) iter.Seq2[PendingInvitation, error] {
+	return all(ctx, q.Cursor, func(ctx context.Context, cursor string) (Page[PendingInvitation], error) {
+		q.Cursor = cursor
+		return c.ListInvitations(ctx, q)
+	})
+}
+
+// ResendInvitations mails each invited user a new invitation, all or
+// nothing: one user the caller may not reach, or who is not invited, sends
+// none. It returns the new invitations in the order asked.
+func (c *Client) ResendInvitations(ctx context.Context, userIDs []string) ([]PendingInvitation, Revision, error) {
+	out, rev, err := write[struct {
+		Items []PendingInvitation `json:"items"`
+	}](ctx, c, http.MethodPost, "/api/v1/invitations/resend", map[string][]string{"user_ids": *emptyNotNull(&userIDs)})
+	if err != nil {
+		return nil, 0, err
+	}
+	return out.Items, rev, nil
 }
 
 // ResendVerification mails an active user with an unverified email a new

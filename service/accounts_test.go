@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -751,7 +752,7 @@ func TestSignInRefusesAlikeWhateverWasWrong(t *testing.T) {
 		e := wantCode(t, err, gatehouse.EUNAUTHORIZED)
 		if first == nil {
 			first, firstChecked = e, checked
-		} else if *e != *first {
+		} else if !reflect.DeepEqual(e, first) {
 			t.Errorf("%s: %+v, unknown email: %+v", tc.name, e, first)
 		}
 		if len(checked) != 1 || checked[0] != firstChecked[0] {

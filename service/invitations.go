@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
@@ -41,26 +42,82 @@ func (s *Service) newInvitation(tx gatehouse.Tx, u *gatehouse.User) (string, err
 func (s *Service) RegenerateInvite(ctx context.Context, actor gatehouse.Actor, id string) (*Invited, error) {
 	var out Invited
 	rev, err := s.adminWrite(ctx, actor, func(tx gatehouse.Tx, snap *authz.Snapshot, ch *gatehouse.AccessChange, accounts *[]string) error {
-		u, err := s.findManagedUser(tx, snap, actor, id, gatehouse.OpInviteUsers)
-		if err != nil {
-			return err
-		}
-		*accounts = append(*accounts, u.ID)
-		if u.Status != gatehouse.StatusInvited {
-			return gatehouse.Errorf(gatehouse.ECONFLICT, "the user has already accepted an invitation")
-		}
-		token, err := s.newInvitation(tx, u)
-		if err != nil {
-			return err
-		}
+		u, token, err := s.regenerate(ctx, tx, snap, actor, id, accounts)
 		out.User, out.Token = u, token
-		return record(ctx, tx, actor, "user.invitation_regenerated", "user", u.ID, nil)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	out.Revision = rev
 	return &out, nil
+}
+
+// MaxResend is how many invitations one ResendInvitations sends.
+const MaxResend = 500
+
+// ResendInvitations issues a fresh invitation to each of the invited users,
+// all or nothing, in one transaction: each is judged as RegenerateInvite
+// judges one (the operation's permission, the user within the actor's
+// reach, no escalation), and one refusal sends none. Each user gets their
+// own audit event. The users come back in the order asked, each once.
+func (s *Service) ResendInvitations(ctx context.Context, actor gatehouse.Actor, ids []string) ([]*gatehouse.User, int64, error) {
+	ids = uniqueIDs(ids)
+	if len(ids) == 0 {
+		return nil, 0, gatehouse.Invalid("user_ids", "choose at least one invited user")
+	}
+	if len(ids) > MaxResend {
+		return nil, 0, gatehouse.Invalid("user_ids", "at most %d invitations at once", MaxResend)
+	}
+	var out []*gatehouse.User
+	rev, err := s.adminWrite(ctx, actor, func(tx gatehouse.Tx, snap *authz.Snapshot, ch *gatehouse.AccessChange, accounts *[]string) error {
+		out = out[:0]
+		for _, id := range ids {
+			u, _, err := s.regenerate(ctx, tx, snap, actor, id, accounts)
+			if err != nil {
+				return err
+			}
+			out = append(out, u)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, rev, nil
+}
+
+// regenerate is RegenerateInvite's work for one user inside a write; the
+// user joins the accounts the write is judged on.
+func (s *Service) regenerate(ctx context.Context, tx gatehouse.Tx, snap *authz.Snapshot, actor gatehouse.Actor, id string, accounts *[]string) (*gatehouse.User, string, error) {
+	u, err := s.findManagedUser(tx, snap, actor, id, gatehouse.OpInviteUsers)
+	if err != nil {
+		return nil, "", err
+	}
+	*accounts = append(*accounts, u.ID)
+	if u.Status != gatehouse.StatusInvited {
+		return nil, "", gatehouse.Errorf(gatehouse.ECONFLICT, "%s %s has already accepted an invitation", u.FirstName, u.LastName)
+	}
+	token, err := s.newInvitation(tx, u)
+	if err != nil {
+		return nil, "", err
+	}
+	return u, token, record(ctx, tx, actor, "user.invitation_regenerated", "user", u.ID, nil)
+}
+
+// uniqueIDs trims the ids and drops empty and repeated ones, keeping the
+// first of each in order.
+func uniqueIDs(ids []string) []string {
+	seen := map[string]bool{}
+	out := []string{}
+	for _, id := range ids {
+		id = strings.TrimSpace(id)
+		if id != "" && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // AcceptInvitation sets the invited user's password and makes them active.

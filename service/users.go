@@ -48,7 +48,7 @@ func (s *Service) InviteUser(ctx context.Context, actor gatehouse.Actor, in User
 			Status: gatehouse.StatusInvited, FullAccess: in.FullAccess, Licence: in.Licence,
 			GroupIDs: set(in.GroupIDs), Permissions: set(in.Permissions), FacilityIDs: set(in.FacilityIDs),
 		}
-		if err := validateUser(snap, u, nil); err != nil {
+		if err := validateUser(snap, u, nil, ""); err != nil {
 			return err
 		}
 		if err := tx.CreateUser(u); err != nil {
@@ -125,7 +125,7 @@ func (s *Service) changeUser(ctx context.Context, actor gatehouse.Actor, id, op,
 		if err := change(u); err != nil {
 			return err
 		}
-		if err := validateUser(snap, u, &before); err != nil {
+		if err := validateUser(snap, u, &before, beforeAccount.Phone); err != nil {
 			return err
 		}
 		if actsOnAccount(&beforeAccount, u) {
@@ -256,33 +256,33 @@ func (s *Service) view(ctx context.Context, actor gatehouse.Actor, fn func(gateh
 	return s.store.View(ctx, func(tx gatehouse.Tx) error { return fn(tx, snap) })
 }
 
-// validateUser checks a user's fields; before is the user's access before
-// an edit, nil for an invitation.
-func validateUser(snap *authz.Snapshot, u *gatehouse.User, before *gatehouse.UserAccess) error {
-	for _, f := range []struct {
-		name, value string
-		required    bool
-	}{{"first_name", u.FirstName, true}, {"last_name", u.LastName, true}, {"phone", u.Phone, false}} {
-		if err := validateText(f.name, f.value, f.required); err != nil {
-			return err
+// validateUser checks a user's fields, every one of them: the error lists
+// each field at fault (gatehouse.FieldErrors). before is the user's access
+// before an edit, nil for an invitation; beforePhone the phone stored
+// before it. A new or changed phone is stored in E.164; one stored before
+// phones were checked is kept as it is while it does not change.
+func validateUser(snap *authz.Snapshot, u *gatehouse.User, before *gatehouse.UserAccess, beforePhone string) error {
+	var errs gatehouse.FieldErrors
+	errs.Add(validateText("first_name", u.FirstName, true))
+	errs.Add(validateText("last_name", u.LastName, true))
+	errs.Add(validateEmail(u.Email))
+	if before == nil || u.Phone != beforePhone {
+		phone, err := normalizePhone(u.Phone)
+		errs.Add(err)
+		if err == nil {
+			u.Phone = phone
 		}
 	}
-	if err := validateEmail(u.Email); err != nil {
-		return err
+	licenceErr := validateLicence(snap, u.Licence)
+	errs.Add(licenceErr)
+	permErr := validatePermissions(snap, "permissions", u.Permissions)
+	errs.Add(permErr)
+	errs.Add(validateIDs("group_ids", u.GroupIDs, snap.HasGroup))
+	errs.Add(validateIDs("facility_ids", u.FacilityIDs, snap.HasFacility))
+	if licenceErr == nil && permErr == nil {
+		errs.Add(validateDirectWithinLicence(snap.Catalog(), u, before))
 	}
-	if err := validateLicence(snap, u.Licence); err != nil {
-		return err
-	}
-	if err := validatePermissions(snap, "permissions", u.Permissions); err != nil {
-		return err
-	}
-	if err := validateIDs("group_ids", u.GroupIDs, snap.HasGroup); err != nil {
-		return err
-	}
-	if err := validateIDs("facility_ids", u.FacilityIDs, snap.HasFacility); err != nil {
-		return err
-	}
-	return validateDirectWithinLicence(snap.Catalog(), u, before)
+	return errs.Err()
 }
 
 // actsOnAccount reports whether a change of a user acts on their account —

@@ -7,22 +7,40 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/nyaruka/phonenumbers"
+
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/authz"
 )
 
 // validateText checks a one-line text by the rules the OpenAPI document
 // states (gatehouse.MaxTextLen, gatehouse.OneLinePattern).
+// Its messages name the field in words ("First name is required").
 func validateText(field, value string, required bool) error {
+	label := fieldLabel(field)
 	switch {
 	case required && strings.TrimSpace(value) == "":
-		return gatehouse.Invalid(field, "%s is required", field)
+		return gatehouse.Invalid(field, "%s is required", label)
 	case utf8.RuneCountInString(value) > gatehouse.MaxTextLen:
-		return gatehouse.Invalid(field, "%s is longer than %d characters", field, gatehouse.MaxTextLen)
+		return gatehouse.Invalid(field, "%s is longer than %d characters", label, gatehouse.MaxTextLen)
 	case strings.ContainsAny(value, "\x00\r\n"):
-		return gatehouse.Invalid(field, "%s must be one line of text", field)
+		return gatehouse.Invalid(field, "%s must be one line of text", label)
 	}
 	return nil
+}
+
+// fieldLabels name the input fields in words, for messages.
+var fieldLabels = map[string]string{
+	"first_name": "First name", "last_name": "Last name", "email": "Email", "phone": "Phone",
+	"name": "Name", "external_id": "External id", "licence": "Licence", "permissions": "Permissions",
+	"group_ids": "Groups", "facility_ids": "Facilities", "full_access": "Full access",
+}
+
+func fieldLabel(field string) string {
+	if label, ok := fieldLabels[field]; ok {
+		return label
+	}
+	return field
 }
 
 func validateEmail(email string) error {
@@ -31,9 +49,32 @@ func validateEmail(email string) error {
 	}
 	addr, err := mail.ParseAddress(email)
 	if err != nil || addr.Address != strings.TrimSpace(email) {
-		return gatehouse.Invalid("email", "%q is not an email address", email)
+		return gatehouse.Invalid("email", "Email %q is not an email address", email)
 	}
 	return nil
+}
+
+// normalizePhone checks an optional phone number and returns it in E.164
+// (+442079460000). Gatehouse knows no region of its own (an organization
+// has none), so a number is taken in international format only: a + and
+// the country code first; spaces, dots, dashes and brackets are allowed.
+func normalizePhone(phone string) (string, error) {
+	if err := validateText("phone", phone, false); err != nil {
+		return "", err
+	}
+	phone = strings.TrimSpace(phone)
+	if phone == "" {
+		return "", nil
+	}
+	const example = "+44 20 7946 0000"
+	if !strings.HasPrefix(phone, "+") {
+		return "", gatehouse.Invalid("phone", "Phone must be in international format: a + and the country code first, like %s", example)
+	}
+	n, err := phonenumbers.Parse(phone, "")
+	if err != nil || !phonenumbers.IsValidNumber(n) {
+		return "", gatehouse.Invalid("phone", "Phone %q is not a valid phone number: write it in international format, like %s", phone, example)
+	}
+	return phonenumbers.Format(n, phonenumbers.E164), nil
 }
 
 // validatePermissions checks that every codename is in the catalog.
@@ -65,7 +106,7 @@ func validateLicence(snap *authz.Snapshot, licence string) error {
 func validateIDs(field string, ids []string, exists func(string) bool) error {
 	for _, id := range ids {
 		if !exists(id) {
-			return &gatehouse.Error{Code: gatehouse.ENOTFOUND, Field: field, Message: field + ": " + id + " not found"}
+			return &gatehouse.Error{Code: gatehouse.ENOTFOUND, Field: field, Message: fieldLabel(field) + ": " + id + " not found"}
 		}
 	}
 	return nil

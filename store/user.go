@@ -110,6 +110,22 @@ func (t *tx) findUsers(f userFilter) ([]*gatehouse.User, error) {
 	if f.Licence != "" {
 		where = append(where, "u.licence = "+a.add(f.Licence))
 	}
+	if f.Invitation != "" {
+		// At most one invitation of a user is open: a new one revokes the
+		// others (see RevokeInvitations), so the open one is the latest.
+		open := "u.id IN (SELECT iv.user_id FROM invitations iv WHERE iv.org_id = " + org +
+			" AND iv.accepted_at IS NULL AND iv.revoked_at IS NULL"
+		switch f.Invitation {
+		case gatehouse.InvitationPending:
+			open += " AND iv.expires_at > " + a.add(t.now)
+		case gatehouse.InvitationExpired:
+			open += " AND iv.expires_at <= " + a.add(t.now)
+		case gatehouse.InvitationOpen:
+		default:
+			return nil, gatehouse.Invalid("invitation", "unknown invitation state %q", f.Invitation)
+		}
+		where = append(where, open+")")
+	}
 	// Membership filters are IN subqueries rather than EXISTS: the planner
 	// can then start from the (usually small) set of members, in id order.
 	if f.GroupID != "" {

@@ -90,11 +90,28 @@ func formError(p *page, err error) bool {
 	if !errors.As(err, &e) || e.Code == gatehouse.EINTERNAL || e.Code == gatehouse.EUNAVAILABLE {
 		return false
 	}
-	if e.Field != "" {
-		p.Errors[e.Field] = e.Message
+	for _, f := range e.List() {
+		if _, seen := p.Errors[f.Field]; !seen {
+			p.Errors[f.Field] = f.Message
+			p.Fields = append(p.Fields, f)
+		}
 	}
 	p.Error = e.Message
 	return true
+}
+
+// fieldAnchor is the id of the control (or group of controls) of a field
+// in the forms, for the links of the error summary.
+func fieldAnchor(field string) string {
+	switch field {
+	case "group_ids":
+		return "groups"
+	case "facility_ids":
+		return "facilities"
+	case "permissions":
+		return "direct-permissions"
+	}
+	return field
 }
 
 // errorStatus is the status of a page showing a domain error: the API's

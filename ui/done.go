@@ -20,6 +20,7 @@ const (
 	doneDeactivated        done = "deactivated"
 	doneActivated          done = "activated"
 	doneInvitationResent   done = "invitation_resent"
+	doneInvitationsResent  done = "invitations_resent"
 	doneVerificationResent done = "verification_resent"
 	doneUserDeleted        done = "user_deleted"
 	doneGroupCreated       done = "group_created"
@@ -52,6 +53,7 @@ var banners = map[done]string{
 	doneDeactivated:            "Deactivated.",
 	doneActivated:              "Activated.",
 	doneInvitationResent:       "A new invitation is on its way.",
+	doneInvitationsResent:      "New invitations are on their way.",
 	doneVerificationResent:     "A new verification link is on its way.",
 	doneUserDeleted:            "The user was deleted.",
 	doneGroupCreated:           "Group created.",

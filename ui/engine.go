@@ -61,6 +61,8 @@ func newEngine(assets map[string]string) (*engine, error) {
 		"minLicenceLabel": minLicenceLabel,
 		// fieldOf hands one field's error to the "error" partial.
 		"fieldOf": func(p *page, field string) map[string]any { return map[string]any{"Errors": p.Errors, "Field": field} },
+		// fieldAnchor is the id of a field's control, for the error summary.
+		"fieldAnchor": fieldAnchor,
 	}
 	base, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
@@ -133,5 +135,8 @@ type page struct {
 	Flash  string
 	Error  string            // a form-level error
 	Errors map[string]string // field → message
+	// Fields are the fields at fault, in the form's order, for the summary
+	// at the top of the form that links to each.
+	Fields []gatehouse.FieldError
 	Data   any
 }

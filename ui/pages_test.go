@@ -751,7 +751,7 @@ func TestUserPages(t *testing.T) {
 	if res.status != http.StatusOK || res.url.Query().Get("done") != "saved" {
 		t.Fatalf("edit: %d at %s", res.status, res.url)
 	}
-	if u, _ := e.svc.GetUser(e.ctx, e.admin, nia); u.LastName != "Newer" || u.Phone != "+44 20 7946 0000" {
+	if u, _ := e.svc.GetUser(e.ctx, e.admin, nia); u.LastName != "Newer" || u.Phone != "+442079460000" {
 		t.Fatalf("edited user: %+v", u)
 	}
 

@@ -66,7 +66,7 @@ func TestOwnFullAccessUntickedAsksFirst(t *testing.T) {
 	if res.status != http.StatusOK {
 		t.Fatalf("back to the form: %d", res.status)
 	}
-	has(t, "back to the form", res, `<input id="full_access" name="full_access" type="checkbox" aria-describedby="full_access-help">`)
+	has(t, "back to the form", res, `<input id="full_access" name="full_access" type="checkbox" aria-describedby="full_access-help" aria-controls="overridable">`)
 
 	// Confirmed: saved, and she lands on her account page, which she can
 	// still see, with a message — not on an error page.

@@ -34,6 +34,9 @@ func (u *UI) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /users/{id}/{action}", u.signedIn(u.confirmUserAction))
 	mux.HandleFunc("POST /users/{id}/{action}", u.signedIn(u.userAction))
 
+	mux.HandleFunc("GET /invitations", u.signedIn(u.listInvitations))
+	mux.HandleFunc("POST /invitations/resend", u.signedIn(u.resendInvitations))
+
 	mux.HandleFunc("GET /groups", u.signedIn(u.listGroups))
 	mux.HandleFunc("GET /groups/new", u.signedIn(u.newGroupPage))
 	mux.HandleFunc("POST /groups/new", u.signedIn(u.createGroup))

@@ -48,7 +48,12 @@ func (u *UI) listUsers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data.Catalog = catalog
-	users, err := u.svc.ListUsers(ctx, v.actor, gatehouse.UserFilter{Status: gatehouse.UserStatus(data.Filter["status"]),
+	// "expired" is its own state in the list: invited, the invitation expired.
+	status, invitation := gatehouse.UserStatus(data.Filter["status"]), ""
+	if status == "expired" {
+		status, invitation = gatehouse.StatusInvited, gatehouse.InvitationExpired
+	}
+	users, err := u.svc.ListUsers(ctx, v.actor, gatehouse.UserFilter{Status: status, Invitation: invitation,
 		GroupID: data.Filter["group_id"], FacilityID: data.Filter["facility_id"], Licence: data.Filter["licence"], Query: data.Filter["q"],
 		Sort: sort, Desc: data.Filter["order"] == "desc", After: string(after), Limit: pageSize + 1})
 	if err != nil {

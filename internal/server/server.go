@@ -44,6 +44,9 @@ type Config struct {
 	// Passwords hashes passwords; nil is the production argon2id. Tests
 	// give cheap parameters.
 	Passwords service.PasswordHasher
+	// Clock is the time of the service and its store; nil is the real
+	// time. Tests move it rather than wait (an invitation's expiry).
+	Clock func() time.Time
 }
 
 // sender picks SMTP when a server is given, else a folder of .eml files.
@@ -81,6 +84,9 @@ func Run(ctx context.Context, cfg Config, ready func(Running) error) error {
 		return err
 	}
 	defer st.Close()
+	if cfg.Clock != nil {
+		st.Now = cfg.Clock
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
@@ -111,6 +117,7 @@ func Run(ctx context.Context, cfg Config, ready func(Running) error) error {
 		InviteTTL:  cfg.InviteTTL,
 		Links:      ui.Links(cfg.BaseURL),
 		MailQueued: outbox.Kick,
+		Clock:      cfg.Clock,
 	}
 	if presence != nil {
 		svcCfg.Presence = presence

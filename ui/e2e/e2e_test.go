@@ -167,6 +167,42 @@ func TestAdminUIInBrowser(t *testing.T) {
 				return input.getAttribute("aria-invalid") === "true" && err ? err.textContent.trim() : "";
 			})()`, field, field+"-error"))
 		}
+		// Sent empty, the form shows every error at once, in words, beside
+		// each field and in a summary at the top that links to them.
+		admin.follow(t, "send the empty form", http.StatusBadRequest, chromedp.Click(button("Send invitation")))
+		for field, want := range map[string]string{"first_name": "First name is required", "last_name": "Last name is required", "email": "Email is required"} {
+			if msg := fieldError(field); msg != want {
+				t.Errorf("beside %s: %q, want %q", field, msg, want)
+			}
+		}
+		summary := eval[[]string](t, admin, `[...document.querySelectorAll(".error-summary li a")].map((a) => a.getAttribute("href") + " " + a.textContent.trim())`)
+		if want := []string{"#first_name First name is required", "#last_name Last name is required", "#email Email is required"}; !slices.Equal(summary, want) {
+			t.Errorf("error summary %q, want %q", summary, want)
+		}
+		admin.run(t, "follow the summary's email link", chromedp.Click(chromedp.Search(`//div[contains(@class,"error-summary")]//a[@href="#email"]`)))
+		waitFor(t, admin, `location.hash === "#email"`, "the summary's link goes to the email field")
+		// Ticking full access greys out what it overrides, and says so.
+		overridden := func() string {
+			return eval[string](t, admin, `(() => {
+				const o = document.getElementById("overridable"), note = document.getElementById("full-access-overrides");
+				const groups = document.getElementById("facilities");
+				return o.classList.contains("overridden") + " " + (!note.hidden && note.offsetParent !== null) + " " +
+					(groups.getAttribute("aria-describedby") || "").includes(note.id) + " " + getComputedStyle(o).backgroundColor;
+			})()`)
+		}
+		if got := overridden(); !strings.HasPrefix(got, "false false false") {
+			t.Errorf("before full access: %s", got)
+		}
+		admin.run(t, "tick Full access", chromedp.Click(chromedp.ID("full_access")))
+		if got := overridden(); !strings.HasPrefix(got, "true true true") || strings.HasSuffix(got, "rgba(0, 0, 0, 0)") {
+			t.Errorf("with full access, the rest is not greyed out and said so: %s", got)
+		}
+		shots.take(t, admin, "invite-user-full-access")
+		admin.run(t, "untick Full access", chromedp.Click(chromedp.ID("full_access")))
+		if got := overridden(); !strings.HasPrefix(got, "false false false") {
+			t.Errorf("full access unticked: %s", got)
+		}
+
 		admin.run(t, "type a bad email", chromedp.SendKeys(chromedp.ID("email"), "not-an-email"))
 		admin.follow(t, "send without a name", http.StatusBadRequest, chromedp.Click(button("Send invitation")))
 		if msg := fieldError("first_name"); msg == "" {
@@ -247,7 +283,7 @@ func TestAdminUIInBrowser(t *testing.T) {
 	step("the users list shows her active", func(t *testing.T) {
 		admin.follow(t, "open Users", http.StatusOK, chromedp.Click(navLink("Users")))
 		row := rowText(t, admin, "Tess Tech")
-		for _, want := range []string{userEmail, "+44 20 7946 0199", "active", "No"} {
+		for _, want := range []string{userEmail, "+442079460199" /* stored in E.164 */, "active", "No"} {
 			if !strings.Contains(row, want) {
 				t.Errorf("Tess's row %q lacks %q", row, want)
 			}
@@ -434,6 +470,36 @@ func TestAdminUIInBrowser(t *testing.T) {
 		shots.take(t, admin, "permissions-reference")
 	})
 
+	step("resend an expired invitation from the Invitations view", func(t *testing.T) {
+		// Eli was invited eight days ago on the server's clock: past the
+		// 7-day TTL, so his invitation has expired.
+		srv.clock.set(-8 * 24 * time.Hour)
+		eli, err := srv.svc.InviteUser(context.Background(), gatehouse.SystemActor(srv.orgID),
+			service.UserInput{FirstName: "Eli", LastName: "Expired", Email: "eli@acme.test", FacilityIDs: []string{srv.facilities["North Plant"]}})
+		srv.clock.set(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		row := `//tr[td/a[normalize-space()="Eli Expired"]]`
+		admin.follow(t, "open Invitations", http.StatusOK, chromedp.Click(navLink("Invitations")))
+		admin.expectH1(t, "Invitations")
+		if st := text(t, admin, chromedp.Search(row+`//span[contains(@class,"status")]`)); st != "Expired" {
+			t.Fatalf("Eli's invitation shows %q, want Expired", st)
+		}
+		if exp := text(t, admin, chromedp.Search(row+`/td[6]`)); !strings.Contains(exp, "ago") || !strings.Contains(exp, "UTC") {
+			t.Errorf("expiry %q: want relative and absolute", exp)
+		}
+		admin.follow(t, "Resend Eli's", http.StatusOK, chromedp.Click(chromedp.Search(row+`//button[normalize-space()="Resend"]`)))
+		admin.expectPath(t, "/invitations")
+		admin.expectFlash(t, "A new invitation is on its way.")
+		if st := text(t, admin, chromedp.Search(row+`//span[contains(@class,"status")]`)); st != "Pending" {
+			t.Errorf("after resending Eli's invitation shows %q, want Pending", st)
+		}
+		if u, err := srv.svc.GetUser(context.Background(), gatehouse.SystemActor(srv.orgID), eli.User.ID); err != nil || u.Invitation.State(time.Now()) != "pending" {
+			t.Errorf("Eli's invitation after resending: %+v, %v", u, err)
+		}
+	})
+
 	step("sign out; the deactivated user is refused", func(t *testing.T) {
 		admin.follow(t, "Sign out", http.StatusOK, chromedp.Click(button("Sign out")))
 		admin.expectPath(t, "/sign-in")
@@ -548,13 +614,35 @@ type server struct {
 	facilities map[string]string // name → id
 	log        *serverLog
 	readerID   string // a Read & Report user of the compliance organization
+	svc        *service.Service
+	orgID      string // the facilities organization
+	clock      *shiftedClock
+}
+
+// shiftedClock is the server's time: the real time moved by an offset
+// the test sets, so that invitations expire without waiting.
+type shiftedClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *shiftedClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().UTC().Add(c.offset)
+}
+
+func (c *shiftedClock) set(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset = d
 }
 
 func startServer(t *testing.T) *server {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	s := &server{mailDir: filepath.Join(dir, "mail"), facilities: map[string]string{}, log: &serverLog{t: t}}
+	s := &server{mailDir: filepath.Join(dir, "mail"), facilities: map[string]string{}, log: &serverLog{t: t}, clock: &shiftedClock{}}
 	logger := slog.New(slog.NewTextHandler(s.log, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
 	// The server of serve, as serve assembles it, on a port of its own.
@@ -564,6 +652,7 @@ func startServer(t *testing.T) *server {
 		stopped <- ghserver.Run(serving, ghserver.Config{
 			Addr: "127.0.0.1:0", DB: filepath.Join(dir, "gatehouse.db"), MailDir: s.mailDir,
 			MailFrom: "Gatehouse <gatehouse@acme.test>", Logger: logger, Passwords: testsupport.Passwords(),
+			Clock: s.clock.Now,
 		}, func(r ghserver.Running) error { started <- r; return nil })
 	}()
 	var running ghserver.Running
@@ -592,6 +681,7 @@ func startServer(t *testing.T) *server {
 		t.Fatal(err)
 	}
 	sys := gatehouse.SystemActor(org.Org.ID)
+	s.svc, s.orgID = svc, org.Org.ID
 	if err := svc.SetPassword(ctx, sys, org.Admin.ID, adminPassword); err != nil {
 		t.Fatal(err)
 	}

@@ -57,6 +57,30 @@ document.addEventListener("DOMContentLoaded", () => {
     apply();
   }
 
+  // Full access overrides the rest of the Access section: ticking it greys
+  // out the licence, groups, facilities and direct permissions and says so
+  // (their values are kept and sent: they count again once full access is
+  // turned off). The server renders the same state on load.
+  const fullAccess = document.querySelector("input#full_access");
+  const overridable = document.getElementById("overridable");
+  if (fullAccess && overridable) {
+    const note = document.getElementById("full-access-overrides");
+    const described = [...overridable.querySelectorAll("#licence, #groups, #facilities, #direct-permissions")];
+    const apply = () => {
+      const on = fullAccess.checked;
+      overridable.classList.toggle("overridden", on);
+      note.hidden = !on;
+      for (const el of described) {
+        const ids = (el.getAttribute("aria-describedby") || "").split(/\s+/).filter((id) => id && id !== note.id);
+        if (on) ids.push(note.id);
+        if (ids.length) el.setAttribute("aria-describedby", ids.join(" "));
+        else el.removeAttribute("aria-describedby");
+      }
+    };
+    fullAccess.addEventListener("change", apply);
+    apply();
+  }
+
   // A filter box above long lists of checkboxes (groups, facilities).
   for (const picker of document.querySelectorAll("fieldset.picker:not(.permissions)")) {
     const checks = [...picker.querySelectorAll(":scope > .check")];
