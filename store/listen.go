@@ -73,7 +73,7 @@ func (db *DB) Listening() bool {
 // again; listenWait waits (variables for tests).
 var (
 	listenBackoff    = 250 * time.Millisecond
-	maxListenBackoff = 2 * time.Second
+	maxListenBackoff = time.Second // the instance answers again within about a second of the database's return
 	listenWait       = waitFor
 )
 
