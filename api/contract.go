@@ -137,6 +137,14 @@ func finishDocument(oapi *huma.OpenAPI) {
 			p.Description = strings.TrimSpace(p.Description + doc)
 		}
 	}
+	// An error's list of fields at fault: absent and empty mean the same,
+	// so Go generators make it a plain slice.
+	if p := schemas["ErrorDetail"].Properties["errors"]; p != nil {
+		if p.Extensions == nil {
+			p.Extensions = map[string]any{}
+		}
+		p.Extensions["x-go-type-skip-optional-pointer"] = true
+	}
 	enum("ErrorDetail", "code", gatehouse.ErrorCodes(), "")
 	enum("FieldError", "code", gatehouse.ErrorCodes(), "")
 	enum("ErrorDetail", "reason", refusals, ":"+refusalDoc.String())
