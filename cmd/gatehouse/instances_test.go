@@ -75,6 +75,7 @@ func TestWritesAreSeenThroughCrashes(t *testing.T) {
 // and the admin's API key.
 type cluster struct {
 	bin, dsn, dir string
+	serveArgs     []string // more flags for every serve
 	key           string
 	user, group   string
 	facility      string
@@ -86,15 +87,15 @@ type cluster struct {
 	started []bool // running, maybe not ready yet
 }
 
-func newCluster(t *testing.T, n int) *cluster {
+func newCluster(t *testing.T, n int, serveArgs ...string) *cluster {
 	t.Helper()
-	return newClusterOn(t, n, storetest.Postgres(t))
+	return newClusterOn(t, n, storetest.Postgres(t), serveArgs...)
 }
 
-func newClusterOn(t *testing.T, n int, dsn string) *cluster {
+func newClusterOn(t *testing.T, n int, dsn string, serveArgs ...string) *cluster {
 	t.Helper()
 	dir := t.TempDir()
-	c := &cluster{bin: filepath.Join(dir, "gatehouse"), dsn: dsn, dir: dir}
+	c := &cluster{bin: filepath.Join(dir, "gatehouse"), dsn: dsn, dir: dir, serveArgs: serveArgs}
 	build := exec.Command("go", "build", "-o", c.bin, ".")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
@@ -182,7 +183,8 @@ func (c *cluster) start(t *testing.T, i int) {
 		t.Error(err)
 		return
 	}
-	cmd := exec.Command(c.bin, "serve", "--db", c.dsn, "--addr", c.addrs[i], "--mail-dir", filepath.Join(c.dir, "mail"))
+	args := append([]string{"serve", "--db", c.dsn, "--addr", c.addrs[i], "--mail-dir", c.mailDir()}, c.serveArgs...)
+	cmd := exec.Command(c.bin, args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		t.Error(err)
@@ -207,6 +209,9 @@ func (c *cluster) start(t *testing.T, i int) {
 	}
 	t.Errorf("instance %d not ready within 20 s (log in %s)", i, logFile.Name())
 }
+
+// mailDir is the --mail-dir every instance shares.
+func (c *cluster) mailDir() string { return filepath.Join(c.dir, "mail") }
 
 func (c *cluster) kill(t *testing.T, i int) {
 	c.mu.Lock()
