@@ -138,7 +138,11 @@ func lists(c *client, o *org, res *result) error {
 // unassigning a facility), in turn, end to end: the transaction, the
 // snapshot update and the response. After each write, a check (not timed)
 // must see it, at the revision the write returned.
-func writes(c, limited *client, o *org, snap *authz.Snapshot, res *result) error {
+//
+// propagated, when not nil (other instances run), is called after each
+// write's acknowledgement and returns how long until every other instance
+// had applied it.
+func writes(c, limited *client, o *org, snap *authz.Snapshot, propagated func(int64) (time.Duration, bool, error), res *result) error {
 	groupID, _ := biggestGroup(o.state)
 	var group struct {
 		Permissions []string `json:"permissions"`
@@ -191,7 +195,24 @@ func writes(c, limited *client, o *org, snap *authz.Snapshot, res *result) error
 		n, _ := strconv.ParseInt(v[0], 10, 64)
 		return n
 	}
-	var groupTimes, limitedTimes, userTimes []time.Duration
+	var groupTimes, limitedTimes, userTimes, propagation []time.Duration
+	atAck := 0
+	// followed measures the propagation of an acknowledged write at once,
+	// before the check that follows some writes.
+	followed := func(h map[string][]string, err error) error {
+		if err != nil || propagated == nil {
+			return err
+		}
+		d, first, err := propagated(revisionOf(h))
+		if err != nil {
+			return err
+		}
+		propagation = append(propagation, d)
+		if first {
+			atAck++
+		}
+		return nil
+	}
 	var last int64
 	for i := range 312 {
 		add := i%6 < 3
@@ -205,6 +226,7 @@ func writes(c, limited *client, o *org, snap *authz.Snapshot, res *result) error
 				perms = append(perms, "reports.view", "work_orders.archive")
 			}
 			took, h, err = limited.call("PATCH", "/api/v1/groups/"+groupID, map[string]any{"permissions": perms}, nil)
+			err = followed(h, err)
 			if i >= 12 {
 				limitedTimes = append(limitedTimes, took)
 			}
@@ -214,6 +236,7 @@ func writes(c, limited *client, o *org, snap *authz.Snapshot, res *result) error
 				perms = append(perms, "reports.view")
 			}
 			took, h, err = c.call("PATCH", "/api/v1/groups/"+groupID, map[string]any{"permissions": perms}, nil)
+			err = followed(h, err)
 			if err == nil && add {
 				if d, err := check(member, "reports.view", ""); err != nil || !d.Allowed {
 					return fmt.Errorf("after adding reports.view to %s, member %s is not allowed it: %+v %v", groupID, member, d, err)
@@ -228,6 +251,7 @@ func writes(c, limited *client, o *org, snap *authz.Snapshot, res *result) error
 				facilities = append(facilities, extra)
 			}
 			took, h, err = c.call("PATCH", "/api/v1/users/"+user.ID, map[string]any{"facility_ids": facilities}, nil)
+			err = followed(h, err)
 			if err == nil {
 				d, err := check(user.ID, perm, extra)
 				if err != nil || d.Allowed != add || d.Revision < revisionOf(h) {
@@ -246,6 +270,11 @@ func writes(c, limited *client, o *org, snap *authz.Snapshot, res *result) error
 			return fmt.Errorf("write %d returned revision %d after %d", i, rev, last)
 		}
 		last = rev
+	}
+	if len(propagation) > 0 {
+		ms := millis(propagation)
+		res.PropagationMsP50, res.PropagationMsP99, res.PropagationMsMax = percentile(ms, 50), percentile(ms, 99), ms[len(ms)-1]
+		res.PropagatedAtAck = float64(atAck) / float64(len(ms))
 	}
 	all := millis(slices.Concat(groupTimes, limitedTimes, userTimes))
 	res.WriteMsP50, res.WriteMsP99 = percentile(all, 50), percentile(all, 99)

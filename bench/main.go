@@ -49,6 +49,9 @@ type config struct {
 	http     bool
 	profile  string
 	replot   string
+	// instances is how many Gatehouse servers run on -postgres: the
+	// writes go to the first, the others must apply them.
+	instances int
 }
 
 // result is the benchmark's JSON output; the table shows the same figures.
@@ -87,8 +90,18 @@ type result struct {
 	// every member.
 	LimitedGroupWriteMsP50 float64 `json:"limited_group_write_ms_p50"`
 	LimitedGroupWriteMsP99 float64 `json:"limited_group_write_ms_p99"`
-	SnapshotBytes          uint64  `json:"snapshot_bytes"`
-	SeedSeconds            float64 `json:"seed_seconds"`
+	// With -postgres: how many instances served (see -instances), each
+	// one's check throughput (the first's is http_check_rps), and the time
+	// from a write's acknowledgement by the first until every other
+	// instance's snapshot is at the write's revision.
+	Instances        int       `json:"instances,omitempty"`
+	InstanceCheckRPS []float64 `json:"instance_check_rps,omitempty"`
+	PropagationMsP50 float64   `json:"propagation_ms_p50,omitempty"`
+	PropagationMsP99 float64   `json:"propagation_ms_p99,omitempty"`
+	PropagationMsMax float64   `json:"propagation_ms_max,omitempty"`
+	PropagatedAtAck  float64   `json:"propagated_at_acknowledgement,omitempty"` // share of writes every instance had applied at the first look
+	SnapshotBytes    uint64    `json:"snapshot_bytes"`
+	SeedSeconds      float64   `json:"seed_seconds"`
 
 	Sizes   []sizeResult `json:"sizes"`
 	Machine machine      `json:"machine"`
@@ -162,6 +175,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer os.RemoveAll(dir)
+		cfg.dir = dir
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -269,6 +283,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.plot, "plot", filepath.Join("..", "docs", "benchmarks-check.svg"), `the SVG plot of check time against organization size ("" for none)`)
 	fs.StringVar(&cfg.dir, "dir", "", "where the databases go (default a temporary directory, removed at the end)")
 	fs.StringVar(&cfg.postgres, "postgres", "", "put the organizations in this PostgreSQL database instead of SQLite files (a schema each: bench_<users>)")
+	fs.IntVar(&cfg.instances, "instances", 1, "with -postgres: Gatehouse servers on the database, as `gatehouse serve` runs them (each with its LISTEN and lease); writes go to the first")
 	fs.BoolVar(&cfg.casbin, "casbin", true, "compare with Casbin")
 	fs.BoolVar(&cfg.http, "http", true, "measure the API over HTTP too (checks, batches, lists, writes)")
 	fs.StringVar(&cfg.replot, "replot", "", "only redraw the -plot of a run saved with -json in this file")
@@ -295,6 +310,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		if cfg.sizes[len(cfg.sizes)-1] != cfg.users {
 			cfg.sizes = append(cfg.sizes, cfg.users)
 		}
+	}
+	if cfg.instances < 1 || (cfg.instances > 1 && cfg.postgres == "") {
+		return cfg, fmt.Errorf("-instances must be at least 1, and more than 1 only with -postgres")
 	}
 	if cfg.users < 10 || cfg.queries < 1 || cfg.conns < 1 {
 		return cfg, fmt.Errorf("-users must be at least 10, -queries and -conns at least 1")
@@ -408,15 +426,33 @@ func overHTTP(ctx context.Context, o *org, qs []query, cfg config, res *result, 
 	if err := bigGroup(ctx, st, svc, o, 5000); err != nil {
 		return err
 	}
+	// On PostgreSQL, the API is served by instances as `gatehouse serve`
+	// runs them, started once the big group is in the database.
+	ghAddr := ""
+	var insts []*instance
+	if cfg.postgres != "" {
+		var stop func()
+		insts, stop, err = startInstances(ctx, o.db, cfg.dir, cfg.instances)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		svc, ghAddr = insts[0].svc, insts[0].addr
+		res.Instances = len(insts)
+		logf("%d instance(s) of gatehouse serve on PostgreSQL: %s", len(insts), instanceAddrs(insts))
+	} else {
+		gh, err := startServer(gatehouseHandler(svc))
+		if err != nil {
+			return err
+		}
+		defer gh.close()
+		ghAddr = gh.addr
+	}
+	gh := struct{ addr string }{ghAddr}
 	snap, err := svc.Engine().Snapshot(ctx, o.OrgID)
 	if err != nil {
 		return err
 	}
-	gh, err := startServer(gatehouseHandler(svc))
-	if err != nil {
-		return err
-	}
-	defer gh.close()
 	bare, err := startServer(bareHandler(snap))
 	if err != nil {
 		return err
@@ -461,6 +497,25 @@ func overHTTP(ctx context.Context, o *org, qs []query, cfg config, res *result, 
 	res.HTTPCheckMsP50, res.HTTPCheckMsP99 = percentile(ghTotal.latency, 50), percentile(ghTotal.latency, 99)
 	res.BareHTTPMsP50 = percentile(bareTotal.latency, 50)
 	logf("  gatehouse %.0f checks/s, bare %.0f/s: ratio %.2f", res.HTTPCheckRPS, res.BareHTTPRPS, res.HTTPRatio)
+	if len(insts) > 1 {
+		res.InstanceCheckRPS = []float64{res.HTTPCheckRPS}
+		for i, in := range insts[1:] {
+			reqs := checkRequests(in.addr, o.APIKey, qs)
+			if _, err := load(ctx, in.addr, reqs, cfg.conns, time.Second); err != nil { // warm up: it loads the organization
+				return fmt.Errorf("instance %d: %w", i+2, err)
+			}
+			var total loadResult
+			for range 2 {
+				l, err := load(ctx, in.addr, reqs, cfg.conns, cfg.duration)
+				if err != nil {
+					return fmt.Errorf("instance %d: %w", i+2, err)
+				}
+				total = merge(total, l)
+			}
+			res.InstanceCheckRPS = append(res.InstanceCheckRPS, total.rps())
+			logf("  instance %d: %.0f checks/s (p50 %.2f ms, p99 %.2f ms)", i+2, total.rps(), percentile(total.latency, 50), percentile(total.latency, 99))
+		}
+	}
 
 	c := newClient(gh.addr, o.APIKey)
 	if err := batchAndFilter(c, newClient(bare.addr, o.APIKey), qs, o, res); err != nil {
@@ -478,10 +533,18 @@ func overHTTP(ctx context.Context, o *org, qs []query, cfg config, res *result, 
 	if err != nil {
 		return err
 	}
-	if err := writes(c, newClient(gh.addr, limitedKey), o, snap, res); err != nil {
+	var propagated func(int64) (time.Duration, bool, error)
+	if len(insts) > 1 {
+		propagated = propagation(insts[1:], o.OrgID)
+	}
+	if err := writes(c, newClient(gh.addr, limitedKey), o, snap, propagated, res); err != nil {
 		return err
 	}
 	logf("  writes: p50 %.2f ms, p99 %.2f ms; a limited admin's group edit: p50 %.2f ms, p99 %.2f ms", res.WriteMsP50, res.WriteMsP99, res.LimitedGroupWriteMsP50, res.LimitedGroupWriteMsP99)
+	if propagated != nil {
+		logf("  propagation after acknowledgement: p50 %.3f ms, p99 %.3f ms, max %.3f ms; %.0f%% of writes applied everywhere at the first look",
+			res.PropagationMsP50, res.PropagationMsP99, res.PropagationMsMax, 100*res.PropagatedAtAck)
+	}
 	return nil
 }
 
@@ -532,4 +595,12 @@ func plotSizes(path string, res *result) error {
 	}
 	note := fmt.Sprintf("%s, %d CPUs, %s; %d distinct checks per size; facilities = users/10", res.Machine.CPU, res.Machine.CPUs, res.Machine.Go, res.Method.Queries)
 	return writePlot(path, "One authorization check, in process", note, lines)
+}
+
+func instanceAddrs(insts []*instance) string {
+	var a []string
+	for _, in := range insts {
+		a = append(a, in.addr)
+	}
+	return strings.Join(a, ", ")
 }
