@@ -5,40 +5,22 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/testsupport"
 )
-
-// testClock is the time of a test server moved by the test: the real time
-// shifted by an offset.
-type testClock struct {
-	mu     sync.Mutex
-	offset time.Duration
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().UTC().Add(c.offset)
-}
-
-func (c *testClock) set(offset time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.offset = offset
-}
 
 // invitationsOrg: three users invited eight days ago (past the 7-day TTL:
 // expired), two invited now (pending), and one active user.
 func invitationsOrg(t *testing.T) (o *org, expired, pending []string) {
-	clk := &testClock{}
+	clk := &testsupport.ShiftedClock{}
 	o = newOnClock(t, clk)
-	clk.set(-8 * 24 * time.Hour) // invited in the past, on the server's clock
+	clk.Set(-8 * 24 * time.Hour) // invited in the past, on the server's clock
 	for _, name := range []string{"ann", "bob", "cat"} {
 		expired = append(expired, str(o.invite(name, nil), "id"))
 	}
-	clk.set(0)
+	clk.Set(0)
 	for _, name := range []string{"dan", "eve"} {
 		pending = append(pending, str(o.invite(name, nil), "id"))
 	}
@@ -46,7 +28,7 @@ func invitationsOrg(t *testing.T) (o *org, expired, pending []string) {
 	return o, expired, pending
 }
 
-func newOnClock(t *testing.T, clk *testClock) *org {
+func newOnClock(t *testing.T, clk *testsupport.ShiftedClock) *org {
 	return newEnvOnClock(t, clk.Now).newOrg("Acme", "facilities")
 }
 

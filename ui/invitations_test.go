@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,24 +19,6 @@ import (
 	"github.com/gatehouse/gatehouse/store/storetest"
 	"github.com/gatehouse/gatehouse/ui"
 )
-
-// shiftedClock is the real time moved by an offset the test sets.
-type shiftedClock struct {
-	mu     sync.Mutex
-	offset time.Duration
-}
-
-func (c *shiftedClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().UTC().Add(c.offset)
-}
-
-func (c *shiftedClock) set(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.offset = d
-}
 
 // newEnvOnClock is newEnv with the service and its store on clock.
 func newEnvOnClock(t *testing.T, template string, clock func() time.Time) *env {
@@ -78,12 +59,12 @@ func newEnvOnClock(t *testing.T, template string, clock func() time.Time) *env {
 // filters by it.
 func TestInvitationsPage(t *testing.T) {
 	t.Parallel()
-	clk := &shiftedClock{}
+	clk := &testsupport.ShiftedClock{}
 	e := newEnvOnClock(t, "facilities", clk.Now)
-	clk.set(-8 * 24 * time.Hour) // invited eight days ago: past the 7-day TTL
+	clk.Set(-8 * 24 * time.Hour) // invited eight days ago: past the 7-day TTL
 	olga := e.invite("Olga", "Old", "olga@acme.test", service.UserInput{})
 	otto := e.invite("Otto", "Older", "otto@acme.test", service.UserInput{})
-	clk.set(0)
+	clk.Set(0)
 	pia := e.invite("Pia", "Pending", "pia@acme.test", service.UserInput{})
 	b := e.signIn("ada@acme.test")
 

@@ -473,10 +473,10 @@ func TestAdminUIInBrowser(t *testing.T) {
 	step("resend an expired invitation from the Invitations view", func(t *testing.T) {
 		// Eli was invited eight days ago on the server's clock: past the
 		// 7-day TTL, so his invitation has expired.
-		srv.clock.set(-8 * 24 * time.Hour)
+		srv.clock.Set(-8 * 24 * time.Hour)
 		eli, err := srv.svc.InviteUser(context.Background(), gatehouse.SystemActor(srv.orgID),
 			service.UserInput{FirstName: "Eli", LastName: "Expired", Email: "eli@acme.test", FacilityIDs: []string{srv.facilities["North Plant"]}})
-		srv.clock.set(0)
+		srv.clock.Set(0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -616,33 +616,14 @@ type server struct {
 	readerID   string // a Read & Report user of the compliance organization
 	svc        *service.Service
 	orgID      string // the facilities organization
-	clock      *shiftedClock
-}
-
-// shiftedClock is the server's time: the real time moved by an offset
-// the test sets, so that invitations expire without waiting.
-type shiftedClock struct {
-	mu     sync.Mutex
-	offset time.Duration
-}
-
-func (c *shiftedClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().UTC().Add(c.offset)
-}
-
-func (c *shiftedClock) set(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.offset = d
+	clock      *testsupport.ShiftedClock
 }
 
 func startServer(t *testing.T) *server {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	s := &server{mailDir: filepath.Join(dir, "mail"), facilities: map[string]string{}, log: &serverLog{t: t}, clock: &shiftedClock{}}
+	s := &server{mailDir: filepath.Join(dir, "mail"), facilities: map[string]string{}, log: &serverLog{t: t}, clock: &testsupport.ShiftedClock{}}
 	logger := slog.New(slog.NewTextHandler(s.log, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
 	// The server of serve, as serve assembles it, on a port of its own.
