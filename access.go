@@ -13,13 +13,15 @@ type AccessState struct {
 
 // UserAccess is the part of a user that decisions read.
 type UserAccess struct {
-	ID          string     `json:"id"`
-	Status      UserStatus `json:"status"`
-	FullAccess  bool       `json:"full_access,omitempty"`
-	Licence     string     `json:"licence,omitempty"`
-	GroupIDs    []string   `json:"group_ids,omitempty"`
-	Permissions []string   `json:"permissions,omitempty"` // direct permissions
-	FacilityIDs []string   `json:"facility_ids,omitempty"`
+	ID          string        `json:"id"`
+	Status      UserStatus    `json:"status"`
+	FullAccess  bool          `json:"full_access,omitempty"`
+	Licence     string        `json:"licence,omitempty"`
+	GroupIDs    []string      `json:"group_ids,omitempty"`
+	Permissions []string      `json:"permissions,omitempty"` // direct permissions
+	FacilityIDs []string      `json:"facility_ids,omitempty"`
+	SiteRoles   []SiteRole    `json:"site_roles,omitempty"`
+	Bounds      []GrantBounds `json:"bounds,omitempty"` // of the grants above; site roles carry their own
 }
 
 // GroupAccess is the part of a group that decisions read.
@@ -48,5 +50,5 @@ type AccessChange struct {
 // Access returns the decision-relevant part of u.
 func (u *User) Access() UserAccess {
 	return UserAccess{ID: u.ID, Status: u.Status, FullAccess: u.FullAccess, Licence: u.Licence,
-		GroupIDs: u.GroupIDs, Permissions: u.Permissions, FacilityIDs: u.FacilityIDs}
+		GroupIDs: u.GroupIDs, Permissions: u.Permissions, FacilityIDs: u.FacilityIDs, SiteRoles: u.SiteRoles, Bounds: u.Bounds}
 }

@@ -52,6 +52,17 @@ type OrgScoped interface {
 	UserTokenStore
 	SessionStore
 	AuditStore
+	GrantStore
+}
+
+// GrantStore finds the starts and expiries of time-bound grants that have
+// passed, to audit each once: whichever instance marks one first audits it.
+type GrantStore interface {
+	// PassedGrantBoundaries returns the boundaries at or before the
+	// transaction's time not yet marked.
+	PassedGrantBoundaries(orgID string) ([]GrantBoundary, error)
+	// MarkGrantBoundary marks a boundary seen; false when it already was.
+	MarkGrantBoundary(orgID string, b GrantBoundary) (bool, error)
 }
 
 // OrganizationStore holds organizations, their catalogs, their revisions
@@ -246,8 +257,13 @@ type UserFilter struct {
 	Status     UserStatus
 	GroupID    string
 	FacilityID string
-	Licence    string // licence tier name (catalogs with licences)
-	Query      string // case-insensitive substring of first name, last name or email
+	// SiteGroupID and SiteFacilityID, together, keep the users who hold the
+	// group at the facility at the transaction's time: a site role there,
+	// or the group organization-wide with the facility assigned.
+	SiteGroupID    string
+	SiteFacilityID string
+	Licence        string // licence tier name (catalogs with licences)
+	Query          string // case-insensitive substring of first name, last name or email
 	// Invitation keeps the users whose latest invitation is open (neither
 	// accepted nor replaced) and, for InvitationPending, not yet expired or,
 	// for InvitationExpired, expired; InvitationOpen keeps both. Expiry is

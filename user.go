@@ -31,18 +31,25 @@ type Organization struct {
 
 // A User is a person in an organization.
 type User struct {
-	ID            string
-	OrgID         string
-	FirstName     string
-	LastName      string
-	Email         string
-	Phone         string
-	Status        UserStatus
-	FullAccess    bool
-	Licence       string   // a licence name of the catalog, "" where it has none
-	GroupIDs      []string // sorted
-	Permissions   []string // direct permissions, sorted codenames
-	FacilityIDs   []string // assigned facilities, sorted
+	ID          string
+	OrgID       string
+	FirstName   string
+	LastName    string
+	Email       string
+	Phone       string
+	Status      UserStatus
+	FullAccess  bool
+	Licence     string   // a licence name of the catalog, "" where it has none
+	GroupIDs    []string // sorted
+	Permissions []string // direct permissions, sorted codenames
+	FacilityIDs []string // assigned facilities, sorted
+	// SiteRoles are groups held at one facility only, sorted by facility
+	// then group.
+	SiteRoles []SiteRole
+	// Bounds are the start and expiry times of the time-bound grants among
+	// GroupIDs, Permissions and FacilityIDs, sorted by grant id (site roles
+	// carry their own).
+	Bounds        []GrantBounds
 	EmailVerified bool
 	// PendingEmail is a new email of an active or inactive user that waits
 	// for its verification link: until then Email stays the address used
@@ -193,6 +200,9 @@ type UserPatch struct {
 	GroupIDs    *[]string
 	Permissions *[]string
 	FacilityIDs *[]string
+	SiteRoles   *[]SiteRole
+	// Bounds replace the bounds of the user's organization-wide grants.
+	Bounds *[]GrantBounds
 }
 
 // Apply changes u by p: the one place where a patch meets a user. Lists
@@ -216,6 +226,9 @@ func (u *User) Apply(p UserPatch) {
 			*l.dst = SortedSet(*l.src)
 		}
 	}
+	setIf(&u.SiteRoles, p.SiteRoles)
+	setIf(&u.Bounds, p.Bounds)
+	u.NormalizeGrants()
 }
 
 func (u *User) changeEmail(email string) {

@@ -92,6 +92,16 @@ func (t *tx) loadAccess(orgID string) (gatehouse.AccessState, error) {
 		return st, dbError("load access", err)
 	}
 
+	roles, bounds, err := t.loadGrants(orgID, nil)
+	if err != nil {
+		return st, dbError("load access", err)
+	}
+	for i := range st.Users {
+		u := &st.Users[i]
+		u.SiteRoles = roles[u.ID]
+		u.Bounds = bounds[u.ID]
+	}
+
 	groupIDs, err := t.strings(`SELECT id FROM groups WHERE org_id = $1 ORDER BY id`, orgID)
 	if err != nil {
 		return st, dbError("load access", err)

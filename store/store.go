@@ -161,9 +161,34 @@ func (db *DB) Engine() string {
 
 // Migrate applies every embedded migration the database has not seen yet.
 func (db *DB) Migrate(ctx context.Context) error {
-	fsys, err := fs.Sub(migrationFiles, "migrations")
+	p, err := db.migrations()
 	if err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	return nil
+}
+
+// MigrateDownTo undoes the migrations after version, newest first, to
+// go back to an older release (`gatehouse migrate --down-to N`).
+func (db *DB) MigrateDownTo(ctx context.Context, version int64) error {
+	p, err := db.migrations()
+	if err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	if _, err := p.DownTo(ctx, version); err != nil {
+		return fmt.Errorf("store: migrate down to %d: %w", version, err)
+	}
+	return nil
+}
+
+// migrations is the goose provider of the embedded migrations.
+func (db *DB) migrations() (*goose.Provider, error) {
+	fsys, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
 	}
 	gooseDialect := goose.DialectSQLite3
 	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
@@ -175,18 +200,11 @@ func (db *DB) Migrate(ctx context.Context) error {
 		lockID := int64(crc64.Checksum([]byte("gatehouse migrations "+db.schema), crc64.MakeTable(crc64.ECMA)) >> 1)
 		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(lockID), lock.WithLockTimeout(1, 120))
 		if err != nil {
-			return fmt.Errorf("store: migrate: %w", err)
+			return nil, err
 		}
 		opts = append(opts, goose.WithSessionLocker(locker))
 	}
-	p, err := goose.NewProvider(gooseDialect, db.db, fsys, opts...)
-	if err != nil {
-		return fmt.Errorf("store: migrate: %w", err)
-	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("store: migrate: %w", err)
-	}
-	return nil
+	return goose.NewProvider(gooseDialect, db.db, fsys, opts...)
 }
 
 // Close closes the database.

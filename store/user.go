@@ -136,9 +136,15 @@ func (t *tx) findUsers(f userFilter) ([]*gatehouse.User, error) {
 		where = append(where, "u.id IN (SELECT fa.user_id FROM facility_assignments fa WHERE fa.org_id = "+org+
 			" AND fa.facility_id = "+a.add(f.FacilityID)+")")
 	}
+	if f.SiteGroupID != "" || f.SiteFacilityID != "" {
+		where = append(where, t.siteRoleHolders(&a, org, f.SiteGroupID, f.SiteFacilityID))
+	}
 	if f.Within != nil {
-		where = append(where, "u.id IN (SELECT fw.user_id FROM facility_assignments fw WHERE fw.org_id = "+org+
-			" AND fw.facility_id IN "+a.in(f.Within)+")")
+		// Assigned to one of the facilities, or holding a role at one.
+		in := a.in(f.Within)
+		where = append(where, "(u.id IN (SELECT fw.user_id FROM facility_assignments fw WHERE fw.org_id = "+org+
+			" AND fw.facility_id IN "+in+") OR u.id IN (SELECT sw.user_id FROM site_roles sw WHERE sw.org_id = "+org+
+			" AND sw.facility_id IN "+in+"))")
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		p := a.add(likeContains(strings.ToLower(q)))
@@ -219,11 +225,17 @@ func (t *tx) loadUserLinks(orgID string, users []*gatehouse.User) error {
 	if err != nil {
 		return err
 	}
+	roles, bounds, err := t.loadGrants(orgID, ids)
+	if err != nil {
+		return err
+	}
 	for _, u := range users {
 		u.GroupIDs = orEmpty(groups[u.ID])
 		u.Permissions = orEmpty(perms[u.ID])
 		u.FacilityIDs = orEmpty(facilities[u.ID])
 		u.Invitation = invitations[u.ID]
+		u.SiteRoles, u.Bounds = roles[u.ID], bounds[u.ID]
+		u.NormalizeGrants() // bounds of grants since removed with their group or facility
 	}
 	return nil
 }
@@ -285,6 +297,10 @@ func (t *tx) checkUserLinks(u *gatehouse.User) error {
 	u.GroupIDs = normalizeIDs(u.GroupIDs)
 	u.Permissions = normalizeIDs(u.Permissions)
 	u.FacilityIDs = normalizeIDs(u.FacilityIDs)
+	u.NormalizeGrants()
+	if err := t.checkSiteRoles(u); err != nil {
+		return err
+	}
 	if err := t.checkIDs("groups", "group", "group_ids", u.OrgID, u.GroupIDs); err != nil {
 		return err
 	}
@@ -298,7 +314,10 @@ func (t *tx) writeUserLinks(u *gatehouse.User) error {
 	if err := t.replaceLinks("user_permissions", "user_id", "permission", u.OrgID, u.ID, u.Permissions); err != nil {
 		return err
 	}
-	return t.replaceLinks("facility_assignments", "user_id", "facility_id", u.OrgID, u.ID, u.FacilityIDs)
+	if err := t.replaceLinks("facility_assignments", "user_id", "facility_id", u.OrgID, u.ID, u.FacilityIDs); err != nil {
+		return err
+	}
+	return t.writeGrants(u)
 }
 
 // DeleteUser deletes the user with its memberships, permissions,
