@@ -3,6 +3,7 @@ package authz
 import (
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/gatehouse/gatehouse"
 )
@@ -78,6 +79,11 @@ func SourceKinds() []string {
 type Source struct {
 	Kind string `json:"type"`
 	ID   string `json:"id,omitempty"` // group id or licence name
+	// FacilityID names the facility of a site role: the group held there only.
+	FacilityID string `json:"facility_id,omitempty"`
+	// StartsAt and ExpiresAt bound a time-bound grant (zero: no bound).
+	StartsAt  time.Time `json:"starts_at,omitzero"`
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
 }
 
 // An Explanation is a decision with what granted it or why it failed. It
@@ -91,17 +97,37 @@ type Explanation struct {
 	grant string // the codename that granted, for the message
 }
 
-// Check answers allowed(user, permission, resource). It allocates nothing.
+// Check answers allowed(user, permission, resource) now. It allocates
+// nothing, and reads the clock only for a user with time-bound grants.
 func (s *Snapshot) Check(userID, permission string, r Resource) Decision {
-	return s.decide(userID, permission, r, nil)
+	return s.decide(userID, permission, r, nil, 0)
+}
+
+// CheckAt answers like Check as the snapshot's grants stand at the moment
+// at (to the second): "would this be allowed at T?".
+func (s *Snapshot) CheckAt(userID, permission string, r Resource, at time.Time) Decision {
+	return s.decide(userID, permission, r, nil, unixOf(at))
 }
 
 // Explain answers like Check and says why.
 func (s *Snapshot) Explain(userID, permission string, r Resource) Explanation {
+	return s.ExplainAt(userID, permission, r, time.Time{})
+}
+
+// ExplainAt answers like CheckAt and says why; a zero at is now.
+func (s *Snapshot) ExplainAt(userID, permission string, r Resource, at time.Time) Explanation {
 	var x Explanation
-	x.Decision = s.decide(userID, permission, r, &x)
+	x.Decision = s.decide(userID, permission, r, &x, unixOf(at))
 	x.Message = s.message(&x, userID, permission, r)
 	return x
+}
+
+// unixOf is t in unix seconds, 0 (now) for the zero time.
+func unixOf(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
 }
 
 // message says in one sentence what decided; it runs only for explanations,
@@ -142,8 +168,10 @@ func (s *Snapshot) message(x *Explanation, userID, permission string, r Resource
 }
 
 // decide is the normative decision of the product brief, clause by clause.
-// x, when not nil, collects the explanation.
-func (s *Snapshot) decide(userID, permission string, r Resource, x *Explanation) Decision {
+// x, when not nil, collects the explanation. at is the moment in unix
+// seconds, 0 for now (the clock is read only if the user has time-bound
+// grants).
+func (s *Snapshot) decide(userID, permission string, r Resource, x *Explanation, at int64) Decision {
 	// 1. user, permission and facility belong to this organization.
 	u := s.user(userID)
 	if u == nil {
@@ -173,6 +201,12 @@ func (s *Snapshot) decide(userID, permission string, r Resource, x *Explanation)
 			x.GrantedBy = []Source{{Kind: SourceFullAccess}}
 		}
 		return Decision{Allowed: true, Reason: ReasonFullAccess}
+	}
+	if u.extra() {
+		if at == 0 {
+			at = s.now()
+		}
+		return s.decideAt(u, userID, p, facility, r, x, at)
 	}
 	// 3a. the permission is in the effective set, within the licence.
 	var held PermSet

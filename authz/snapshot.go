@@ -39,6 +39,9 @@ type Snapshot struct {
 	// deleted API keys: the snapshot's own revision when it was compiled
 	// (what came before is unknown then).
 	keysRevoked int64
+	// now is the time in unix seconds, read only when a check reaches a
+	// time-bound grant (see WithClock).
+	now func() int64
 }
 
 type groupEntry struct {
@@ -60,6 +63,7 @@ func Compile(st gatehouse.AccessState) *Snapshot {
 		facilities:  newShardedTable(seed, shardBits(len(st.Facilities))),
 		facilityIDs: make([]string, 0, len(st.Facilities)),
 		groups:      make([]groupEntry, 0, len(st.Groups)),
+		now:         systemNow,
 	}
 	s.licences = []string{""}
 	for _, l := range st.Catalog.Licences {
@@ -104,6 +108,7 @@ func (s *Snapshot) facilityRecord(id string, slot int32) record {
 //	6  facilities 4 bytes: number of facility slots
 //	10 direct     32 bytes, only with direct permissions: their PermSet
 //	   then group slots, 4 bytes each, then facility slots, 4 bytes each, sorted
+//	   then, only with flagExtra, site roles and time bounds (see siterole.go)
 //
 // A nil userRecord is a user the organization does not have.
 type userRecord []byte
@@ -153,7 +158,8 @@ func (u userRecord) direct() PermSet {
 // hasFacility reports whether the facility slot is assigned to the user, by
 // binary search of the sorted slots.
 func (u userRecord) hasFacility(slot int32) bool {
-	slots := u[u.groupsAt()+4*u.groupCount():]
+	at := u.groupsAt() + 4*u.groupCount()
+	slots := u[at : at+4*u.facilityCount()]
 	lo, hi := 0, len(slots)/4
 	for lo < hi {
 		mid := int(uint(lo+hi) >> 1)
@@ -203,6 +209,7 @@ func (s *Snapshot) appendUser(b []byte, u gatehouse.UserAccess) []byte {
 	}
 	slices.Sort(facilities)
 	facilities = slices.Compact(facilities)
+	start := len(b)
 	b = append(b, flags, byte(s.cat.ranks[u.Licence]))
 	b = le.AppendUint16(b, uint16(s.licenceIndex(u.Licence)))
 	b = le.AppendUint16(b, uint16(len(groups)))
@@ -217,6 +224,10 @@ func (s *Snapshot) appendUser(b []byte, u gatehouse.UserAccess) []byte {
 	}
 	for _, f := range facilities {
 		b = le.AppendUint32(b, uint32(f))
+	}
+	if b, extra := s.appendExtra(b, u, groups, facilities); extra {
+		b[start] |= flagExtra
+		return b
 	}
 	return b
 }

@@ -1,0 +1,275 @@
+package authz
+
+import (
+	"math"
+	"slices"
+	"time"
+
+	"github.com/gatehouse/gatehouse"
+)
+
+// Site roles and time-bound grants live in an optional trailer of the user
+// record, after the facility slots, flagged by flagExtra, so that users
+// without them are read exactly as before and a check of one of them pays
+// nothing for the feature:
+//
+//	sites  2 bytes: number of site roles
+//	timed  2 bytes: number of time-bound grants
+//	then per site role: group slot, facility slot (4 bytes each), sorted by facility
+//	then per time-bound grant: kind, index (4 bytes each), start, end (8 bytes each,
+//	unix seconds; math.MinInt64 / math.MaxInt64 for none)
+//
+// A time-bound grant's index is the group slot, the permission index, the
+// facility slot, or the site role's position, by kind.
+const (
+	flagExtra = 1 << 4
+
+	timedGroup = iota
+	timedPermission
+	timedFacility
+	timedSite
+
+	siteLen  = 8
+	timedLen = 24
+)
+
+func (u userRecord) extra() bool { return u[0]&flagExtra != 0 }
+
+// extraAt is where the trailer starts.
+func (u userRecord) extraAt() int { return u.groupsAt() + 4*(u.groupCount()+u.facilityCount()) }
+
+func (u userRecord) siteCount() int {
+	if !u.extra() {
+		return 0
+	}
+	return int(le.Uint16(u[u.extraAt():]))
+}
+
+func (u userRecord) timedCount() int {
+	if !u.extra() {
+		return 0
+	}
+	return int(le.Uint16(u[u.extraAt()+2:]))
+}
+
+// site returns the group and facility slots of the i-th site role.
+func (u userRecord) site(i int) (group, facility int32) {
+	at := u.extraAt() + 4 + siteLen*i
+	return int32(le.Uint32(u[at:])), int32(le.Uint32(u[at+4:]))
+}
+
+// timed returns the i-th time-bound grant.
+func (u userRecord) timed(i int) (kind int, index int32, start, end int64) {
+	at := u.extraAt() + 4 + siteLen*u.siteCount() + timedLen*i
+	return int(le.Uint32(u[at:])), int32(le.Uint32(u[at+4:])), int64(le.Uint64(u[at+8:])), int64(le.Uint64(u[at+16:]))
+}
+
+// inForce reports whether the grant of kind and index is in force at t
+// (unix seconds): grants without bounds always are.
+func (u userRecord) inForce(kind int, index int32, t int64) bool {
+	for i := range u.timedCount() {
+		if k, idx, start, end := u.timed(i); k == kind && idx == index {
+			return start <= t && t < end
+		}
+	}
+	return true
+}
+
+// trailer is the record's site roles and bounds, for comparing two records.
+func (u userRecord) trailer() []byte {
+	if u == nil || !u.extra() {
+		return nil
+	}
+	return u[u.extraAt():]
+}
+
+// appendExtra appends the trailer of u to b, and reports whether u has one.
+func (s *Snapshot) appendExtra(b []byte, u gatehouse.UserAccess, groups, facilities []int32) ([]byte, bool) {
+	type timed struct {
+		kind       int
+		index      int32
+		start, end int64
+	}
+	bound := func(kind int, index int32, start, expiry time.Time) timed {
+		t := timed{kind: kind, index: index, start: math.MinInt64, end: math.MaxInt64}
+		if !start.IsZero() {
+			t.start = start.Unix()
+		}
+		if !expiry.IsZero() {
+			t.end = expiry.Unix()
+		}
+		return t
+	}
+	var sites [][2]int32
+	var times []timed
+	for _, r := range gatehouse.NormalizeSiteRoles(u.SiteRoles) {
+		g, gok := s.groupSlot[r.GroupID]
+		f, fok := s.facilitySlot(r.FacilityID)
+		if !gok || !fok {
+			continue
+		}
+		if !r.StartsAt.IsZero() || !r.ExpiresAt.IsZero() {
+			times = append(times, bound(timedSite, int32(len(sites)), r.StartsAt, r.ExpiresAt))
+		}
+		sites = append(sites, [2]int32{g, f})
+	}
+	for _, bd := range u.Bounds {
+		g, ok := gatehouse.ParseGrantID(bd.GrantID)
+		if !ok {
+			continue
+		}
+		switch g.Type {
+		case gatehouse.GrantGroup:
+			if slot, ok := s.groupSlot[g.GroupID]; ok && g.FacilityID == "" && slices.Contains(groups, slot) {
+				times = append(times, bound(timedGroup, slot, bd.StartsAt, bd.ExpiresAt))
+			}
+		case gatehouse.GrantPermission:
+			if i, ok := s.cat.index[g.Permission]; ok && slices.Contains(u.Permissions, g.Permission) {
+				times = append(times, bound(timedPermission, int32(i), bd.StartsAt, bd.ExpiresAt))
+			}
+		case gatehouse.GrantFacility:
+			if slot, ok := s.facilitySlot(g.FacilityID); ok && slices.Contains(facilities, slot) {
+				times = append(times, bound(timedFacility, slot, bd.StartsAt, bd.ExpiresAt))
+			}
+		}
+	}
+	if len(sites) == 0 && len(times) == 0 {
+		return b, false
+	}
+	slices.SortStableFunc(sites, func(a, b [2]int32) int { return int(a[1] - b[1]) })
+	b = le.AppendUint16(b, uint16(len(sites)))
+	b = le.AppendUint16(b, uint16(len(times)))
+	for _, st := range sites {
+		b = le.AppendUint32(b, uint32(st[0]))
+		b = le.AppendUint32(b, uint32(st[1]))
+	}
+	for _, t := range times {
+		b = le.AppendUint32(b, uint32(t.kind))
+		b = le.AppendUint32(b, uint32(t.index))
+		b = le.AppendUint64(b, uint64(t.start))
+		b = le.AppendUint64(b, uint64(t.end))
+	}
+	return b, true
+}
+
+// orgHeld is the union of the user's organization-wide groups', direct and
+// licence permissions in force at t, before the licence filter.
+func (s *Snapshot) orgHeld(u userRecord, t int64, set *PermSet) {
+	*set = u.direct()
+	for i := range u.timedCount() {
+		if kind, idx, start, end := u.timed(i); kind == timedPermission && (t < start || t >= end) {
+			set[idx>>6] &^= 1 << (uint(idx) & 63)
+		}
+	}
+	set.or(&s.cat.implicit[u.rank()])
+	for i := range u.groupCount() {
+		slot := u.group(i)
+		if grp := &s.groups[slot]; !grp.deleted && u.inForce(timedGroup, slot, t) {
+			set.or(&grp.perms)
+		}
+	}
+}
+
+// siteHeld is the union of the groups the user holds, in force at t, at
+// the facility slot — or, with slot -1, at any facility that exists.
+func (s *Snapshot) siteHeld(u userRecord, t int64, slot int32, set *PermSet) {
+	*set = PermSet{}
+	for i := range u.siteCount() {
+		g, f := u.site(i)
+		if (slot >= 0 && f != slot) || s.facilityIDs[f] == "" || !u.inForce(timedSite, int32(i), t) {
+			continue
+		}
+		if grp := &s.groups[g]; !grp.deleted {
+			set.or(&grp.perms)
+		}
+	}
+}
+
+// assignedAt reports whether the facility slot is assigned to the user at t.
+func (u userRecord) assignedAt(slot int32, t int64) bool {
+	return u.hasFacility(slot) && u.inForce(timedFacility, slot, t)
+}
+
+// anyFacilityAt reports whether one of the user's assigned facilities
+// exists and is in force at t.
+func (s *Snapshot) anyFacilityAt(u userRecord, t int64) bool {
+	for i := range u.facilityCount() {
+		if f := u.facility(i); s.facilityIDs[f] != "" && u.inForce(timedFacility, f, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// facilitiesAt is the user's assigned facilities that exist and are in
+// force at t, appended to buf[:0], sorted.
+func (s *Snapshot) facilitiesAt(u userRecord, t int64, buf []int32) []int32 {
+	out := buf[:0]
+	for i := range u.facilityCount() {
+		if f := u.facility(i); s.facilityIDs[f] != "" && u.inForce(timedFacility, f, t) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// siteFacilities is the facilities (existing) at which the user holds a
+// site role in force at t, sorted, without repeats.
+func (s *Snapshot) siteFacilities(u userRecord, t int64) []int32 {
+	var out []int32
+	for i := range u.siteCount() {
+		if _, f := u.site(i); s.facilityIDs[f] != "" && u.inForce(timedSite, int32(i), t) && !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// boundaries is every start and expiry of the user's time-bound grants
+// after t, in unix seconds.
+func (u userRecord) boundaries(after int64) []int64 {
+	var out []int64
+	if u == nil {
+		return nil
+	}
+	for i := range u.timedCount() {
+		_, _, start, end := u.timed(i)
+		for _, b := range []int64{start, end} {
+			if b > after && b != math.MaxInt64 {
+				out = append(out, b)
+			}
+		}
+	}
+	return out
+}
+
+// NextChange is the first moment after t at which a time-bound grant of
+// the organization starts or expires, and false when none will: until
+// then, every answer of the snapshot stays as it is at t.
+func (s *Snapshot) NextChange(t time.Time) (time.Time, bool) {
+	next, found := int64(math.MaxInt64), false
+	for _, sh := range s.users.shards {
+		sh.t.each(func(_, payload []byte) {
+			for _, b := range userRecord(payload).boundaries(t.Unix()) {
+				if b < next {
+					next, found = b, true
+				}
+			}
+		})
+	}
+	if !found {
+		return time.Time{}, false
+	}
+	return time.Unix(next, 0).UTC(), true
+}
+
+// WithClock returns the snapshot reading the time from now when a check
+// reaches a time-bound grant (the default is the system clock). Writes keep
+// the clock: Apply copies it.
+func (s *Snapshot) WithClock(now func() time.Time) *Snapshot {
+	next := *s
+	next.now = func() int64 { return now().Unix() }
+	return &next
+}
+
+func systemNow() int64 { return time.Now().Unix() }
