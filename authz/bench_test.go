@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/authz"
@@ -32,8 +33,17 @@ const bigMembers = 5000
 // groups and 1–20 facilities, a tenth of them holding only view_own
 // permissions, one in a hundred with full access, some with direct grants.
 // Group 0 has bigMembers members more than its share.
-func genOrg(tb testing.TB, users, facilities, groups int) *benchOrg {
+//
+// With grants, a fifth of the users also hold one or two groups at one
+// facility each (site roles, at facilities not assigned to them half the
+// time) and a tenth have a time-bound grant (a site role or group
+// membership ending in a week, or a facility assignment that started a week
+// ago and ends in a day), drawn from a generator of their own so that the
+// rest of the organization is the same as without.
+func genOrg(tb testing.TB, users, facilities, groups int, grants bool) *benchOrg {
 	rng := rand.New(rand.NewPCG(1, uint64(users)))
+	grng := rand.New(rand.NewPCG(2, uint64(users)))
+	week := time.Now().Add(7 * 24 * time.Hour)
 	cat := mustCatalog(tb, "facilities")
 	var codes, ownCodes []string
 	for _, p := range cat.Permissions() {
@@ -93,6 +103,28 @@ func genOrg(tb testing.TB, users, facilities, groups int) *benchOrg {
 				u.FacilityIDs = append(u.FacilityIDs, f)
 			}
 		}
+		if grants && !u.FullAccess {
+			if grng.IntN(5) == 0 {
+				for range 1 + grng.IntN(2) {
+					f := st.Facilities[grng.IntN(facilities)]
+					if grng.IntN(2) == 0 {
+						f = u.FacilityIDs[grng.IntN(len(u.FacilityIDs))]
+					}
+					u.SiteRoles = append(u.SiteRoles, gatehouse.SiteRole{GroupID: fullGroups[grng.IntN(len(fullGroups))], FacilityID: f})
+				}
+			}
+			if grng.IntN(10) == 0 {
+				switch {
+				case len(u.SiteRoles) > 0:
+					u.SiteRoles[0].ExpiresAt = week
+				case len(u.GroupIDs) > 0 && grng.IntN(2) == 0:
+					u.Bounds = []gatehouse.GrantBounds{{GrantID: gatehouse.GrantID(gatehouse.GrantGroup, u.GroupIDs[0], ""), ExpiresAt: week}}
+				default:
+					u.Bounds = []gatehouse.GrantBounds{{GrantID: gatehouse.GrantID(gatehouse.GrantFacility, u.FacilityIDs[0], ""),
+						StartsAt: week.Add(-14 * 24 * time.Hour), ExpiresAt: week.Add(-6 * 24 * time.Hour)}}
+				}
+			}
+		}
 		st.Users = append(st.Users, u)
 	}
 	org.state = st
@@ -131,21 +163,29 @@ func genOrg(tb testing.TB, users, facilities, groups int) *benchOrg {
 }
 
 var (
-	largeOnce sync.Once
-	large     *benchOrg
-	smallOnce sync.Once
-	small     *benchOrg
+	largeOnce  sync.Once
+	large      *benchOrg
+	grantsOnce sync.Once
+	grants     *benchOrg
+	smallOnce  sync.Once
+	small      *benchOrg
 )
 
 // largeOrg is 100,000 users, 10,000 facilities and 200 groups, built once
 // and only by the benchmarks that need it.
 func largeOrg(tb testing.TB) *benchOrg {
-	largeOnce.Do(func() { large = genOrg(tb, 100_000, 10_000, 200) })
+	largeOnce.Do(func() { large = genOrg(tb, 100_000, 10_000, 200, false) })
 	return large
 }
 
+// grantsOrg is largeOrg with site roles and time-bound grants.
+func grantsOrg(tb testing.TB) *benchOrg {
+	grantsOnce.Do(func() { grants = genOrg(tb, 100_000, 10_000, 200, true) })
+	return grants
+}
+
 func smallOrg(tb testing.TB) *benchOrg {
-	smallOnce.Do(func() { small = genOrg(tb, 1_000, 100, 20) })
+	smallOnce.Do(func() { small = genOrg(tb, 1_000, 100, 20, false) })
 	return small
 }
 
@@ -171,6 +211,14 @@ func benchmarkCheck(b *testing.B, org *benchOrg) {
 
 func BenchmarkCheck(b *testing.B) {
 	org := largeOrg(b)
+	b.ResetTimer()
+	benchmarkCheck(b, org)
+}
+
+// BenchmarkCheckWithGrants is BenchmarkCheck with a fifth of the users
+// holding site roles and a tenth a time-bound grant.
+func BenchmarkCheckWithGrants(b *testing.B) {
+	org := grantsOrg(b)
 	b.ResetTimer()
 	benchmarkCheck(b, org)
 }
@@ -286,6 +334,7 @@ func BenchmarkCompile(b *testing.B) {
 func TestCheckAllocatesNothing(t *testing.T) {
 	fac := authz.Compile(facilitiesOrg(t))
 	comp := authz.Compile(complianceOrg(t))
+	sites := authz.Compile(sitesOrg(t)).WithClock(func() time.Time { return t0 })
 	tests := []struct {
 		snap *authz.Snapshot
 		q    query
@@ -305,6 +354,11 @@ func TestCheckAllocatesNothing(t *testing.T) {
 		{fac, query{"usr_nofac", "work_orders.view", authz.Resource{}}, authz.ReasonFacilityNotAssigned},
 		{fac, query{"usr_tech", "work_orders.view", authz.Resource{FacilityID: "fac_1", CreatedBy: "usr_admin"}}, authz.ReasonNotOwn},
 		{comp, query{"usr_auditor", "create.add_assets", authz.Resource{FacilityID: "fac_1"}}, authz.ReasonLicenceTooLow},
+		{sites, query{"usr_mixed", "work_orders.view", authz.Resource{FacilityID: "fac_2", CreatedBy: "usr_x"}}, authz.ReasonGranted},
+		{sites, query{"usr_mixed", "work_orders.view", authz.Resource{FacilityID: "fac_1", CreatedBy: "usr_x"}}, authz.ReasonNotOwn},
+		{sites, query{"usr_site", "work_orders.create", authz.Resource{FacilityID: "fac_2"}}, authz.ReasonFacilityNotAssigned},
+		{sites, query{"usr_temp", "work_orders.view", authz.Resource{FacilityID: "fac_1"}}, authz.ReasonGranted},
+		{sites, query{"usr_future", "users.view", authz.Resource{}}, authz.ReasonPermissionMissing},
 	}
 	for _, tc := range tests {
 		q := tc.q
@@ -316,8 +370,13 @@ func TestCheckAllocatesNothing(t *testing.T) {
 		}
 	}
 
-	org := smallOrg(t)
-	for name, qs := range map[string][]query{"allowed": org.allowed, "denied": org.denied} {
+	for name, org := range map[string]*benchOrg{"": smallOrg(t), " with site roles and time bounds": genOrg(t, 1_000, 100, 20, true)} {
+		checkNoAllocs(t, name, org)
+	}
+}
+
+func checkNoAllocs(t *testing.T, kind string, org *benchOrg) {
+	for name, qs := range map[string][]query{"allowed" + kind: org.allowed, "denied" + kind: org.denied} {
 		n := testing.AllocsPerRun(10, func() {
 			for i := range qs {
 				sinkDecision = org.snap.Check(qs[i].user, qs[i].perm, qs[i].res)

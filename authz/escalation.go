@@ -2,6 +2,7 @@ package authz
 
 import (
 	"slices"
+	"time"
 
 	"github.com/gatehouse/gatehouse"
 )
@@ -69,40 +70,62 @@ func (s *Snapshot) Judge(actorID string, next *Snapshot, w Write) error {
 			return err
 		}
 	}
-	h := newHolder(s.accessOf(actor, false), func(slot int32) bool {
+	created := func(slot int32) bool {
 		self := next.user(actorID)
 		return int(slot) >= len(s.facilityIDs) && self != nil && self.hasFacility(slot)
-	})
+	}
+	now := s.now()
+	h := newHolder(s.accessIn(actor, false, nil, now), created)
 	for _, id := range w.Accounts {
 		if err := s.judgeAccount(h, id); err != nil {
 			return err
 		}
 	}
+	// The actor's access at each moment their own grants change: a grant
+	// they give must stay within what they hold until it ends.
+	holders := map[int64]*holder{now: h}
+	holderAt := func(t int64) *holder {
+		if hh, ok := holders[t]; ok {
+			return hh
+		}
+		hh := newHolder(s.accessIn(actor, false, nil, t), created)
+		holders[t] = hh
+		return hh
+	}
 	// The effect is judged on what each user holds or would hold once
 	// active: an invited user accepts unjudged, and a full-access admin's
 	// reactivation of an inactive one must not switch on a grant that a
 	// limited admin put there meanwhile. (Reactivation itself acts on the
-	// account, judged above.)
+	// account, judged above.) With time-bound grants it is judged now and at
+	// every later start or expiry of the user's or the actor's grants.
 	var refusal error
 	var wasAt, isAt []int32
 	s.eachReached(next, w.Change, func(id []byte, was, is userRecord) bool {
-		before, after := s.accessIn(was, true, wasAt), next.accessIn(is, true, isAt)
-		wasAt, isAt = before.facilities, after.facilities
-		if before.full && after.full {
-			return true // a full-access user's reach follows the facilities, not the write
-		}
-		d := s.cat.gained(before, after)
-		if perm, slot, ok := s.cat.uncovered(h, &d); !ok {
-			who := "user " + string(id)
-			if !s.CanManage(actorID, string(id)) && !next.CanManage(actorID, string(id)) {
-				who = "a user outside your facilities" // whose id the actor may not learn
+		for _, t := range moments(now, actor, was, is) {
+			before, after := s.accessIn(was, true, wasAt, t), next.accessIn(is, true, isAt, t)
+			wasAt, isAt = before.facilities, after.facilities
+			if before.full && after.full {
+				return true // a full-access user's reach follows the facilities, not the write
 			}
-			where := next.pairName(perm, slot)
-			if slot >= 0 && !h.hasFacility(slot) {
-				where = next.cat.codes[perm] + " at a facility not assigned to you"
+			d := s.cat.gained(before, after)
+			ht := holderAt(t)
+			if perm, slot, ok := s.cat.uncovered(ht, &d); !ok {
+				who := "user " + string(id)
+				if !s.CanManage(actorID, string(id)) && !next.CanManage(actorID, string(id)) {
+					who = "a user outside your facilities" // whose id the actor may not learn
+				}
+				where := next.pairName(perm, slot)
+				if slot >= 0 && !ht.hasFacility(slot) && !h.hasFacility(slot) {
+					where = next.cat.codes[perm] + " at a facility not assigned to you"
+				}
+				if t == now {
+					refusal = gatehouse.Forbidden(Escalation, "this would give %s %s, which you do not hold there", who, where)
+				} else {
+					refusal = gatehouse.Forbidden(Escalation, "this would give %s %s from %s on, when you no longer hold it there",
+						who, where, time.Unix(t, 0).UTC().Format(time.RFC3339))
+				}
+				return false
 			}
-			refusal = gatehouse.Forbidden(Escalation, "this would give %s %s, which you do not hold there", who, where)
-			return false
 		}
 		return true
 	})
@@ -173,6 +196,21 @@ func (s *Snapshot) judgeUser(actorID string, actor userRecord, next *Snapshot, i
 			return gatehouse.Forbidden(EscalationGroup, "you cannot add group %s: it holds permissions you do not hold", grp.id)
 		}
 	}
+	if after.siteCount() > 0 {
+		// A site role only where the actor holds every permission of its group.
+		h := newHolder(s.accessOf(actor, false), nil)
+		for i := range after.siteCount() {
+			g, f := after.site(i)
+			if before.hasSite(g, f) || int(f) >= len(s.facilityIDs) {
+				continue // held already, or at a facility this write creates
+			}
+			held := h.heldAt(f)
+			if grp := &next.groups[g]; !grp.deleted && !grp.perms.subsetOf(&held) {
+				return gatehouse.Forbidden(EscalationGroup, "you cannot give group %s at facility %s: it holds permissions you do not hold there",
+					grp.id, s.facilityIDs[f])
+			}
+		}
+	}
 	shares := false
 	for i := range after.facilityCount() {
 		slot := after.facility(i)
@@ -183,6 +221,11 @@ func (s *Snapshot) judgeUser(actorID string, actor userRecord, next *Snapshot, i
 			shares = true
 		} else if before == nil || !before.hasFacility(slot) {
 			return gatehouse.Forbidden(EscalationFacility, "you cannot assign facility %s, which is not assigned to you", s.facilityIDs[slot])
+		}
+	}
+	for i := range after.siteCount() {
+		if _, f := after.site(i); int(f) < len(s.facilityIDs) && s.facilityIDs[f] != "" && actor.hasFacility(f) {
+			shares = true
 		}
 	}
 	if before == nil && !shares {
@@ -245,7 +288,7 @@ func (s *Snapshot) sameAccess(a, b userRecord) bool {
 		return a == nil && b == nil
 	}
 	if a.status() != b.status() || a.fullAccess() != b.fullAccess() || a.licence() != b.licence() || a.direct() != b.direct() ||
-		a.groupCount() != b.groupCount() {
+		a.groupCount() != b.groupCount() || string(a.trailer()) != string(b.trailer()) {
 		return false
 	}
 	for i := range a.groupCount() {
@@ -285,6 +328,11 @@ func (s *Snapshot) CanManage(actorID, userID string) bool {
 			return true
 		}
 	}
+	for i := range target.siteCount() {
+		if _, slot := target.site(i); s.facilityIDs[slot] != "" && actor.hasFacility(slot) {
+			return true
+		}
+	}
 	return false
 }
 
@@ -305,6 +353,20 @@ func (s *Snapshot) Scope(actorID string) (all bool, facilityIDs []string) {
 func (s *Snapshot) IsFullAccess(userID string) bool {
 	u := s.user(userID)
 	return u != nil && u.active() && u.fullAccess()
+}
+
+// hasSite reports whether the user holds the group slot at the facility
+// slot; a nil record holds nothing.
+func (u userRecord) hasSite(group, facility int32) bool {
+	if u == nil {
+		return false
+	}
+	for i := range u.siteCount() {
+		if g, f := u.site(i); g == group && f == facility {
+			return true
+		}
+	}
+	return false
 }
 
 // hasGroup reports whether the user is in the group slot; a nil record is

@@ -15,18 +15,48 @@ type access struct {
 	full       bool
 	perms      PermSet // within the licence, X.view_own wherever X.view
 	facilities []int32 // sorted slots of facilities that still exist
+	// sites are what the user's site roles give at each facility, within
+	// the licence, sorted by slot: facility-scoped permissions there, and
+	// organization-wide ones everywhere.
+	sites []siteAccess
+}
+
+type siteAccess struct {
+	slot  int32
+	perms PermSet
+}
+
+// at is the access's permissions at the facility slot.
+func (a *access) at(slot int32) PermSet {
+	var set PermSet
+	if _, ok := slices.BinarySearch(a.facilities, slot); ok {
+		set = a.perms
+	}
+	if i, ok := slices.BinarySearchFunc(a.sites, slot, func(s siteAccess, slot int32) int { return int(s.slot - slot) }); ok {
+		set.or(&a.sites[i].perms)
+	}
+	return set
+}
+
+// somewhere is every permission the access holds somewhere.
+func (a *access) somewhere() PermSet {
+	set := a.perms
+	for i := range a.sites {
+		set.or(&a.sites[i].perms)
+	}
+	return set
 }
 
 // accessOf is the effective access of u: nothing unless active. asIfActive
 // reads an invited or inactive user as they would be once (re)activated,
 // which is what acting on their account puts at stake.
 func (s *Snapshot) accessOf(u userRecord, asIfActive bool) access {
-	return s.accessIn(u, asIfActive, nil)
+	return s.accessIn(u, asIfActive, nil, s.now())
 }
 
-// accessIn is accessOf with the facilities appended to buf[:0], so that
-// judging thousands of users reuses one buffer.
-func (s *Snapshot) accessIn(u userRecord, asIfActive bool, buf []int32) access {
+// accessIn is accessOf at t (unix seconds) with the facilities appended to
+// buf[:0], so that judging thousands of users reuses one buffer.
+func (s *Snapshot) accessIn(u userRecord, asIfActive bool, buf []int32, t int64) access {
 	if u == nil || (!asIfActive && !u.active()) {
 		return access{}
 	}
@@ -40,20 +70,25 @@ func (s *Snapshot) accessIn(u userRecord, asIfActive bool, buf []int32) access {
 		}
 		return a
 	}
-	a := access{perms: s.grantable(u), facilities: buf[:0]}
-	for i := range u.facilityCount() {
-		if slot := u.facility(i); s.facilityIDs[slot] != "" {
-			a.facilities = append(a.facilities, slot)
-		}
+	var held PermSet
+	s.orgHeld(u, t, &held)
+	held.and(&s.cat.holdable[u.rank()])
+	a := access{perms: s.cat.withImplied(held), facilities: s.facilitiesAt(u, t, buf)}
+	for _, f := range s.siteFacilities(u, t) {
+		var site PermSet
+		s.siteHeld(u, t, f, &site)
+		site.and(&s.cat.holdable[u.rank()])
+		a.sites = append(a.sites, siteAccess{slot: f, perms: s.cat.withImplied(site)})
 	}
+	slices.SortFunc(a.sites, func(x, y siteAccess) int { return int(x.slot - y.slot) })
 	return a
 }
 
 // atStake is the access a preview shows: what an active user holds, and
 // what an invited user will hold on accepting their invitation (which they
 // do themselves). An inactive user holds nothing until reactivated.
-func (s *Snapshot) atStake(u userRecord) access {
-	return s.accessOf(u, u != nil && u.status() == statusInvited)
+func (s *Snapshot) atStake(u userRecord, t int64) access {
+	return s.accessIn(u, u != nil && u.status() == statusInvited, nil, t)
 }
 
 // A delta is what one user's access gains (or, read the other way, loses)
@@ -65,10 +100,11 @@ type delta struct {
 	at       []int32
 	oldPerms PermSet // facility-scoped permissions held before, gained at extra
 	extra    []int32
+	sites    []siteAccess // with site roles on either side: facility-scoped permissions gained, facility by facility
 }
 
 func (d *delta) empty() bool {
-	return !d.full && d.anywhere == (PermSet{}) &&
+	return !d.full && d.anywhere == (PermSet{}) && len(d.sites) == 0 &&
 		(d.newPerms == (PermSet{}) || len(d.at) == 0) && (d.oldPerms == (PermSet{}) || len(d.extra) == 0)
 }
 
@@ -76,6 +112,28 @@ func (d *delta) empty() bool {
 // every permission at every facility that exists.
 func (cc *compiledCatalog) gained(before, after access) delta {
 	d := delta{full: after.full && !before.full}
+	if (len(before.sites) > 0 || len(after.sites) > 0) && !before.full && !after.full {
+		// Facility by facility: a site role holds different permissions at
+		// each of its facilities.
+		was, is := before.somewhere(), after.somewhere()
+		d.anywhere = is
+		d.anywhere.andNot(&was)
+		d.anywhere.andNot(&cc.scoped)
+		places := slices.Clone(after.facilities)
+		for _, st := range after.sites {
+			places = append(places, st.slot)
+		}
+		slices.Sort(places)
+		for _, f := range slices.Compact(places) {
+			g, had := after.at(f), before.at(f)
+			g.andNot(&had)
+			g.and(&cc.scoped)
+			if g != (PermSet{}) {
+				d.sites = append(d.sites, siteAccess{slot: f, perms: g})
+			}
+		}
+		return d
+	}
 	fresh := after.perms
 	fresh.andNot(&before.perms)
 	d.anywhere = fresh
@@ -106,12 +164,25 @@ func minus(a, b []int32) []int32 {
 // (creating a facility assigns its creator, and nobody held anything there).
 type holder struct {
 	access
-	at      []uint64 // the facility slots of access, as a bitmap: judging a big group asks once per member facility
-	created func(slot int32) bool
+	at       []uint64 // the facility slots of access, as a bitmap: judging a big group asks once per member facility
+	created  func(slot int32) bool
+	anywhere PermSet // every permission held somewhere, site roles included
+}
+
+// heldAt is what h holds at the facility slot.
+func (h *holder) heldAt(slot int32) PermSet {
+	var set PermSet
+	if h.hasFacility(slot) {
+		set = h.perms
+	}
+	if i, ok := slices.BinarySearchFunc(h.sites, slot, func(s siteAccess, slot int32) int { return int(s.slot - slot) }); ok {
+		set.or(&h.sites[i].perms)
+	}
+	return set
 }
 
 func newHolder(a access, created func(slot int32) bool) *holder {
-	h := &holder{access: a, created: created}
+	h := &holder{access: a, created: created, anywhere: a.somewhere()}
 	for _, slot := range a.facilities {
 		for int(slot>>6) >= len(h.at) {
 			h.at = append(h.at, 0)
@@ -138,25 +209,34 @@ func (cc *compiledCatalog) uncovered(h *holder, d *delta) (perm int, slot int32,
 		return -1, -1, false
 	}
 	for i := range cc.codes {
-		if d.anywhere.has(i) && !h.perms.has(i) {
+		if d.anywhere.has(i) && !h.anywhere.has(i) {
 			return i, -1, false
 		}
 	}
-	for _, part := range []struct {
+	parts := []struct {
 		perms *PermSet
 		at    []int32
-	}{{&d.newPerms, d.at}, {&d.oldPerms, d.extra}} {
+	}{{&d.newPerms, d.at}, {&d.oldPerms, d.extra}}
+	for i := range d.sites {
+		parts = append(parts, struct {
+			perms *PermSet
+			at    []int32
+		}{&d.sites[i].perms, []int32{d.sites[i].slot}})
+	}
+	for _, part := range parts {
 		if len(part.at) == 0 || *part.perms == (PermSet{}) {
 			continue
 		}
 		for i := range cc.codes {
-			if part.perms.has(i) && !h.perms.has(i) {
+			if part.perms.has(i) && !h.anywhere.has(i) {
 				return i, part.at[0], false
 			}
 		}
 		for _, f := range part.at {
-			if !h.hasFacility(f) {
-				return firstOf(part.perms, len(cc.codes)), f, false
+			if held := h.heldAt(f); !part.perms.subsetOf(&held) {
+				missing := *part.perms
+				missing.andNot(&held)
+				return firstOf(&missing, len(cc.codes)), f, false
 			}
 		}
 	}
@@ -196,14 +276,24 @@ type UserImpact struct {
 // Impact is what the write from s to next changes in the effective access
 // of every user it reaches, in id order; users whose access does not change
 // are left out.
+//
+// With time-bound grants, it is the change now and at every later start or
+// expiry of the user's grants: a grant that starts next week is gained, an
+// expiry set on a grant is a loss.
 func (s *Snapshot) Impact(next *Snapshot, ch gatehouse.AccessChange) []UserImpact {
 	out := []UserImpact{}
+	now := s.now()
 	s.eachReached(next, ch, func(id []byte, was, is userRecord) bool {
-		before, after := s.atStake(was), next.atStake(is)
-		gained, lost := s.cat.gained(before, after), s.cat.gained(after, before)
-		if !gained.empty() || !lost.empty() {
+		var gainedAll, lostAll []Grant
+		for _, t := range moments(now, was, is) {
+			before, after := s.atStake(was, t), next.atStake(is, t)
+			gained, lost := s.cat.gained(before, after), s.cat.gained(after, before)
+			gainedAll = mergeGrants(gainedAll, next.grants(&gained))
+			lostAll = mergeGrants(lostAll, s.grants(&lost))
+		}
+		if len(gainedAll) > 0 || len(lostAll) > 0 {
 			out = append(out, UserImpact{UserID: string(id),
-				Gained: next.grants(&gained), Lost: s.grants(&lost), HeldBeyondLicence: next.beyondLicence(is)})
+				Gained: s.inCatalogOrder(gainedAll), Lost: s.inCatalogOrder(lostAll), HeldBeyondLicence: next.beyondLicence(is)})
 		}
 		return true
 	})
@@ -272,12 +362,22 @@ func (u userRecord) inAnyGroup(slots []int32) bool {
 			return true
 		}
 	}
+	for i := range u.siteCount() {
+		if g, _ := u.site(i); slices.Contains(slots, g) {
+			return true
+		}
+	}
 	return false
 }
 
 func (u userRecord) atAnyFacility(slots []int32) bool {
 	for _, slot := range slots {
 		if u.hasFacility(slot) {
+			return true
+		}
+	}
+	for i := range u.siteCount() {
+		if _, f := u.site(i); slices.Contains(slots, f) {
 			return true
 		}
 	}
@@ -296,9 +396,59 @@ func (s *Snapshot) grants(d *delta) []Grant {
 			out = append(out, Grant{Permission: code, FacilityIDs: at})
 		case d.oldPerms.has(i) && len(extra) > 0:
 			out = append(out, Grant{Permission: code, FacilityIDs: extra})
+		case len(d.sites) > 0:
+			var slots []int32
+			for _, st := range d.sites {
+				if st.perms.has(i) {
+					slots = append(slots, st.slot)
+				}
+			}
+			if len(slots) > 0 {
+				out = append(out, Grant{Permission: code, FacilityIDs: s.idsOf(slots)})
+			}
 		}
 	}
 	return out
+}
+
+// moments are now and every later start or expiry of the records' grants,
+// in order: the moments at which their access may change.
+func moments(now int64, records ...userRecord) []int64 {
+	out := []int64{now}
+	for _, u := range records {
+		out = append(out, u.boundaries(now)...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// mergeGrants adds more to grants, a permission's facilities joining.
+func mergeGrants(grants, more []Grant) []Grant {
+	for _, g := range more {
+		i := slices.IndexFunc(grants, func(h Grant) bool { return h.Permission == g.Permission })
+		if i < 0 {
+			grants = append(grants, g)
+			continue
+		}
+		grants[i].AllFacilities = grants[i].AllFacilities || g.AllFacilities
+		ids := append(slices.Clone(grants[i].FacilityIDs), g.FacilityIDs...)
+		slices.Sort(ids)
+		grants[i].FacilityIDs = slices.Compact(ids)
+		if grants[i].AllFacilities {
+			grants[i].FacilityIDs = []string{}
+		}
+	}
+	return grants
+}
+
+// inCatalogOrder sorts grants by their permission's place in the catalog,
+// never nil.
+func (s *Snapshot) inCatalogOrder(grants []Grant) []Grant {
+	if grants == nil {
+		return []Grant{}
+	}
+	slices.SortFunc(grants, func(a, b Grant) int { return s.cat.index[a.Permission] - s.cat.index[b.Permission] })
+	return grants
 }
 
 func (s *Snapshot) idsOf(slots []int32) []string {
