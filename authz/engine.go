@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gatehouse/gatehouse"
 )
@@ -29,7 +30,12 @@ type Engine struct {
 	reloads atomic.Int64                     // whole-organization compiles, for tests and metrics
 	mu      sync.Mutex                       // serializes additions to orgs; never held during I/O
 	orgs    atomic.Pointer[map[string]*held] // copy-on-write
+	clock   func() time.Time                 // nil: the system clock
 }
+
+// SetClock makes the engine's snapshots read the time from now when a
+// check reaches a time-bound grant. Call it before the engine's first use.
+func (e *Engine) SetClock(now func() time.Time) { e.clock = now }
 
 // held is one organization in the engine. It joins the engine's map when
 // its first load starts, so that news heard during the load finds its lock
@@ -116,6 +122,9 @@ func (e *Engine) reload(ctx context.Context, orgID string, h *held) (*Snapshot, 
 		return nil, err
 	}
 	snap := Compile(st)
+	if e.clock != nil {
+		snap = snap.WithClock(e.clock)
+	}
 	e.reloads.Add(1)
 	h.snap.Store(snap)
 	return snap, nil

@@ -81,7 +81,9 @@ func TestNoEscalation_SiteRolesAndTimeBounds(t *testing.T) {
 			t.Errorf("reports.view gained %+v, want everywhere (organization-wide)", g)
 		}
 	}
-	ended := with(target, func(u *gatehouse.UserAccess) { u.Bounds = []gatehouse.GrantBounds{{GrantID: "facility:fac_1", ExpiresAt: end}} })
+	ended := with(target, func(u *gatehouse.UserAccess) {
+		u.Bounds = []gatehouse.GrantBounds{{GrantID: "facility:fac_1", ExpiresAt: end}}
+	})
 	c = gatehouse.AccessChange{Users: []gatehouse.UserAccess{*ended}}
 	impact = snap.Impact(snap.Apply(c), c)
 	if len(impact) != 1 || len(impact[0].Lost) == 0 || len(impact[0].Gained) != 0 {

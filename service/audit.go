@@ -47,13 +47,15 @@ func userFields(u *gatehouse.User) map[string]any {
 	if u == nil {
 		return nil
 	}
-	return map[string]any{
+	fields := map[string]any{
 		"first_name": u.FirstName, "last_name": u.LastName, "email": u.Email, "phone": u.Phone,
 		"status": string(u.Status), "full_access": u.FullAccess, "licence": u.Licence,
 		"group_ids": slices.Clone(u.GroupIDs), "permissions": slices.Clone(u.Permissions),
 		"facility_ids": slices.Clone(u.FacilityIDs), "email_verified": u.EmailVerified,
 		"pending_email": u.PendingEmail,
 	}
+	grantFields(u, fields)
+	return fields
 }
 
 func groupFields(g *gatehouse.Group) map[string]any {

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/authz"
@@ -25,7 +26,10 @@ import (
 // holds a permission at a facility they did not hold before unless the
 // actor holds it there (an invited user is judged on what they will hold
 // on accepting), that the organization keeps an active full-access user,
-// and after each refused write that nothing changed.
+// and after each refused write that nothing changed. Writes include site
+// roles and time-bound grants (limited admins' own grants end too), so the
+// oracle asks Check now and at each later moment a grant starts or ends:
+// nobody may gain, at any of them, what the actor does not hold then.
 //
 // GATEHOUSE_PROPERTY_WRITES sets the number of writes per catalog (default
 // 5,000: 10,000 in all; 500 on PostgreSQL, whose pass checks the storage
@@ -79,7 +83,8 @@ type property struct {
 	admins     []string // the limited admins the system made, to act
 	groups     []string
 	facilities []string
-	current    *stakes // of the latest revision: refused writes change nothing
+	current    *stakes     // of the latest revision: refused writes change nothing
+	moments    []time.Time // now, then every start and expiry the writes use
 	accepted   int
 	gains      int // accepted writes that gave someone access
 	refused    map[string]int
@@ -96,6 +101,8 @@ func newProperty(t *testing.T, template string, seed uint64) *property {
 	f := newFixtureOn(t, dsn, template)
 	p := &property{fixture: f, t: t, rng: rand.New(rand.NewPCG(seed, 12)), ctx: context.Background(),
 		orgID: f.org.Org.ID, refused: map[string]int{}}
+	base := time.Now().Truncate(time.Second)
+	p.moments = []time.Time{{}, base.Add(time.Hour), base.Add(48 * time.Hour)}
 	snap := p.snapshot()
 	p.catalog = snap.Catalog()
 	for _, perm := range p.catalog.Permissions() {
@@ -157,6 +164,21 @@ func (p *property) pick(from []string) string {
 	return from[p.rng.IntN(len(from))]
 }
 
+// moment is a random later moment a grant starts or ends at.
+func (p *property) moment() time.Time { return p.moments[1+p.rng.IntN(len(p.moments)-1)] }
+
+// siteRole is a random site role, time-bound one time in two.
+func (p *property) siteRole() gatehouse.SiteRole {
+	r := gatehouse.SiteRole{GroupID: p.pick(p.groups), FacilityID: p.pick(p.facilities)}
+	switch p.rng.IntN(4) {
+	case 0:
+		r.ExpiresAt = p.moment()
+	case 1:
+		r.StartsAt = p.moments[1]
+	}
+	return r
+}
+
 func (p *property) licence() string {
 	if len(p.licences) == 0 {
 		return ""
@@ -186,6 +208,13 @@ func (p *property) newUser(system gatehouse.Actor, admin bool) string {
 		if p.catalog.CanHold(in.Licence, code) {
 			in.Permissions = append(in.Permissions, code)
 		}
+	}
+	if p.rng.IntN(4) == 0 && len(p.groups) > 0 {
+		in.SiteRoles = []gatehouse.SiteRole{p.siteRole()}
+	}
+	if admin && len(in.GroupIDs) > 0 && p.rng.IntN(3) == 0 {
+		// Some admins' own grants end: what they give must end by then.
+		in.Bounds = []gatehouse.GrantBounds{{GrantID: gatehouse.GrantID(gatehouse.GrantGroup, in.GroupIDs[0], ""), ExpiresAt: p.moment()}}
 	}
 	inv, err := p.svc.InviteUser(p.ctx, system, in)
 	if err != nil {
@@ -259,6 +288,9 @@ func (p *property) step() {
 			p.t.Fatalf("%s: not a domain error: %v", kind, err)
 		}
 		p.refused[e.Code+"/"+strings.TrimPrefix(e.Reason+e.Field, "")]++
+		if os.Getenv("GATEHOUSE_PROPERTY_KINDS") != "" {
+			p.refused[kind+": "+e.Code]++
+		}
 		if after.Revision != before.Revision {
 			p.t.Fatalf("%s refused (%v) but the revision moved %d → %d", kind, err, before.Revision, after.Revision)
 		}
@@ -268,7 +300,8 @@ func (p *property) step() {
 	stakesAfter := p.stakes(after)
 	p.current = &stakesAfter
 	gave := false
-	for v, view := range []string{"effective access", "access once active"} {
+	for v := range stakesBefore.views {
+		view := []string{"effective access", "access once active"}[v%2] + " at " + p.momentName(v/2)
 		beforeView, afterView := stakesBefore.views[v], stakesAfter.views[v]
 		same := beforeView.same(afterView)
 		for id, holdsAfter := range afterView.holds {
@@ -293,7 +326,7 @@ func (p *property) step() {
 					if at == "" && id == actorID {
 						continue // creating a facility assigns its creator
 					}
-					if !stakesBefore.views[0].holds[actorID](code, at) {
+					if !stakesBefore.views[v-v%2].holds[actorID](code, at) {
 						p.t.Fatalf("escalation (%s): %s by %s gave %s %s at %s, which the actor did not hold there", view, kind, actorID, id, code, fac)
 					}
 				}
@@ -314,8 +347,8 @@ func (p *property) step() {
 // user's too (a reactivation by a full-access admin switches it on).
 type stakes struct {
 	revision   int64
-	views      [2]stakeView
-	fullAccess bool // some user is active with full access
+	views      []stakeView // the two views at each of property.moments
+	fullAccess bool        // some user is active with full access
 }
 
 type stakeView struct {
@@ -337,6 +370,22 @@ func (p *property) stakes(snap *authz.Snapshot) stakes {
 	for _, u := range users {
 		st.fullAccess = st.fullAccess || snap.IsFullAccess(u.ID)
 	}
+	for _, moment := range p.moments {
+		st.views = append(st.views, p.stakeViews(snap, users, moment)...)
+	}
+	return st
+}
+
+func (p *property) momentName(i int) string {
+	if i == 0 {
+		return "now"
+	}
+	return p.moments[i].Format(time.RFC3339)
+}
+
+// stakeViews are the two views at moment (zero: now).
+func (p *property) stakeViews(snap *authz.Snapshot, users []*gatehouse.User, moment time.Time) []stakeView {
+	views := make([]stakeView, 2)
 	for v, activating := range [][]gatehouse.UserStatus{{gatehouse.StatusInvited}, {gatehouse.StatusInvited, gatehouse.StatusInactive}} {
 		var activate gatehouse.AccessChange
 		for _, u := range users {
@@ -347,11 +396,14 @@ func (p *property) stakes(snap *authz.Snapshot) stakes {
 			}
 		}
 		view := snap.Apply(activate)
-		st.views[v] = stakeView{holds: map[string]func(string, string) bool{}, effective: map[string][]authz.EffectivePermission{}}
+		if !moment.IsZero() {
+			view = view.WithClock(func() time.Time { return moment })
+		}
+		views[v] = stakeView{holds: map[string]func(string, string) bool{}, effective: map[string][]authz.EffectivePermission{}}
 		for _, u := range users {
 			id := u.ID
-			st.views[v].effective[id], _ = view.Effective(id)
-			st.views[v].holds[id] = func(code, facility string) bool {
+			views[v].effective[id], _ = view.Effective(id)
+			views[v].holds[id] = func(code, facility string) bool {
 				if facility == "" && p.catalog.Permission(code).FacilityScoped {
 					return view.IsFullAccess(id) // full access holds every facility, those to come too
 				}
@@ -359,11 +411,14 @@ func (p *property) stakes(snap *authz.Snapshot) stakes {
 				if strings.HasSuffix(code, ".view_own") {
 					res.CreatedBy = id // holding X.view_own is holding it for one's own items
 				}
-				return view.Check(id, code, res).Allowed
+				if moment.IsZero() {
+					return view.Check(id, code, res).Allowed
+				}
+				return view.CheckAt(id, code, res, moment).Allowed
 			}
 		}
 	}
-	return st
+	return views
 }
 
 // same lists the users whose effective access (Snapshot.Effective, sources
@@ -404,7 +459,7 @@ func (p *property) randomWrite(actor gatehouse.Actor, snap *authz.Snapshot) (str
 	if p.rng.IntN(2) == 0 {
 		facilities = keys(grants.Facilities)
 	}
-	kind := p.rng.IntN(14)
+	kind := p.rng.IntN(17)
 	// Bounded sizes keep the oracle's checks (users × facilities ×
 	// permissions after each accepted write) cheap: creations give way to
 	// edits once an organization is big enough.
@@ -489,6 +544,38 @@ func (p *property) randomWrite(actor gatehouse.Actor, snap *authz.Snapshot) (str
 			p.facilities = append(p.facilities, fac.ID)
 		}
 		return "create facility", err
+	case 14:
+		r := p.siteRole()
+		if p.rng.IntN(2) == 0 {
+			r.FacilityID = p.pick(facilities)
+		}
+		_, _, _, err := svc.AddGrant(ctx, actor, target, gatehouse.Grant{Type: gatehouse.GrantGroup, GroupID: r.GroupID, FacilityID: r.FacilityID, StartsAt: r.StartsAt, ExpiresAt: r.ExpiresAt})
+		return "add site role", err
+	case 15:
+		g := gatehouse.Grant{Type: gatehouse.GrantGroup, GroupID: p.pick(p.groups), ExpiresAt: p.moment()}
+		if p.rng.IntN(2) == 0 {
+			g = gatehouse.Grant{Type: gatehouse.GrantFacility, FacilityID: p.pick(facilities), ExpiresAt: p.moment()}
+		}
+		if p.rng.IntN(3) == 0 {
+			g.ExpiresAt = time.Time{} // the same grant without its end: an extension
+		}
+		_, _, _, err := svc.AddGrant(ctx, actor, target, g)
+		return "add time-bound grant", err
+	case 16:
+		var grants []string
+		if err := p.db.View(ctx, func(tx gatehouse.Tx) error {
+			u, err := tx.FindUser(p.orgID, target)
+			if err == nil {
+				for _, g := range u.Grants() {
+					grants = append(grants, g.ID)
+				}
+			}
+			return err
+		}); err != nil {
+			return "remove grant", err
+		}
+		_, _, err := svc.RemoveGrant(ctx, actor, target, p.pick(grants))
+		return "remove grant", err
 	default:
 		id := p.pick(p.facilities)
 		if p.rng.IntN(2) == 0 {

@@ -30,6 +30,12 @@ func (s *Service) adminWrite(ctx context.Context, actor gatehouse.Actor, fn admi
 			preview.Revision, preview.Error = snap.Revision, err
 			return nil // write rolls the dry run back
 		}
+		if err != nil {
+			return err
+		}
+		// Starts and expiries of grants passed since the last write are
+		// audited with it, if no sweep has audited them yet.
+		_, err = auditGrantBoundaries(ctx, tx, actor.OrgID)
 		return err
 	})
 }

@@ -120,6 +120,7 @@ func New(store gatehouse.Store, cfg Config) *Service {
 		cfg:         cfg,
 		now:         cfg.Clock,
 	}
+	s.engine.SetClock(cfg.Clock)
 	s.dummyHash = sync.OnceValue(func() string { return cfg.Passwords.Hash("gatehouse dummy password") })
 	return s
 }

@@ -20,6 +20,8 @@ type UserInput struct {
 	GroupIDs    []string
 	Permissions []string
 	FacilityIDs []string
+	SiteRoles   []gatehouse.SiteRole
+	Bounds      []gatehouse.GrantBounds // of the groups, permissions and facilities above
 }
 
 // UserPatch changes the fields that are not nil (gatehouse.User.Apply).
@@ -47,8 +49,13 @@ func (s *Service) InviteUser(ctx context.Context, actor gatehouse.Actor, in User
 			FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, Phone: in.Phone,
 			Status: gatehouse.StatusInvited, FullAccess: in.FullAccess, Licence: in.Licence,
 			GroupIDs: set(in.GroupIDs), Permissions: set(in.Permissions), FacilityIDs: set(in.FacilityIDs),
+			SiteRoles: in.SiteRoles, Bounds: in.Bounds,
 		}
+		u.NormalizeGrants()
 		if err := validateUser(snap, u, nil, ""); err != nil {
+			return err
+		}
+		if err := validateGrants(snap, u, in.Bounds); err != nil {
 			return err
 		}
 		if err := tx.CreateUser(u); err != nil {
@@ -76,6 +83,9 @@ func (s *Service) InviteUser(ctx context.Context, actor gatehouse.Actor, in User
 func (s *Service) UpdateUser(ctx context.Context, actor gatehouse.Actor, id string, p UserPatch) (*gatehouse.User, int64, error) {
 	return s.changeUser(ctx, actor, id, gatehouse.OpEditUsers, "user.updated", func(u *gatehouse.User) error {
 		u.Apply(p) // an email change: see emailchange.go
+		if p.Bounds != nil {
+			return validateGrants(nil, u, *p.Bounds)
+		}
 		return nil
 	})
 }
@@ -121,6 +131,7 @@ func (s *Service) changeUser(ctx context.Context, actor gatehouse.Actor, id, op,
 		}
 		before, beforeEmail, beforeFields := u.Access(), u.Email, userFields(u)
 		before.GroupIDs, before.Permissions, before.FacilityIDs = slices.Clone(u.GroupIDs), slices.Clone(u.Permissions), slices.Clone(u.FacilityIDs)
+		before.SiteRoles, before.Bounds = slices.Clone(u.SiteRoles), slices.Clone(u.Bounds)
 		beforeAccount := *u
 		if err := change(u); err != nil {
 			return err
@@ -279,6 +290,7 @@ func validateUser(snap *authz.Snapshot, u *gatehouse.User, before *gatehouse.Use
 	errs.Add(permErr)
 	errs.Add(validateIDs("group_ids", u.GroupIDs, snap.HasGroup))
 	errs.Add(validateIDs("facility_ids", u.FacilityIDs, snap.HasFacility))
+	errs.Add(validateGrants(snap, u, nil))
 	if licenceErr == nil && permErr == nil {
 		errs.Add(validateDirectWithinLicence(snap.Catalog(), u, before))
 	}

@@ -131,6 +131,9 @@ func Run(ctx context.Context, cfg Config, ready func(Running) error) error {
 	// Password-reset requests are answered at once and handled here, after
 	// the answer (docs/accounts.md).
 	running.start(func() { svc.RunResetRequests(workers, 5*time.Second) })
+	// Starts and expiries of time-bound grants take effect on their own
+	// (checks compare the clock); this audits each once (docs/decision.md).
+	running.start(func() { svc.RunGrantBoundaries(workers, 30*time.Second) })
 	// Other instances on the same PostgreSQL database: catch up with their
 	// writes as they commit, and hold the lease (before answering: until
 	// then decisions answer 503). It stops before the other workers, on
