@@ -97,6 +97,9 @@ func (h *handlers) check(ctx context.Context, in *rawJSONInput) (*rawJSONOutput,
 			return nil, err
 		}
 	}
+	if err := h.checkMoment(c.At); err != nil {
+		return nil, err
+	}
 	snap, err := h.svc.DecisionSnapshot(ctx, actor, c.MinRevision, c.UserID)
 	if err != nil {
 		return nil, err
@@ -106,7 +109,7 @@ func (h *handlers) check(ctx context.Context, in *rawJSONInput) (*rawJSONOutput,
 
 // decide answers one check from a snapshot, with its explanation.
 func decide(snap *authz.Snapshot, c checkjson.Check) checkjson.Decision {
-	return toDecision(snap.Explain(c.UserID, c.Permission, c.Resource), snap.Revision)
+	return toDecision(snap.ExplainAt(c.UserID, c.Permission, c.Resource, c.At), snap.Revision)
 }
 
 // checkBatchResults is the answer of a check-batch, as documented; the
@@ -140,6 +143,9 @@ func (h *handlers) checkBatch(ctx context.Context, in *rawJSONInput) (*rawJSONOu
 	for i, c := range checks {
 		minRevision = max(minRevision, c.MinRevision)
 		users[i] = c.UserID
+		if err := h.checkMoment(c.At); err != nil {
+			return nil, err
+		}
 	}
 	snap, err := h.svc.DecisionSnapshot(ctx, actor, minRevision, users...)
 	if err != nil {
@@ -175,7 +181,9 @@ type filterJSON struct {
 	AllFacilities bool     `json:"all_facilities" doc:"Rows of every facility"`
 	FacilityIDs   []string `json:"facility_ids" doc:"Otherwise, rows of these facilities only (empty: none)"`
 	OwnOnly       bool     `json:"own_only" doc:"Only rows the user created or is assigned to"`
-	Revision      int64    `json:"revision"`
+	// OwnOnlyFacilityIDs: see authz.Filter.
+	OwnOnlyFacilityIDs []string `json:"own_only_facility_ids" doc:"Besides facility_ids (every row), rows of these facilities that the user created or is assigned to: a site role may give X.view at one facility and X.view_own at another"`
+	Revision           int64    `json:"revision"`
 }
 
 func (h *handlers) filter(ctx context.Context, in *filterInput) (*filterOutput, error) {
@@ -190,5 +198,6 @@ func (h *handlers) filter(ctx context.Context, in *filterInput) (*filterOutput, 
 	out := &filterOutput{}
 	out.Body.Allowed, out.Body.Reason = f.Allowed, f.Reason.String()
 	out.Body.AllFacilities, out.Body.FacilityIDs, out.Body.OwnOnly, out.Body.Revision = f.AllFacilities, nonNil(f.FacilityIDs), f.OwnOnly, rev
+	out.Body.OwnOnlyFacilityIDs = nonNil(f.OwnOnlyFacilityIDs)
 	return out, nil
 }

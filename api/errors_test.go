@@ -12,6 +12,7 @@ import (
 var sampleBodies = map[string]any{
 	"POST /api/v1/users":                  obj{"first_name": "A", "last_name": "B", "email": "a@b.test"},
 	"PATCH /api/v1/users/{id}":            obj{"first_name": "A"},
+	"POST /api/v1/users/{id}/grants":      obj{"type": "permission", "permission": "reports.view"},
 	"POST /api/v1/groups":                 obj{"name": "G"},
 	"PATCH /api/v1/groups/{id}":           obj{"name": "G"},
 	"POST /api/v1/facilities":             obj{"name": "F"},

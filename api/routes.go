@@ -38,6 +38,9 @@ func (h *handlers) routes(api huma.API) {
 	register(api, op("list-invitations", "GET", "/api/v1/invitations", "List pending and expired invitations", "Users"), h.listInvitations)
 	register(api, writeOp("resend-invitations", "POST", "/api/v1/invitations/resend", "Send new invitations to several invited users", "Users"), h.resendInvitations)
 	register(api, op("get-user-permissions", "GET", "/api/v1/users/{id}/permissions", "A user's effective permissions", "Users"), h.userPermissions)
+	register(api, op("list-user-grants", "GET", "/api/v1/users/{id}/grants", "A user's grants", "Users"), h.listGrants)
+	register(api, created(writeOp("add-user-grant", "POST", "/api/v1/users/{id}/grants", "Give a user one grant", "Users")), h.addGrant)
+	register(api, noContent(writeOp("remove-user-grant", "DELETE", "/api/v1/users/{id}/grants/{grant_id}", "Take one grant from a user", "Users")), h.removeGrant)
 
 	register(api, op("list-groups", "GET", "/api/v1/groups", "List groups", "Groups"), h.listGroups)
 	register(api, created(writeOp("create-group", "POST", "/api/v1/groups", "Create a group", "Groups")), h.createGroup)
@@ -67,6 +70,8 @@ func (h *handlers) routes(api huma.API) {
 	documentPreview[userJSON](api, "POST", "/api/v1/users")
 	documentPreview[userJSON](api, "PATCH", "/api/v1/users/{id}")
 	documentPreview[struct{}](api, "DELETE", "/api/v1/users/{id}")
+	documentPreview[grantJSON](api, "POST", "/api/v1/users/{id}/grants")
+	documentPreview[struct{}](api, "DELETE", "/api/v1/users/{id}/grants/{grant_id}")
 	documentPreview[userJSON](api, "POST", "/api/v1/users/{id}/deactivate")
 	documentPreview[userJSON](api, "POST", "/api/v1/users/{id}/activate")
 	documentPreview[groupJSON](api, "POST", "/api/v1/groups")

@@ -23,6 +23,8 @@ type userJSON struct {
 	GroupIDs      []string        `json:"group_ids"`
 	Permissions   []string        `json:"permissions" doc:"Direct permissions (codenames)"`
 	FacilityIDs   []string        `json:"facility_ids"`
+	SiteRoles     []siteRoleJSON  `json:"site_roles" doc:"Groups held at one facility only"`
+	TimeBounds    []timeBoundJSON `json:"time_bounds" doc:"Starts and expiries of the time-bound grants among group_ids, permissions and facility_ids"`
 	EmailVerified bool            `json:"email_verified"`
 	PendingEmail  string          `json:"pending_email" doc:"A new email waiting for its verification link; until it is confirmed, email stays the address for sign-in and password reset. Empty when none waits."`
 	Invitation    *invitationJSON `json:"invitation,omitempty" required:"false" doc:"The latest invitation; absent for users created without one"`
@@ -44,6 +46,7 @@ func toUser(u *gatehouse.User) userJSON {
 	out := userJSON{ID: u.ID, FirstName: u.FirstName, LastName: u.LastName, Email: u.Email, Phone: u.Phone,
 		Status: string(u.Status), FullAccess: u.FullAccess, Licence: u.Licence,
 		GroupIDs: nonNil(u.GroupIDs), Permissions: nonNil(u.Permissions), FacilityIDs: nonNil(u.FacilityIDs),
+		SiteRoles: toSiteRoles(u.SiteRoles), TimeBounds: toTimeBounds(u.Bounds),
 		EmailVerified: u.EmailVerified, PendingEmail: u.PendingEmail, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
 	if inv := u.Invitation; inv != nil {
 		out.Invitation = &invitationJSON{State: inv.State(time.Now()), SentAt: inv.CreatedAt, ExpiresAt: inv.ExpiresAt, AcceptedAt: inv.AcceptedAt}
@@ -168,7 +171,7 @@ func nonNilGrants(grants []authz.Grant) []authz.Grant {
 func nonNilPermissions(perms []authz.EffectivePermission) []authz.EffectivePermission {
 	out := make([]authz.EffectivePermission, len(perms))
 	for i, p := range perms {
-		p.GrantedBy, p.FacilityIDs = nonNil(p.GrantedBy), nonNil(p.FacilityIDs)
+		p.GrantedBy, p.FacilityIDs, p.Facilities = nonNil(p.GrantedBy), nonNil(p.FacilityIDs), nonNil(p.Facilities)
 		out[i] = p
 	}
 	return out

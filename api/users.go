@@ -27,6 +27,8 @@ type listUsersInput struct {
 	Status     string       `query:"status" enum:"invited,active,inactive" doc:"Only users in this status"`
 	GroupID    string       `query:"group_id" doc:"Only members of this group"`
 	FacilityID string       `query:"facility_id" doc:"Only users assigned to this facility"`
+	HoldsGroup string       `query:"holds_group_id" doc:"With holds_facility_id: only users who hold this group at that facility now (a site role there, or the group organization-wide with the facility assigned)"`
+	HoldsAt    string       `query:"holds_facility_id" doc:"See holds_group_id"`
 	Licence    string       `query:"licence" doc:"Only users of this licence tier (catalogs with licences; see GET /api/v1/catalog)"`
 	Invitation string       `query:"invitation" enum:"pending,expired" doc:"Only users whose latest invitation is open and pending, or open and expired (see GET /api/v1/invitations)"`
 	Q          optionalText `query:"q" doc:"Search first name, last name and email"`
@@ -44,12 +46,15 @@ func (h *handlers) listUsers(ctx context.Context, in *listUsersInput) (*listOutp
 	if err != nil {
 		return nil, err
 	}
+	if (in.HoldsGroup == "") != (in.HoldsAt == "") {
+		return nil, gatehouse.Invalid("holds_facility_id", "holds_group_id and holds_facility_id go together")
+	}
 	sort := in.Sort
 	if sort == "created" {
 		sort = gatehouse.SortID
 	}
 	users, err := h.svc.ListUsers(ctx, actor, gatehouse.UserFilter{Status: gatehouse.UserStatus(in.Status),
-		GroupID: in.GroupID, FacilityID: in.FacilityID, Licence: in.Licence, Invitation: in.Invitation, Query: string(in.Q), Sort: sort, Desc: in.Order == "desc",
+		GroupID: in.GroupID, FacilityID: in.FacilityID, SiteGroupID: in.HoldsGroup, SiteFacilityID: in.HoldsAt, Licence: in.Licence, Invitation: in.Invitation, Query: string(in.Q), Sort: sort, Desc: in.Order == "desc",
 		After: after, Limit: in.Limit + 1})
 	if err != nil {
 		return nil, err
@@ -58,15 +63,17 @@ func (h *handlers) listUsers(ctx context.Context, in *listUsersInput) (*listOutp
 }
 
 type userBody struct {
-	FirstName   requiredText `json:"first_name" example:"Tess"`
-	LastName    requiredText `json:"last_name" example:"Tech"`
-	Email       emailAddress `json:"email" example:"tess@acme.test"`
-	Phone       optionalText `json:"phone,omitempty" required:"false" doc:"In international format: a + and the country code first (+44 20 7946 0000); stored in E.164 (+442079460000)"`
-	FullAccess  bool         `json:"full_access,omitempty" required:"false"`
-	Licence     string       `json:"licence,omitempty" required:"false" doc:"Licence tier; defaults to the catalog's default"`
-	GroupIDs    []string     `json:"group_ids,omitempty" required:"false" maxItems:"500"`
-	Permissions []string     `json:"permissions,omitempty" required:"false" maxItems:"256" doc:"Direct permissions (codenames)"`
-	FacilityIDs []string     `json:"facility_ids,omitempty" required:"false" maxItems:"20000"`
+	FirstName   requiredText    `json:"first_name" example:"Tess"`
+	LastName    requiredText    `json:"last_name" example:"Tech"`
+	Email       emailAddress    `json:"email" example:"tess@acme.test"`
+	Phone       optionalText    `json:"phone,omitempty" required:"false" doc:"In international format: a + and the country code first (+44 20 7946 0000); stored in E.164 (+442079460000)"`
+	FullAccess  bool            `json:"full_access,omitempty" required:"false"`
+	Licence     string          `json:"licence,omitempty" required:"false" doc:"Licence tier; defaults to the catalog's default"`
+	GroupIDs    []string        `json:"group_ids,omitempty" required:"false" maxItems:"500"`
+	Permissions []string        `json:"permissions,omitempty" required:"false" maxItems:"256" doc:"Direct permissions (codenames)"`
+	FacilityIDs []string        `json:"facility_ids,omitempty" required:"false" maxItems:"20000"`
+	SiteRoles   []siteRoleJSON  `json:"site_roles,omitempty" required:"false" maxItems:"2000" doc:"Groups held at one facility only, each with optional dates"`
+	TimeBounds  []timeBoundJSON `json:"time_bounds,omitempty" required:"false" maxItems:"20000" doc:"Starts and expiries of grants among group_ids, permissions and facility_ids"`
 }
 
 type inviteUserInput struct {
@@ -83,7 +90,8 @@ func (h *handlers) inviteUser(ctx context.Context, in *inviteUserInput) (*writeO
 	return previewable(ctx, h.svc, in.DryRun, http.StatusCreated, func(ctx context.Context) (userJSON, int64, error) {
 		invited, err := h.svc.InviteUser(ctx, actor, service.UserInput{FirstName: string(b.FirstName), LastName: string(b.LastName),
 			Email: string(b.Email), Phone: string(b.Phone), FullAccess: b.FullAccess, Licence: b.Licence,
-			GroupIDs: b.GroupIDs, Permissions: b.Permissions, FacilityIDs: b.FacilityIDs})
+			GroupIDs: b.GroupIDs, Permissions: b.Permissions, FacilityIDs: b.FacilityIDs,
+			SiteRoles: fromSiteRoles(b.SiteRoles), Bounds: fromTimeBounds(b.TimeBounds)})
 		if err != nil {
 			return userJSON{}, 0, err
 		}
@@ -107,15 +115,17 @@ type updateUserInput struct {
 	ID string `path:"id"`
 	DryRun
 	Body struct {
-		FirstName   *requiredText `json:"first_name,omitempty" required:"false"`
-		LastName    *requiredText `json:"last_name,omitempty" required:"false"`
-		Email       *emailAddress `json:"email,omitempty" required:"false" doc:"A new email is unverified until confirmed"`
-		Phone       *optionalText `json:"phone,omitempty" required:"false" doc:"In international format: a + and the country code first (+44 20 7946 0000); stored in E.164 (+442079460000). A phone stored before phones were checked is kept while it is not changed"`
-		FullAccess  *bool         `json:"full_access,omitempty" required:"false"`
-		Licence     *string       `json:"licence,omitempty" required:"false"`
-		GroupIDs    *[]string     `json:"group_ids,omitempty" required:"false" maxItems:"500" doc:"Replaces the user's groups"`
-		Permissions *[]string     `json:"permissions,omitempty" required:"false" maxItems:"256" doc:"Replaces the direct permissions"`
-		FacilityIDs *[]string     `json:"facility_ids,omitempty" required:"false" maxItems:"20000" doc:"Replaces the facility assignments"`
+		FirstName   *requiredText    `json:"first_name,omitempty" required:"false"`
+		LastName    *requiredText    `json:"last_name,omitempty" required:"false"`
+		Email       *emailAddress    `json:"email,omitempty" required:"false" doc:"A new email is unverified until confirmed"`
+		Phone       *optionalText    `json:"phone,omitempty" required:"false" doc:"In international format: a + and the country code first (+44 20 7946 0000); stored in E.164 (+442079460000). A phone stored before phones were checked is kept while it is not changed"`
+		FullAccess  *bool            `json:"full_access,omitempty" required:"false"`
+		Licence     *string          `json:"licence,omitempty" required:"false"`
+		GroupIDs    *[]string        `json:"group_ids,omitempty" required:"false" maxItems:"500" doc:"Replaces the user's groups"`
+		Permissions *[]string        `json:"permissions,omitempty" required:"false" maxItems:"256" doc:"Replaces the direct permissions"`
+		FacilityIDs *[]string        `json:"facility_ids,omitempty" required:"false" maxItems:"20000" doc:"Replaces the facility assignments"`
+		SiteRoles   *[]siteRoleJSON  `json:"site_roles,omitempty" required:"false" maxItems:"2000" doc:"Replaces the site roles"`
+		TimeBounds  *[]timeBoundJSON `json:"time_bounds,omitempty" required:"false" maxItems:"20000" doc:"Replaces the bounds of the organization-wide grants"`
 	}
 }
 
@@ -124,7 +134,8 @@ func (h *handlers) updateUser(ctx context.Context, in *updateUserInput) (*writeO
 	return h.userWrite(ctx, in.DryRun, func(ctx context.Context, actor gatehouse.Actor) (*gatehouse.User, int64, error) {
 		return h.svc.UpdateUser(ctx, actor, in.ID, gatehouse.UserPatch{FirstName: (*string)(b.FirstName), LastName: (*string)(b.LastName),
 			Email: (*string)(b.Email), Phone: (*string)(b.Phone), FullAccess: b.FullAccess, Licence: b.Licence,
-			GroupIDs: b.GroupIDs, Permissions: b.Permissions, FacilityIDs: b.FacilityIDs})
+			GroupIDs: b.GroupIDs, Permissions: b.Permissions, FacilityIDs: b.FacilityIDs,
+			SiteRoles: optionalList(b.SiteRoles, fromSiteRoles), Bounds: optionalList(b.TimeBounds, fromTimeBounds)})
 	})
 }
 

@@ -80,10 +80,10 @@ type Source struct {
 	Kind string `json:"type"`
 	ID   string `json:"id,omitempty"` // group id or licence name
 	// FacilityID names the facility of a site role: the group held there only.
-	FacilityID string `json:"facility_id,omitempty"`
+	FacilityID string `json:"facility_id,omitempty" required:"false" doc:"For a site role: the facility where the group is held"`
 	// StartsAt and ExpiresAt bound a time-bound grant (zero: no bound).
-	StartsAt  time.Time `json:"starts_at,omitzero"`
-	ExpiresAt time.Time `json:"expires_at,omitzero"`
+	StartsAt  time.Time `json:"starts_at,omitzero" required:"false" doc:"For a time-bound grant: when it started"`
+	ExpiresAt time.Time `json:"expires_at,omitzero" required:"false" doc:"For a time-bound grant: when it ends"`
 }
 
 // An Explanation is a decision with what granted it or why it failed. It

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+	"time"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/authz"
@@ -18,6 +19,9 @@ type Check struct {
 	Permission  string         `json:"permission" minLength:"1" example:"work_orders.edit"`
 	Resource    authz.Resource `json:"resource,omitempty" required:"false"`
 	MinRevision int64          `json:"min_revision,omitempty" required:"false" minimum:"0" maximum:"9007199254740991" doc:"Answer only from state at least this fresh"`
+	// At asks the check at another moment, from the current state: which
+	// time-bound grants will have started or ended by then.
+	At time.Time `json:"at,omitzero" required:"false" doc:"Answer as of this moment (RFC 3339, to the second; within the last 90 days or in the future): the current grants, with the starts and expiries passed by then. Default: now"`
 }
 
 // MaxBatch bounds a check-batch request.
@@ -207,6 +211,19 @@ func (s *scanner) integer(dst *int64) bool {
 	return err == nil && n != 0
 }
 
+// utcSecond reads a time of the one form 2026-06-01T09:00:00Z (UTC, to the
+// second), which time.Time decodes alike; any other form goes to
+// encoding/json.
+func (s *scanner) utcSecond(dst *time.Time) bool {
+	v, ok := s.str()
+	if !ok || len(v) != len("2006-01-02T15:04:05Z") || v[len(v)-1] != 'Z' {
+		return false
+	}
+	t, err := time.Parse(time.RFC3339, s.body[s.i-1-len(v):s.i-1])
+	*dst = t
+	return err == nil
+}
+
 func (s *scanner) check(c *Check) bool {
 	var seen uint8 // each key once; a repeated key goes to encoding/json
 	once := func(bit uint8) bool {
@@ -224,6 +241,8 @@ func (s *scanner) check(c *Check) bool {
 			return once(2) && s.text(&c.Permission)
 		case "min_revision":
 			return once(4) && s.integer(&c.MinRevision)
+		case "at":
+			return once(16) && s.utcSecond(&c.At)
 		case "resource":
 			return once(8) && s.object(func(key []byte) bool {
 				switch string(key) {
@@ -258,6 +277,18 @@ func AppendDecision(b []byte, d Decision) []byte {
 			b = append(b, `,"id":`...)
 			b = appendString(b, src.ID)
 		}
+		if src.FacilityID != "" {
+			b = append(b, `,"facility_id":`...)
+			b = appendString(b, src.FacilityID)
+		}
+		if !src.StartsAt.IsZero() {
+			b = append(b, `,"starts_at":`...)
+			b = appendTime(b, src.StartsAt)
+		}
+		if !src.ExpiresAt.IsZero() {
+			b = append(b, `,"expires_at":`...)
+			b = appendTime(b, src.ExpiresAt)
+		}
 		b = append(b, '}')
 	}
 	b = append(b, `],"own_only":`...)
@@ -267,6 +298,15 @@ func AppendDecision(b []byte, d Decision) []byte {
 	b = append(b, `,"revision":`...)
 	b = strconv.AppendInt(b, d.Revision, 10)
 	return append(b, '}')
+}
+
+// appendTime writes t as time.Time's MarshalJSON does.
+func appendTime(b []byte, t time.Time) []byte {
+	out, err := t.MarshalJSON()
+	if err != nil {
+		return append(b, `null`...) // a year outside 0–9999: never a grant's bound
+	}
+	return append(b, out...)
 }
 
 // appendString writes s as a JSON string; anything that needs escaping

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/gatehouse/gatehouse/authz"
 )
@@ -46,6 +47,12 @@ var checkBodies = []struct {
 	{`{"user_id":"usr_1","permission":"a.b"`, false},
 	{`{"user_id":"usr_1","permission":`, false},
 	{`{"user_id":1,"permission":"a.b"}`, false},
+	{`{"user_id":"usr_1","permission":"a.b","at":"2026-06-01T09:00:00Z"}`, true},
+	{`{"user_id":"usr_1","permission":"a.b","at":"2026-06-01T09:00:00.5Z"}`, false},
+	{`{"user_id":"usr_1","permission":"a.b","at":"2026-06-01T09:00:00+02:00"}`, false},
+	{`{"user_id":"usr_1","permission":"a.b","at":"2026-13-01T09:00:00Z"}`, false},
+	{`{"user_id":"usr_1","permission":"a.b","at":"2026-06-01T09:00:00Z","at":"2026-06-01T09:00:00Z"}`, false},
+	{`{"user_id":"usr_1","permission":"a.b","at":null}`, false},
 	{`[]`, false},
 	{``, false},
 	{`null`, false},
@@ -142,6 +149,8 @@ var decisions = []Decision{
 	{Reason: "no_permission", GrantedBy: []authz.Source{}, Message: `Not granted: "quotes" \ and <html> & é, line
 two`, Revision: 1 << 40},
 	{Allowed: true, Reason: "granted", GrantedBy: []authz.Source{{Kind: "licence", ID: "Tier <2>"}}, OwnOnly: true},
+	{Allowed: true, Reason: "granted", GrantedBy: []authz.Source{{Kind: "group", ID: "grp_1", FacilityID: "fac_1",
+		StartsAt: time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC), ExpiresAt: time.Date(2026, 6, 15, 9, 0, 0, 0, time.UTC)}}},
 	{Reason: "bad\x01\u2028", GrantedBy: []authz.Source{}, Message: "\xff invalid utf-8", Revision: -3},
 }
 
@@ -179,6 +188,8 @@ func FuzzAppendDecision(f *testing.F) {
 		d := Decision{Allowed: allowed, Reason: reason, GrantedBy: []authz.Source{}, OwnOnly: ownOnly, Message: message, Revision: revision}
 		compareDecision(t, d)
 		d.GrantedBy = []authz.Source{{Kind: kind, ID: id}, {Kind: message, ID: reason}}
+		compareDecision(t, d)
+		d.GrantedBy = []authz.Source{{Kind: kind, ID: id, FacilityID: message, ExpiresAt: time.Unix(revision%(1<<35), 0).UTC()}}
 		compareDecision(t, d)
 	})
 }
