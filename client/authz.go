@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"net/http"
+	"time"
 )
 
 // Check reports whether the user may do permission on the resource. It
@@ -36,6 +37,19 @@ func (c *Client) CheckDetail(ctx context.Context, userID, permission string, r R
 	if c.cache != nil {
 		c.cache.put(key, d)
 	}
+	return &d, nil
+}
+
+// CheckAt answers as of the moment at, from the current grants: which
+// time-bound grants will have started or ended by then (at: within the
+// last 90 days or in the future). It always asks the server.
+func (c *Client) CheckAt(ctx context.Context, userID, permission string, r Resource, at time.Time) (*Decision, error) {
+	var d Decision
+	req := CheckRequest{UserID: userID, Permission: permission, Resource: r, MinRevision: c.Revision(), At: at}
+	if _, err := c.do(ctx, request{method: http.MethodPost, path: "/api/v1/authz/check", body: req}, &d); err != nil {
+		return nil, err
+	}
+	c.ObserveRevision(d.Revision)
 	return &d, nil
 }
 

@@ -448,6 +448,11 @@ func TestTypesMatchDocument(t *testing.T) {
 		{client.Permission{}, "PermissionJSON"},
 		{client.Licence{}, "LicenceJSON"},
 		{client.Source{}, "Source"},
+		{client.SiteRole{}, "SiteRoleJSON"},
+		{client.TimeBound{}, "TimeBoundJSON"},
+		{client.UserGrant{}, "GrantJSON"},
+		{client.NewGrant{}, "AddGrantInputBody"},
+		{client.FacilityGrant{}, "FacilityGrant"},
 		{client.EffectivePermission{}, "EffectivePermission"},
 		{client.Resource{}, "Resource"},
 		{client.CheckRequest{}, "Check"},
@@ -513,7 +518,7 @@ func jsonFields(t reflect.Type) []string {
 func TestConformanceCatchesMismatches(t *testing.T) {
 	s := document(t)
 	user := `{"id":"usr_1","first_name":"Tess","last_name":"Test","email":"tess@acme.test","phone":"","status":"active",
-		"full_access":false,"licence":"","group_ids":[],"permissions":[],"facility_ids":[],"email_verified":true,"pending_email":"",
+		"full_access":false,"licence":"","group_ids":[],"permissions":[],"facility_ids":[],"site_roles":[],"time_bounds":[],"email_verified":true,"pending_email":"",
 		"invitation":{"state":"accepted","sent_at":"2025-01-01T00:00:00Z","expires_at":"2025-01-08T00:00:00Z","accepted_at":null},
 		"created_at":"2025-01-01T00:00:00Z","updated_at":"2025-01-01T00:00:00Z"}`
 	ok := func(status int, body string) *http.Response {

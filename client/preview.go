@@ -128,3 +128,13 @@ func (c *Client) PreviewArchiveFacility(ctx context.Context, id string) (*Previe
 func (c *Client) PreviewDeleteFacility(ctx context.Context, id string) (*Preview, error) {
 	return c.preview(ctx, http.MethodDelete, pathOf("/api/v1/facilities/%s", id), nil)
 }
+
+// PreviewAddGrant is AddGrant as a dry run.
+func (c *Client) PreviewAddGrant(ctx context.Context, userID string, g NewGrant) (*Preview, error) {
+	return c.preview(ctx, http.MethodPost, pathOf("/api/v1/users/%s/grants", userID), g)
+}
+
+// PreviewRemoveGrant is RemoveGrant as a dry run.
+func (c *Client) PreviewRemoveGrant(ctx context.Context, userID, grantID string) (*Preview, error) {
+	return c.preview(ctx, http.MethodDelete, pathOf("/api/v1/users/%s/grants/%s", userID, grantID), nil)
+}

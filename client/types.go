@@ -25,7 +25,12 @@ type User struct {
 	GroupIDs      []string `json:"group_ids"`
 	Permissions   []string `json:"permissions"` // direct permissions (codenames)
 	FacilityIDs   []string `json:"facility_ids"`
-	EmailVerified bool     `json:"email_verified"`
+	// SiteRoles are groups held at one facility only.
+	SiteRoles []SiteRole `json:"site_roles"`
+	// TimeBounds are the starts and expiries of the time-bound grants among
+	// GroupIDs, Permissions and FacilityIDs.
+	TimeBounds    []TimeBound `json:"time_bounds"`
+	EmailVerified bool        `json:"email_verified"`
 	// PendingEmail is a new email waiting for its verification link; until
 	// it is confirmed, Email stays the address for sign-in and password
 	// reset. Empty when none waits.
@@ -65,6 +70,8 @@ type NewUser struct {
 	GroupIDs    []string `json:"group_ids,omitempty"`
 	Permissions []string `json:"permissions,omitempty"`
 	FacilityIDs []string `json:"facility_ids,omitempty"`
+	SiteRoles   []SiteRole  `json:"site_roles,omitempty"`
+	TimeBounds  []TimeBound `json:"time_bounds,omitempty"` // of grants among GroupIDs, Permissions and FacilityIDs
 }
 
 // UserPatch changes the fields that are not nil. Lists replace the user's:
@@ -79,6 +86,49 @@ type UserPatch struct {
 	GroupIDs    *[]string `json:"group_ids,omitempty"`
 	Permissions *[]string `json:"permissions,omitempty"`
 	FacilityIDs *[]string `json:"facility_ids,omitempty"`
+	SiteRoles   *[]SiteRole  `json:"site_roles,omitempty"`
+	TimeBounds  *[]TimeBound `json:"time_bounds,omitempty"` // replaces the bounds of the organization-wide grants
+}
+
+// A SiteRole is a group held at one facility only, optionally from StartsAt
+// until ExpiresAt (to the second; nil: no bound).
+type SiteRole struct {
+	GroupID    string     `json:"group_id"`
+	FacilityID string     `json:"facility_id"`
+	StartsAt   *time.Time `json:"starts_at,omitempty"`
+	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
+}
+
+// A TimeBound is the start and expiry of one organization-wide grant:
+// GrantID is group:ID, permission:CODENAME or facility:ID.
+type TimeBound struct {
+	GrantID   string     `json:"grant_id"`
+	StartsAt  *time.Time `json:"starts_at,omitempty"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+}
+
+// A UserGrant is one grant of a user: a group organization-wide or at one
+// facility (a site role), a direct permission or a facility assignment,
+// with its bounds. ID is what RemoveGrant takes.
+type UserGrant struct {
+	ID         string     `json:"id"`
+	UserID     string     `json:"user_id"`
+	Type       string     `json:"type"` // group, permission or facility
+	GroupID    string     `json:"group_id,omitempty"`
+	Permission string     `json:"permission,omitempty"`
+	FacilityID string     `json:"facility_id,omitempty"` // the facility assigned, or a site role's
+	StartsAt   *time.Time `json:"starts_at,omitempty"`
+	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
+}
+
+// A NewGrant is a grant to give a user (AddGrant).
+type NewGrant struct {
+	Type       string     `json:"type"` // group, permission or facility
+	GroupID    string     `json:"group_id,omitempty"`
+	FacilityID string     `json:"facility_id,omitempty"` // the facility; with GroupID, the site role's
+	Permission string     `json:"permission,omitempty"`
+	StartsAt   *time.Time `json:"starts_at,omitempty"`
+	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
 }
 
 // A Group (role) is a named set of permissions.
@@ -179,8 +229,11 @@ type Licence struct {
 // A Source is where a permission comes from: {"type": "group", "id":
 // "grp_…"}, a direct grant, a licence or full access.
 type Source struct {
-	Type string `json:"type"`
-	ID   string `json:"id,omitempty"` // group id or licence name
+	Type       string    `json:"type"`
+	ID         string    `json:"id,omitempty"`          // group id or licence name
+	FacilityID string    `json:"facility_id,omitempty"` // a site role's facility
+	StartsAt   time.Time `json:"starts_at,omitzero"`    // a time-bound grant's start
+	ExpiresAt  time.Time `json:"expires_at,omitzero"`   // a time-bound grant's end
 }
 
 // An EffectivePermission is one permission a user holds, where it comes
@@ -193,6 +246,16 @@ type EffectivePermission struct {
 	AllFacilities  bool     `json:"all_facilities"`
 	FacilityIDs    []string `json:"facility_ids"`
 	OwnOnly        bool     `json:"own_only"`
+	// Facilities is, for a facility-scoped permission, each facility with
+	// what grants it there.
+	Facilities []FacilityGrant `json:"facilities"`
+}
+
+// A FacilityGrant is a facility-scoped permission at one facility.
+type FacilityGrant struct {
+	FacilityID string   `json:"facility_id"`
+	GrantedBy  []Source `json:"granted_by"`
+	OwnOnly    bool     `json:"own_only"`
 }
 
 // A Resource is the thing a check is about, as the host platform knows it.
@@ -209,6 +272,9 @@ type CheckRequest struct {
 	Permission  string   `json:"permission"`
 	Resource    Resource `json:"resource,omitzero"`
 	MinRevision Revision `json:"min_revision,omitempty"` // raised to the client's revision when lower
+	// At asks as of another moment, from the current grants (within the
+	// last 90 days or in the future); zero: now.
+	At time.Time `json:"at,omitzero"`
 }
 
 // A Decision answers a check, with its explanation.
@@ -230,7 +296,10 @@ type Filter struct {
 	AllFacilities bool     `json:"all_facilities"`
 	FacilityIDs   []string `json:"facility_ids"`
 	OwnOnly       bool     `json:"own_only"`
-	Revision      Revision `json:"revision"`
+	// OwnOnlyFacilityIDs are facilities where, besides FacilityIDs, the user
+	// sees their own rows only.
+	OwnOnlyFacilityIDs []string `json:"own_only_facility_ids"`
+	Revision           Revision `json:"revision"`
 }
 
 // An AuditEvent records one write: who did what to whom, when and from

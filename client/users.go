@@ -12,6 +12,10 @@ type UserQuery struct {
 	GroupID    string // members of this group
 	FacilityID string // users assigned to this facility
 	Invitation string // pending or expired: invited users whose latest invitation is open and not yet, or already, expired
+	// HoldsGroupID and HoldsFacilityID, together: users who hold the group
+	// at the facility now (a site role there, or organization-wide with the
+	// facility assigned).
+	HoldsGroupID, HoldsFacilityID string
 	Q          string // searches first name, last name and email
 	Paging
 }
@@ -19,7 +23,8 @@ type UserQuery struct {
 // ListUsers returns one page of users, oldest first.
 func (c *Client) ListUsers(ctx context.Context, q UserQuery) (Page[User], error) {
 	v := q.values()
-	for k, s := range map[string]string{"status": q.Status, "group_id": q.GroupID, "facility_id": q.FacilityID, "invitation": q.Invitation, "q": q.Q} {
+	for k, s := range map[string]string{"status": q.Status, "group_id": q.GroupID, "facility_id": q.FacilityID, "invitation": q.Invitation, "q": q.Q,
+		"holds_group_id": q.HoldsGroupID, "holds_facility_id": q.HoldsFacilityID} {
 		if s != "" {
 			v.Set(k, s)
 		}
@@ -135,4 +140,26 @@ func emptyNotNull(p *[]string) *[]string {
 		return &[]string{}
 	}
 	return p
+}
+
+// ListGrants returns every grant of a user, one by one, in id order.
+func (c *Client) ListGrants(ctx context.Context, userID string) ([]UserGrant, error) {
+	out, err := get[struct {
+		Items []UserGrant `json:"items"`
+	}](ctx, c, pathOf("/api/v1/users/%s/grants", userID), nil)
+	if err != nil {
+		return nil, err
+	}
+	return out.Items, nil
+}
+
+// AddGrant gives a user one grant. Giving a grant the user holds replaces
+// its dates: that is how a time-bound grant is extended or ended early.
+func (c *Client) AddGrant(ctx context.Context, userID string, g NewGrant) (*UserGrant, Revision, error) {
+	return write[UserGrant](ctx, c, http.MethodPost, pathOf("/api/v1/users/%s/grants", userID), g)
+}
+
+// RemoveGrant takes one grant, by its id, from a user.
+func (c *Client) RemoveGrant(ctx context.Context, userID, grantID string) (Revision, error) {
+	return c.remove(ctx, pathOf("/api/v1/users/%s/grants/%s", userID, grantID))
 }
