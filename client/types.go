@@ -14,17 +14,17 @@ const (
 
 // A User is a member of the organization.
 type User struct {
-	ID            string   `json:"id"`
-	FirstName     string   `json:"first_name"`
-	LastName      string   `json:"last_name"`
-	Email         string   `json:"email"`
-	Phone         string   `json:"phone"`
-	Status        string   `json:"status"` // invited, active or inactive
-	FullAccess    bool     `json:"full_access"`
-	Licence       string   `json:"licence"` // empty where the catalog has no licences
-	GroupIDs      []string `json:"group_ids"`
-	Permissions   []string `json:"permissions"` // direct permissions (codenames)
-	FacilityIDs   []string `json:"facility_ids"`
+	ID          string   `json:"id"`
+	FirstName   string   `json:"first_name"`
+	LastName    string   `json:"last_name"`
+	Email       string   `json:"email"`
+	Phone       string   `json:"phone"`
+	Status      string   `json:"status"` // invited, active or inactive
+	FullAccess  bool     `json:"full_access"`
+	Licence     string   `json:"licence"` // empty where the catalog has no licences
+	GroupIDs    []string `json:"group_ids"`
+	Permissions []string `json:"permissions"` // direct permissions (codenames)
+	FacilityIDs []string `json:"facility_ids"`
 	// SiteRoles are groups held at one facility only.
 	SiteRoles []SiteRole `json:"site_roles"`
 	// TimeBounds are the starts and expiries of the time-bound grants among
@@ -61,15 +61,15 @@ type PendingInvitation struct {
 
 // NewUser is an invitation: the user is created invited and mailed a link.
 type NewUser struct {
-	FirstName   string   `json:"first_name"`
-	LastName    string   `json:"last_name"`
-	Email       string   `json:"email"`
-	Phone       string   `json:"phone,omitempty"`
-	FullAccess  bool     `json:"full_access,omitempty"`
-	Licence     string   `json:"licence,omitempty"` // defaults to the catalog's default
-	GroupIDs    []string `json:"group_ids,omitempty"`
-	Permissions []string `json:"permissions,omitempty"`
-	FacilityIDs []string `json:"facility_ids,omitempty"`
+	FirstName   string      `json:"first_name"`
+	LastName    string      `json:"last_name"`
+	Email       string      `json:"email"`
+	Phone       string      `json:"phone,omitempty"`
+	FullAccess  bool        `json:"full_access,omitempty"`
+	Licence     string      `json:"licence,omitempty"` // defaults to the catalog's default
+	GroupIDs    []string    `json:"group_ids,omitempty"`
+	Permissions []string    `json:"permissions,omitempty"`
+	FacilityIDs []string    `json:"facility_ids,omitempty"`
 	SiteRoles   []SiteRole  `json:"site_roles,omitempty"`
 	TimeBounds  []TimeBound `json:"time_bounds,omitempty"` // of grants among GroupIDs, Permissions and FacilityIDs
 }
@@ -77,15 +77,15 @@ type NewUser struct {
 // UserPatch changes the fields that are not nil. Lists replace the user's:
 // client.Ptr([]string{}) clears them.
 type UserPatch struct {
-	FirstName   *string   `json:"first_name,omitempty"`
-	LastName    *string   `json:"last_name,omitempty"`
-	Email       *string   `json:"email,omitempty"` // unverified until confirmed
-	Phone       *string   `json:"phone,omitempty"`
-	FullAccess  *bool     `json:"full_access,omitempty"`
-	Licence     *string   `json:"licence,omitempty"`
-	GroupIDs    *[]string `json:"group_ids,omitempty"`
-	Permissions *[]string `json:"permissions,omitempty"`
-	FacilityIDs *[]string `json:"facility_ids,omitempty"`
+	FirstName   *string      `json:"first_name,omitempty"`
+	LastName    *string      `json:"last_name,omitempty"`
+	Email       *string      `json:"email,omitempty"` // unverified until confirmed
+	Phone       *string      `json:"phone,omitempty"`
+	FullAccess  *bool        `json:"full_access,omitempty"`
+	Licence     *string      `json:"licence,omitempty"`
+	GroupIDs    *[]string    `json:"group_ids,omitempty"`
+	Permissions *[]string    `json:"permissions,omitempty"`
+	FacilityIDs *[]string    `json:"facility_ids,omitempty"`
 	SiteRoles   *[]SiteRole  `json:"site_roles,omitempty"`
 	TimeBounds  *[]TimeBound `json:"time_bounds,omitempty"` // replaces the bounds of the organization-wide grants
 }

@@ -16,7 +16,7 @@ type UserQuery struct {
 	// at the facility now (a site role there, or organization-wide with the
 	// facility assigned).
 	HoldsGroupID, HoldsFacilityID string
-	Q          string // searches first name, last name and email
+	Q                             string // searches first name, last name and email
 	Paging
 }
 
