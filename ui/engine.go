@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/authz"
 )
 
 // engine holds every page, each parsed once with the layout at start-up.
@@ -44,6 +45,10 @@ func newEngine(assets map[string]string) (*engine, error) {
 			return msg
 		},
 		"actionLabel": func(a string) string { return userActionLabels[a] },
+		// sourceOf hands one grant source and the names to the "source" partial.
+		"sourceOf": func(s authz.Source, groups, facilities map[string]string) map[string]any {
+			return map[string]any{"Source": s, "Groups": groups, "Facilities": facilities}
+		},
 		// picker hands the permission picker partial what it shows.
 		"picker": func(c *gatehouse.Catalog, held []string, grantable map[string]bool) map[string]any {
 			return map[string]any{"Catalog": c, "Held": held, "Grantable": grantable}

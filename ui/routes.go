@@ -31,6 +31,8 @@ func (u *UI) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /users/{id}", u.signedIn(u.editUserPage))
 	mux.HandleFunc("POST /users/{id}", u.signedIn(u.saveUser))
 	mux.HandleFunc("GET /users/{id}/access", u.signedIn(u.userAccess))
+	mux.HandleFunc("POST /users/{id}/site-roles", u.signedIn(u.addSiteRoles))
+	mux.HandleFunc("POST /users/{id}/grants", u.signedIn(u.changeGrant))
 	mux.HandleFunc("GET /users/{id}/{action}", u.signedIn(u.confirmUserAction))
 	mux.HandleFunc("POST /users/{id}/{action}", u.signedIn(u.userAction))
 

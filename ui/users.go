@@ -34,7 +34,7 @@ func (u *UI) listUsers(w http.ResponseWriter, r *http.Request) {
 	v, q := viewerFrom(r.Context()), r.URL.Query()
 	ctx := r.Context()
 	data := userList{Filter: map[string]string{}, GroupNames: map[string]string{}, Cursor: q.Get("cursor")}
-	for _, k := range []string{"q", "status", "group_id", "facility_id", "licence", "sort", "order"} {
+	for _, k := range []string{"q", "status", "group_id", "facility_id", "held_at", "licence", "sort", "order"} {
 		data.Filter[k] = strings.TrimSpace(q.Get(k))
 	}
 	after, _ := base64.RawURLEncoding.DecodeString(q.Get("cursor"))
@@ -53,9 +53,14 @@ func (u *UI) listUsers(w http.ResponseWriter, r *http.Request) {
 	if status == "expired" {
 		status, invitation = gatehouse.StatusInvited, gatehouse.InvitationExpired
 	}
-	users, err := u.svc.ListUsers(ctx, v.actor, gatehouse.UserFilter{Status: status, Invitation: invitation,
+	filter := gatehouse.UserFilter{Status: status, Invitation: invitation,
 		GroupID: data.Filter["group_id"], FacilityID: data.Filter["facility_id"], Licence: data.Filter["licence"], Query: data.Filter["q"],
-		Sort: sort, Desc: data.Filter["order"] == "desc", After: string(after), Limit: pageSize + 1})
+		Sort: sort, Desc: data.Filter["order"] == "desc", After: string(after), Limit: pageSize + 1}
+	if data.Filter["held_at"] == "on" && filter.GroupID != "" && filter.FacilityID != "" {
+		// "Holds group G at facility F": a site role there too (grants.go).
+		filter.SiteGroupID, filter.SiteFacilityID, filter.GroupID, filter.FacilityID = filter.GroupID, filter.FacilityID, "", ""
+	}
+	users, err := u.svc.ListUsers(ctx, v.actor, filter)
 	if err != nil {
 		u.fail(w, r, err)
 		return
@@ -424,6 +429,7 @@ type accessPage struct {
 	Ask           map[string]string // permission, facility_id, own
 	Answer        *authz.Explanation
 	Licence       *licencePanel // nil without licences
+	grantsView
 }
 
 func (u *UI) userAccess(w http.ResponseWriter, r *http.Request) {
@@ -467,6 +473,7 @@ func (u *UI) userAccess(w http.ResponseWriter, r *http.Request) {
 			data.FacilityNames[f.ID] = f.Name
 		}
 	}
+	data.grantsView = newGrantsView(user, perms, data.GroupNames, data.FacilityNames, u.svc.Now(), v.can[gatehouse.OpEditUsers])
 	q := r.URL.Query()
 	if perm := q.Get("permission"); perm != "" {
 		data.Ask = map[string]string{"permission": perm, "facility_id": q.Get("facility_id"), "own": q.Get("own")}
