@@ -146,7 +146,25 @@ func (t *tx) bulkUsers(orgID string, users []*gatehouse.User) error {
 			return err
 		}
 	}
-	return nil
+	roles := t.newBulkInsert("site_roles", "org_id, user_id, group_id, facility_id, starts_at, expires_at")
+	bounds := t.newBulkInsert("grant_bounds", "org_id, user_id, grant_id, starts_at, expires_at")
+	for _, u := range users {
+		u.NormalizeGrants()
+		for _, r := range u.SiteRoles {
+			if err := roles.add(orgID, u.ID, r.GroupID, r.FacilityID, nullIfZero(r.StartsAt), nullIfZero(r.ExpiresAt)); err != nil {
+				return err
+			}
+		}
+		for _, b := range u.Bounds {
+			if err := bounds.add(orgID, u.ID, b.GrantID, nullIfZero(b.StartsAt), nullIfZero(b.ExpiresAt)); err != nil {
+				return err
+			}
+		}
+	}
+	if err := roles.flush(); err != nil {
+		return err
+	}
+	return bounds.flush()
 }
 
 // A bulkInsert collects rows of one table and inserts them many at a time:

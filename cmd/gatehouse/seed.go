@@ -124,6 +124,10 @@ var (
 // (not counting its admin), the same shapes for the same seed.
 func generate(cat *gatehouse.Catalog, orgID string, users, facilities, groups int, seed uint64) store.Bulk {
 	rng := rand.New(rand.NewPCG(seed, 0x9a7e40a5e))
+	// Site roles and bounds draw from their own generator: the rest of the
+	// organization is what it was before them.
+	grng := rand.New(rand.NewPCG(seed, 0x517e))
+	now := time.Now().UTC().Truncate(time.Second)
 	b := store.Bulk{OrgID: orgID}
 	for i := range facilities {
 		b.Facilities = append(b.Facilities, &gatehouse.Facility{
@@ -203,9 +207,38 @@ func generate(cat *gatehouse.Catalog, orgID string, users, facilities, groups in
 			n := 1 + int(19*rng.Float64()*rng.Float64())
 			u.FacilityIDs = nearbyFacilities(rng, b.Facilities, n)
 		}
+		siteRolesAndBounds(grng, u, b, now)
 		b.Users = append(b.Users, u)
 	}
 	return b
+}
+
+// siteRolesAndBounds gives a fifth of the limited users a site role or two
+// (a group at a facility nearby, often one not assigned to them) and a
+// tenth a time-bound grant: a site role ending in 14 days, a group
+// membership ending in 30, or a facility assignment starting in 7 — the
+// shapes of multi-site operations (issue 17).
+func siteRolesAndBounds(rng *rand.Rand, u *gatehouse.User, b store.Bulk, now time.Time) {
+	if u.FullAccess {
+		return
+	}
+	if rng.IntN(5) == 0 {
+		for range 1 + rng.IntN(2) {
+			u.SiteRoles = append(u.SiteRoles, gatehouse.SiteRole{GroupID: b.Groups[rng.IntN(len(b.Groups))].ID,
+				FacilityID: nearbyFacilities(rng, b.Facilities, 1)[0]})
+		}
+	}
+	if rng.IntN(10) == 0 {
+		switch {
+		case len(u.SiteRoles) > 0:
+			u.SiteRoles[0].ExpiresAt = now.Add(14 * 24 * time.Hour)
+		case len(u.GroupIDs) > 0:
+			u.Bounds = []gatehouse.GrantBounds{{GrantID: gatehouse.GrantID(gatehouse.GrantGroup, u.GroupIDs[0], ""), ExpiresAt: now.Add(30 * 24 * time.Hour)}}
+		case len(u.FacilityIDs) > 0:
+			u.Bounds = []gatehouse.GrantBounds{{GrantID: gatehouse.GrantID(gatehouse.GrantFacility, u.FacilityIDs[0], ""), StartsAt: now.Add(7 * 24 * time.Hour)}}
+		}
+	}
+	u.NormalizeGrants()
 }
 
 // nearbyFacilities picks n facilities close to each other in the list, as
