@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/casbin/casbin/v2"
 	"github.com/casbin/casbin/v2/model"
@@ -44,10 +45,14 @@ const orgDomain = "org"
 //     in "org": "g, usr_…, grp_…, fac_…";
 //   - each direct permission is a role of its own, "direct:work_orders.edit",
 //     held the same way;
+//   - a site role (a group at one facility) is the role in that facility
+//     and in "org" (its organization-wide permissions hold "somewhere");
+//   - a time-bound grant is there only while in force (at now), as an
+//     integrator's scheduler would add and remove it;
 //   - a full-access user has "p, usr_…, *" (a user is their own role);
 //   - invited and deactivated users have no rules at all, as an integrator
 //     would remove them on deactivation.
-func casbinPolicy(st gatehouse.AccessState) (p, g [][]string) {
+func casbinPolicy(st gatehouse.AccessState, now time.Time) (p, g [][]string) {
 	cat := st.Catalog
 	implied := func(perms []string) []string {
 		out := append([]string{}, perms...)
@@ -72,8 +77,34 @@ func casbinPolicy(st gatehouse.AccessState) (p, g [][]string) {
 			p = append(p, []string{u.ID, "*"})
 			continue
 		}
-		roles := append([]string{}, u.GroupIDs...)
+		inForce := func(grantID string) bool {
+			for _, b := range u.Bounds {
+				if b.GrantID == grantID {
+					return gatehouse.ActiveAt(b.StartsAt, b.ExpiresAt, now)
+				}
+			}
+			return true
+		}
+		var roles, facilities []string
+		for _, grp := range u.GroupIDs {
+			if inForce(gatehouse.GrantID(gatehouse.GrantGroup, grp, "")) {
+				roles = append(roles, grp)
+			}
+		}
+		for _, f := range u.FacilityIDs {
+			if inForce(gatehouse.GrantID(gatehouse.GrantFacility, f, "")) {
+				facilities = append(facilities, f)
+			}
+		}
+		for _, r := range u.SiteRoles {
+			if gatehouse.ActiveAt(r.StartsAt, r.ExpiresAt, now) {
+				g = append(g, []string{u.ID, r.GroupID, r.FacilityID}, []string{u.ID, r.GroupID, orgDomain})
+			}
+		}
 		for _, code := range u.Permissions {
+			if !inForce(gatehouse.GrantID(gatehouse.GrantPermission, code, "")) {
+				continue
+			}
 			roles = append(roles, "direct:"+code)
 			if !direct[code] {
 				direct[code] = true
@@ -84,7 +115,7 @@ func casbinPolicy(st gatehouse.AccessState) (p, g [][]string) {
 		}
 		for _, role := range roles {
 			g = append(g, []string{u.ID, role, orgDomain})
-			for _, f := range u.FacilityIDs {
+			for _, f := range facilities {
 				g = append(g, []string{u.ID, role, f})
 			}
 		}

@@ -27,6 +27,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/authz"
 	"github.com/gatehouse/gatehouse/service"
 	"github.com/gatehouse/gatehouse/store"
@@ -62,6 +63,10 @@ type result struct {
 	Groups     int    `json:"groups"`
 
 	CheckNsP50         float64 `json:"check_ns_p50"`
+	// The seed's share of users with site roles and with time-bound
+	// grants (issue 17: about 20% and 10%).
+	SiteRoleShare  float64 `json:"share_users_with_site_roles"`
+	TimeBoundShare float64 `json:"share_users_with_time_bounds"`
 	CheckAllocs        float64 `json:"check_allocs"`
 	CheckNsP501kUsers  float64 `json:"check_ns_p50_1k_users"`
 	CheckNsP50Cold     float64 `json:"check_ns_p50_cold"`
@@ -236,6 +241,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	largestQueries := largestRun.qs
 	last := res.Sizes[len(res.Sizes)-1]
 	res.Users, res.Facilities, res.Groups = largest.Users, largest.Facilities, largest.Groups
+	res.SiteRoleShare, res.TimeBoundShare = grantShares(largest.state)
 	res.CheckNsP50, res.CasbinNsP50, res.CasbinCachedNsP50 = last.CheckNsP50, last.CasbinNsP50, last.CasbinCachedNsP50
 	res.SeedSeconds = last.SeedSeconds
 	if res.CheckNsP501kUsers > 0 {
@@ -375,7 +381,7 @@ func coldMeasure(r *inProcessRun, cfg config, res *result, logf func(string, ...
 
 func (r *inProcessRun) casbin(cfg config, logf func(string, ...any)) error {
 	o := r.org
-	p, g := casbinPolicy(o.state)
+	p, g := casbinPolicy(o.state, time.Now())
 	r.size.CasbinPolicies = len(p) + len(g)
 	reqs := make([]casbinRequest, len(r.qs))
 	for i, q := range r.qs {
@@ -603,4 +609,26 @@ func instanceAddrs(insts []*instance) string {
 		a = append(a, in.addr)
 	}
 	return strings.Join(a, ", ")
+}
+
+// grantShares is the share of users holding a site role, and a time-bound
+// grant.
+func grantShares(st gatehouse.AccessState) (siteRoles, timeBounds float64) {
+	var withRoles, withBounds int
+	for _, u := range st.Users {
+		bounded := len(u.Bounds) > 0
+		for _, r := range u.SiteRoles {
+			bounded = bounded || !r.StartsAt.IsZero() || !r.ExpiresAt.IsZero()
+		}
+		if len(u.SiteRoles) > 0 {
+			withRoles++
+		}
+		if bounded {
+			withBounds++
+		}
+	}
+	if len(st.Users) == 0 {
+		return 0, 0
+	}
+	return float64(withRoles) / float64(len(st.Users)), float64(withBounds) / float64(len(st.Users))
 }

@@ -19,6 +19,8 @@ func targets(r *result) []target {
 	t := []target{
 		{"in-process check p50", duration(r.CheckNsP50), "≤ 100 ns", r.CheckNsP50 <= 100},
 		{"allocations per check", fmt.Sprintf("%g", r.CheckAllocs), "0", r.CheckAllocs == 0},
+		{"seed: users with site roles / time-bound grants", fmt.Sprintf("%.0f%% / %.0f%%", 100*r.SiteRoleShare, 100*r.TimeBoundShare), "≈ 20% / 10%",
+			r.SiteRoleShare >= 0.15 && r.TimeBoundShare >= 0.05},
 	}
 	if r.CheckNsP501kUsers > 0 {
 		t = append(t, target{fmt.Sprintf("check at %s users / at 1,000", thousands(r.Users)), fmt.Sprintf("%.2f×", r.CheckScaling), "≤ 1.5×", r.CheckScaling <= 1.5})
