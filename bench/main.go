@@ -62,11 +62,11 @@ type result struct {
 	Facilities int    `json:"facilities"`
 	Groups     int    `json:"groups"`
 
-	CheckNsP50         float64 `json:"check_ns_p50"`
+	CheckNsP50 float64 `json:"check_ns_p50"`
 	// The seed's share of users with site roles and with time-bound
 	// grants (issue 17: about 20% and 10%).
-	SiteRoleShare  float64 `json:"share_users_with_site_roles"`
-	TimeBoundShare float64 `json:"share_users_with_time_bounds"`
+	SiteRoleShare      float64 `json:"share_users_with_site_roles"`
+	TimeBoundShare     float64 `json:"share_users_with_time_bounds"`
 	CheckAllocs        float64 `json:"check_allocs"`
 	CheckNsP501kUsers  float64 `json:"check_ns_p50_1k_users"`
 	CheckNsP50Cold     float64 `json:"check_ns_p50_cold"`
