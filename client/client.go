@@ -31,7 +31,8 @@
 //   - it is younger than the TTL (one second by default, see
 //     [WithCacheTTL]): a change made elsewhere (the web UI, another
 //     service) that this client has not seen a revision of is seen after at
-//     most the TTL.
+//     most the TTL. The start or expiry of a time-bound grant moves no
+//     revision: it too is seen after at most the TTL.
 //
 // A check the cache cannot answer is sent with min_revision set to the
 // highest revision seen, so that the server (any instance behind a load
