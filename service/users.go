@@ -55,7 +55,7 @@ func (s *Service) InviteUser(ctx context.Context, actor gatehouse.Actor, in User
 		if err := validateUser(snap, u, nil, ""); err != nil {
 			return err
 		}
-		if err := validateGrants(snap, u, in.Bounds); err != nil {
+		if err := validateGrants(nil, u, in.Bounds); err != nil { // site roles: validateUser
 			return err
 		}
 		if err := tx.CreateUser(u); err != nil {
