@@ -227,6 +227,10 @@ func BenchmarkCheck1kUsers(b *testing.B) {
 	benchmarkCheck(b, smallOrg(b))
 }
 
+func BenchmarkCheck1kUsersWithGrants(b *testing.B) {
+	benchmarkCheck(b, genOrg(b, 1_000, 100, 20, true))
+}
+
 func BenchmarkExplain(b *testing.B) {
 	org := largeOrg(b)
 	b.ReportAllocs()

@@ -13,40 +13,47 @@ import (
 // site role is held "somewhere", which is all it asks. The licence limits
 // every source alike, and view_own is read at the facility asked about.
 func (s *Snapshot) decideAt(u userRecord, userID string, p int, facility int32, r Resource, x *Explanation, t int64) Decision {
-	var org, sites PermSet
+	var org, here PermSet
 	s.orgHeld(u, t, &org)
-	s.siteHeld(u, t, -1, &sites)
-	anywhere := org
-	anywhere.or(&sites)
 	holdable := &s.cat.holdable[u.rank()]
-	// 3a. held at all, within the licence.
-	grant, ownOnly := s.cat.grantWithin(p, &anywhere, holdable)
-	if grant < 0 {
-		if held, _ := s.cat.grantFor(p, &anywhere); held >= 0 {
-			return Decision{Reason: ReasonLicenceTooLow}
-		}
-		return Decision{Reason: ReasonPermissionMissing}
-	}
-	// 3b. a facility-scoped permission is held at the facility (or, asked
-	// without one, at some facility).
 	scoped := s.cat.scoped.has(p)
-	if scoped {
-		var here PermSet
-		if facility >= 0 {
-			if u.assignedAt(facility, t) {
-				here = org
+	grant, ownOnly := -1, false
+	if scoped && facility >= 0 {
+		// The common question first: held at the facility asked about
+		// passes 3a and 3b at once.
+		if u.assignedAt(facility, t) {
+			here = org
+		}
+		var site PermSet
+		s.siteHeld(u, t, facility, &site)
+		here.or(&site)
+		grant, ownOnly = s.cat.grantWithin(p, &here, holdable)
+	}
+	if grant < 0 {
+		var sites PermSet
+		s.siteHeld(u, t, -1, &sites)
+		anywhere := org
+		anywhere.or(&sites)
+		// 3a. held at all, within the licence.
+		if grant, ownOnly = s.cat.grantWithin(p, &anywhere, holdable); grant < 0 {
+			if held, _ := s.cat.grantFor(p, &anywhere); held >= 0 {
+				return Decision{Reason: ReasonLicenceTooLow}
 			}
-			var site PermSet
-			s.siteHeld(u, t, facility, &site)
-			here.or(&site)
-		} else {
+			return Decision{Reason: ReasonPermissionMissing}
+		}
+		// 3b. a facility-scoped permission is held at the facility (or,
+		// asked without one, at some facility).
+		if scoped && facility >= 0 {
+			return Decision{Reason: ReasonFacilityNotAssigned}
+		}
+		if scoped {
 			if s.anyFacilityAt(u, t) {
 				here = org
 			}
 			here.or(&sites)
-		}
-		if grant, ownOnly = s.cat.grantWithin(p, &here, holdable); grant < 0 {
-			return Decision{Reason: ReasonFacilityNotAssigned}
+			if grant, ownOnly = s.cat.grantWithin(p, &here, holdable); grant < 0 {
+				return Decision{Reason: ReasonFacilityNotAssigned}
+			}
 		}
 	}
 	// 3c. with only X.view_own there, the item must be the user's.

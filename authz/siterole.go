@@ -64,15 +64,43 @@ func (u userRecord) timed(i int) (kind int, index int32, start, end int64) {
 	return int(le.Uint32(u[at:])), int32(le.Uint32(u[at+4:])), int64(le.Uint64(u[at+8:])), int64(le.Uint64(u[at+16:]))
 }
 
+// Two moments that are no moment: with noTimed no time-bound grant is in
+// force, with allTimed every one is. A check whose answer is the same
+// both ways needs no clock (see decide).
+const (
+	noTimed  = math.MinInt64
+	allTimed = math.MaxInt64
+)
+
 // inForce reports whether the grant of kind and index is in force at t
-// (unix seconds): grants without bounds always are.
+// (unix seconds, or noTimed, allTimed): grants without bounds always are.
 func (u userRecord) inForce(kind int, index int32, t int64) bool {
-	for i := range u.timedCount() {
-		if k, idx, start, end := u.timed(i); k == kind && idx == index {
-			return start <= t && t < end
+	if !u.extra() {
+		return true
+	}
+	at := u.extraAt()
+	n := int(le.Uint16(u[at+2:]))
+	if n == 0 {
+		return true
+	}
+	timed := u[at+4+siteLen*int(le.Uint16(u[at:])):]
+	for i := range n {
+		e := timed[timedLen*i : timedLen*(i+1)]
+		if int(le.Uint32(e)) == kind && int32(le.Uint32(e[4:])) == index {
+			return boundsHold(int64(le.Uint64(e[8:])), int64(le.Uint64(e[16:])), t)
 		}
 	}
 	return true
+}
+
+func boundsHold(start, end, t int64) bool {
+	switch t {
+	case noTimed:
+		return false
+	case allTimed:
+		return true
+	}
+	return start <= t && t < end
 }
 
 // trailer is the record's site roles and bounds, for comparing two records.
@@ -155,9 +183,13 @@ func (s *Snapshot) appendExtra(b []byte, u gatehouse.UserAccess, groups, facilit
 // orgHeld is the union of the user's organization-wide groups', direct and
 // licence permissions in force at t, before the licence filter.
 func (s *Snapshot) orgHeld(u userRecord, t int64, set *PermSet) {
+	if u.timedCount() == 0 {
+		s.held(u, set) // nothing to leave out
+		return
+	}
 	*set = u.direct()
 	for i := range u.timedCount() {
-		if kind, idx, start, end := u.timed(i); kind == timedPermission && (t < start || t >= end) {
+		if kind, idx, start, end := u.timed(i); kind == timedPermission && !boundsHold(start, end, t) {
 			set[idx>>6] &^= 1 << (uint(idx) & 63)
 		}
 	}
@@ -172,11 +204,28 @@ func (s *Snapshot) orgHeld(u userRecord, t int64, set *PermSet) {
 
 // siteHeld is the union of the groups the user holds, in force at t, at
 // the facility slot — or, with slot -1, at any facility that exists.
+//
+// It runs on checks: it reads the trailer in place, asks whether a
+// facility still exists only for "any facility" (the facility asked about
+// was found), and the bounds only of users that have some.
 func (s *Snapshot) siteHeld(u userRecord, t int64, slot int32, set *PermSet) {
 	*set = PermSet{}
-	for i := range u.siteCount() {
-		g, f := u.site(i)
-		if (slot >= 0 && f != slot) || s.facilityIDs[f] == "" || !u.inForce(timedSite, int32(i), t) {
+	if !u.extra() {
+		return
+	}
+	at := u.extraAt()
+	n, timed := int(le.Uint16(u[at:])), le.Uint16(u[at+2:]) != 0
+	sites := u[at+4 : at+4+siteLen*n]
+	for i := range n {
+		g, f := int32(le.Uint32(sites[siteLen*i:])), int32(le.Uint32(sites[siteLen*i+4:]))
+		if slot >= 0 {
+			if f != slot {
+				continue
+			}
+		} else if !s.exists(f) {
+			continue
+		}
+		if timed && !u.inForce(timedSite, int32(i), t) {
 			continue
 		}
 		if grp := &s.groups[g]; !grp.deleted {
@@ -194,7 +243,7 @@ func (u userRecord) assignedAt(slot int32, t int64) bool {
 // exists and is in force at t.
 func (s *Snapshot) anyFacilityAt(u userRecord, t int64) bool {
 	for i := range u.facilityCount() {
-		if f := u.facility(i); s.facilityIDs[f] != "" && u.inForce(timedFacility, f, t) {
+		if f := u.facility(i); s.exists(f) && u.inForce(timedFacility, f, t) {
 			return true
 		}
 	}
@@ -273,3 +322,32 @@ func (s *Snapshot) WithClock(now func() time.Time) *Snapshot {
 }
 
 func systemNow() int64 { return time.Now().Unix() }
+
+// timedMatters reports whether a time-bound grant of the user could give
+// permission index p (or its view/view_own sibling): a group or site role
+// holding it, the direct permission itself, or, for a facility-scoped
+// permission, a time-bound facility assignment.
+func (s *Snapshot) timedMatters(u userRecord, p int) bool {
+	var set PermSet
+	for i := range u.timedCount() {
+		kind, idx, _, _ := u.timed(i)
+		switch kind {
+		case timedGroup:
+			set.or(&s.groups[idx].perms)
+		case timedSite:
+			g, _ := u.site(int(idx))
+			set.or(&s.groups[g].perms)
+		case timedPermission:
+			set.add(int(idx))
+		case timedFacility:
+			if s.cat.scoped.has(p) {
+				return true
+			}
+		}
+	}
+	if set.has(p) {
+		return true
+	}
+	view, own := s.cat.view[p], s.cat.own[p]
+	return view >= 0 && (set.has(view) || set.has(own))
+}

@@ -65,16 +65,21 @@ type result struct {
 	CheckNsP50 float64 `json:"check_ns_p50"`
 	// The seed's share of users with site roles and with time-bound
 	// grants (issue 17: about 20% and 10%).
-	SiteRoleShare      float64 `json:"share_users_with_site_roles"`
-	TimeBoundShare     float64 `json:"share_users_with_time_bounds"`
-	CheckAllocs        float64 `json:"check_allocs"`
-	CheckNsP501kUsers  float64 `json:"check_ns_p50_1k_users"`
-	CheckNsP50Cold     float64 `json:"check_ns_p50_cold"`
-	CheckScaling       float64 `json:"check_ratio_largest_to_1k"`
-	CasbinNsP50        float64 `json:"casbin_ns_p50"`
-	CasbinCachedNsP50  float64 `json:"casbin_cached_ns_p50"`
-	CasbinSpeedup      float64 `json:"speedup_vs_casbin"`
-	CasbinCachedFactor float64 `json:"speedup_vs_casbin_cached"`
+	SiteRoleShare  float64 `json:"share_users_with_site_roles"`
+	TimeBoundShare float64 `json:"share_users_with_time_bounds"`
+	// CheckNsP50WithoutGrants is the same checks, timed in the same rounds,
+	// on the largest organization with its site roles and time bounds taken
+	// out: what the feature costs (issue 17: within 20%).
+	CheckNsP50WithoutGrants float64 `json:"check_ns_p50_without_grants"`
+	GrantsCost              float64 `json:"check_ratio_with_to_without_grants"`
+	CheckAllocs             float64 `json:"check_allocs"`
+	CheckNsP501kUsers       float64 `json:"check_ns_p50_1k_users"`
+	CheckNsP50Cold          float64 `json:"check_ns_p50_cold"`
+	CheckScaling            float64 `json:"check_ratio_largest_to_1k"`
+	CasbinNsP50             float64 `json:"casbin_ns_p50"`
+	CasbinCachedNsP50       float64 `json:"casbin_cached_ns_p50"`
+	CasbinSpeedup           float64 `json:"speedup_vs_casbin"`
+	CasbinCachedFactor      float64 `json:"speedup_vs_casbin_cached"`
 
 	HTTPCheckRPS       float64         `json:"http_check_rps"`
 	BareHTTPRPS        float64         `json:"bare_http_rps"`
@@ -219,8 +224,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for _, r := range runs {
 		meters = append(meters, r.meter)
 	}
+	plain := withoutGrants(runs[len(runs)-1])
+	meters = append(meters, plain)
 	logf("timing checks at every size")
 	measure(cfg.budget, meters...)
+	res.CheckNsP50WithoutGrants = plain.p50()
 	for _, r := range runs {
 		r.size.CheckNsP50 = r.meter.p50()
 		logf("  gatehouse check, %d users: %s", r.size.Users, duration(r.size.CheckNsP50))
@@ -244,6 +252,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	res.SiteRoleShare, res.TimeBoundShare = grantShares(largest.state)
 	res.CheckNsP50, res.CasbinNsP50, res.CasbinCachedNsP50 = last.CheckNsP50, last.CasbinNsP50, last.CasbinCachedNsP50
 	res.SeedSeconds = last.SeedSeconds
+	res.GrantsCost = res.CheckNsP50 / res.CheckNsP50WithoutGrants
+	logf("  gatehouse check, %d users without site roles and time bounds: %s", largest.Users, duration(res.CheckNsP50WithoutGrants))
 	if res.CheckNsP501kUsers > 0 {
 		res.CheckScaling = res.CheckNsP50 / res.CheckNsP501kUsers
 	}
@@ -631,4 +641,19 @@ func grantShares(st gatehouse.AccessState) (siteRoles, timeBounds float64) {
 		return 0, 0
 	}
 	return float64(withRoles) / float64(len(st.Users)), float64(withBounds) / float64(len(st.Users))
+}
+
+// withoutGrants is a meter of the run's checks on its organization with
+// the site roles and time bounds taken out.
+func withoutGrants(r *inProcessRun) *meter {
+	st := r.org.state
+	st.Users = slices.Clone(st.Users)
+	for i := range st.Users {
+		st.Users[i].SiteRoles, st.Users[i].Bounds = nil, nil
+	}
+	snap := authz.Compile(st)
+	return newMeter(func(i int) {
+		q := &r.qs[i%len(r.qs)]
+		sinkDecision = snap.Check(q.user, q.perm, q.res)
+	})
 }

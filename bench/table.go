@@ -19,6 +19,7 @@ func targets(r *result) []target {
 	t := []target{
 		{"in-process check p50", duration(r.CheckNsP50), "≤ 100 ns", r.CheckNsP50 <= 100},
 		{"allocations per check", fmt.Sprintf("%g", r.CheckAllocs), "0", r.CheckAllocs == 0},
+		{"check with grants / without (same checks)", fmt.Sprintf("%.2f×", r.GrantsCost), "≤ 1.2×", r.GrantsCost <= 1.2},
 		{"seed: users with site roles / time-bound grants", fmt.Sprintf("%.0f%% / %.0f%%", 100*r.SiteRoleShare, 100*r.TimeBoundShare), "≈ 20% / 10%",
 			r.SiteRoleShare >= 0.15 && r.TimeBoundShare >= 0.05},
 	}
