@@ -273,6 +273,21 @@ func (s *Service) CompleteSignIn(ctx context.Context, stepToken, code, client, u
 	return token, session, err
 }
 
+// PendingStep describes an open sign-in step again: how it can be
+// completed, or that the user must enrol.
+func (s *Service) PendingStep(ctx context.Context, stepToken string) (*SecondFactorNeeded, error) {
+	step, u, err := s.stepUser(ctx, stepToken)
+	if err != nil {
+		return nil, err
+	}
+	var factors []*gatehouse.Factor
+	err = s.store.View(ctx, func(tx gatehouse.Tx) error {
+		factors, err = tx.FindFactors(u.OrgID, u.ID)
+		return err
+	})
+	return &SecondFactorNeeded{Token: stepToken, ExpiresAt: step.ExpiresAt, Methods: methodsOf(factors), Enrol: len(factors) == 0}, err
+}
+
 // stepUser returns an open sign-in step and its user, who must still be
 // active.
 func (s *Service) stepUser(ctx context.Context, stepToken string) (*gatehouse.MFAChallenge, *gatehouse.User, error) {

@@ -80,8 +80,11 @@ func TestTOTPSignInNeedsTheSecondFactorAndRefusesReplay(t *testing.T) {
 	if !slices.Equal(need.Methods, []string{"totp", "recovery_code"}) || need.Enrol {
 		t.Fatalf("methods %v enrol %v", need.Methods, need.Enrol)
 	}
+	// The password alone cannot enrol another factor at sign-in.
+	_, err := f.svc.BeginSignInTOTP(ctx, need.Token)
+	wantCode(t, err, gatehouse.ECONFLICT)
 	// The code that confirmed the enrolment is spent.
-	_, _, err := f.svc.CompleteSignIn(ctx, need.Token, codeAt(t, secret, clk.Now()), "10.0.0.1:1", "test")
+	_, _, err = f.svc.CompleteSignIn(ctx, need.Token, codeAt(t, secret, clk.Now()), "10.0.0.1:1", "test")
 	wantCode(t, err, gatehouse.EINVALID)
 
 	clk.Advance(30 * time.Second)

@@ -25,7 +25,7 @@ func (s *Service) BeginTOTP(ctx context.Context, actor gatehouse.Actor) (*TOTPEn
 	var out *TOTPEnrolment
 	err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
 		var err error
-		out, err = s.newTOTPEnrolment(tx, actor.OrgID, actor.UserID)
+		out, err = s.newTOTPEnrolment(tx, actor.OrgID, actor.UserID, "")
 		if err != nil {
 			return err
 		}
@@ -36,8 +36,9 @@ func (s *Service) BeginTOTP(ctx context.Context, actor gatehouse.Actor) (*TOTPEn
 	return out, err
 }
 
-// newTOTPEnrolment makes a secret for the user, with its QR code.
-func (s *Service) newTOTPEnrolment(tx gatehouse.Tx, orgID, userID string) (*TOTPEnrolment, error) {
+// newTOTPEnrolment makes a secret for the user, or takes the one given,
+// with its QR code.
+func (s *Service) newTOTPEnrolment(tx gatehouse.Tx, orgID, userID, secret string) (*TOTPEnrolment, error) {
 	u, err := tx.FindUser(orgID, userID)
 	if err != nil {
 		return nil, err
@@ -46,7 +47,7 @@ func (s *Service) newTOTPEnrolment(tx gatehouse.Tx, orgID, userID string) (*TOTP
 	if err != nil {
 		return nil, err
 	}
-	key, err := newTOTPKey(org, u)
+	key, err := totpKey(org, u, secret)
 	if err != nil {
 		return nil, err
 	}
@@ -68,6 +69,20 @@ func (s *Service) ConfirmTOTP(ctx context.Context, actor gatehouse.Actor, enrolT
 	if err := validateText("name", name, true); err != nil {
 		return nil, err
 	}
+	c, err := s.enrolment(ctx, actor, enrolToken)
+	if err != nil {
+		return nil, err
+	}
+	var out *Enrolled
+	err = s.enrolTOTP(ctx, actor.OrgID, actor.UserID, name, c.Data, code, client, func(tx gatehouse.Tx, e *Enrolled) error {
+		out = e
+		return tx.UseMFAChallenge(c.OrgID, c.ID, s.now())
+	})
+	return out, err
+}
+
+// enrolment finds the acting user's open TOTP enrolment by its token.
+func (s *Service) enrolment(ctx context.Context, actor gatehouse.Actor, enrolToken string) (*gatehouse.MFAChallenge, error) {
 	var c *gatehouse.MFAChallenge
 	err := s.store.View(ctx, func(tx gatehouse.Tx) error {
 		var err error
@@ -78,14 +93,24 @@ func (s *Service) ConfirmTOTP(ctx context.Context, actor gatehouse.Actor, enrolT
 		c.OrgID != actor.OrgID || c.UserID != actor.UserID || c.UsedAt != nil || !s.now().Before(c.ExpiresAt)) {
 		return nil, gatehouse.Invalid("token", "this enrolment has expired; start again")
 	}
+	return c, err
+}
+
+// PendingTOTP shows an open enrolment of the acting user again (after a
+// wrong code): the same secret, the same QR code.
+func (s *Service) PendingTOTP(ctx context.Context, actor gatehouse.Actor, enrolToken string) (*TOTPEnrolment, error) {
+	c, err := s.enrolment(ctx, actor, enrolToken)
 	if err != nil {
 		return nil, err
 	}
-	var out *Enrolled
-	err = s.enrolTOTP(ctx, actor.OrgID, actor.UserID, name, c.Data, code, client, func(tx gatehouse.Tx, e *Enrolled) error {
-		out = e
-		return tx.UseMFAChallenge(c.OrgID, c.ID, s.now())
+	var out *TOTPEnrolment
+	err = s.store.View(ctx, func(tx gatehouse.Tx) error {
+		out, err = s.newTOTPEnrolment(tx, c.OrgID, c.UserID, c.Data)
+		return err
 	})
+	if out != nil {
+		out.Token, out.ExpiresAt = enrolToken, c.ExpiresAt
+	}
 	return out, err
 }
 
@@ -144,7 +169,8 @@ func (s *Service) addFactor(ctx context.Context, tx gatehouse.Tx, f *gatehouse.F
 }
 
 // BeginSignInTOTP starts a TOTP enrolment within a pending sign-in, for a
-// user whom the policy requires to enrol: the secret is kept with the step.
+// user whom the policy requires to enrol: the secret is kept with the step,
+// and asking again shows the same one.
 func (s *Service) BeginSignInTOTP(ctx context.Context, stepToken string) (*TOTPEnrolment, error) {
 	step, _, err := s.stepUser(ctx, stepToken)
 	if err != nil {
@@ -152,15 +178,31 @@ func (s *Service) BeginSignInTOTP(ctx context.Context, stepToken string) (*TOTPE
 	}
 	var out *TOTPEnrolment
 	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
-		if out, err = s.newTOTPEnrolment(tx, step.OrgID, step.UserID); err != nil {
+		if err := noFactorYet(tx, step); err != nil {
 			return err
 		}
 		d := decodeChallengeData(step.Data)
+		if out, err = s.newTOTPEnrolment(tx, step.OrgID, step.UserID, d.TOTPSecret); err != nil {
+			return err
+		}
 		d.TOTPSecret = out.Secret
 		out.Token, out.ExpiresAt = stepToken, step.ExpiresAt
 		return tx.SetMFAChallengeData(step.OrgID, step.ID, d.encode())
 	})
 	return out, err
+}
+
+// errHasFactor refuses an enrolment at sign-in to a user who has a factor:
+// knowing the password must not be enough to add one.
+var errHasFactor = gatehouse.Errorf(gatehouse.ECONFLICT, "you have a factor already: use it to sign in")
+
+// noFactorYet checks, in tx, that the step's user has no factor.
+func noFactorYet(tx gatehouse.Tx, step *gatehouse.MFAChallenge) error {
+	factors, err := tx.FindFactors(step.OrgID, step.UserID)
+	if err == nil && len(factors) > 0 {
+		return errHasFactor
+	}
+	return err
 }
 
 // CompleteSignInEnrolment enrols the TOTP secret BeginSignInTOTP showed
@@ -181,6 +223,9 @@ func (s *Service) CompleteSignInEnrolment(ctx context.Context, stepToken, code, 
 		out = e
 		if err := tx.UseMFAChallenge(step.OrgID, step.ID, s.now()); err != nil {
 			return err
+		}
+		if len(e.RecoveryCodes) == 0 { // the user had a factor already: they prove it instead
+			return errHasFactor
 		}
 		token, session, err = s.openSession(ctx, tx, u, client, userAgent, []string{gatehouse.AMRPassword, gatehouse.AMROTP, gatehouse.AMRMFA})
 		return err

@@ -3,6 +3,7 @@ package service
 import (
 	"bytes"
 	"crypto/subtle"
+	"encoding/base32"
 	"encoding/base64"
 	"image/png"
 	"strings"
@@ -39,10 +40,20 @@ type TOTPEnrolment struct {
 	ExpiresAt time.Time
 }
 
-// newTOTPKey makes a new key for the user, named after the organization.
-func newTOTPKey(org *gatehouse.Organization, u *gatehouse.User) (*otp.Key, error) {
-	return totp.Generate(totp.GenerateOpts{Issuer: "Gatehouse (" + org.Name + ")", AccountName: u.Email,
-		Period: totpPeriod, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+// totpKey is the key of the user, named after the organization: a new
+// one, or the one with secret (base32) when it is given, to show an
+// enrolment again.
+func totpKey(org *gatehouse.Organization, u *gatehouse.User, secret string) (*otp.Key, error) {
+	opts := totp.GenerateOpts{Issuer: "Gatehouse (" + org.Name + ")", AccountName: u.Email,
+		Period: totpPeriod, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
+	if secret != "" {
+		raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(secret)
+		if err != nil {
+			return nil, err
+		}
+		opts.Secret = raw
+	}
+	return totp.Generate(opts)
 }
 
 // qrDataURL draws the key's URL as a PNG data: URL.
