@@ -21,17 +21,19 @@ type accountPage struct {
 	Keys       []*gatehouse.APIKey
 	NewKey     *service.NewKey // a key just created: its secret is shown once
 	KeyName    string          // the create form's name, when it is shown again
+	MFA        accountMFA      // two-step verification
 }
 
 func (u *UI) account(w http.ResponseWriter, r *http.Request) {
-	u.showAccount(w, r, http.StatusOK, newPage(r, "Your account", "account"), nil, "")
+	u.showAccount(w, r, http.StatusOK, newPage(r, "Your account", "account"), accountPage{})
 }
 
-func (u *UI) showAccount(w http.ResponseWriter, r *http.Request, status int, p *page, newKey *service.NewKey, keyName string) {
+// showAccount shows the account page; data holds what a form just made
+// (NewKey, KeyName, MFA.RecoveryCodes), the rest is read here.
+func (u *UI) showAccount(w http.ResponseWriter, r *http.Request, status int, p *page, data accountPage) {
 	v := viewerFrom(r.Context())
 	ctx := r.Context()
-	data := accountPage{User: v.user, Current: v.sessionID, NewKey: newKey, KeyName: keyName,
-		Groups: v.user.GroupIDs, Facilities: v.user.FacilityIDs}
+	data.User, data.Current, data.Groups, data.Facilities = v.user, v.sessionID, v.user.GroupIDs, v.user.FacilityIDs
 	catalog, err := u.svc.Catalog(ctx, v.actor)
 	if err != nil {
 		u.fail(w, r, err)
@@ -72,6 +74,10 @@ func (u *UI) showAccount(w http.ResponseWriter, r *http.Request, status int, p *
 		u.fail(w, r, err)
 		return
 	}
+	if data.MFA.Factors, data.MFA.RecoveryLeft, err = u.svc.Factors(ctx, v.actor); err != nil {
+		u.fail(w, r, err)
+		return
+	}
 	p.Data = data
 	u.show(w, r, status, "account", p)
 }
@@ -106,11 +112,11 @@ func (u *UI) createAPIKey(w http.ResponseWriter, r *http.Request) {
 			u.fail(w, r, err)
 			return
 		}
-		u.showAccount(w, r, http.StatusBadRequest, p, nil, name)
+		u.showAccount(w, r, http.StatusBadRequest, p, accountPage{KeyName: name})
 		return
 	}
 	p.Flash = "API key “" + key.Key.Name + "” created."
-	u.showAccount(w, r, http.StatusOK, p, key, "")
+	u.showAccount(w, r, http.StatusOK, p, accountPage{NewKey: key})
 }
 
 func (u *UI) revokeAPIKey(w http.ResponseWriter, r *http.Request) {

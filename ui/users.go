@@ -312,6 +312,7 @@ var userActionLabels = map[string]string{
 	"activate":            "Activate",
 	"regenerate-invite":   "Regenerate invite",
 	"resend-verification": "Resend verification email",
+	"reset-mfa":           "Reset two-step verification",
 	"delete":              "Delete",
 }
 
@@ -320,6 +321,7 @@ var userActionText = map[string]string{
 	"activate":            "They can sign in again with their password.",
 	"regenerate-invite":   "A new invitation email goes out; the previous link stops working.",
 	"resend-verification": "A new verification link goes to their email address.",
+	"reset-mfa":           "Their authenticator apps, passkeys and recovery codes are removed: they sign in with their password alone, or set up a new factor at their next sign-in where the organization requires one. Do this only once you are sure who asks.",
 	"delete":              "The user, their sessions, API keys, group memberships and facility assignments are removed. This cannot be undone.",
 }
 
@@ -348,6 +350,9 @@ func userActions(v *viewer, user *gatehouse.User) []string {
 		if v.can[gatehouse.OpDeactivateUsers] {
 			out = append(out, "deactivate")
 		}
+	}
+	if v.can[gatehouse.OpEditUsers] && user.Status == gatehouse.StatusActive && user.ID != v.user.ID {
+		out = append(out, "reset-mfa")
 	}
 	if v.can[gatehouse.OpDeleteUsers] && user.ID != v.user.ID {
 		out = append(out, "delete")
@@ -398,6 +403,9 @@ func (u *UI) userAction(w http.ResponseWriter, r *http.Request) {
 	case "resend-verification":
 		_, _, err = u.svc.ResendVerification(ctx, v.actor, id)
 		code = doneVerificationResent
+	case "reset-mfa":
+		_, err = u.svc.ResetFactors(ctx, v.actor, id)
+		code = doneFactorsReset
 	case "delete":
 		if _, err = u.svc.DeleteUser(ctx, v.actor, id); err == nil {
 			redirectDone(w, r, "/users", doneUserDeleted)
