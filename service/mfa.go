@@ -34,7 +34,8 @@ const (
 // SecondFactorNeeded is SignIn's answer to a right password when the user
 // must still prove a second factor, or first enrol one because the
 // organization's policy requires it: no session exists yet. It unwraps to
-// an EUNAUTHORIZED error, so that a caller that does not know of second
+// an EUNAUTHORIZED error (EFORBIDDEN with ReasonMFAEnrolmentRequired when
+// the user must enrol), so that a caller that does not know of second
 // factors refuses the sign-in rather than skipping the step.
 type SecondFactorNeeded struct {
 	// Token names the pending step; it is single use and expires at
@@ -54,7 +55,8 @@ func (e *SecondFactorNeeded) Error() string { return e.Unwrap().Error() }
 // Unwrap is the error a caller unaware of second factors answers with.
 func (e *SecondFactorNeeded) Unwrap() error {
 	if e.Enrol {
-		return gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "your organization requires multi-factor authentication: enrol a factor at sign-in in the web UI")
+		return gatehouse.Forbidden(string(gatehouse.ReasonMFAEnrolmentRequired),
+			"your organization requires two-step verification: sign in once in the web UI to set up a second factor")
 	}
 	return gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "a second factor is needed to complete the sign-in")
 }

@@ -56,8 +56,8 @@ func (f *fixture) secondStep(u *gatehouse.User, client string) *service.SecondFa
 	if !errors.As(err, &need) {
 		f.t.Fatalf("sign-in of a user with a factor: %v, want a second step", err)
 	}
-	if gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
-		f.t.Fatalf("a second step unwraps to %q, want unauthorized", gatehouse.ErrorCode(err))
+	if want := map[bool]string{false: gatehouse.EUNAUTHORIZED, true: gatehouse.EFORBIDDEN}[need.Enrol]; gatehouse.ErrorCode(err) != want {
+		f.t.Fatalf("a second step unwraps to %q, want %q", gatehouse.ErrorCode(err), want)
 	}
 	return need
 }
