@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -95,7 +96,11 @@ func (u *UI) completeSecondStep(w http.ResponseWriter, r *http.Request) {
 	var token string
 	var s *gatehouse.Session
 	var err error
-	token, s, err = u.svc.CompleteSignIn(ctx, step, r.PostFormValue("code"), clientOf(r), r.UserAgent())
+	if cred := r.PostFormValue("credential"); cred != "" {
+		token, s, err = u.svc.CompleteSignInPasskey(ctx, step, []byte(cred), clientOf(r), r.UserAgent())
+	} else {
+		token, s, err = u.svc.CompleteSignIn(ctx, step, r.PostFormValue("code"), clientOf(r), r.UserAgent())
+	}
 	if err != nil {
 		u.stepFailed(w, r, step, err)
 		return
@@ -249,4 +254,56 @@ func (u *UI) regenerateRecoveryCodes(w http.ResponseWriter, r *http.Request) {
 	p := newPage(r, "Your account", "account")
 	p.Flash = "New recovery codes: the old ones no longer work."
 	u.showAccountMFA(w, r, p, codes)
+}
+
+// Passkeys: the browser's ceremony needs JavaScript (app.js), which asks
+// for the options here, calls navigator.credentials and posts the answer
+// in the form's credential field.
+
+// writeCeremony answers app.js with a ceremony's options, or the error.
+func (u *UI) writeCeremony(w http.ResponseWriter, r *http.Request, c *service.PasskeyCeremony, err error) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if err != nil {
+		var e *gatehouse.Error
+		if !errors.As(err, &e) || e.Code == gatehouse.EINTERNAL {
+			u.logger.ErrorContext(r.Context(), "ui: passkey options", "err", err)
+		}
+		w.WriteHeader(errorStatus(err))
+		json.NewEncoder(w).Encode(map[string]string{"error": gatehouse.ErrorMessage(err)})
+		return
+	}
+	json.NewEncoder(w).Encode(c)
+}
+
+func (u *UI) passkeyOptions(w http.ResponseWriter, r *http.Request) {
+	c, err := u.svc.BeginPasskey(r.Context(), viewerFrom(r.Context()).actor)
+	u.writeCeremony(w, r, c, err)
+}
+
+func (u *UI) signInPasskeyOptions(w http.ResponseWriter, r *http.Request) {
+	if !u.formValues(w, r) {
+		return
+	}
+	c, err := u.svc.BeginSignInPasskey(r.Context(), r.PostFormValue("step"))
+	u.writeCeremony(w, r, c, err)
+}
+
+func (u *UI) registerPasskey(w http.ResponseWriter, r *http.Request) {
+	v := viewerFrom(r.Context())
+	if !u.formValues(w, r) {
+		return
+	}
+	enrolled, err := u.svc.FinishPasskey(r.Context(), v.actor, r.PostFormValue("token"), strings.TrimSpace(r.PostFormValue("name")), []byte(r.PostFormValue("credential")))
+	p := newPage(r, "Your account", "account")
+	if err != nil {
+		if !formError(p, err) {
+			u.fail(w, r, err)
+			return
+		}
+		u.showAccount(w, r, errorStatus(err), p, accountPage{})
+		return
+	}
+	p.Flash = "Passkey “" + enrolled.Factor.Name + "” added: you can use it at sign-in."
+	u.showAccountMFA(w, r, p, enrolled.RecoveryCodes)
 }
