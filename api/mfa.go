@@ -92,4 +92,3 @@ func (h *handlers) resetFactors(ctx context.Context, in *idInput) (*Revision, er
 	}
 	return &Revision{rev}, nil
 }
-
