@@ -67,8 +67,9 @@ type signInInput struct {
 
 type signInOutput struct {
 	Created
-	Status    int
-	SetCookie http.Cookie `header:"Set-Cookie"`
+	Status int
+	// SetCookie is a string, not an http.Cookie, so that a 202 sends none.
+	SetCookie string `header:"Set-Cookie"`
 	Body      signInBody
 }
 
@@ -103,8 +104,9 @@ func (h *handlers) sessionOpened(ctx context.Context, token string, session *gat
 	if err != nil {
 		return nil, err
 	}
-	out := &signInOutput{Status: http.StatusCreated, SetCookie: http.Cookie{Name: gatehouse.SessionCookie, Value: token, Path: "/", HttpOnly: true,
-		Secure: p.tls, SameSite: http.SameSiteLaxMode, Expires: session.ExpiresAt}}
+	cookie := &http.Cookie{Name: gatehouse.SessionCookie, Value: token, Path: "/", HttpOnly: true,
+		Secure: p.tls, SameSite: http.SameSiteLaxMode, Expires: session.ExpiresAt}
+	out := &signInOutput{Status: http.StatusCreated, SetCookie: cookie.String()}
 	user := toUser(u)
 	out.Body.User, out.Body.ExpiresAt = &user, &session.ExpiresAt
 	out.Location = "/api/v1/sessions/" + session.ID
