@@ -168,6 +168,7 @@ func TestAdminResetsAUsersTwoStepVerification(t *testing.T) {
 	enrolTOTP(t, bo)
 
 	admin := e.signIn("ada@acme.test")
+	has(t, "user page", admin.page("/users/"+u.ID, http.StatusOK), "<dt>Two-step verification</dt><dd>authenticator app</dd>", `href="/users/`+u.ID+`/reset-mfa"`)
 	confirm := admin.page("/users/"+u.ID+"/reset-mfa", http.StatusOK)
 	has(t, "confirmation", confirm, "Reset two-step verification")
 	res := admin.post("/users/"+u.ID+"/reset-mfa", url.Values{})
@@ -175,6 +176,9 @@ func TestAdminResetsAUsersTwoStepVerification(t *testing.T) {
 		t.Fatalf("reset: %d\n%s", res.status, res.body)
 	}
 	e.signIn("bo@acme.test") // the password alone, again
+	after := admin.page("/users/"+u.ID, http.StatusOK)
+	has(t, "user page after the reset", after, "<dt>Two-step verification</dt><dd>not set up</dd>")
+	hasNot(t, "user page after the reset", after, "/reset-mfa")
 	// Nobody resets their own factors from the user page.
 	if self := admin.post("/users/"+e.admin.UserID+"/reset-mfa", url.Values{}); self.status != http.StatusBadRequest {
 		t.Fatalf("own reset: %d", self.status)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gatehouse/gatehouse"
@@ -99,7 +100,8 @@ type userForm struct {
 	FacilityNames map[string]string
 	Editable      bool // the viewer may change this user (false for a full-access user edited by a limited admin)
 	Actions       []string
-	Licence       string // the licence chosen: the user's, or a new user's default ("" without licences)
+	Factors       []string // the kinds of second factor the user has ("totp", "webauthn"), on the edit page
+	Licence       string   // the licence chosen: the user's, or a new user's default ("" without licences)
 }
 
 func (u *UI) formData(r *http.Request, user *gatehouse.User) (*userForm, error) {
@@ -206,6 +208,19 @@ func (u *UI) editUserPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.Actions = userActions(v, user)
+	factors, _, err := u.svc.UserFactors(r.Context(), v.actor, user.ID)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	for _, factor := range factors {
+		if !slices.Contains(f.Factors, factor.Kind) {
+			f.Factors = append(f.Factors, factor.Kind)
+		}
+	}
+	if len(f.Factors) == 0 {
+		f.Actions = slices.DeleteFunc(f.Actions, func(a string) bool { return a == "reset-mfa" })
+	}
 	p := newPage(r, user.FirstName+" "+user.LastName, "users")
 	p.Data = f
 	u.show(w, r, http.StatusOK, "user-form", p)
