@@ -264,6 +264,9 @@ type Session struct {
 	LastSeenAt time.Time `json:"last_seen_at"`
 	ExpiresAt  time.Time `json:"expires_at"`
 	Current    bool      `json:"current"` // the session of this request
+	// AMR says how the user signed in (RFC 8176): "pwd", then "otp" or
+	// "hwk" and "mfa" when a second factor was used.
+	AMR []string `json:"amr"`
 }
 
 // Credentials sign a user in.
