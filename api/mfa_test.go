@@ -63,6 +63,9 @@ func TestPasswordSignInWaitsForTheSecondFactor(t *testing.T) {
 	if me := browser.get("/api/v1/me"); str(me["user"].(obj), "id") != mo {
 		t.Fatalf("me: %v", me)
 	}
+	if sessions := items(t, browser.get("/api/v1/sessions")); len(sessions) != 1 || !equalStrings(strs(sessions[0]["amr"]), "pwd", "otp", "mfa") {
+		t.Fatalf("sessions: %v", sessions)
+	}
 	// The step and the code are spent.
 	status, _, body = e.client().do("POST", "/api/v1/sessions/second-factor", obj{"token": str(step, "token"), "code": code})
 	wantError(t, status, body, http.StatusUnauthorized, "unauthorized")
