@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -75,9 +76,23 @@ func (u *UI) secondStep(w http.ResponseWriter, r *http.Request, need *service.Se
 	u.show(w, r, status, "sign-in-step", p)
 }
 
-// signInAgain shows the sign-in form with why the step ended (expired,
-// completed, the user deactivated), keeping the carried fields' next.
+// signInAgain sends the browser back to the sign-in page when the step
+// itself is over (expired, completed, the user deactivated), with the
+// fields the sign-in form carried in its query, as whoever sent the
+// browser to sign in did; any other error is shown on the sign-in form.
 func (u *UI) signInAgain(w http.ResponseWriter, r *http.Request, err error) {
+	if gatehouse.ErrorCode(err) == gatehouse.EUNAUTHORIZED {
+		q := url.Values{}
+		for _, f := range carried(r) {
+			q.Add(f.Name, f.Value)
+		}
+		path := pageSignIn
+		if len(q) > 0 {
+			path += "?" + q.Encode()
+		}
+		redirectDone(w, r, path, doneSignInExpired)
+		return
+	}
 	p := newPage(r, "Sign in", "")
 	p.Data = map[string]string{"Next": safeNext(r.PostFormValue("next")), "Email": ""}
 	if !formError(p, err) {
