@@ -83,8 +83,9 @@ func TestAdminUIInBrowser(t *testing.T) {
 		}
 	}
 	var (
-		tessID  string // her user id, from the URL of her page
-		inviteL string // the acceptance link from her invitation mail
+		tessID    string // her user id, from the URL of her page
+		inviteL   string // the acceptance link from her invitation mail
+		groupPath string // the Technician group's page
 	)
 
 	step("the console listener sees CSP violations", func(t *testing.T) {
@@ -405,7 +406,7 @@ func TestAdminUIInBrowser(t *testing.T) {
 	step("edit a group: review who gains what, then confirm", func(t *testing.T) {
 		admin.follow(t, "open Groups", http.StatusOK, chromedp.Click(navLink("Groups")))
 		admin.follow(t, "open Technician", http.StatusOK, chromedp.Click(link("Technician")))
-		groupPath := admin.path(t)
+		groupPath = admin.path(t)
 		admin.run(t, "tick work_orders.delete", chromedp.Click(chromedp.CSS(`label[for="perm-work_orders.delete"]`)))
 		admin.follow(t, "Save changes", http.StatusOK, chromedp.Click(button("Save changes")))
 		admin.expectPath(t, groupPath)
@@ -535,6 +536,23 @@ func TestAdminUIInBrowser(t *testing.T) {
 				t.Errorf("%s is %dpx wider than an 820px tablet", p, over)
 			}
 		}
+	})
+
+	step("axe-core: no violation on any page, at 1366px and 390px; nothing wider than a phone", func(t *testing.T) {
+		checkPages(t, admin, []pageCheck{
+			{"/users", 200}, {"/users?status=invited", 200}, {"/users/new", 200}, {"/users/" + tessID, 200},
+			{"/users/" + tessID + "/access?permission=work_orders.edit&facility_id=" + srv.facilities["North Plant"], 200},
+			{"/users/" + tessID + "/activate", 200}, {"/users/" + tessID + "/delete", 200},
+			{"/invitations", 200},
+			{"/groups", 200}, {"/groups?q=tech", 200}, {"/groups/new", 200}, {groupPath, 200}, {groupPath + "/delete", 200},
+			{"/facilities", 200}, {"/facilities/" + srv.facilities["North Plant"], 200},
+			{"/audit", 200}, {"/audit?actor=Ada", 200}, {"/reference", 200}, {"/account", 200},
+		})
+		// Signed out: the pages that emailed links open, with a dead token.
+		checkPages(t, tess, []pageCheck{
+			{"/sign-in", 200}, {"/forgot-password", 200}, {"/reset-password?token=dead", 400},
+			{"/invite?token=dead", 400}, {"/verify-email?token=dead", 200},
+		})
 	})
 
 	// A compliance organization's admin, in a browser of her own.
