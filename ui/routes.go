@@ -51,6 +51,7 @@ func (u *UI) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /facilities/{id}", u.signedIn(u.saveFacility))
 
 	mux.HandleFunc("GET /audit", u.signedIn(u.auditLog))
+	mux.HandleFunc("GET /audit/suggestions", u.signedIn(u.auditSuggestions))
 	mux.HandleFunc("GET /reference", u.signedIn(u.reference))
 	mux.HandleFunc("GET /account", u.signedIn(u.account))
 	mux.HandleFunc("POST /account/sessions/{id}/revoke", u.signedIn(u.revokeSession))
