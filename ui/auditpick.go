@@ -26,8 +26,9 @@ type pick struct {
 	Value string
 }
 
-// pickKinds are what each filter may name.
-var pickKinds = map[string][]string{"actor": {"user"}, "target": {"user", "group", "facility"}}
+// pickKinds are what each box may name: the audit log's actor and target,
+// and the member a group's page adds.
+var pickKinds = map[string][]string{"actor": {"user"}, "target": {"user", "group", "facility"}, "member": {"user"}}
 
 // maxPicks bounds the candidates listed for a text that names several;
 // maxSuggestions the suggestions of each kind a filter's list offers.
@@ -122,18 +123,15 @@ func (u *UI) resolvePick(ctx context.Context, v *viewer, field, text string) (st
 
 func capitalize(s string) string { return strings.ToUpper(s[:1]) + s[1:] }
 
-// auditSuggestions answers the script of the audit log's filters as the
-// viewer types: the users (and, for the target, groups and facilities)
-// whose names contain q, as JSON. It reveals no more than the Users,
-// Groups and Facilities tabs do.
-func (u *UI) auditSuggestions(w http.ResponseWriter, r *http.Request) {
-	if !u.require(w, r, gatehouse.OpViewAuditLog, "read the audit log") {
-		return
-	}
+// suggestions answers the script of the boxes that name people (and, for
+// the audit log's target, groups and facilities) as the viewer types: those
+// whose names contain q, as JSON. It reveals no more than the Users, Groups
+// and Facilities tabs do to the viewer.
+func (u *UI) suggestions(w http.ResponseWriter, r *http.Request) {
 	v, q := viewerFrom(r.Context()), r.URL.Query()
 	kinds, ok := pickKinds[q.Get("for")]
 	if !ok {
-		u.fail(w, r, gatehouse.Invalid("for", "for must be actor or target"))
+		u.fail(w, r, gatehouse.Invalid("for", "for must be actor, target or member"))
 		return
 	}
 	found, err := u.findPicks(r.Context(), v, strings.TrimSpace(q.Get("q")), maxSuggestions, kinds)
@@ -152,7 +150,7 @@ func (u *UI) auditSuggestions(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	if err := json.NewEncoder(w).Encode(out); err != nil {
-		u.logger.Warn("audit suggestions", "err", err)
+		u.logger.Warn("ui: suggestions", "err", err)
 	}
 }
 

@@ -122,7 +122,7 @@ func TestAuditLog_FiltersByNameAndTimeZone(t *testing.T) {
 	has(t, "since in UTC", res, "No events match.", `<span class="tz-name">UTC</span>`)
 
 	// The script's search: JSON suggestions as the viewer types.
-	res = b.get("/audit/suggestions?for=target&q=tech")
+	res = b.get("/suggestions?for=target&q=tech")
 	var got []struct{ Value, Label string }
 	if err := json.Unmarshal([]byte(res.body), &got); err != nil || res.status != http.StatusOK {
 		t.Fatalf("suggestions: %d %v %s", res.status, err, res.body)
@@ -136,7 +136,7 @@ func TestAuditLog_FiltersByNameAndTimeZone(t *testing.T) {
 			t.Errorf("suggestion %+v, want %v", s, want)
 		}
 	}
-	if res := b.get("/audit/suggestions?for=everyone"); res.status != http.StatusBadRequest {
+	if res := b.get("/suggestions?for=everyone"); res.status != http.StatusBadRequest {
 		t.Errorf("suggestions for an unknown filter: %d", res.status)
 	}
 }

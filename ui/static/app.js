@@ -100,9 +100,10 @@ document.addEventListener("DOMContentLoaded", () => {
     for (const name of document.querySelectorAll(".tz-name")) name.textContent = zone;
   }
 
-  // The audit log's actor and target boxes: as the viewer types, the
-  // server's search refills the suggestions (the page starts with the
-  // first few). Without the script the server resolves the typed name.
+  // Boxes that name people (the audit log's actor and target, a group's
+  // new member): as the viewer types, the server's search refills the
+  // suggestions (the page starts with the first few). Without the script
+  // the server resolves the typed name.
   for (const input of document.querySelectorAll("input[data-suggest]")) {
     const list = document.getElementById(input.getAttribute("list"));
     let timer = 0, asked = "";
@@ -114,7 +115,7 @@ document.addEventListener("DOMContentLoaded", () => {
         asked = q;
         let found;
         try {
-          const res = await fetch("/audit/suggestions?for=" + encodeURIComponent(input.dataset.suggest) + "&q=" + encodeURIComponent(q),
+          const res = await fetch("/suggestions?for=" + encodeURIComponent(input.dataset.suggest) + "&q=" + encodeURIComponent(q),
             {headers: {Accept: "application/json"}, credentials: "same-origin"});
           if (!res.ok) return;
           found = await res.json();
