@@ -462,6 +462,8 @@ func TestAdminUIInBrowser(t *testing.T) {
 		if members := text(t, admin, chromedp.CSS("ul.members")); !strings.Contains(members, "Mia Manager") {
 			t.Errorf("the members read %q", members)
 		}
+		eval[chromedp.Void](t, admin, `document.getElementById("members-h").scrollIntoView({block: "start"})`)
+		shots.take(t, admin, "group-members")
 		admin.open(t, "/users/"+tessID+"/access", http.StatusOK) // where the next step starts
 	})
 
@@ -595,6 +597,14 @@ func TestAdminUIInBrowser(t *testing.T) {
 			{"/facilities", 200}, {"/facilities/" + srv.facilities["North Plant"], 200},
 			{"/audit", 200}, {"/audit?actor=Ada", 200}, {"/reference", 200}, {"/account", 200},
 		})
+		// Phone-width photographs: lists as stacked cards.
+		admin.viewport(t, phone)
+		for _, p := range []struct{ path, name string }{{"/audit", "audit-log-phone"}, {"/account", "account-phone"}} {
+			admin.open(t, p.path, http.StatusOK)
+			eval[chromedp.Void](t, admin, `document.querySelector(".table-wrap").scrollIntoView({block: "start"})`)
+			shots.take(t, admin, p.name)
+		}
+		admin.viewport(t, laptop)
 		// Signed out: the pages that emailed links open, with a dead token.
 		checkPages(t, tess, []pageCheck{
 			{"/sign-in", 200}, {"/forgot-password", 200}, {"/reset-password?token=dead", 400},
