@@ -41,7 +41,10 @@ func (u *UI) addGroupMember(w http.ResponseWriter, r *http.Request) {
 		u.showGroup(w, r, g, gatehouse.Invalid("member", "Nobody you may see has the id %s", userID), text, nil)
 		return
 	}
-	add := func(ctx context.Context) error { _, _, err := u.svc.AddGroupMember(ctx, v.actor, g.ID, who.ID); return err }
+	add := func(ctx context.Context) error {
+		_, _, err := u.svc.AddGroupMember(ctx, v.actor, g.ID, who.ID)
+		return err
+	}
 	name := who.FirstName + " " + who.LastName
 	rv := &review{Action: "/groups/" + g.ID + "/members", Fields: []formField{{"user_id", who.ID}}, SaveLabel: "Add to group",
 		Cancel: "/groups/" + g.ID, Intro: "Adding " + name + " to “" + g.Name + "” gives them its permissions at once, as listed below. Nothing is saved until you confirm."}
@@ -64,7 +67,10 @@ func (u *UI) removeGroupMember(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	remove := func(ctx context.Context) error { _, _, err := u.svc.RemoveGroupMember(ctx, v.actor, g.ID, who.ID); return err }
+	remove := func(ctx context.Context) error {
+		_, _, err := u.svc.RemoveGroupMember(ctx, v.actor, g.ID, who.ID)
+		return err
+	}
 	name := who.FirstName + " " + who.LastName
 	rv := &review{Action: "/groups/" + g.ID + "/members/" + who.ID + "/remove", SaveLabel: "Remove from group", Danger: true,
 		Cancel: "/groups/" + g.ID, Intro: "Removing " + name + " from “" + g.Name + "” takes away, at once, what the group alone gave them. Nothing is saved until you confirm."}
