@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -144,6 +145,23 @@ func (u *UI) auditLog(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Data = data
 	u.show(w, r, http.StatusOK, "audit", p)
+}
+
+// candidateLinks are the links of a filter's candidates: the page's
+// filters, with the field naming each candidate by id.
+func (d auditPage) candidateLinks(field string) []string {
+	var links []string
+	for _, c := range d.Candidates[field] {
+		v := url.Values{}
+		for k, value := range d.Filter {
+			if value != "" {
+				v.Set(k, value)
+			}
+		}
+		v.Set(field, c.ID)
+		links = append(links, "/audit?"+v.Encode())
+	}
+	return links
 }
 
 var idPrefixes = map[string]string{"user": gatehouse.PrefixUser, "group": gatehouse.PrefixGroup, "facility": gatehouse.PrefixFacility}

@@ -65,7 +65,7 @@ func newEngine(assets map[string]string) (*engine, error) {
 		// may mean.
 		"candidatesOf": func(p *page, field string) map[string]any {
 			d, _ := p.Data.(auditPage)
-			return map[string]any{"Field": field, "Picks": d.Candidates[field]}
+			return map[string]any{"Picks": d.Candidates[field], "Links": d.candidateLinks(field)}
 		},
 		"pickLabel": pickLabel,
 		// fieldAnchor is the id of a field's control, for the error summary.

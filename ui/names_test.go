@@ -96,6 +96,9 @@ func TestAuditLog_FiltersByNameAndTimeZone(t *testing.T) {
 	has(t, "ambiguous", res, "“tech” matches 3: pick one below", `id="target-error"`, `aria-invalid="true"`,
 		`href="/audit?target=`+tess.ID+`">Tess Tech</a>`, `href="/audit?target=`+tom.ID+`">Tom Tech</a>`,
 		`href="/audit?target=`+tech.ID+`">Technician</a>`)
+	// A candidate's link keeps the other filters.
+	has(t, "candidates keep the filters", b.get("/audit?action=user.invited&target=tech"),
+		`href="/audit?action=user.invited&amp;target=`+tess.ID+`">Tess Tech</a>`)
 	// An exact name wins over the names that contain it.
 	has(t, "exact", b.page("/audit?target=technician", http.StatusOK), "to <strong>Technician</strong>")
 	for query, want := range map[string]string{
