@@ -77,7 +77,7 @@ func TestGroups_Search(t *testing.T) {
 	o.group("Auditor")
 	for q, want := range map[string][]string{"TECH": {tech, mgr}, "manager": {mgr}, "nobody": {}} {
 		var got []string
-		for _, g := range items(t, o.admin.get("/api/v1/groups?q=" + q)) {
+		for _, g := range items(t, o.admin.get("/api/v1/groups?q="+q)) {
 			got = append(got, str(g, "id"))
 		}
 		slices.Sort(got)
