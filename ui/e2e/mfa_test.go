@@ -52,6 +52,7 @@ func TestTwoStepVerificationInBrowser(t *testing.T) {
 		tb.open(t, "/account", http.StatusOK)
 		tb.follow(t, "Set up an authenticator app", http.StatusOK, chromedp.Click(button("Set up an authenticator app")))
 		tb.expectH1(t, "Set up an authenticator app")
+		noAxeViolations(t, tb)
 		if !eval[bool](t, tb, `document.querySelector("figure.qr img").naturalWidth > 0`) {
 			t.Fatal("the QR code did not load")
 		}
@@ -71,6 +72,7 @@ func TestTwoStepVerificationInBrowser(t *testing.T) {
 	t.Run("sign in with the password and a code", func(t *testing.T) {
 		signInWithPassword(t)
 		tb.expectH1(t, "Two-step verification")
+		noAxeViolations(t, tb)
 		code, _ := totp.GenerateCode(secret, time.Now().Add(30*time.Second)) // the next step: never spent
 		tb.fill(t, "code", code)
 		tb.follow(t, "Verify", http.StatusOK, chromedp.Click(button("Verify")))
@@ -91,6 +93,9 @@ func TestTwoStepVerificationInBrowser(t *testing.T) {
 		waitFor(t, tb, `!document.querySelector("form[data-passkey-register]").hidden`, "app.js shows the passkey button")
 		tb.follow(t, "Add a passkey", http.StatusOK, chromedp.Click(button("Add a passkey")))
 		tb.expectFlash(t, "Passkey “Passkey” added: you can use it at sign-in.")
+		// The account page with both factors, and the security settings,
+		// at the laptop's and the phone's width.
+		checkPages(t, tb, []pageCheck{{"/account", http.StatusOK}, {"/settings/security", http.StatusOK}})
 		signOut(t)
 	})
 
@@ -111,6 +116,23 @@ func TestTwoStepVerificationInBrowser(t *testing.T) {
 	for _, p := range tb.takeProblems() {
 		if strings.Contains(p, "Content Security Policy") || strings.Contains(p, "uncaught") {
 			t.Error(p)
+		}
+	}
+}
+
+// noAxeViolations fails on any axe-core violation of the open page (one
+// that answers a form, which checkPages cannot open by its path), at the
+// laptop's and the phone's width.
+func noAxeViolations(t *testing.T, tb *tab) {
+	t.Helper()
+	defer tb.viewport(t, laptop)
+	for _, size := range [][2]int64{laptop, phone} {
+		tb.viewport(t, size)
+		for _, v := range axeViolations(t, tb) {
+			t.Errorf("%s at %dpx: %s", tb.path(t), size[0], v)
+		}
+		if over := eval[int](t, tb, `document.documentElement.scrollWidth - innerWidth`); size == phone && over > 0 {
+			t.Errorf("%s is %dpx wider than a %dpx phone: %s", tb.path(t), over, size[0], widest(t, tb))
 		}
 	}
 }
