@@ -82,13 +82,23 @@ const (
 	OpViewFacilities   = "view_facilities"
 	OpManageFacilities = "manage_facilities"
 	OpViewAuditLog     = "view_audit_log"
+	// OpManageApplications guards the organization's OpenID Connect
+	// clients (docs/oidc.md).
+	OpManageApplications = "manage_applications"
 )
 
 // AdminOperations lists every operation a catalog must map.
 var AdminOperations = []string{
 	OpViewUsers, OpInviteUsers, OpEditUsers, OpDeactivateUsers, OpDeleteUsers,
 	OpViewGroups, OpManageGroups, OpViewFacilities, OpManageFacilities, OpViewAuditLog,
+	OpManageApplications,
 }
+
+// defaultedAdminOperations are the operations added after catalogs were
+// first stored: a catalog that does not map one (an organization created
+// before it existed) has it guarded by the permission of the operation
+// named here, so that stored catalogs keep loading.
+var defaultedAdminOperations = map[string]string{OpManageApplications: OpManageGroups}
 
 // MaxPermissions bounds a catalog so that permission sets fit a fixed bitset.
 const MaxPermissions = 256
@@ -247,6 +257,11 @@ func (c *Catalog) resolve() error {
 	for op := range c.AdminOperations {
 		if !slices.Contains(AdminOperations, op) {
 			return Invalid("admin_operations."+op, "unknown admin operation %q; known: %s", op, strings.Join(AdminOperations, ", "))
+		}
+	}
+	for op, like := range defaultedAdminOperations {
+		if _, ok := c.AdminOperations[op]; !ok && c.AdminOperations[like] != "" {
+			c.AdminOperations[op] = c.AdminOperations[like]
 		}
 	}
 	for _, op := range AdminOperations {

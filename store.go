@@ -52,6 +52,8 @@ type OrgScoped interface {
 	UserTokenStore
 	SessionStore
 	AuditStore
+	OIDCClientStore
+	OIDCGrantStore
 }
 
 // OrganizationStore holds organizations, their catalogs, their revisions
@@ -183,6 +185,8 @@ type Lookups interface {
 	// revoked or expired, so the caller can say which: the mailed link is
 	// all its holder has.
 	FindUserToken(tokenHash string) (*UserToken, error)
+	// The OpenID provider's finders (see OIDCLookups).
+	OIDCLookups
 }
 
 // ServerWide is the stores that serve every organization at once: the
@@ -192,6 +196,7 @@ type ServerWide interface {
 	OutboxStore
 	ThrottleStore
 	ResetRequestStore
+	SigningKeyStore
 }
 
 // OutboxStore is the durable mail outbox. One sender drains it for every
