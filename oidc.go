@@ -49,10 +49,13 @@ const (
 // parameters as the provider parsed them (JSON), which the store keeps
 // whole.
 type OIDCAuthRequest struct {
-	ID        string
-	OrgID     string // the client's organization
-	ClientID  string
-	Request   []byte
+	ID       string
+	OrgID    string // the client's organization
+	ClientID string
+	Request  []byte
+	// MaxAge is how old, in seconds, the user's sign-in may be (max_age);
+	// 0 asks for a new sign-in (prompt=login); -1 accepts any.
+	MaxAge    int64
 	CreatedAt time.Time
 	// Set once the user has signed in (Done).
 	UserID   string

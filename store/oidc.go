@@ -110,8 +110,8 @@ func (t *tx) CreateOIDCAuthRequest(r *gatehouse.OIDCAuthRequest) error {
 		r.ID = gatehouse.NewID("arq_")
 	}
 	r.CreatedAt = t.now
-	_, err := t.exec(`INSERT INTO oidc_auth_requests (id, org_id, client_id, request, created_at) VALUES ($1, $2, $3, $4, $5)`,
-		r.ID, r.OrgID, r.ClientID, string(r.Request), r.CreatedAt)
+	_, err := t.exec(`INSERT INTO oidc_auth_requests (id, org_id, client_id, request, max_age, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		r.ID, r.OrgID, r.ClientID, string(r.Request), r.MaxAge, r.CreatedAt)
 	return dbError("create auth request", err)
 }
 
@@ -133,9 +133,14 @@ func (t *tx) SetOIDCAuthCode(orgID, id, codeHash string) error {
 	return dbError("save code", affected(res, gatehouse.Errorf(gatehouse.ENOTFOUND, "sign-in request %q not found", id)))
 }
 
+// DeleteOIDCAuthRequest deletes the request; a request already deleted
+// (its code used) is not found.
 func (t *tx) DeleteOIDCAuthRequest(orgID, id string) error {
-	_, err := t.exec(`DELETE FROM oidc_auth_requests WHERE org_id = $1 AND id = $2`, orgID, id)
-	return dbError("delete auth request", err)
+	res, err := t.exec(`DELETE FROM oidc_auth_requests WHERE org_id = $1 AND id = $2`, orgID, id)
+	if err != nil {
+		return dbError("delete auth request", err)
+	}
+	return dbError("delete auth request", affected(res, gatehouse.Errorf(gatehouse.ENOTFOUND, "sign-in request %q not found", id)))
 }
 
 func (t *tx) FindOIDCAuthRequest(id string) (*gatehouse.OIDCAuthRequest, error) {
@@ -153,8 +158,8 @@ func (t *tx) findOIDCAuthRequest(where string, arg string) (*gatehouse.OIDCAuthR
 	var r gatehouse.OIDCAuthRequest
 	var request, amr string
 	var authTime sql.NullTime
-	err := t.queryRow(`SELECT id, org_id, client_id, request, created_at, user_id, amr, auth_time, done, code_hash
-		FROM oidc_auth_requests WHERE `+where, arg).Scan(&r.ID, &r.OrgID, &r.ClientID, &request, &r.CreatedAt,
+	err := t.queryRow(`SELECT id, org_id, client_id, request, max_age, created_at, user_id, amr, auth_time, done, code_hash
+		FROM oidc_auth_requests WHERE `+where, arg).Scan(&r.ID, &r.OrgID, &r.ClientID, &request, &r.MaxAge, &r.CreatedAt,
 		&r.UserID, &amr, &authTime, &r.Done, &r.CodeHash)
 	if err == sql.ErrNoRows {
 		return nil, gatehouse.Errorf(gatehouse.ENOTFOUND, "sign-in request not found")

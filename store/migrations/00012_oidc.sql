@@ -35,6 +35,7 @@ CREATE TABLE oidc_auth_requests (
     org_id     TEXT NOT NULL,
     client_id  TEXT NOT NULL,
     request    TEXT NOT NULL, -- the parsed request, JSON
+    max_age    BIGINT NOT NULL, -- seconds a sign-in may be old; 0 with prompt=login; -1 any
     created_at TIMESTAMP NOT NULL,
     user_id    TEXT NOT NULL DEFAULT '',
     amr        TEXT NOT NULL DEFAULT '',
