@@ -113,3 +113,14 @@ func (s *Service) OIDCUser(ctx context.Context, orgID, userID string) (*gatehous
 
 // Now is the service's time, which tests may shift.
 func (s *Service) Now() time.Time { return s.now() }
+
+// RevokeReusedOIDCFamily revokes every token of the sign-in whose
+// refresh token t was presented again after its rotation, and audits it.
+func (s *Service) RevokeReusedOIDCFamily(ctx context.Context, t *gatehouse.OIDCToken) error {
+	return s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		if err := tx.RevokeOIDCTokenFamily(t.OrgID, t.FamilyID, s.now()); err != nil {
+			return err
+		}
+		return record(ctx, tx, gatehouse.Actor{OrgID: t.OrgID, UserID: t.UserID}, "application.refresh_token_reused", "application", t.ClientID, nil)
+	})
+}
