@@ -43,6 +43,9 @@ func (s *storage) now() time.Time { return s.svc.Now() }
 // serverError keeps the library's answer for a database that fails a
 // server_error, not a client's mistake.
 func serverError(err error) error {
+	if err == nil {
+		return nil
+	}
 	switch gatehouse.ErrorCode(err) {
 	case gatehouse.ENOTFOUND, gatehouse.EINVALID, gatehouse.EUNAUTHORIZED, gatehouse.EFORBIDDEN, gatehouse.ECONFLICT:
 		return err

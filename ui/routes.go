@@ -14,6 +14,7 @@ func (u *UI) routes(mux *http.ServeMux) {
 	// Signing in and the pages that emailed links open.
 	mux.HandleFunc("GET "+pageSignIn, u.signInPage)
 	mux.HandleFunc("POST "+pageSignIn, u.signIn)
+	mux.HandleFunc("GET "+pageApplicationSignIn, u.completeApplicationSignIn)
 	mux.HandleFunc("POST /sign-out", u.signOut)
 	mux.HandleFunc("GET /forgot-password", u.forgotPage)
 	mux.HandleFunc("POST /forgot-password", u.forgot)
