@@ -26,6 +26,8 @@ const (
 	doneGroupCreated       done = "group_created"
 	doneGroupDeleted       done = "group_deleted"
 	doneFacilityCreated    done = "facility_created"
+	doneApplicationSaved   done = "application_saved"
+	doneApplicationDeleted done = "application_deleted"
 	doneFacilityArchived   done = "facility_archived"
 	doneFacilityRestored   done = "facility_restored"
 	doneSessionRevoked     done = "session_revoked"
@@ -59,6 +61,8 @@ var banners = map[done]string{
 	doneGroupCreated:           "Group created.",
 	doneGroupDeleted:           "Group deleted.",
 	doneFacilityCreated:        "Facility created.",
+	doneApplicationSaved:       "Application saved.",
+	doneApplicationDeleted:     "Application deleted; its tokens no longer work.",
 	doneFacilityArchived:       "Facility archived.",
 	doneFacilityRestored:       "Facility restored.",
 	doneSessionRevoked:         "The session was signed out.",

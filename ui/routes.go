@@ -51,6 +51,11 @@ func (u *UI) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /facilities/{id}", u.signedIn(u.facilityPage))
 	mux.HandleFunc("POST /facilities/{id}", u.signedIn(u.saveFacility))
 
+	mux.HandleFunc("GET /applications", u.signedIn(u.listApplications))
+	mux.HandleFunc("POST /applications", u.signedIn(u.createApplication))
+	mux.HandleFunc("GET /applications/{id}", u.signedIn(u.applicationPage))
+	mux.HandleFunc("POST /applications/{id}", u.signedIn(u.applicationAction))
+
 	mux.HandleFunc("GET /audit", u.signedIn(u.auditLog))
 	mux.HandleFunc("GET /reference", u.signedIn(u.reference))
 	mux.HandleFunc("GET /account", u.signedIn(u.account))
