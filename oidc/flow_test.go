@@ -2,6 +2,7 @@ package oidc_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/gatehouse/gatehouse"
+	ghoidc "github.com/gatehouse/gatehouse/oidc"
 	"github.com/gatehouse/gatehouse/service"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
@@ -389,4 +391,122 @@ func authTime(t *testing.T, id *oidc.IDToken) int64 {
 		t.Fatal(err)
 	}
 	return c.AuthTime
+}
+
+// Key rotation (gatehouse keys rotate): new tokens are signed with the new
+// key at once; tokens signed before stay verifiable while the old key is
+// published, which it is for oidc.KeyOverlap.
+func TestKeyRotationKeepsOldTokensVerifiable(t *testing.T) {
+	g := startGatehouse(t)
+	app, secret := g.app(t, g.orgA, service.OIDCClientInput{Confidential: true})
+	r := newRP(t, g, app.ID, secret)
+	b := newBrowser(t)
+	p, verifier := r.authorize(b)
+	before, _ := r.exchange(r.code(b.signIn(g.url, p, "bob@acme.test", password)), verifier)
+	if n := len(jwks(t, g)); n != 1 {
+		t.Fatalf("JWKS before rotation: %d keys, want 1", n)
+	}
+
+	rotated, err := ghoidc.RotateSigningKey(context.Background(), g.openStore(t), g.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, verifier = r.authorize(b)
+	after, _ := r.exchange(r.code(p), verifier)
+	if kid := keyID(t, after.Extra("id_token").(string)); kid != rotated.ID {
+		t.Errorf("a token after rotation is signed by %s, want the new key %s", kid, rotated.ID)
+	}
+	if keyID(t, before.Extra("id_token").(string)) == rotated.ID {
+		t.Fatal("the token before rotation names the new key")
+	}
+	// A relying party that never saw the new key, and one that did: both
+	// verify both tokens.
+	for _, tok := range []*oauth2.Token{before, after} {
+		if _, err := newRP(t, g, app.ID, secret).verifier.Verify(context.Background(), tok.Extra("id_token").(string)); err != nil {
+			t.Errorf("verify after rotation: %v", err)
+		}
+		if _, err := r.verifier.Verify(context.Background(), tok.Extra("id_token").(string)); err != nil {
+			t.Errorf("verify with cached keys after rotation: %v", err)
+		}
+	}
+	if got := introspect(t, g, app.ID, secret, before.AccessToken); got["active"] != true {
+		t.Errorf("an access token signed by the old key: %v", got)
+	}
+	if n := len(jwks(t, g)); n != 2 {
+		t.Errorf("JWKS after rotation: %d keys, want the old and the new", n)
+	}
+	g.clock.Set(ghoidc.KeyOverlap + time.Minute)
+	if keys := jwks(t, g); len(keys) != 1 || keys[0] != rotated.ID {
+		t.Errorf("JWKS once the old key's tokens have expired: %v, want only %s", keys, rotated.ID)
+	}
+}
+
+// jwks returns the key ids the JWKS endpoint publishes.
+func jwks(t *testing.T, g *gh) []string {
+	t.Helper()
+	resp, err := http.Get(g.url + ghoidc.PathKeys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var set struct {
+		Keys []struct {
+			KID string `json:"kid"`
+		} `json:"keys"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&set); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, k := range set.Keys {
+		out = append(out, k.KID)
+	}
+	return out
+}
+
+// keyID reads the kid of a JWT's header.
+func keyID(t *testing.T, jwt string) string {
+	t.Helper()
+	header, err := base64.RawURLEncoding.DecodeString(strings.Split(jwt, ".")[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h struct {
+		KID string `json:"kid"`
+	}
+	json.Unmarshal(header, &h)
+	return h.KID
+}
+
+// A password change ends the user's tokens at once, as it ends their
+// sessions; deleting a user makes theirs inactive.
+func TestPasswordChangeAndDeletionEndTokens(t *testing.T) {
+	g := startGatehouse(t)
+	app, secret := g.app(t, g.orgA, service.OIDCClientInput{Confidential: true, Scopes: []string{"offline_access"}})
+	r := newRP(t, g, app.ID, secret, oidc.ScopeOfflineAccess)
+	b := newBrowser(t)
+	p, verifier := r.authorize(b)
+	tok, _ := r.exchange(r.code(b.signIn(g.url, p, "bob@acme.test", password)), verifier)
+	if err := g.svc.SetPassword(context.Background(), gatehouse.SystemActor(g.orgA), g.bob.ID, "another fine passphrase"); err != nil {
+		t.Fatal(err)
+	}
+	if got := introspect(t, g, app.ID, secret, tok.AccessToken); got["active"] != false {
+		t.Errorf("introspection after a password change: %v", got)
+	}
+	if _, err := r.refresh(tok.RefreshToken); err == nil {
+		t.Error("refresh after a password change succeeded")
+	}
+
+	b = newBrowser(t)
+	p, verifier = r.authorize(b)
+	tok, _ = r.exchange(r.code(b.signIn(g.url, p, "bob@acme.test", "another fine passphrase")), verifier)
+	if _, err := g.svc.DeleteUser(context.Background(), gatehouse.SystemActor(g.orgA), g.bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := introspect(t, g, app.ID, secret, tok.AccessToken); got["active"] != false {
+		t.Errorf("introspection after deletion: %v", got)
+	}
+	if _, err := r.refresh(tok.RefreshToken); err == nil {
+		t.Error("refresh after deletion succeeded")
+	}
 }

@@ -52,6 +52,7 @@ func commands() []command {
 		{"audit", "export an organization's audit log (ndjson or csv)", runAudit},
 		{"api", "print the OpenAPI document or render the API reference", runAPIDoc},
 		{"catalog", "validate a catalog file, print a built-in one, or render the Permissions Reference", runCatalog},
+		{"keys", "rotate the OpenID provider's signing key (keys rotate)", runKeys},
 	}
 }
 

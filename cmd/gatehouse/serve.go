@@ -53,6 +53,8 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 // sign in); without it, serve says where it serves on stdout.
 func serve(ctx context.Context, env *environment, cfg serveConfig, ready func(server.Running) error) error {
 	cfg.Logger = slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+	// The OpenID library logs through the default logger: into serve's log.
+	slog.SetDefault(cfg.Logger)
 	if ready == nil {
 		ready = func(r server.Running) error {
 			_, err := fmt.Fprintf(env.stdout, "Gatehouse is serving at %s\n", r.URL)
