@@ -95,47 +95,52 @@ func New(ctx context.Context, svc *service.Service, st gatehouse.Store, cfg Conf
 	if err != nil {
 		return nil, err
 	}
-	return withBrowser(provider), nil
+	return guard(provider), nil
 }
 
 func endpoint(path string) *op.Endpoint { return op.NewEndpoint(strings.TrimPrefix(path, "/")) }
 
-// browser is the Gatehouse session cookie of a request to the end-session
-// endpoint, so that logging out of an application can end it too.
-type browser struct {
+// requestState is what the storage learns of a request that its answer
+// needs: the Gatehouse session cookie sent to the end-session endpoint
+// (logging out of an application ends it too, and the answer clears it),
+// and whether the database was unavailable (the answer is 503, not the
+// library's 500).
+type requestState struct {
 	sessionToken string
 	signedOut    bool
+	unavailable  bool
 }
 
-type browserKey struct{}
+type stateKey struct{}
 
-func browserFrom(ctx context.Context) *browser {
-	b, _ := ctx.Value(browserKey{}).(*browser)
-	return b
+func stateFrom(ctx context.Context) *requestState {
+	st, _ := ctx.Value(stateKey{}).(*requestState)
+	return st
 }
 
-// withBrowser hands the session cookie to RP-initiated logout, and clears
-// it in the answer when the session was ended.
-func withBrowser(next http.Handler) http.Handler {
+// guard gives every request its requestState and answers by it.
+func guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := r.Cookie(gatehouse.SessionCookie)
-		if r.URL.Path != PathEndSession || err != nil {
-			next.ServeHTTP(w, r)
-			return
+		st := &requestState{}
+		if c, err := r.Cookie(gatehouse.SessionCookie); err == nil && r.URL.Path == PathEndSession {
+			st.sessionToken = c.Value
 		}
-		b := &browser{sessionToken: c.Value}
-		next.ServeHTTP(&clearingWriter{ResponseWriter: w, browser: b}, r.WithContext(context.WithValue(r.Context(), browserKey{}, b)))
+		next.ServeHTTP(&stateWriter{ResponseWriter: w, state: st}, r.WithContext(context.WithValue(r.Context(), stateKey{}, st)))
 	})
 }
 
-type clearingWriter struct {
+type stateWriter struct {
 	http.ResponseWriter
-	browser *browser
+	state *requestState
 }
 
-func (w *clearingWriter) WriteHeader(status int) {
-	if w.browser.signedOut {
+func (w *stateWriter) WriteHeader(status int) {
+	if w.state.signedOut {
 		http.SetCookie(w.ResponseWriter, &http.Cookie{Name: gatehouse.SessionCookie, Value: "", Path: "/", HttpOnly: true, MaxAge: -1})
+	}
+	if status == http.StatusInternalServerError && w.state.unavailable {
+		w.Header().Set("Retry-After", "1")
+		status = http.StatusServiceUnavailable
 	}
 	w.ResponseWriter.WriteHeader(status)
 }

@@ -40,25 +40,37 @@ var (
 
 func (s *storage) now() time.Time { return s.svc.Now() }
 
-// serverError keeps the library's answer for a database that fails a
-// server_error, not a client's mistake.
-func serverError(err error) error {
+// fault keeps a failure of Gatehouse's own (the database) a
+// server_error, never a client's mistake (a refresh token is not dead
+// because the database did not answer), and marks the request so that it
+// answers 503, not 500, when the database is unavailable (see guard).
+func fault(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
 	}
 	switch gatehouse.ErrorCode(err) {
 	case gatehouse.ENOTFOUND, gatehouse.EINVALID, gatehouse.EUNAUTHORIZED, gatehouse.EFORBIDDEN, gatehouse.ECONFLICT:
 		return err
+	case gatehouse.EUNAVAILABLE:
+		if st := stateFrom(ctx); st != nil {
+			st.unavailable = true
+		}
 	}
 	return oidc.ErrServerError().WithParent(err)
 }
 
 func (s *storage) view(ctx context.Context, fn func(gatehouse.Tx) error) error {
-	return serverError(s.st.View(ctx, fn))
+	return fault(ctx, s.st.View(ctx, fn))
 }
 
 func (s *storage) update(ctx context.Context, fn func(gatehouse.Tx) error) error {
-	return serverError(s.st.Update(ctx, fn))
+	return fault(ctx, s.st.Update(ctx, fn))
+}
+
+// activeUser is service.OIDCUser, with its failures sorted by fault.
+func (s *storage) activeUser(ctx context.Context, orgID, userID string) (*gatehouse.User, error) {
+	u, err := s.svc.OIDCUser(ctx, orgID, userID)
+	return u, fault(ctx, err)
 }
 
 func (s *storage) findClient(ctx context.Context, id string) (*gatehouse.OIDCClient, error) {
@@ -272,7 +284,10 @@ func (s *storage) tokenFor(ctx context.Context, req op.TokenRequest) (*gatehouse
 		return nil, oidc.ErrUnsupportedGrantType()
 	}
 	if t.UserID != "" {
-		if _, err := s.svc.OIDCUser(ctx, t.OrgID, t.UserID); err != nil {
+		if _, err := s.activeUser(ctx, t.OrgID, t.UserID); err != nil {
+			if gatehouse.ErrorCode(err) == "" {
+				return nil, err // a server_error
+			}
 			return nil, oidc.ErrInvalidGrant().WithDescription("the user is not active").WithParent(err)
 		}
 	}
@@ -299,7 +314,7 @@ func (s *storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 	case !s.now().Before(t.ExpiresAt):
 		return nil, errors.New("the refresh token has expired")
 	}
-	if _, err := s.svc.OIDCUser(ctx, t.OrgID, t.UserID); err != nil {
+	if _, err := s.activeUser(ctx, t.OrgID, t.UserID); err != nil {
 		return nil, err
 	}
 	return &refreshRequest{t}, nil
@@ -308,7 +323,7 @@ func (s *storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 // revokeFamily revokes every token of a sign-in whose refresh token was
 // reused, and audits it.
 func (s *storage) revokeFamily(ctx context.Context, t *gatehouse.OIDCToken) {
-	if err := s.svc.RevokeReusedOIDCFamily(ctx, t); err != nil {
+	if err := fault(ctx, s.svc.RevokeReusedOIDCFamily(ctx, t)); err != nil {
 		s.logger.ErrorContext(ctx, "oidc: revoking a reused refresh token's family", "family", t.FamilyID, "err", err)
 	}
 }
@@ -331,10 +346,10 @@ func (s *storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSe
 			return "", err
 		}
 	}
-	if b := browserFrom(ctx); b != nil && req.UserID != "" {
+	if b := stateFrom(ctx); b != nil && b.sessionToken != "" && req.UserID != "" {
 		if session, err := s.svc.AuthenticateSession(ctx, b.sessionToken); err == nil && session.UserID == req.UserID {
 			if err := s.svc.SignOut(ctx, gatehouse.Actor{OrgID: session.OrgID, UserID: session.UserID}, session.ID); err != nil {
-				return "", err
+				return "", fault(ctx, err)
 			}
 			b.signedOut = true
 		}
@@ -407,7 +422,7 @@ func (s *storage) liveToken(ctx context.Context, id string) (*gatehouse.OIDCToke
 	if t.UserID == "" {
 		return t, nil, nil
 	}
-	u, err := s.svc.OIDCUser(ctx, t.OrgID, t.UserID)
+	u, err := s.activeUser(ctx, t.OrgID, t.UserID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -423,7 +438,7 @@ func (s *storage) SetUserinfoFromRequest(ctx context.Context, info *oidc.UserInf
 	if !ok {
 		return oidc.ErrServerError()
 	}
-	u, err := s.svc.OIDCUser(ctx, r.orgID(), req.GetSubject())
+	u, err := s.activeUser(ctx, r.orgID(), req.GetSubject())
 	if err != nil {
 		return err
 	}
@@ -484,7 +499,7 @@ func (s *storage) GetPrivateClaimsFromRequest(ctx context.Context, req op.TokenR
 	if _, isClient := req.(*clientRequest); isClient {
 		return claims, nil
 	}
-	u, err := s.svc.OIDCUser(ctx, r.orgID(), req.GetSubject())
+	u, err := s.activeUser(ctx, r.orgID(), req.GetSubject())
 	if err != nil {
 		return nil, err
 	}
