@@ -32,8 +32,23 @@ func toOIDCClient(c *gatehouse.OIDCClient) oidcClientJSON {
 // newOIDCClientJSON is an application with its secret: only the answers
 // that make one carry it.
 type newOIDCClientJSON struct {
-	oidcClientJSON
-	Secret string `json:"client_secret,omitempty" doc:"The client_secret of a confidential application: shown this once"`
+	ID                     string    `json:"id" doc:"The client_id"`
+	Name                   string    `json:"name"`
+	Confidential           bool      `json:"confidential"`
+	RedirectURIs           []string  `json:"redirect_uris"`
+	PostLogoutRedirectURIs []string  `json:"post_logout_redirect_uris"`
+	Scopes                 []string  `json:"scopes"`
+	GrantTypes             []string  `json:"grant_types"`
+	CreatedAt              time.Time `json:"created_at"`
+	UpdatedAt              time.Time `json:"updated_at"`
+	Secret                 string    `json:"client_secret,omitempty" doc:"The client_secret of a confidential application: shown this once"`
+}
+
+func toNewOIDCClient(c *gatehouse.OIDCClient, secret string) newOIDCClientJSON {
+	j := toOIDCClient(c)
+	return newOIDCClientJSON{ID: j.ID, Name: j.Name, Confidential: j.Confidential, RedirectURIs: j.RedirectURIs,
+		PostLogoutRedirectURIs: j.PostLogoutRedirectURIs, Scopes: j.Scopes, GrantTypes: j.GrantTypes,
+		CreatedAt: j.CreatedAt, UpdatedAt: j.UpdatedAt, Secret: secret}
 }
 
 type oidcClientOutput struct {
@@ -83,7 +98,7 @@ func (h *handlers) createOIDCClient(ctx context.Context, in *createOIDCClientInp
 	if err != nil {
 		return nil, err
 	}
-	return &newOIDCClientOutput{Created{"/api/v1/oidc-clients/" + c.ID}, newOIDCClientJSON{toOIDCClient(c), secret}}, nil
+	return &newOIDCClientOutput{Created{"/api/v1/oidc-clients/" + c.ID}, toNewOIDCClient(c, secret)}, nil
 }
 
 func (h *handlers) getOIDCClient(ctx context.Context, in *idInput) (*oidcClientOutput, error) {
@@ -132,7 +147,7 @@ func (h *handlers) regenerateOIDCClientSecret(ctx context.Context, in *idInput) 
 	if err != nil {
 		return nil, err
 	}
-	return &newOIDCClientOutput{Body: newOIDCClientJSON{toOIDCClient(c), secret}}, nil
+	return &newOIDCClientOutput{Body: toNewOIDCClient(c, secret)}, nil
 }
 
 func (h *handlers) deleteOIDCClient(ctx context.Context, in *idInput) (*struct{}, error) {
