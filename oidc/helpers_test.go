@@ -21,6 +21,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/testsupport"
 	"github.com/gatehouse/gatehouse/service"
 	"github.com/gatehouse/gatehouse/store"
+	"github.com/gatehouse/gatehouse/store/storetest"
 )
 
 // A relying party's redirect URI: nothing listens there; the test stops
@@ -32,11 +33,11 @@ const (
 )
 
 // gh is a real Gatehouse server (as serve runs it) on an SQLite file, with
-// two organizations: A with users ada and bob, B with carl (whose email is
-// also a user's of A, with another password).
+// two organizations: A with its admin ada and a user bob, B with its
+// admin carl.
 type gh struct {
 	url   string
-	db    string // the SQLite file, for key rotation
+	db    string // the database, for key rotation
 	svc   *service.Service
 	clock *testsupport.ShiftedClock
 	orgA  string
@@ -49,7 +50,7 @@ type gh struct {
 func startGatehouse(t *testing.T) *gh {
 	t.Helper()
 	dir := t.TempDir()
-	g := &gh{db: filepath.Join(dir, "gatehouse.db"), clock: &testsupport.ShiftedClock{}}
+	g := &gh{db: storetest.DSN(t), clock: &testsupport.ShiftedClock{}} // GATEHOUSE_TEST_DB=postgres: on PostgreSQL
 	ctx, stop := context.WithCancel(context.Background())
 	started, stopped := make(chan server.Running, 1), make(chan error, 1)
 	go func() {
@@ -127,7 +128,7 @@ func (g *gh) app(t *testing.T, orgID string, in service.OIDCClientInput) (*gateh
 	return c, secret
 }
 
-// rotateKeys runs what `gatehouse keys rotate` runs, on the server's database.
+// openStore opens the server's database, as `gatehouse keys rotate` does.
 func (g *gh) openStore(t *testing.T) *store.DB {
 	t.Helper()
 	st, err := store.Open(context.Background(), g.db)
