@@ -11,15 +11,18 @@ import (
 
 // runKeys rotates the OpenID provider's signing key (docs/oidc.md).
 func runKeys(ctx context.Context, env *environment, args []string) error {
-	if len(args) == 0 || args[0] != "rotate" {
-		fmt.Fprintln(env.stderr, "usage: gatehouse keys rotate [--db DSN]")
-		return errUsage
-	}
 	fs := newFlagSet(env, "keys rotate [--db DSN]",
 		"Makes a new signing key for the OpenID provider's tokens, used at once by every instance\n"+
 			"serving the database. The previous keys stay published (JWKS) for "+oidc.KeyOverlap.String()+",\n"+
 			"longer than any token they signed lives, then are dropped.")
 	db := dbFlag(fs)
+	if len(args) == 0 || args[0] != "rotate" {
+		if err := parse(env, fs, args); err != nil { // --help
+			return err
+		}
+		fs.Usage()
+		return errUsage
+	}
 	if err := parse(env, fs, args[1:]); err != nil {
 		return err
 	}
