@@ -20,8 +20,12 @@ type OIDCClient struct {
 	PostLogoutRedirectURIs []string
 	Scopes                 []string // the scopes it may ask for, besides openid
 	GrantTypes             []string // authorization_code, refresh_token, client_credentials
-	CreatedAt              time.Time
-	UpdatedAt              time.Time
+	// ServiceUserID, when set, is the user (a service account) the client
+	// acts as with its client-credentials tokens, which the API then
+	// accepts as that user's bearer credentials; "" for none.
+	ServiceUserID string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // Grant types an OIDC client may be allowed.

@@ -19,6 +19,7 @@ type oidcClientJSON struct {
 	PostLogoutRedirectURIs []string  `json:"post_logout_redirect_uris"`
 	Scopes                 []string  `json:"scopes" doc:"Scopes it may ask for besides openid: profile, email, phone, offline_access"`
 	GrantTypes             []string  `json:"grant_types" doc:"authorization_code, refresh_token, client_credentials (confidential only)"`
+	ServiceUserID          string    `json:"service_user_id" doc:"The user its client-credentials access tokens act as at this API (Authorization: Bearer <access token>); empty for none"`
 	CreatedAt              time.Time `json:"created_at"`
 	UpdatedAt              time.Time `json:"updated_at"`
 }
@@ -26,7 +27,7 @@ type oidcClientJSON struct {
 func toOIDCClient(c *gatehouse.OIDCClient) oidcClientJSON {
 	return oidcClientJSON{ID: c.ID, Name: c.Name, Confidential: c.Confidential, RedirectURIs: nonNil(c.RedirectURIs),
 		PostLogoutRedirectURIs: nonNil(c.PostLogoutRedirectURIs), Scopes: nonNil(c.Scopes), GrantTypes: nonNil(c.GrantTypes),
-		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+		ServiceUserID: c.ServiceUserID, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }
 
 // newOIDCClientJSON is an application with its secret: only the answers
@@ -39,6 +40,7 @@ type newOIDCClientJSON struct {
 	PostLogoutRedirectURIs []string  `json:"post_logout_redirect_uris"`
 	Scopes                 []string  `json:"scopes"`
 	GrantTypes             []string  `json:"grant_types"`
+	ServiceUserID          string    `json:"service_user_id"`
 	CreatedAt              time.Time `json:"created_at"`
 	UpdatedAt              time.Time `json:"updated_at"`
 	Secret                 string    `json:"client_secret,omitempty" doc:"The client_secret of a confidential application: shown this once"`
@@ -48,7 +50,7 @@ func toNewOIDCClient(c *gatehouse.OIDCClient, secret string) newOIDCClientJSON {
 	j := toOIDCClient(c)
 	return newOIDCClientJSON{ID: j.ID, Name: j.Name, Confidential: j.Confidential, RedirectURIs: j.RedirectURIs,
 		PostLogoutRedirectURIs: j.PostLogoutRedirectURIs, Scopes: j.Scopes, GrantTypes: j.GrantTypes,
-		CreatedAt: j.CreatedAt, UpdatedAt: j.UpdatedAt, Secret: secret}
+		ServiceUserID: j.ServiceUserID, CreatedAt: j.CreatedAt, UpdatedAt: j.UpdatedAt, Secret: secret}
 }
 
 type oidcClientOutput struct {
@@ -84,6 +86,7 @@ type createOIDCClientInput struct {
 		PostLogoutRedirectURIs []string     `json:"post_logout_redirect_uris,omitempty" required:"false"`
 		Scopes                 []string     `json:"scopes,omitempty" required:"false" example:"[\"profile\",\"email\"]"`
 		GrantTypes             []string     `json:"grant_types,omitempty" required:"false" doc:"Default: authorization_code, and refresh_token with the offline_access scope"`
+		ServiceUserID          optionalText `json:"service_user_id,omitempty" required:"false" doc:"A user of the organization its client-credentials tokens act as at this API; only a full-access user may name another user"`
 	}
 }
 
@@ -94,7 +97,8 @@ func (h *handlers) createOIDCClient(ctx context.Context, in *createOIDCClientInp
 	}
 	b := in.Body
 	c, secret, err := h.svc.CreateOIDCClient(ctx, actor, service.OIDCClientInput{Name: string(b.Name), Confidential: b.Confidential,
-		RedirectURIs: b.RedirectURIs, PostLogoutRedirectURIs: b.PostLogoutRedirectURIs, Scopes: b.Scopes, GrantTypes: b.GrantTypes})
+		RedirectURIs: b.RedirectURIs, PostLogoutRedirectURIs: b.PostLogoutRedirectURIs, Scopes: b.Scopes, GrantTypes: b.GrantTypes,
+		ServiceUserID: string(b.ServiceUserID)})
 	if err != nil {
 		return nil, err
 	}
@@ -121,6 +125,7 @@ type updateOIDCClientInput struct {
 		PostLogoutRedirectURIs *[]string     `json:"post_logout_redirect_uris,omitempty" required:"false"`
 		Scopes                 *[]string     `json:"scopes,omitempty" required:"false"`
 		GrantTypes             *[]string     `json:"grant_types,omitempty" required:"false"`
+		ServiceUserID          *optionalText `json:"service_user_id,omitempty" required:"false" doc:"Empty: it acts as no user"`
 	}
 }
 
@@ -131,7 +136,7 @@ func (h *handlers) updateOIDCClient(ctx context.Context, in *updateOIDCClientInp
 	}
 	b := in.Body
 	c, err := h.svc.UpdateOIDCClient(ctx, actor, in.ID, service.OIDCClientPatch{Name: (*string)(b.Name), RedirectURIs: b.RedirectURIs,
-		PostLogoutRedirectURIs: b.PostLogoutRedirectURIs, Scopes: b.Scopes, GrantTypes: b.GrantTypes})
+		PostLogoutRedirectURIs: b.PostLogoutRedirectURIs, Scopes: b.Scopes, GrantTypes: b.GrantTypes, ServiceUserID: (*string)(b.ServiceUserID)})
 	if err != nil {
 		return nil, err
 	}

@@ -305,8 +305,9 @@ type Application struct {
 	Confidential           bool      `json:"confidential"` // holds a client secret; public ones use PKCE with S256
 	RedirectURIs           []string  `json:"redirect_uris"`
 	PostLogoutRedirectURIs []string  `json:"post_logout_redirect_uris"`
-	Scopes                 []string  `json:"scopes"`      // besides openid: profile, email, phone, offline_access
-	GrantTypes             []string  `json:"grant_types"` // authorization_code, refresh_token, client_credentials
+	Scopes                 []string  `json:"scopes"`          // besides openid: profile, email, phone, offline_access
+	GrantTypes             []string  `json:"grant_types"`     // authorization_code, refresh_token, client_credentials
+	ServiceUserID          string    `json:"service_user_id"` // the user its client-credentials tokens act as at the API; "" for none
 	CreatedAt              time.Time `json:"created_at"`
 	UpdatedAt              time.Time `json:"updated_at"`
 }
@@ -319,6 +320,7 @@ type NewApplication struct {
 	PostLogoutRedirectURIs []string `json:"post_logout_redirect_uris,omitempty"`
 	Scopes                 []string `json:"scopes,omitempty"`
 	GrantTypes             []string `json:"grant_types,omitempty"`
+	ServiceUserID          string   `json:"service_user_id,omitempty"`
 }
 
 // ApplicationPatch changes the fields that are not nil; lists replace.
@@ -328,6 +330,7 @@ type ApplicationPatch struct {
 	PostLogoutRedirectURIs *[]string `json:"post_logout_redirect_uris,omitempty"`
 	Scopes                 *[]string `json:"scopes,omitempty"`
 	GrantTypes             *[]string `json:"grant_types,omitempty"`
+	ServiceUserID          *string   `json:"service_user_id,omitempty"`
 }
 
 // NewApplicationSecret is an application with its client secret, shown

@@ -2,6 +2,7 @@ package oidc_test
 
 import (
 	"context"
+	"html"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -163,7 +164,29 @@ type page struct {
 	body     string
 }
 
+// do sends a request and follows redirects and, as a browser does, a
+// page's meta refresh.
 func (b *browser) do(req *http.Request) page {
+	b.t.Helper()
+	p := b.once(req)
+	for range 5 {
+		m := metaRefresh.FindStringSubmatch(p.body)
+		if p.status != http.StatusOK || m == nil {
+			break
+		}
+		target, err := req.URL.Parse(html.UnescapeString(m[1]))
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		next, _ := http.NewRequest("GET", target.String(), nil)
+		p = b.once(next)
+	}
+	return p
+}
+
+var metaRefresh = regexp.MustCompile(`<meta http-equiv="refresh" content="0; url=([^"]+)">`)
+
+func (b *browser) once(req *http.Request) page {
 	b.t.Helper()
 	resp, err := b.client.Do(req)
 	if err != nil {

@@ -49,9 +49,19 @@ type Config struct {
 	Logger          *slog.Logger
 }
 
-// New returns the provider's handler, for PathDiscovery and everything
-// under PathPrefix. It makes the first signing key when there is none.
-func New(ctx context.Context, svc *service.Service, st gatehouse.Store, cfg Config) (http.Handler, error) {
+// A Provider is the OpenID provider: its handler, for PathDiscovery and
+// everything under PathPrefix, and the check of its access tokens for the
+// API (AuthenticateAccessToken).
+type Provider struct {
+	http.Handler
+	op      *op.Provider
+	storage *storage
+	issuer  string
+}
+
+// New returns the provider. It makes the first signing key when there is
+// none.
+func New(ctx context.Context, svc *service.Service, st gatehouse.Store, cfg Config) (*Provider, error) {
 	if cfg.AccessTokenTTL == 0 {
 		cfg.AccessTokenTTL = DefaultAccessTokenTTL
 	}
@@ -91,11 +101,12 @@ func New(ctx context.Context, svc *service.Service, st gatehouse.Store, cfg Conf
 	if strings.HasPrefix(cfg.Issuer, "http://") {
 		opts = append(opts, op.WithAllowInsecure()) // a development server; docs/oidc.md asks for https
 	}
-	provider, err := op.NewProvider(config, s, op.StaticIssuer(strings.TrimSuffix(cfg.Issuer, "/")), opts...)
+	issuer := strings.TrimSuffix(cfg.Issuer, "/")
+	provider, err := op.NewProvider(config, s, op.StaticIssuer(issuer), opts...)
 	if err != nil {
 		return nil, err
 	}
-	return guard(provider), nil
+	return &Provider{Handler: guard(provider), op: provider, storage: s, issuer: issuer}, nil
 }
 
 func endpoint(path string) *op.Endpoint { return op.NewEndpoint(strings.TrimPrefix(path, "/")) }

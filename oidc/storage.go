@@ -67,6 +67,12 @@ func (s *storage) update(ctx context.Context, fn func(gatehouse.Tx) error) error
 	return fault(ctx, s.st.Update(ctx, fn))
 }
 
+// isServerError reports whether fault made err a server_error.
+func isServerError(err error) bool {
+	var e *oidc.Error
+	return errors.As(err, &e) && e.ErrorType == oidc.ServerError
+}
+
 // activeUser is service.OIDCUser, with its failures sorted by fault.
 func (s *storage) activeUser(ctx context.Context, orgID, userID string) (*gatehouse.User, error) {
 	u, err := s.svc.OIDCUser(ctx, orgID, userID)
@@ -285,8 +291,8 @@ func (s *storage) tokenFor(ctx context.Context, req op.TokenRequest) (*gatehouse
 	}
 	if t.UserID != "" {
 		if _, err := s.activeUser(ctx, t.OrgID, t.UserID); err != nil {
-			if gatehouse.ErrorCode(err) == "" {
-				return nil, err // a server_error
+			if isServerError(err) {
+				return nil, err
 			}
 			return nil, oidc.ErrInvalidGrant().WithDescription("the user is not active").WithParent(err)
 		}

@@ -20,6 +20,7 @@ type OIDCClientInput struct {
 	PostLogoutRedirectURIs []string
 	Scopes                 []string
 	GrantTypes             []string // default authorization_code, with refresh_token when offline_access is allowed
+	ServiceUserID          string   // the user its client-credentials tokens act as at the API; "" for none
 }
 
 type OIDCClientPatch struct {
@@ -28,6 +29,7 @@ type OIDCClientPatch struct {
 	PostLogoutRedirectURIs *[]string
 	Scopes                 *[]string
 	GrantTypes             *[]string
+	ServiceUserID          *string
 }
 
 // OIDCClients lists the organization's applications.
@@ -54,7 +56,8 @@ func (s *Service) OIDCClient(ctx context.Context, actor gatehouse.Actor, id stri
 // secret, returned here once and stored as its SHA-256 only.
 func (s *Service) CreateOIDCClient(ctx context.Context, actor gatehouse.Actor, in OIDCClientInput) (*gatehouse.OIDCClient, string, error) {
 	c := &gatehouse.OIDCClient{OrgID: actor.OrgID, Name: strings.TrimSpace(in.Name), Confidential: in.Confidential,
-		RedirectURIs: in.RedirectURIs, PostLogoutRedirectURIs: in.PostLogoutRedirectURIs, Scopes: in.Scopes, GrantTypes: in.GrantTypes}
+		RedirectURIs: in.RedirectURIs, PostLogoutRedirectURIs: in.PostLogoutRedirectURIs, Scopes: in.Scopes, GrantTypes: in.GrantTypes,
+		ServiceUserID: in.ServiceUserID}
 	if c.GrantTypes == nil {
 		c.GrantTypes = []string{gatehouse.GrantAuthorizationCode}
 		if slices.Contains(c.Scopes, "offline_access") {
@@ -68,6 +71,9 @@ func (s *Service) CreateOIDCClient(ctx context.Context, actor gatehouse.Actor, i
 	}
 	err := s.applicationsWrite(ctx, actor, func(tx gatehouse.Tx) error {
 		if err := validateOIDCClient(c); err != nil {
+			return err
+		}
+		if err := s.mayActAs(ctx, actor, c, ""); err != nil {
 			return err
 		}
 		if err := tx.CreateOIDCClient(c); err != nil {
@@ -89,7 +95,8 @@ func (s *Service) UpdateOIDCClient(ctx context.Context, actor gatehouse.Actor, i
 		if err != nil {
 			return err
 		}
-		before := oidcClientFields(c)
+		before, beforeUser := oidcClientFields(c), c.ServiceUserID
+		apply(&c.ServiceUserID, p.ServiceUserID)
 		apply(&c.Name, p.Name)
 		c.Name = strings.TrimSpace(c.Name)
 		apply(&c.RedirectURIs, p.RedirectURIs)
@@ -97,6 +104,9 @@ func (s *Service) UpdateOIDCClient(ctx context.Context, actor gatehouse.Actor, i
 		apply(&c.Scopes, p.Scopes)
 		apply(&c.GrantTypes, p.GrantTypes)
 		if err := validateOIDCClient(c); err != nil {
+			return err
+		}
+		if err := s.mayActAs(ctx, actor, c, beforeUser); err != nil {
 			return err
 		}
 		if err := tx.UpdateOIDCClient(c); err != nil {
@@ -173,12 +183,29 @@ func (s *Service) mayManageApplications(ctx context.Context, actor gatehouse.Act
 	return authorize(snap, actor, gatehouse.OpManageApplications, authz.Resource{})
 }
 
+// mayActAs refuses to make an application act as a user unless the actor
+// is the system, has full access, or is that user: its tokens carry the
+// user's access, which a limited admin must not hand out.
+func (s *Service) mayActAs(ctx context.Context, actor gatehouse.Actor, c *gatehouse.OIDCClient, before string) error {
+	if c.ServiceUserID == "" || c.ServiceUserID == before || actor.IsSystem() || actor.UserID == c.ServiceUserID {
+		return nil
+	}
+	snap, err := s.snapshot(ctx, actor.OrgID)
+	if err != nil {
+		return err
+	}
+	if !snap.IsFullAccess(actor.UserID) {
+		return gatehouse.Forbidden("not_full_access", "only a user with full access may make an application act as another user: its tokens carry that user's access")
+	}
+	return nil
+}
+
 func oidcClientFields(c *gatehouse.OIDCClient) map[string]any {
 	if c == nil {
 		return nil
 	}
 	return map[string]any{"name": c.Name, "confidential": c.Confidential, "redirect_uris": c.RedirectURIs,
-		"post_logout_redirect_uris": c.PostLogoutRedirectURIs, "scopes": c.Scopes, "grant_types": c.GrantTypes}
+		"post_logout_redirect_uris": c.PostLogoutRedirectURIs, "scopes": c.Scopes, "grant_types": c.GrantTypes, "service_user_id": c.ServiceUserID}
 }
 
 // validateOIDCClient checks an application's fields.
@@ -201,6 +228,9 @@ func validateOIDCClient(c *gatehouse.OIDCClient) error {
 		if !slices.Contains(gatehouse.OIDCScopes, sc) {
 			return gatehouse.Invalid("scopes", "unknown scope %q; known: %s (openid is always allowed)", sc, strings.Join(gatehouse.OIDCScopes, ", "))
 		}
+	}
+	if c.ServiceUserID != "" && !slices.Contains(c.GrantTypes, gatehouse.GrantClientCredentials) {
+		return gatehouse.Invalid("service_user_id", "only an application allowed client_credentials acts as a user")
 	}
 	if slices.Contains(c.GrantTypes, gatehouse.GrantAuthorizationCode) && len(c.RedirectURIs) == 0 {
 		return gatehouse.Invalid("redirect_uris", "an application that signs users in needs a redirect URI")

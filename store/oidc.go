@@ -24,15 +24,18 @@ func splitList(s string) []string {
 // CreateOIDCClient stores a new client of the organization, giving it an
 // id when it has none.
 func (t *tx) CreateOIDCClient(c *gatehouse.OIDCClient) error {
+	if err := t.checkServiceUser(c); err != nil {
+		return err
+	}
 	if c.ID == "" {
 		c.ID = gatehouse.NewID(gatehouse.PrefixOIDCClient)
 	}
 	c.CreatedAt, c.UpdatedAt = t.now, t.now
 	_, err := t.exec(`INSERT INTO oidc_clients (id, org_id, name, confidential, secret_hash, redirect_uris,
-		post_logout_redirect_uris, scopes, grant_types, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		post_logout_redirect_uris, scopes, grant_types, service_user_id, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		c.ID, c.OrgID, c.Name, c.Confidential, c.SecretHash, joinList(c.RedirectURIs),
-		joinList(c.PostLogoutRedirectURIs), joinList(c.Scopes), joinList(c.GrantTypes), c.CreatedAt, c.UpdatedAt)
+		joinList(c.PostLogoutRedirectURIs), joinList(c.Scopes), joinList(c.GrantTypes), c.ServiceUserID, c.CreatedAt, c.UpdatedAt)
 	return dbError("create OIDC client", err)
 }
 
@@ -62,7 +65,7 @@ func oneOIDCClient(cs []*gatehouse.OIDCClient, err error) (*gatehouse.OIDCClient
 
 func (t *tx) findOIDCClients(where string, args ...any) ([]*gatehouse.OIDCClient, error) {
 	rows, err := t.query(`SELECT id, org_id, name, confidential, secret_hash, redirect_uris, post_logout_redirect_uris,
-		scopes, grant_types, created_at, updated_at FROM oidc_clients WHERE `+where+` ORDER BY id`, args...)
+		scopes, grant_types, service_user_id, created_at, updated_at FROM oidc_clients WHERE `+where+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, dbError("find OIDC clients", err)
 	}
@@ -72,7 +75,7 @@ func (t *tx) findOIDCClients(where string, args ...any) ([]*gatehouse.OIDCClient
 		var c gatehouse.OIDCClient
 		var redirects, logouts, scopes, grants string
 		if err := rows.Scan(&c.ID, &c.OrgID, &c.Name, &c.Confidential, &c.SecretHash, &redirects, &logouts,
-			&scopes, &grants, &c.CreatedAt, &c.UpdatedAt); err != nil {
+			&scopes, &grants, &c.ServiceUserID, &c.CreatedAt, &c.UpdatedAt); err != nil {
 			return nil, dbError("find OIDC clients", err)
 		}
 		c.RedirectURIs, c.PostLogoutRedirectURIs = splitList(redirects), splitList(logouts)
@@ -83,13 +86,24 @@ func (t *tx) findOIDCClients(where string, args ...any) ([]*gatehouse.OIDCClient
 	return out, dbError("find OIDC clients", rows.Err())
 }
 
+// checkServiceUser finds the user a client acts as in its organization.
+func (t *tx) checkServiceUser(c *gatehouse.OIDCClient) error {
+	if c.ServiceUserID == "" {
+		return nil
+	}
+	return t.checkIDs("users", "user", "service_user_id", c.OrgID, []string{c.ServiceUserID})
+}
+
 // UpdateOIDCClient stores every field of c but its creation time.
 func (t *tx) UpdateOIDCClient(c *gatehouse.OIDCClient) error {
+	if err := t.checkServiceUser(c); err != nil {
+		return err
+	}
 	c.UpdatedAt = t.now
 	res, err := t.exec(`UPDATE oidc_clients SET name = $1, confidential = $2, secret_hash = $3, redirect_uris = $4,
-		post_logout_redirect_uris = $5, scopes = $6, grant_types = $7, updated_at = $8 WHERE org_id = $9 AND id = $10`,
+		post_logout_redirect_uris = $5, scopes = $6, grant_types = $7, service_user_id = $8, updated_at = $9 WHERE org_id = $10 AND id = $11`,
 		c.Name, c.Confidential, c.SecretHash, joinList(c.RedirectURIs), joinList(c.PostLogoutRedirectURIs),
-		joinList(c.Scopes), joinList(c.GrantTypes), c.UpdatedAt, c.OrgID, c.ID)
+		joinList(c.Scopes), joinList(c.GrantTypes), c.ServiceUserID, c.UpdatedAt, c.OrgID, c.ID)
 	if err != nil {
 		return dbError("update OIDC client", err)
 	}

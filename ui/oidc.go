@@ -78,7 +78,10 @@ func (u *UI) completeApplicationSignIn(w http.ResponseWriter, r *http.Request) {
 	}
 	switch gatehouse.ErrorCode(err) {
 	case "":
-		http.Redirect(w, r, oidc.PathCallback+"?id="+url.QueryEscape(id), http.StatusSeeOther)
+		p := newPage(r, "Signing you in", "")
+		p.Refresh = oidc.PathCallback + "?id=" + url.QueryEscape(id)
+		p.Data = map[string]string{"Continue": p.Refresh}
+		u.show(w, r, http.StatusOK, "application-continue", p)
 	case gatehouse.EUNAUTHORIZED, gatehouse.EFORBIDDEN:
 		// No session, one too old for the request, or of another
 		// organization: sign in (again) as one of its users.

@@ -242,18 +242,24 @@ func (g *workGroup) wait() {
 // routes joins the API, the web UI and the health endpoints, with request
 // logging. Both surfaces read where requests come from with the same
 // reader.
-func routes(svc *service.Service, st *store.DB, presence *store.Presence, logger *slog.Logger, requests *requestinfo.Reader, provider http.Handler) (http.Handler, error) {
+func routes(svc *service.Service, st *store.DB, presence *store.Presence, logger *slog.Logger, requests *requestinfo.Reader, provider *oidc.Provider) (http.Handler, error) {
 	web, err := ui.New(svc, logger, ui.RequestInfo(requests))
 	if err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/api/", api.New(svc, logger, api.RequestInfo(requests)))
+	apiOpts := []api.Option{api.RequestInfo(requests)}
+	if provider != nil {
+		apiOpts = append(apiOpts, api.AccessTokens(provider.AuthenticateAccessToken))
+	}
+	mux.Handle("/api/", api.New(svc, logger, apiOpts...))
 	mux.Handle("/", web)
 	// The OpenID provider (docs/oidc.md): discovery, and its endpoints
 	// under /oauth/.
-	mux.Handle(oidc.PathDiscovery, provider)
-	mux.Handle(oidc.PathPrefix, provider)
+	if provider != nil {
+		mux.Handle(oidc.PathDiscovery, provider)
+		mux.Handle(oidc.PathPrefix, provider)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintln(w, `{"status":"ok"}`)

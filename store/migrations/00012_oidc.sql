@@ -15,6 +15,7 @@ CREATE TABLE oidc_clients (
     post_logout_redirect_uris TEXT NOT NULL,
     scopes                    TEXT NOT NULL,
     grant_types               TEXT NOT NULL,
+    service_user_id           TEXT NOT NULL, -- the user its client-credentials tokens act as; '' for none
     created_at                TIMESTAMP NOT NULL,
     updated_at                TIMESTAMP NOT NULL,
     CONSTRAINT oidc_clients_org_id_key UNIQUE (org_id, id)
