@@ -2,10 +2,10 @@ package oidc_test
 
 import (
 	"context"
-	"html"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
