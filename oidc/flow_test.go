@@ -510,3 +510,78 @@ func TestPasswordChangeAndDeletionEndTokens(t *testing.T) {
 		t.Error("refresh after deletion succeeded")
 	}
 }
+
+// An application that acts as a service user: its client-credentials
+// access token is accepted by the API as that user, like an API key, until
+// it is revoked or the user deactivated — refused at once. A user's own
+// access token (from a sign-in) is not API credentials.
+func TestAPIAcceptsAccessTokensOfServiceApplications(t *testing.T) {
+	g := startGatehouse(t)
+	ctx := context.Background()
+	service_ := g.user(t, g.orgA, "svc@acme.test")
+	app, secret := g.app(t, g.orgA, service.OIDCClientInput{Confidential: true, GrantTypes: []string{gatehouse.GrantClientCredentials},
+		ServiceUserID: service_.ID})
+	cc := clientcredentials.Config{ClientID: app.ID, ClientSecret: secret, TokenURL: g.url + ghoidc.PathToken}
+	tok, err := cc.Token(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	me := func(token string) (int, map[string]any) {
+		req, _ := http.NewRequest("GET", g.url+"/api/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body map[string]any
+		json.NewDecoder(resp.Body).Decode(&body)
+		return resp.StatusCode, body
+	}
+	status, body := me(tok.AccessToken)
+	if user, _ := body["user"].(map[string]any); status != http.StatusOK || user["id"] != service_.ID {
+		t.Fatalf("GET /api/v1/me with the access token: %d %v, want the service user", status, body)
+	}
+	revoke(t, g, app.ID, secret, tok.AccessToken)
+	if status, _ := me(tok.AccessToken); status != http.StatusUnauthorized {
+		t.Errorf("a revoked access token: %d, want 401", status)
+	}
+	tok, _ = cc.Token(ctx)
+	if _, _, err := g.svc.DeactivateUser(ctx, gatehouse.SystemActor(g.orgA), service_.ID); err != nil {
+		t.Fatal(err)
+	}
+	if status, _ := me(tok.AccessToken); status != http.StatusUnauthorized {
+		t.Errorf("the token of a deactivated service user: %d, want 401", status)
+	}
+
+	// A signed-in user's access token is for the application only.
+	web, webSecret := g.app(t, g.orgA, service.OIDCClientInput{Confidential: true})
+	r := newRP(t, g, web.ID, webSecret)
+	b := newBrowser(t)
+	p, verifier := r.authorize(b)
+	userTok, _ := r.exchange(r.code(b.signIn(g.url, p, "ada@acme.test", password)), verifier)
+	if status, _ := me(userTok.AccessToken); status != http.StatusUnauthorized {
+		t.Errorf("a user's access token at the API: %d, want 401", status)
+	}
+
+	// Only a user with full access may make an application act as
+	// another user; one allowed manage_applications may make it act as
+	// themselves.
+	sys := gatehouse.SystemActor(g.orgA)
+	editors, _, err := g.svc.CreateGroup(ctx, sys, service.GroupInput{Name: "Editors", Permissions: []string{"users.view", "users.edit"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := g.svc.UpdateUser(ctx, sys, g.bob.ID, service.UserPatch{GroupIDs: &[]string{editors.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	bob := gatehouse.Actor{OrgID: g.orgA, UserID: g.bob.ID}
+	in := service.OIDCClientInput{Name: "x", Confidential: true, GrantTypes: []string{gatehouse.GrantClientCredentials}, ServiceUserID: g.ada.ID}
+	if _, _, err := g.svc.CreateOIDCClient(ctx, bob, in); gatehouse.ErrorCode(err) != gatehouse.EFORBIDDEN {
+		t.Errorf("a user without full access made an application act as the admin: %v, want forbidden", err)
+	}
+	in.ServiceUserID = g.bob.ID
+	if _, _, err := g.svc.CreateOIDCClient(ctx, bob, in); err != nil {
+		t.Errorf("an application acting as its maker: %v", err)
+	}
+}

@@ -60,7 +60,8 @@ func applicationForm(r *http.Request) service.OIDCClientInput {
 	}
 	return service.OIDCClientInput{Name: strings.TrimSpace(r.PostFormValue("name")), Confidential: r.PostFormValue("type") != "public",
 		RedirectURIs: lines("redirect_uris"), PostLogoutRedirectURIs: lines("post_logout_redirect_uris"),
-		Scopes: append([]string{}, r.PostForm["scopes"]...), GrantTypes: append([]string{}, r.PostForm["grant_types"]...)}
+		Scopes: append([]string{}, r.PostForm["scopes"]...), GrantTypes: append([]string{}, r.PostForm["grant_types"]...),
+		ServiceUserID: strings.TrimSpace(r.PostFormValue("service_user_id"))}
 }
 
 func (u *UI) createApplication(w http.ResponseWriter, r *http.Request) {
@@ -76,7 +77,8 @@ func (u *UI) createApplication(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		u.showApplications(w, r, errorStatus(err), p, &gatehouse.OIDCClient{Name: in.Name, Confidential: in.Confidential,
-			RedirectURIs: in.RedirectURIs, PostLogoutRedirectURIs: in.PostLogoutRedirectURIs, Scopes: in.Scopes, GrantTypes: in.GrantTypes})
+			RedirectURIs: in.RedirectURIs, PostLogoutRedirectURIs: in.PostLogoutRedirectURIs, Scopes: in.Scopes, GrantTypes: in.GrantTypes,
+			ServiceUserID: in.ServiceUserID})
 		return
 	}
 	p := newPage(r, c.Name, "applications")
@@ -125,7 +127,7 @@ func (u *UI) applicationAction(w http.ResponseWriter, r *http.Request) {
 	default:
 		in := applicationForm(r)
 		c, err := u.svc.UpdateOIDCClient(r.Context(), actor, id, service.OIDCClientPatch{Name: &in.Name, RedirectURIs: &in.RedirectURIs,
-			PostLogoutRedirectURIs: &in.PostLogoutRedirectURIs, Scopes: &in.Scopes, GrantTypes: &in.GrantTypes})
+			PostLogoutRedirectURIs: &in.PostLogoutRedirectURIs, Scopes: &in.Scopes, GrantTypes: &in.GrantTypes, ServiceUserID: &in.ServiceUserID})
 		if err != nil {
 			p := newPage(r, "Application", "applications")
 			if !formError(p, err) {
@@ -137,8 +139,8 @@ func (u *UI) applicationAction(w http.ResponseWriter, r *http.Request) {
 				u.fail(w, r, findErr)
 				return
 			}
-			draft.Name, draft.RedirectURIs, draft.PostLogoutRedirectURIs, draft.Scopes, draft.GrantTypes =
-				in.Name, in.RedirectURIs, in.PostLogoutRedirectURIs, in.Scopes, in.GrantTypes
+			draft.Name, draft.RedirectURIs, draft.PostLogoutRedirectURIs, draft.Scopes, draft.GrantTypes, draft.ServiceUserID =
+				in.Name, in.RedirectURIs, in.PostLogoutRedirectURIs, in.Scopes, in.GrantTypes, in.ServiceUserID
 			u.showApplication(w, r, errorStatus(err), p, draft, "")
 			return
 		}

@@ -59,7 +59,10 @@ func signInThroughProvider(t *testing.T, srv *server, parent context.Context) {
 	browser.fill(t, "email", adminEmail)
 	browser.fill(t, "password", adminPassword)
 	browser.follow(t, "Sign in", http.StatusOK, chromedp.Click(button("Sign in")))
-	if !strings.HasPrefix(browser.path(t), "/callback") || browser.h1(t) != "Signed in to the platform" {
+	// The page after the password moves on by itself (a meta refresh) to
+	// the provider, which redirects to the platform.
+	waitFor(t, browser, `location.pathname === "/callback" && document.readyState === "complete"`, "the browser lands on the platform")
+	if browser.h1(t) != "Signed in to the platform" {
 		t.Fatalf("after signing in, the browser is at %s", browser.path(t))
 	}
 	mu.Lock()
