@@ -585,3 +585,5 @@ func TestAPIAcceptsAccessTokensOfServiceApplications(t *testing.T) {
 		t.Errorf("an application acting as its maker: %v", err)
 	}
 }
+
+func oauth2StaticSource(tok *oauth2.Token) oauth2.TokenSource { return oauth2.StaticTokenSource(tok) }

@@ -50,13 +50,22 @@ type gh struct {
 
 func startGatehouse(t *testing.T) *gh {
 	t.Helper()
-	dir := t.TempDir()
 	g := &gh{db: storetest.DSN(t), clock: &testsupport.ShiftedClock{}} // GATEHOUSE_TEST_DB=postgres: on PostgreSQL
+	running := serve(t, g.db, "", g.clock)
+	g.url, g.svc = running.URL, running.Service
+	g.seed(t)
+	return g
+}
+
+// serve runs a server on the database until the test ends; baseURL ""
+// is its own address.
+func serve(t *testing.T, db, baseURL string, clock *testsupport.ShiftedClock) server.Running {
+	t.Helper()
 	ctx, stop := context.WithCancel(context.Background())
 	started, stopped := make(chan server.Running, 1), make(chan error, 1)
 	go func() {
-		stopped <- server.Run(ctx, server.Config{Addr: "127.0.0.1:0", DB: g.db, MailDir: filepath.Join(dir, "mail"),
-			Logger: slog.New(slog.DiscardHandler), Passwords: testsupport.Passwords(), Clock: g.clock.Now},
+		stopped <- server.Run(ctx, server.Config{Addr: "127.0.0.1:0", DB: db, BaseURL: baseURL, MailDir: filepath.Join(t.TempDir(), "mail"),
+			Logger: slog.New(slog.DiscardHandler), Passwords: testsupport.Passwords(), Clock: clock.Now},
 			func(r server.Running) error { started <- r; return nil })
 	}()
 	var running server.Running
@@ -72,11 +81,15 @@ func startGatehouse(t *testing.T) *gh {
 			t.Errorf("serve: %v", err)
 		}
 	})
-	g.url, g.svc = running.URL, running.Service
+	return running
+}
+
+// seed makes the two organizations and their users.
+func (g *gh) seed(t *testing.T) {
+	t.Helper()
 	g.orgA, g.ada = g.organization(t, "Acme Facilities", "ada@acme.test")
 	g.bob = g.user(t, g.orgA, "bob@acme.test")
 	g.orgB, g.carl = g.organization(t, "Beta Works", "carl@beta.test")
-	return g
 }
 
 // organization founds an organization whose admin has the password.
