@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/testsupport"
 	"github.com/gatehouse/gatehouse/service"
 	"github.com/gatehouse/gatehouse/store/storetest"
@@ -63,6 +64,18 @@ func TestEveryStepOnEitherInstance(t *testing.T) {
 	}
 	if _, err := r.refresh(second_.RefreshToken); err == nil {
 		t.Fatal("the family survived a reuse detected by the other instance")
+	}
+	// Deactivation through one instance: both answer inactive at once.
+	b = newBrowser(t)
+	p, verifier = r.authorize(b)
+	tok, _ = r.exchange(r.code(b.signIn(g.url, p, "bob@acme.test", password)), verifier)
+	if _, _, err := first.Service.DeactivateUser(context.Background(), gatehouse.SystemActor(g.orgA), g.bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if got := introspect(t, g, app.ID, secret, tok.AccessToken); got["active"] != false {
+			t.Errorf("introspection after deactivation: %v", got)
+		}
 	}
 	resp, err := http.Get(lb.URL + "/.well-known/openid-configuration")
 	if err != nil || resp.StatusCode != http.StatusOK {
