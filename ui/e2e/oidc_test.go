@@ -27,6 +27,10 @@ func signInThroughProvider(t *testing.T, srv *server, parent context.Context) {
 	var mu sync.Mutex
 	var got url.Values
 	rp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/callback" { // Chromium asks for /favicon.ico too
+			http.NotFound(w, r)
+			return
+		}
 		mu.Lock()
 		got = r.URL.Query()
 		mu.Unlock()
