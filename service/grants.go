@@ -39,9 +39,6 @@ func (s *Service) RemoveGrant(ctx context.Context, actor gatehouse.Actor, userID
 	})
 }
 
-// Now is the service's time (its clock).
-func (s *Service) Now() time.Time { return s.now() }
-
 // normalizeGrant checks a grant's kind and references and gives it its id.
 func normalizeGrant(g *gatehouse.Grant) error {
 	var errs gatehouse.FieldErrors
