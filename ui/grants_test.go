@@ -30,7 +30,7 @@ func TestSiteRolePages(t *testing.T) {
 		t.Fatalf("giving the role: %d at %s\n%s", res.status, res.url, res.body)
 	}
 	endsAt, _ := time.Parse("2006-01-02", end)
-	has(t, "access page", res, "Saved.", "Role at a facility: Technician", endsAt.Format("2 Jan 2006 15:04 UTC"), `id="at-`+north.ID+`"`,
+	has(t, "access page", res, "Saved.", "Role at a facility: Technician", endsAt.Format("2 Jan 2006 15:04 UTC"), `<h3 id="at-0">North</h3>`,
 		"role Technician at North (until")
 	lint(t, "/users/"+cole.ID+"/access", res)
 
