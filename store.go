@@ -52,6 +52,7 @@ type OrgScoped interface {
 	UserTokenStore
 	SessionStore
 	AuditStore
+	LicenceSeatStore
 }
 
 // OrganizationStore holds organizations, their catalogs, their revisions
@@ -78,6 +79,9 @@ type OrganizationStore interface {
 // and password hashes.
 type UserStore interface {
 	FindUsers(f UserFilter) ([]*User, error)
+	// CountUsers counts the users f selects, ignoring its paging (After,
+	// Offset, Limit).
+	CountUsers(f UserFilter) (int, error)
 	FindUser(orgID, id string) (*User, error)
 	FindUserByEmail(orgID, email string) (*User, error)
 	CreateUser(u *User) error
@@ -147,6 +151,18 @@ type SessionStore interface {
 	TouchSession(orgID, id string, at time.Time) error
 	DeleteSession(orgID, id string) error
 	DeleteUserSessions(orgID, userID string) error
+}
+
+// LicenceSeatStore holds how many seats each licence tier of an
+// organization has. A tier without seats set is unlimited.
+type LicenceSeatStore interface {
+	// LicenceSeats returns the seats set, by tier name.
+	LicenceSeats(orgID string) (map[string]int, error)
+	// SetLicenceSeats sets a tier's seats; nil makes it unlimited.
+	SetLicenceSeats(orgID, licence string, seats *int) error
+	// SeatsUsed counts, by tier name, the users who take a seat: active or
+	// invited users with that licence.
+	SeatsUsed(orgID string) (map[string]int, error)
 }
 
 // AuditStore is the audit log.
@@ -262,7 +278,10 @@ type UserFilter struct {
 	Desc bool
 	// After is the cursor: the id of the last user seen, in any order.
 	After string
-	Limit int
+	// Offset skips that many users after After: the web UI's numbered
+	// pages, which go back as well as forward.
+	Offset int
+	Limit  int
 }
 
 // Sort orders of the user list.
