@@ -35,7 +35,15 @@ type listUsersInput struct {
 	Paging
 }
 
-func (h *handlers) listUsers(ctx context.Context, in *listUsersInput) (*listOutput[userJSON], error) {
+// userListOutput is the user list: every list's shape, with the total.
+type userListOutput struct {
+	Body struct {
+		listBody[userJSON]
+		Total int `json:"total" doc:"How many users the filters select (within the caller's facilities), whatever the page"`
+	}
+}
+
+func (h *handlers) listUsers(ctx context.Context, in *listUsersInput) (*userListOutput, error) {
 	actor, err := actorFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -48,13 +56,16 @@ func (h *handlers) listUsers(ctx context.Context, in *listUsersInput) (*listOutp
 	if sort == "created" {
 		sort = gatehouse.SortID
 	}
-	users, err := h.svc.ListUsers(ctx, actor, gatehouse.UserFilter{Status: gatehouse.UserStatus(in.Status),
+	users, total, err := h.svc.ListUsersCounted(ctx, actor, gatehouse.UserFilter{Status: gatehouse.UserStatus(in.Status),
 		GroupID: in.GroupID, FacilityID: in.FacilityID, Licence: in.Licence, Invitation: in.Invitation, Query: string(in.Q), Sort: sort, Desc: in.Order == "desc",
 		After: after, Limit: in.Limit + 1})
 	if err != nil {
 		return nil, err
 	}
-	return page(users, in.Limit, func(u *gatehouse.User) string { return u.ID }, toUser), nil
+	out := &userListOutput{}
+	out.Body.listBody = page(users, in.Limit, func(u *gatehouse.User) string { return u.ID }, toUser).Body
+	out.Body.Total = total
+	return out, nil
 }
 
 type userBody struct {

@@ -226,7 +226,19 @@ func (s *Service) GetUser(ctx context.Context, actor gatehouse.Actor, id string)
 // ListUsers returns a page of the users the actor may see: everyone for
 // full access, else the users in the actor's facilities.
 func (s *Service) ListUsers(ctx context.Context, actor gatehouse.Actor, f gatehouse.UserFilter) ([]*gatehouse.User, error) {
+	users, _, err := s.listUsers(ctx, actor, f, false)
+	return users, err
+}
+
+// ListUsersCounted is ListUsers with the number of users the filter
+// selects on every page, counted in the same transaction.
+func (s *Service) ListUsersCounted(ctx context.Context, actor gatehouse.Actor, f gatehouse.UserFilter) ([]*gatehouse.User, int, error) {
+	return s.listUsers(ctx, actor, f, true)
+}
+
+func (s *Service) listUsers(ctx context.Context, actor gatehouse.Actor, f gatehouse.UserFilter, count bool) ([]*gatehouse.User, int, error) {
 	var out []*gatehouse.User
+	var total int
 	err := s.view(ctx, actor, func(tx gatehouse.Tx, snap *authz.Snapshot) error {
 		if err := authorize(snap, actor, gatehouse.OpViewUsers, authz.Resource{}); err != nil {
 			return err
@@ -246,10 +258,16 @@ func (s *Service) ListUsers(ctx context.Context, actor gatehouse.Actor, f gateho
 			}
 		}
 		users, err := tx.FindUsers(f)
+		if err != nil {
+			return err
+		}
 		out = users
+		if count {
+			total, err = tx.CountUsers(f)
+		}
 		return err
 	})
-	return out, err
+	return out, total, err
 }
 
 // findManagedUser loads a user after checking that the actor may perform op
