@@ -35,12 +35,16 @@ type listUsersInput struct {
 	Paging
 }
 
-// userListOutput is the user list: every list's shape, with the total.
+// userListOutput is the user list: every list's shape, with the total
+// (a named body: the client's Page[User] is checked against it).
 type userListOutput struct {
-	Body struct {
-		listBody[userJSON]
-		Total int `json:"total" doc:"How many users the filters select (within the caller's facilities), whatever the page"`
-	}
+	Body userListBody
+}
+
+type userListBody struct {
+	Items      []userJSON `json:"items"`
+	NextCursor string     `json:"next_cursor" doc:"Pass as ?cursor= for the next page; empty on the last page"`
+	Total      int        `json:"total" doc:"How many users the filters select (within the caller's facilities), whatever the page"`
 }
 
 func (h *handlers) listUsers(ctx context.Context, in *listUsersInput) (*userListOutput, error) {
@@ -63,7 +67,8 @@ func (h *handlers) listUsers(ctx context.Context, in *listUsersInput) (*userList
 		return nil, err
 	}
 	out := &userListOutput{}
-	out.Body.listBody = page(users, in.Limit, func(u *gatehouse.User) string { return u.ID }, toUser).Body
+	p := page(users, in.Limit, func(u *gatehouse.User) string { return u.ID }, toUser).Body
+	out.Body.Items, out.Body.NextCursor = p.Items, p.NextCursor
 	out.Body.Total = total
 	return out, nil
 }

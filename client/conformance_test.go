@@ -460,7 +460,7 @@ func TestTypesMatchDocument(t *testing.T) {
 		{client.SignedIn{}, "SignInOutputBody"},
 		{client.Me{}, "MeOutputBody"},
 		{client.Organization{}, "OrganizationJSON"},
-		{client.Page[client.User]{}, "ListBodyUserJSON"},
+		{client.Page[client.User]{}, "UserListBody"},
 	} {
 		typ := reflect.TypeOf(tc.typ)
 		t.Run(typ.Name(), func(t *testing.T) {

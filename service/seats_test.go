@@ -39,7 +39,10 @@ func TestLicenceSeats(t *testing.T) {
 	wantCode(t, err, gatehouse.ECONFLICT)
 
 	// Deactivating frees a seat; reactivating takes it back, once free.
-	must[*gatehouse.User](t)(func() (*gatehouse.User, error) { u, _, err := f.svc.DeactivateUser(ctx, admin, a.User.ID); return u, err }())
+	must[*gatehouse.User](t)(func() (*gatehouse.User, error) {
+		u, _, err := f.svc.DeactivateUser(ctx, admin, a.User.ID)
+		return u, err
+	}())
 	if _, _, err := f.svc.UpdateUser(ctx, admin, other.User.ID, service.UserPatch{Licence: &rr}); err != nil {
 		t.Fatalf("a freed seat: %v", err)
 	}
