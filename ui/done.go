@@ -30,6 +30,8 @@ const (
 	doneFacilityRestored   done = "facility_restored"
 	doneSessionRevoked     done = "session_revoked"
 	doneAPIKeyRevoked      done = "api_key_revoked"
+	doneBulkApplied        done = "bulk_applied"
+	doneSeatsSet           done = "seats_set"
 
 	// A save that took away the viewer's own access to the page they
 	// were on lands on their account page with one of these.
@@ -63,6 +65,8 @@ var banners = map[done]string{
 	doneFacilityRestored:       "Facility restored.",
 	doneSessionRevoked:         "The session was signed out.",
 	doneAPIKeyRevoked:          "The API key was revoked: it stops working at once.",
+	doneBulkApplied:            "Done: every selected user was changed.",
+	doneSeatsSet:               "Licence seats saved.",
 	doneSavedAccessLost:        "Saved. Your own access changed: you can no longer open the page you were on.",
 	doneGroupDeletedAccessLost: "Group deleted. Your own access changed: you can no longer open the groups.",
 }
