@@ -31,6 +31,9 @@ func (l LicenceSeats) Free() *int {
 	return &free
 }
 
+// Full reports whether every seat is taken.
+func (l LicenceSeats) Full() bool { return l.Seats != nil && l.Used >= *l.Seats }
+
 // Licences lists the catalog's licence tiers, lowest first, with their
 // seats and the seats used; empty for a catalog without licences.
 func (s *Service) Licences(ctx context.Context, actor gatehouse.Actor) ([]LicenceSeats, error) {

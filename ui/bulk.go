@@ -57,7 +57,7 @@ func bulkLabel(action string) string {
 // bulkReview is the review page of a bulk action: the users it acts on by
 // name, then the effect on access and the refusal, as every review shows.
 type bulkReview struct {
-	*review
+	Review  *review
 	Targets []*gatehouse.User // the first users acted on, by name
 	Hidden  int               // users acted on beyond those listed
 	Unknown int               // ids the viewer may not see
@@ -104,12 +104,12 @@ func (u *UI) bulkUsers(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	rv := &bulkReview{review: &review{Action: "/users/bulk", Fields: fields, Cancel: back,
+	rv := &bulkReview{Review: &review{Action: "/users/bulk", Fields: fields, Cancel: back,
 		SaveLabel: fmt.Sprintf("%s%s: %s", label, target, plural(len(in.UserIDs), " user", " users")[1:]),
 		Danger:    in.Action == service.BulkDelete || in.Action == service.BulkDeactivate,
 		Intro:     "Nothing changes until you confirm. Then every user below is changed, or, if any one of them cannot be, nobody is."}}
-	rv.Changed = r.PostFormValue("step") == stepConfirm && r.PostFormValue("impact") != fingerprint(p)
-	if err := u.fillReview(ctx, r, rv.review, p); err != nil {
+	rv.Review.Changed = r.PostFormValue("step") == stepConfirm && r.PostFormValue("impact") != fingerprint(p)
+	if err := u.fillReview(ctx, r, rv.Review, p); err != nil {
 		u.fail(w, r, err)
 		return
 	}
@@ -127,8 +127,8 @@ func (u *UI) bulkUsers(w http.ResponseWriter, r *http.Request) {
 	pg := newPage(r, fmt.Sprintf("%s%s: review %s", label, target, plural(len(in.UserIDs), " user", " users")[1:]), "users")
 	pg.Data = rv
 	status := http.StatusOK
-	if rv.Refusal != "" {
-		status = rv.refusalStatus
+	if rv.Review.Refusal != "" {
+		status = rv.Review.refusalStatus
 	}
 	u.show(w, r, status, "bulk-review", pg)
 }
