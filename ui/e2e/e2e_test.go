@@ -639,8 +639,8 @@ func TestAdminUIInBrowser(t *testing.T) {
 			t.Error("the header box does not show a part of the page ticked")
 		}
 		carla.choose(t, "bulk-action", "Deactivate")
-		if eval[bool](t, carla, `!document.getElementById("bulk-group").parentElement.hidden`) {
-			t.Error("the group choice shows for Deactivate")
+		if eval[bool](t, carla, `["bulk-group", "bulk-facility"].some(id => { const e = document.getElementById(id); return e && !e.parentElement.hidden; })`) {
+			t.Error("a group or facility choice shows for Deactivate")
 		}
 		carla.follow(t, "Review…", http.StatusOK, chromedp.Click(button("Review…")))
 		carla.expectH1(t, "Deactivate: review 20 users")
