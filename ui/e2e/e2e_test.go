@@ -580,6 +580,7 @@ func TestAdminUIInBrowser(t *testing.T) {
 		carla.fill(t, "seats-action", "1")
 		carla.follow(t, "save Action's seats", http.StatusOK, chromedp.Click(chromedp.CSS(`button[aria-label="Save the seats of Action"]`)))
 		carla.expectFlash(t, "Licence seats saved.")
+		shots.take(t, carla, "users-seats")
 		if row := rowText(t, carla, "Action"); !strings.HasPrefix(row, "Action | 1 | 1 | 0 Full") {
 			t.Errorf("the seats panel's Action row reads %q", row)
 		}
@@ -644,6 +645,9 @@ func TestAdminUIInBrowser(t *testing.T) {
 		}
 		carla.follow(t, "Review…", http.StatusOK, chromedp.Click(button("Review…")))
 		carla.expectH1(t, "Deactivate: review 20 users")
+		if got := text(t, carla, chromedp.CSS("#impact-h")); got != "20 people's access changes" {
+			t.Errorf("the preview reads %q", got)
+		}
 		if n := eval[int](t, carla, `document.querySelectorAll("ul.bulk-targets li").length`); n != 20 {
 			t.Errorf("the review lists %d users", n)
 		}
@@ -824,10 +828,17 @@ func startCompliance(t *testing.T, svc *service.Service) string {
 	}
 	// A crew for the users list's pages, sorting and bulk actions: last
 	// names run opposite to first names, so that sorting by name shows.
+	crew, _, err := svc.CreateGroup(ctx, sys, service.GroupInput{Name: "Crew", Permissions: []string{"infosec.download_files"}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i := range bulkCrew {
-		_, err := svc.InviteUser(ctx, sys, service.UserInput{FirstName: fmt.Sprintf("Crew%02d", i), LastName: fmt.Sprintf("Member%02d", bulkCrew-1-i),
-			Email: fmt.Sprintf("crew%02d@comply.test", i)})
+		inv, err := svc.InviteUser(ctx, sys, service.UserInput{FirstName: fmt.Sprintf("Crew%02d", i), LastName: fmt.Sprintf("Member%02d", bulkCrew-1-i),
+			Email: fmt.Sprintf("crew%02d@comply.test", i), GroupIDs: []string{crew.ID}})
 		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := svc.AcceptInvitation(ctx, inv.Token, "a password for the crew"); err != nil {
 			t.Fatal(err)
 		}
 	}
