@@ -273,7 +273,8 @@ type UserFilter struct {
 	// facilities (the scope of an admin without full access).
 	Within []string
 	// Sort orders the users: SortID (the default: creation order), SortName
-	// (last name, first name) or SortEmail; Desc reverses it.
+	// (last name, first name), SortEmail or SortLastSignIn (never signed in
+	// first); Desc reverses it.
 	Sort string
 	Desc bool
 	// After is the cursor: the id of the last user seen, in any order.
@@ -289,10 +290,13 @@ const (
 	SortID    = ""
 	SortName  = "name"
 	SortEmail = "email"
+	// SortLastSignIn orders by the last sign-in, users who never signed in
+	// first.
+	SortLastSignIn = "last_sign_in"
 )
 
 // SortOrders lists the valid sort orders.
-var SortOrders = []string{SortID, SortName, SortEmail}
+var SortOrders = []string{SortID, SortName, SortEmail, SortLastSignIn}
 
 // Invitation states a user list can be filtered by (see UserFilter).
 const (

@@ -30,7 +30,7 @@ type listUsersInput struct {
 	Licence    string       `query:"licence" doc:"Only users of this licence tier (catalogs with licences; see GET /api/v1/catalog)"`
 	Invitation string       `query:"invitation" enum:"pending,expired" doc:"Only users whose latest invitation is open and pending, or open and expired (see GET /api/v1/invitations)"`
 	Q          optionalText `query:"q" doc:"Search first name, last name and email"`
-	Sort       string       `query:"sort" enum:"created,name,email" doc:"Order: created (default), name (last, first) or email"`
+	Sort       string       `query:"sort" enum:"created,name,email,last_sign_in" doc:"Order: created (default), name (last, first), email or last_sign_in (those who never signed in first)"`
 	Order      string       `query:"order" enum:"asc,desc" doc:"asc (default) or desc"`
 	Paging
 }

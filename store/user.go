@@ -89,6 +89,19 @@ var sortKeys = map[string]string{
 	gatehouse.SortEmail: "u.email_lower",
 }
 
+// sortKey is the SQL of a sort order's key. Last sign-in puts those who
+// never signed in first (ascending): NULL, which compares with nothing,
+// becomes the earliest value each engine has.
+func (t *tx) sortKey(sort string) string {
+	if sort != gatehouse.SortLastSignIn {
+		return sortKeys[sort]
+	}
+	if t.dialect == dialectPostgres {
+		return "COALESCE(u.last_sign_in_at, '-infinity'::timestamp)"
+	}
+	return "COALESCE(u.last_sign_in_at, '')" // SQLite stores times as text; '' sorts first
+}
+
 // userWhere is the WHERE conditions of a user filter, without its paging;
 // the organization is always a's first argument.
 func (t *tx) userWhere(f userFilter, a *args) ([]string, error) {
@@ -174,7 +187,7 @@ func (t *tx) findUsers(f userFilter) ([]*gatehouse.User, error) {
 	org := "$1" // userWhere's first argument: the organization
 	// Keyset paging: after the last row seen in the sort order, the id
 	// breaking ties.
-	key, dir, cmp := sortKeys[f.Sort], "", ">"
+	key, dir, cmp := t.sortKey(f.Sort), "", ">"
 	if f.Desc {
 		dir, cmp = " DESC", "<"
 	}

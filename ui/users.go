@@ -34,7 +34,7 @@ type userList struct {
 	Filter     map[string]string     // q, status, group_id, facility_id, licence, sort, order, per
 	Seats      []service.LicenceSeats
 	Paging     listPaging
-	Columns    []sortColumn
+	Columns    map[string]sortColumn // by key
 	Bulk       []bulkChoice // the bulk actions the viewer may take
 	Actions    map[string][]string
 	Selected   map[string]bool // ticked boxes: the whole page with ?select=all
@@ -52,7 +52,7 @@ type listPaging struct {
 
 // sortColumn is a column header that sorts the list.
 type sortColumn struct {
-	Key, Label, Title string
+	Key, Label, Hint, Title string
 	Link              string
 	Sort              string // ascending, descending or "" (aria-sort)
 }
@@ -165,22 +165,24 @@ func pagingOf(f map[string]string, pageNo, per, total, shown int) listPaging {
 
 // sortColumns are the headers that sort the list: a click sorts by the
 // column, ascending; a click on the column sorted by reverses it.
-func sortColumns(f map[string]string) []sortColumn {
+func sortColumns(f map[string]string) map[string]sortColumn {
 	current := f["sort"]
 	if current == "" {
 		current = "created"
 	}
 	cols := []sortColumn{
-		{Key: "name", Label: "Name", Title: "Sorts by last name, then first name"},
+		{Key: "name", Label: "Name", Hint: "last, first", Title: "Sorts by last name, then first name"},
 		{Key: "email", Label: "Email", Title: "Sorts by email address"},
+		{Key: "last_sign_in", Label: "Last sign-in", Title: "Sorts by the last sign-in, those who never signed in first"},
 		{Key: "created", Label: "Created", Title: "Sorts by when the user was added"},
 	}
-	for i, c := range cols {
+	out := map[string]sortColumn{}
+	for _, c := range cols {
 		order := ""
 		if c.Key == current {
-			cols[i].Sort = "ascending"
+			c.Sort = "ascending"
 			if f["order"] == "desc" {
-				cols[i].Sort = "descending"
+				c.Sort = "descending"
 			} else {
 				order = "desc"
 			}
@@ -190,9 +192,10 @@ func sortColumns(f map[string]string) []sortColumn {
 		if c.Key == "created" {
 			next["sort"] = ""
 		}
-		cols[i].Link = "/users" + listQuery(next)
+		c.Link = "/users" + listQuery(next)
+		out[c.Key] = c
 	}
-	return cols
+	return out
 }
 
 // rowActions are the links of a row: the user's own actions that have a
