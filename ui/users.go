@@ -35,7 +35,7 @@ type userList struct {
 	Seats      []service.LicenceSeats
 	Paging     listPaging
 	Columns    map[string]sortColumn // by key
-	Bulk       []bulkChoice // the bulk actions the viewer may take
+	Bulk       []bulkChoice          // the bulk actions the viewer may take
 	Actions    map[string][]string
 	Selected   map[string]bool // ticked boxes: the whole page with ?select=all
 	Back       string          // this page's URL, where a bulk action returns
@@ -53,8 +53,8 @@ type listPaging struct {
 // sortColumn is a column header that sorts the list.
 type sortColumn struct {
 	Key, Label, Hint, Title string
-	Link              string
-	Sort              string // ascending, descending or "" (aria-sort)
+	Link                    string
+	Sort                    string // ascending, descending or "" (aria-sort)
 }
 
 func (u *UI) listUsers(w http.ResponseWriter, r *http.Request) {
