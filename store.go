@@ -53,6 +53,7 @@ type OrgScoped interface {
 	SessionStore
 	AuditStore
 	LicenceSeatStore
+	MFAStore
 }
 
 // OrganizationStore holds organizations, their catalogs, their revisions
@@ -199,6 +200,9 @@ type Lookups interface {
 	// revoked or expired, so the caller can say which: the mailed link is
 	// all its holder has.
 	FindUserToken(tokenHash string) (*UserToken, error)
+	// FindMFAChallenge returns the challenge with the token hash even when
+	// used or expired: the pending sign-in's token is all a browser holds.
+	FindMFAChallenge(tokenHash string) (*MFAChallenge, error)
 }
 
 // ServerWide is the stores that serve every organization at once: the
@@ -341,6 +345,8 @@ const (
 	ThrottleSignInFailure = "sign_in_failure"
 	ThrottleResetRequest  = "reset_request"
 	ThrottleResetMailed   = "reset_mailed" // a reset link mailed, per account
+	// ThrottleCodeFailure is a wrong second-factor code, per user id.
+	ThrottleCodeFailure = "code_failure"
 )
 
 // ThrottleFilter selects throttle events of one kind at or after Since. An
