@@ -471,7 +471,7 @@ func TestTypesMatchDocument(t *testing.T) {
 		{client.Security{}, "SecurityJSON"},
 		{client.Me{}, "MeOutputBody"},
 		{client.Organization{}, "OrganizationJSON"},
-		{client.Page[client.User]{}, "ListBodyUserJSON"},
+		{client.Page[client.User]{}, "UserListBody"},
 	} {
 		typ := reflect.TypeOf(tc.typ)
 		t.Run(typ.Name(), func(t *testing.T) {
