@@ -19,6 +19,9 @@ func (u *UI) signInPage(w http.ResponseWriter, r *http.Request) {
 
 func (u *UI) signIn(w http.ResponseWriter, r *http.Request) {
 	email, next := r.PostFormValue("email"), safeNext(r.PostFormValue("next"))
+	if u.startSSO(w, r, r.PostFormValue("organization_id"), email, next) { // single sign-on: ui/sso.go
+		return
+	}
 	token, s, err := u.svc.SignIn(r.Context(), r.PostFormValue("organization_id"), email, r.PostFormValue("password"), clientOf(r), r.UserAgent())
 	if err != nil {
 		p := newPage(r, "Sign in", "")

@@ -146,4 +146,8 @@ type page struct {
 	// at the top of the form that links to each.
 	Fields []gatehouse.FieldError
 	Data   any
+	// Refresh is a path of this site the page moves on to at once (a meta
+	// refresh): a new navigation, which the form that led here does not
+	// start (see ui/oidc.go).
+	Refresh string
 }

@@ -15,6 +15,7 @@ func (u *UI) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+pageSignIn, u.signInPage)
 	mux.HandleFunc("POST "+pageSignIn, u.signIn)
 	mux.HandleFunc("POST /sign-out", u.signOut)
+	mux.HandleFunc("GET "+pageSSOCallback, u.ssoCallback)
 	mux.HandleFunc("GET /forgot-password", u.forgotPage)
 	mux.HandleFunc("POST /forgot-password", u.forgot)
 	mux.HandleFunc("GET "+pageResetPassword, u.resetPage)
