@@ -32,10 +32,12 @@ type SSOStart struct {
 
 // StartSSO sends the sign-in of email to the identity provider of the
 // connection that serves its domain, nil when none does (the password
-// applies). orgID, when given, is the organization being signed into; else
-// the connection is the one organization's that claims the domain, and
-// when several do, the first (oldest) of those where the email names a
-// user, or the first of all. next is where the browser goes once signed in.
+// applies). orgID, when given, is the organization being signed into.
+// Else, when the email names a user in some organizations, the connection
+// is the first (oldest organization's) of theirs that serves the domain,
+// and none when none does; when it names nobody, the first connection
+// that serves the domain (which may create the user). next is where the
+// browser goes once signed in.
 func (s *Service) StartSSO(ctx context.Context, orgID, email, next string) (*SSOStart, error) {
 	c, err := s.ssoConnectionFor(ctx, orgID, email)
 	if err != nil || c == nil {
@@ -81,16 +83,14 @@ func (s *Service) ssoConnectionFor(ctx context.Context, orgID, email string) (*g
 			}
 			return nil
 		}
-		picked = all[0]
-		if len(all) == 1 {
-			return nil
-		}
+		// The organizations where the email names a user, if any: a
+		// connection of another organization never takes their sign-in.
 		users, err := tx.FindUsersByEmailAnyOrg(email)
 		if err != nil {
 			return err
 		}
 		for _, c := range all {
-			if slices.ContainsFunc(users, func(u *gatehouse.User) bool { return u.OrgID == c.OrgID }) {
+			if len(users) == 0 || slices.ContainsFunc(users, func(u *gatehouse.User) bool { return u.OrgID == c.OrgID }) {
 				picked = c
 				return nil
 			}
