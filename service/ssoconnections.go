@@ -46,12 +46,12 @@ type SSOConnectionPatch struct {
 var defaultSSOScopes = []string{"email", "profile"}
 
 // CreateSSOConnection adds a connection to the actor's organization.
-func (s *Service) CreateSSOConnection(ctx context.Context, actor gatehouse.Actor, in SSOConnectionInput) (*gatehouse.SSOConnection, error) {
+func (s *Service) CreateSSOConnection(ctx context.Context, actor gatehouse.Actor, in SSOConnectionInput) (*gatehouse.SSOConnection, int64, error) {
 	c := &gatehouse.SSOConnection{ID: gatehouse.NewID(gatehouse.PrefixSSOConnection), OrgID: actor.OrgID,
 		Name: in.Name, Issuer: in.Issuer, ClientID: in.ClientID, ClientSecret: in.ClientSecret,
 		Scopes: in.Scopes, Domains: in.Domains, CreateUsers: in.CreateUsers,
 		DefaultGroupIDs: in.DefaultGroupIDs, PasswordSignInDisabled: in.PasswordSignInDisabled}
-	_, err := s.write(ctx, actor.OrgID, func(tx gatehouse.Tx, snap *authz.Snapshot, _ *gatehouse.AccessChange) error {
+	rev, err := s.write(ctx, actor.OrgID, func(tx gatehouse.Tx, snap *authz.Snapshot, _ *gatehouse.AccessChange) error {
 		if err := s.checkSSOConnection(snap, actor, c); err != nil {
 			return err
 		}
@@ -61,15 +61,15 @@ func (s *Service) CreateSSOConnection(ctx context.Context, actor gatehouse.Actor
 		return record(ctx, tx, actor, "sso_connection.created", "sso_connection", c.ID, diff(nil, ssoConnectionFields(c)))
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return c, nil
+	return c, rev, nil
 }
 
 // UpdateSSOConnection changes a connection of the actor's organization.
-func (s *Service) UpdateSSOConnection(ctx context.Context, actor gatehouse.Actor, id string, p SSOConnectionPatch) (*gatehouse.SSOConnection, error) {
+func (s *Service) UpdateSSOConnection(ctx context.Context, actor gatehouse.Actor, id string, p SSOConnectionPatch) (*gatehouse.SSOConnection, int64, error) {
 	var out *gatehouse.SSOConnection
-	_, err := s.write(ctx, actor.OrgID, func(tx gatehouse.Tx, snap *authz.Snapshot, _ *gatehouse.AccessChange) error {
+	rev, err := s.write(ctx, actor.OrgID, func(tx gatehouse.Tx, snap *authz.Snapshot, _ *gatehouse.AccessChange) error {
 		if err := authorize(snap, actor, opManageSSO, authz.Resource{}); err != nil {
 			return err
 		}
@@ -100,13 +100,13 @@ func (s *Service) UpdateSSOConnection(ctx context.Context, actor gatehouse.Actor
 		}
 		return record(ctx, tx, actor, "sso_connection.updated", "sso_connection", c.ID, changes)
 	})
-	return out, err
+	return out, rev, err
 }
 
 // DeleteSSOConnection removes a connection: its users sign in with their
 // password again (if they have one) from then on.
-func (s *Service) DeleteSSOConnection(ctx context.Context, actor gatehouse.Actor, id string) error {
-	_, err := s.write(ctx, actor.OrgID, func(tx gatehouse.Tx, snap *authz.Snapshot, _ *gatehouse.AccessChange) error {
+func (s *Service) DeleteSSOConnection(ctx context.Context, actor gatehouse.Actor, id string) (int64, error) {
+	return s.write(ctx, actor.OrgID, func(tx gatehouse.Tx, snap *authz.Snapshot, _ *gatehouse.AccessChange) error {
 		if err := s.mayManageSSO(snap, actor); err != nil {
 			return err
 		}
@@ -119,7 +119,14 @@ func (s *Service) DeleteSSOConnection(ctx context.Context, actor gatehouse.Actor
 		}
 		return record(ctx, tx, actor, "sso_connection.deleted", "sso_connection", id, diff(ssoConnectionFields(c), nil))
 	})
-	return err
+}
+
+// SSOCallbackURL is the redirect URI to register with identity providers.
+func (s *Service) SSOCallbackURL() string {
+	if s.cfg.Links == nil {
+		return ""
+	}
+	return s.cfg.Links.SSOCallback()
 }
 
 // SSOConnections lists the organization's connections.

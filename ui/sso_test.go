@@ -120,7 +120,7 @@ func newSSOEnv(t *testing.T) *ssoEnv {
 	idpHandler = exampleop.SetupServer(e.idp.URL, storage.NewStorageWithClients(users, clients), nil, false)
 
 	e.group = e.env.group("Store staff", "work_orders.view")
-	e.connection, err = svc.CreateSSOConnection(ctx, e.owner, service.SSOConnectionInput{Name: "Acme IdP", Issuer: e.idp.URL,
+	e.connection, _, err = svc.CreateSSOConnection(ctx, e.owner, service.SSOConnectionInput{Name: "Acme IdP", Issuer: e.idp.URL,
 		ClientID: idpClientID, ClientSecret: idpClientSecret, Domains: []string{"acme.example"},
 		CreateUsers: true, DefaultGroupIDs: []string{e.group.ID}})
 	if err != nil {
@@ -228,7 +228,7 @@ func TestSSO_CreatesAnUnknownUserWithTheDefaultGroupsOrRefuses(t *testing.T) {
 	e := newSSOEnv(t)
 	// Creating users switched off: refused.
 	off := false
-	if _, err := e.svc.UpdateSSOConnection(e.ctx, e.owner, e.connection.ID, service.SSOConnectionPatch{CreateUsers: &off}); err != nil {
+	if _, _, err := e.svc.UpdateSSOConnection(e.ctx, e.owner, e.connection.ID, service.SSOConnectionPatch{CreateUsers: &off}); err != nil {
 		t.Fatal(err)
 	}
 	res := e.signInAtProvider(e.browser(""), url.Values{"email": {"new@acme.example"}}, "new@acme.example")
@@ -236,7 +236,7 @@ func TestSSO_CreatesAnUnknownUserWithTheDefaultGroupsOrRefuses(t *testing.T) {
 		t.Fatalf("unknown user, no creation: %d\n%s", res.status, res.body)
 	}
 	on := true
-	if _, err := e.svc.UpdateSSOConnection(e.ctx, e.owner, e.connection.ID, service.SSOConnectionPatch{CreateUsers: &on}); err != nil {
+	if _, _, err := e.svc.UpdateSSOConnection(e.ctx, e.owner, e.connection.ID, service.SSOConnectionPatch{CreateUsers: &on}); err != nil {
 		t.Fatal(err)
 	}
 	res = e.signInAtProvider(e.browser(""), url.Values{"email": {"new@acme.example"}}, "new@acme.example")
@@ -297,7 +297,7 @@ func TestSSO_PasswordSignInSwitchedOff(t *testing.T) {
 		t.Fatalf("password sign-in while allowed: %v", err)
 	}
 	off := true
-	if _, err := e.svc.UpdateSSOConnection(e.ctx, e.owner, e.connection.ID, service.SSOConnectionPatch{PasswordSignInDisabled: &off}); err != nil {
+	if _, _, err := e.svc.UpdateSSOConnection(e.ctx, e.owner, e.connection.ID, service.SSOConnectionPatch{PasswordSignInDisabled: &off}); err != nil {
 		t.Fatal(err)
 	}
 	for _, email := range []string{"kim@acme.example", "nobody@acme.example"} {
@@ -329,7 +329,7 @@ func TestSSO_ConnectionNeverSignsInAnotherOrganizationsUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	domains := []string{"acme.example", "globex.example"}
-	if _, err := e.svc.UpdateSSOConnection(e.ctx, e.owner, e.connection.ID, service.SSOConnectionPatch{Domains: &domains}); err != nil {
+	if _, _, err := e.svc.UpdateSSOConnection(e.ctx, e.owner, e.connection.ID, service.SSOConnectionPatch{Domains: &domains}); err != nil {
 		t.Fatal(err)
 	}
 	res := e.browser("").post("/sign-in", url.Values{"email": {"bob@globex.example"}, "password": {"wrong"}})
