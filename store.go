@@ -53,6 +53,7 @@ type OrgScoped interface {
 	SessionStore
 	AuditStore
 	SSOConnectionStore
+	MFAStore
 }
 
 // OrganizationStore holds organizations, their catalogs, their revisions
@@ -209,6 +210,9 @@ type Lookups interface {
 	// not (the caller says which); not found when it was taken already:
 	// the state parameter is all a returning browser carries.
 	TakeSSOState(stateHash string) (*SSOState, error)
+	// FindMFAChallenge returns the challenge with the token hash even when
+	// used or expired: the pending sign-in's token is all a browser holds.
+	FindMFAChallenge(tokenHash string) (*MFAChallenge, error)
 }
 
 // ServerWide is the stores that serve every organization at once: the
@@ -344,6 +348,8 @@ const (
 	ThrottleSignInFailure = "sign_in_failure"
 	ThrottleResetRequest  = "reset_request"
 	ThrottleResetMailed   = "reset_mailed" // a reset link mailed, per account
+	// ThrottleCodeFailure is a wrong second-factor code, per user id.
+	ThrottleCodeFailure = "code_failure"
 )
 
 // ThrottleFilter selects throttle events of one kind at or after Since. An

@@ -13,6 +13,7 @@ var sampleBodies = map[string]any{
 	"POST /api/v1/users":                  obj{"first_name": "A", "last_name": "B", "email": "a@b.test"},
 	"PATCH /api/v1/users/{id}":            obj{"first_name": "A"},
 	"POST /api/v1/groups":                 obj{"name": "G"},
+	"PUT /api/v1/organization/security":   obj{"mfa_policy": "off"},
 	"PATCH /api/v1/groups/{id}":           obj{"name": "G"},
 	"POST /api/v1/facilities":             obj{"name": "F"},
 	"PATCH /api/v1/facilities/{id}":       obj{"name": "F"},

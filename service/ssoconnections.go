@@ -12,9 +12,9 @@ import (
 	"github.com/gatehouse/gatehouse/authz"
 )
 
-// opManageSSO guards the organization's SSO connections: the security
-// settings' operation.
-const opManageSSO = "manage_security"
+// opManageSSO guards the organization's SSO connections: they are sign-in
+// security settings, as the MFA policy is.
+const opManageSSO = gatehouse.OpManageSecurity
 
 // SSOConnectionInput creates a connection; SSOConnectionPatch changes the
 // fields that are not nil.

@@ -32,6 +32,10 @@ const (
 	doneFacilityRestored   done = "facility_restored"
 	doneSessionRevoked     done = "session_revoked"
 	doneAPIKeyRevoked      done = "api_key_revoked"
+	doneFactorRemoved      done = "factor_removed"
+	doneFactorsReset       done = "factors_reset"
+	doneSecuritySaved      done = "security_saved"
+	doneSignInExpired      done = "sign_in_expired"
 
 	// A save that took away the viewer's own access to the page they
 	// were on lands on their account page with one of these.
@@ -68,6 +72,10 @@ var banners = map[done]string{
 	doneFacilityRestored:       "Facility restored.",
 	doneSessionRevoked:         "The session was signed out.",
 	doneAPIKeyRevoked:          "The API key was revoked: it stops working at once.",
+	doneFactorRemoved:          "The factor was removed.",
+	doneFactorsReset:           "Their two-step verification was reset: they sign in with their password alone (or enrol again where the organization requires it).",
+	doneSecuritySaved:          "The sign-in policy is saved: it applies from each user's next sign-in.",
+	doneSignInExpired:          "That sign-in expired or was already completed: sign in again.",
 	doneSavedAccessLost:        "Saved. Your own access changed: you can no longer open the page you were on.",
 	doneGroupDeletedAccessLost: "Group deleted. Your own access changed: you can no longer open the groups.",
 }

@@ -101,7 +101,7 @@ func newSSOEnv(t *testing.T) *ssoEnv {
 	acme := found("Acme Stores", "ada@acme.test")
 	e := &ssoEnv{env: &env{t: t, ctx: ctx, svc: svc, srv: srv, org: acme, admin: gatehouse.Actor{OrgID: acme.Org.ID, UserID: acme.Admin.ID}, db: db}}
 	e.globex = found("Globex", "ada@globex.test")
-	e.owner = gatehouse.SystemActor(acme.Org.ID)
+	e.owner = e.admin
 
 	var idpHandler http.Handler
 	e.idp = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { idpHandler.ServeHTTP(w, r) }))
