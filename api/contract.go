@@ -34,7 +34,7 @@ var tags = []*huma.Tag{
 	{Name: "API keys", Description: "Secrets that act as the user who owns them, for services."},
 	{Name: "Sessions", Description: "Signing in and out of the web UI, and invitations."},
 	{Name: "Accounts", Description: "Email verification and password reset."},
-	{Name: "Security", Description: "The organization's sign-in security: who must use a second factor."},
+	{Name: "Security", Description: "The organization's sign-in security: who must use a second factor, and single sign-on with the organization's own identity provider."},
 	{Name: "Audit", Description: "The audit log: who did what to whom, when, from where."},
 }
 
@@ -77,6 +77,11 @@ var descriptions = map[string]string{
 	"complete-sign-in":       "Completes a password sign-in that answered 202 with a code from the user's authenticator app or an unused recovery code, and sets the session cookie (amr pwd otp mfa). A TOTP code is accepted once; wrong codes are throttled per user (429 with Retry-After) and audited; the token is single use and expires after 10 minutes. Answers 201 with the session's Location.",
 	"get-security":           "The organization's MFA policy. Needs manage_security.",
 	"set-security":           "Sets the organization's MFA policy: users it covers who have no second factor enrol one at their next sign-in in the web UI; the API refuses their password sign-in until then (403, reason mfa_enrolment_required). Open sessions stay open. Needs manage_security; audited.",
+	"list-sso-connections":   "The organization's single sign-on connections, without their client secrets. Needs manage_security.",
+	"create-sso-connection":  "Adds an OpenID Connect connection to the organization's identity provider for the email domains given (each served by one connection per organization). Register redirect_uri with the provider. Needs manage_security and full access (whoever controls the provider can sign in any user of its domains); audited. Answers 201 with Location.",
+	"get-sso-connection":     "One single sign-on connection, without its client secret. Needs manage_security.",
+	"update-sso-connection":  "Changes the fields sent; lists replace the connection's; a client_secret left out is kept. Needs manage_security and full access; audited.",
+	"delete-sso-connection":  "Deletes a connection: its domains' users sign in with their password again, if they have one. Needs manage_security and full access; audited.",
 	"reset-user-mfa":         "Removes every second factor and recovery code of another user, who then signs in with the password alone (or enrols again where the policy requires). Needs edit_users and cover over the user's account (account_not_covered otherwise), as every account change; audited.",
 	"sign-out":               "Ends the current session.",
 	"list-sessions":          "Your open sessions.",

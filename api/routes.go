@@ -61,11 +61,11 @@ func (h *handlers) routes(api huma.API) {
 	register(api, op("get-security", "GET", "/api/v1/organization/security", "The organization's sign-in security", "Security"), h.getSecurity)
 	register(api, writeOp("set-security", "PUT", "/api/v1/organization/security", "Set the organization's sign-in security", "Security"), h.putSecurity)
 
-	register(api, op("list-sso-connections", "GET", "/api/v1/sso-connections", "List the organization's single sign-on connections", "Single sign-on"), h.listSSOConnections)
-	register(api, created(writeOp("create-sso-connection", "POST", "/api/v1/sso-connections", "Add a single sign-on connection", "Single sign-on")), h.createSSOConnection)
-	register(api, op("get-sso-connection", "GET", "/api/v1/sso-connections/{id}", "Get a single sign-on connection", "Single sign-on"), h.getSSOConnection)
-	register(api, writeOp("update-sso-connection", "PATCH", "/api/v1/sso-connections/{id}", "Change a single sign-on connection", "Single sign-on"), h.updateSSOConnection)
-	register(api, noContent(writeOp("delete-sso-connection", "DELETE", "/api/v1/sso-connections/{id}", "Delete a single sign-on connection", "Single sign-on")), h.deleteSSOConnection)
+	register(api, op("list-sso-connections", "GET", "/api/v1/sso-connections", "List the organization's single sign-on connections", "Security"), h.listSSOConnections)
+	register(api, created(writeOp("create-sso-connection", "POST", "/api/v1/sso-connections", "Add a single sign-on connection", "Security")), h.createSSOConnection)
+	register(api, op("get-sso-connection", "GET", "/api/v1/sso-connections/{id}", "Get a single sign-on connection", "Security"), h.getSSOConnection)
+	register(api, writeOp("update-sso-connection", "PATCH", "/api/v1/sso-connections/{id}", "Change a single sign-on connection", "Security"), h.updateSSOConnection)
+	register(api, noContent(writeOp("delete-sso-connection", "DELETE", "/api/v1/sso-connections/{id}", "Delete a single sign-on connection", "Security")), h.deleteSSOConnection)
 
 	register(api, op("list-audit-events", "GET", "/api/v1/audit-events", "The audit log, newest first", "Audit"), h.listAuditEvents)
 
