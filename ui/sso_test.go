@@ -348,3 +348,40 @@ func TestSSO_ConnectionNeverSignsInAnotherOrganizationsUser(t *testing.T) {
 		t.Fatalf("Acme's Bob = %v, %v", acmeBob, err)
 	}
 }
+
+// The Single sign-on pages: an admin adds, edits and deletes a connection;
+// the secret is never on a page.
+func TestSSOSettingsPages(t *testing.T) {
+	e := newEnv(t, "facilities")
+	staff := e.group("Staff", "work_orders.view")
+	b := e.signIn("ada@acme.test")
+	has(t, "security page", b.page("/settings/security", http.StatusOK), `href="/settings/sso"`)
+	has(t, "empty list", b.page("/settings/sso", http.StatusOK), "No connections yet", "/sso/callback")
+	b.page("/settings/sso/new", http.StatusOK)
+
+	// Every field at fault at once.
+	res := b.post("/settings/sso/new", url.Values{"name": {"Okta"}, "issuer": {"http://okta.example.com"}, "client_id": {"app"}})
+	if res.status != http.StatusBadRequest {
+		t.Fatalf("bad form: %d", res.status)
+	}
+	has(t, "bad form", res, "Issuer must be an https URL", "name at least one email domain")
+
+	res = b.post("/settings/sso/new", url.Values{"name": {"Okta"}, "issuer": {"https://acme.okta.com"}, "client_id": {"app"},
+		"client_secret": {"top-secret"}, "domains": {"acme.example\nacme.org"}, "create_users": {"on"}, "default_group_ids": {staff.ID}})
+	if res.status != http.StatusOK || !strings.HasPrefix(res.url.Path, "/settings/sso/sso_") {
+		t.Fatalf("create: %d at %s\n%s", res.status, res.url, res.body)
+	}
+	lint(t, res.url.Path, res)
+	has(t, "created", res, "Saved.", "acme.example\nacme.org", "A secret is stored", `value="`+staff.ID+`" checked`)
+	hasNot(t, "created", res, "top-secret")
+	path := res.url.Path
+
+	res = b.post(path, url.Values{"name": {"Okta"}, "issuer": {"https://acme.okta.com"}, "client_id": {"app"},
+		"domains": {"acme.example"}, "password_sign_in_disabled": {"on"}})
+	has(t, "saved", res, "Saved.", "A secret is stored", `id="password_sign_in_disabled" name="password_sign_in_disabled" value="on" checked`)
+	has(t, "list", b.page("/settings/sso", http.StatusOK), "Okta", "acme.example", "Off")
+
+	b.page(path+"/delete", http.StatusOK)
+	res = b.post(path+"/delete", nil)
+	has(t, "deleted", res, "The connection was deleted", "No connections yet")
+}
