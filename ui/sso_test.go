@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zitadel/oidc/v3/example/server/exampleop"
 	"github.com/zitadel/oidc/v3/example/server/storage"
@@ -384,4 +385,49 @@ func TestSSOSettingsPages(t *testing.T) {
 	b.page(path+"/delete", http.StatusOK)
 	res = b.post(path+"/delete", nil)
 	has(t, "deleted", res, "The connection was deleted", "No connections yet")
+}
+
+// With password sign-in off, no reset link is mailed, and a link mailed
+// before is refused with why.
+func TestSSO_PasswordResetSwitchedOff(t *testing.T) {
+	e := newSSOEnv(t)
+	e.activeUser("Kim", "Kay", "kim@acme.example", service.UserInput{})
+	resetLinks := func() []string {
+		if err := e.svc.RequestPasswordReset(e.ctx, "kim@acme.example"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.HandleResetRequests(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		var texts []string
+		err := e.db.View(e.ctx, func(tx gatehouse.Tx) error {
+			mail, err := tx.PendingMail(time.Now().Add(time.Hour), 100)
+			for _, m := range mail {
+				if m.Message.To == "kim@acme.example" && strings.Contains(m.Message.Text, "/reset-password?token=") {
+					texts = append(texts, m.Message.Text)
+				}
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return texts
+	}
+	before := resetLinks()
+	token, ok := testsupport.LinkToken(t, before, e.srv.URL+"/reset-password")
+	if !ok {
+		t.Fatalf("no reset link while password sign-in is on: %q", before)
+	}
+	off := true
+	if _, _, err := e.svc.UpdateSSOConnection(e.ctx, e.owner, e.connection.ID, service.SSOConnectionPatch{PasswordSignInDisabled: &off}); err != nil {
+		t.Fatal(err)
+	}
+	if after := resetLinks(); len(after) != len(before) {
+		t.Fatalf("a reset link was mailed with password sign-in off: %d links, %d before", len(after), len(before))
+	}
+	err := e.svc.ResetPassword(e.ctx, token, "a brand new passphrase")
+	if gatehouse.ErrorCode(err) != gatehouse.EFORBIDDEN || !strings.Contains(gatehouse.ErrorMessage(err), "single sign-on") {
+		t.Fatalf("reset with an earlier link: %v", err)
+	}
 }
