@@ -54,6 +54,8 @@ type OrgScoped interface {
 	AuditStore
 	SSOConnectionStore
 	MFAStore
+	OIDCClientStore
+	OIDCGrantStore
 }
 
 // OrganizationStore holds organizations, their catalogs, their revisions
@@ -213,6 +215,8 @@ type Lookups interface {
 	// FindMFAChallenge returns the challenge with the token hash even when
 	// used or expired: the pending sign-in's token is all a browser holds.
 	FindMFAChallenge(tokenHash string) (*MFAChallenge, error)
+	// The OpenID provider's finders (see OIDCLookups).
+	OIDCLookups
 }
 
 // ServerWide is the stores that serve every organization at once: the
@@ -222,6 +226,7 @@ type ServerWide interface {
 	OutboxStore
 	ThrottleStore
 	ResetRequestStore
+	SigningKeyStore
 }
 
 // OutboxStore is the durable mail outbox. One sender drains it for every
@@ -374,3 +379,56 @@ type ResetRequest struct {
 
 // PrefixResetRequest starts reset request ids.
 const PrefixResetRequest = "rst_"
+
+// The OpenID provider's stores (docs/oidc.md; types in oidc.go).
+
+// OIDCClientStore holds an organization's OIDC clients.
+type OIDCClientStore interface {
+	CreateOIDCClient(c *OIDCClient) error
+	FindOIDCClients(orgID string) ([]*OIDCClient, error)
+	FindOIDCClient(orgID, id string) (*OIDCClient, error)
+	UpdateOIDCClient(c *OIDCClient) error
+	DeleteOIDCClient(orgID, id string) error
+}
+
+// OIDCGrantStore holds what the provider keeps of a sign-in: auth
+// requests, access and refresh tokens. Every instance serving the database
+// sees the same.
+type OIDCGrantStore interface {
+	CreateOIDCAuthRequest(r *OIDCAuthRequest) error
+	// CompleteOIDCAuthRequest records who signed in for the request.
+	CompleteOIDCAuthRequest(orgID, id, userID string, amr []string, authTime time.Time) error
+	SetOIDCAuthCode(orgID, id, codeHash string) error
+	DeleteOIDCAuthRequest(orgID, id string) error
+	CreateOIDCToken(t *OIDCToken) error
+	// RotateOIDCRefreshToken marks an open refresh token used; it reports
+	// false when it was rotated or revoked already (a reuse).
+	RotateOIDCRefreshToken(orgID, id string, at time.Time) (bool, error)
+	// RevokeOIDCTokenFamily revokes every refresh token of the family and
+	// the access tokens issued with them.
+	RevokeOIDCTokenFamily(orgID, familyID string, at time.Time) error
+	RevokeOIDCToken(orgID, id string, at time.Time) error
+	// RevokeOIDCUserTokens revokes every token of the user, of one client
+	// or (clientID "") of all.
+	RevokeOIDCUserTokens(orgID, userID, clientID string, at time.Time) error
+}
+
+// OIDCLookups are the provider's finders by what a request carries: a
+// client id, an auth request id, a code, a token.
+type OIDCLookups interface {
+	FindOIDCClientAnyOrg(id string) (*OIDCClient, error)
+	FindOIDCAuthRequest(id string) (*OIDCAuthRequest, error)
+	FindOIDCAuthRequestByCode(codeHash string) (*OIDCAuthRequest, error)
+	FindOIDCToken(id string) (*OIDCToken, error)
+	FindOIDCRefreshToken(tokenHash string) (*OIDCToken, error)
+}
+
+// SigningKeyStore holds the provider's signing keys, shared by every
+// organization (the issuer is the server).
+type SigningKeyStore interface {
+	CreateSigningKey(k *SigningKey) error
+	// SigningKeys returns the keys not retired at now, newest first.
+	SigningKeys(now time.Time) ([]*SigningKey, error)
+	// RetireSigningKeys sets RetireAt on every key without one but exceptID.
+	RetireSigningKeys(exceptID string, at time.Time) error
+}

@@ -60,6 +60,12 @@ func (h *handlers) routes(api huma.API) {
 
 	register(api, op("get-security", "GET", "/api/v1/organization/security", "The organization's sign-in security", "Security"), h.getSecurity)
 	register(api, writeOp("set-security", "PUT", "/api/v1/organization/security", "Set the organization's sign-in security", "Security"), h.putSecurity)
+	register(api, op("list-oidc-clients", "GET", "/api/v1/oidc-clients", "List the applications that sign users in through Gatehouse", "Applications"), h.listOIDCClients)
+	register(api, created(writeOp("create-oidc-client", "POST", "/api/v1/oidc-clients", "Register an application (an OpenID Connect client); its secret is shown once", "Applications")), h.createOIDCClient)
+	register(api, op("get-oidc-client", "GET", "/api/v1/oidc-clients/{id}", "Get an application", "Applications"), h.getOIDCClient)
+	register(api, writeOp("update-oidc-client", "PATCH", "/api/v1/oidc-clients/{id}", "Change an application", "Applications"), h.updateOIDCClient)
+	register(api, writeOp("regenerate-oidc-client-secret", "POST", "/api/v1/oidc-clients/{id}/regenerate-secret", "Give a confidential application a new secret, shown once; the old one stops working", "Applications"), h.regenerateOIDCClientSecret)
+	register(api, noContent(writeOp("delete-oidc-client", "DELETE", "/api/v1/oidc-clients/{id}", "Delete an application and every token it was issued", "Applications")), h.deleteOIDCClient)
 
 	register(api, op("list-sso-connections", "GET", "/api/v1/sso-connections", "List the organization's single sign-on connections", "Security"), h.listSSOConnections)
 	register(api, created(writeOp("create-sso-connection", "POST", "/api/v1/sso-connections", "Add a single sign-on connection", "Security")), h.createSSOConnection)

@@ -78,8 +78,13 @@ func (t *tx) DeleteSession(orgID, id string) error {
 	return dbError("delete session", affected(res, gatehouse.Errorf(gatehouse.ENOTFOUND, "session %q not found", id)))
 }
 
-// DeleteUserSessions ends every session of the user.
+// DeleteUserSessions ends every session of the user, and with them every
+// token the OpenID provider issued them: whatever ends a user's sessions
+// (deactivation, a password reset or change) ends their sign-ins to
+// applications too.
 func (t *tx) DeleteUserSessions(orgID, userID string) error {
-	_, err := t.exec(`DELETE FROM sessions WHERE org_id = $1 AND user_id = $2`, orgID, userID)
-	return dbError("delete sessions", err)
+	if _, err := t.exec(`DELETE FROM sessions WHERE org_id = $1 AND user_id = $2`, orgID, userID); err != nil {
+		return dbError("delete sessions", err)
+	}
+	return t.RevokeOIDCUserTokens(orgID, userID, "", t.now)
 }

@@ -28,6 +28,8 @@ const (
 	doneMemberAdded        done = "member_added"
 	doneMemberRemoved      done = "member_removed"
 	doneFacilityCreated    done = "facility_created"
+	doneApplicationSaved   done = "application_saved"
+	doneApplicationDeleted done = "application_deleted"
 	doneFacilityArchived   done = "facility_archived"
 	doneFacilityRestored   done = "facility_restored"
 	doneSessionRevoked     done = "session_revoked"
@@ -69,6 +71,8 @@ var banners = map[done]string{
 	doneMemberAdded:            "Added to the group.",
 	doneMemberRemoved:          "Removed from the group.",
 	doneFacilityCreated:        "Facility created.",
+	doneApplicationSaved:       "Application saved.",
+	doneApplicationDeleted:     "Application deleted; its tokens no longer work.",
 	doneFacilityArchived:       "Facility archived.",
 	doneFacilityRestored:       "Facility restored.",
 	doneSessionRevoked:         "The session was signed out.",

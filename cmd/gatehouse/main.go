@@ -53,6 +53,7 @@ func commands() []command {
 		{"security", "print or set an organization's MFA policy, or reset a user's second factors", runSecurity},
 		{"api", "print the OpenAPI document or render the API reference", runAPIDoc},
 		{"catalog", "validate a catalog file, print a built-in one, or render the Permissions Reference", runCatalog},
+		{"keys", "rotate the OpenID provider's signing key (keys rotate)", runKeys},
 	}
 }
 

@@ -656,6 +656,10 @@ func TestAdminUIInBrowser(t *testing.T) {
 		})
 	})
 
+	step("an application signs a user in through Gatehouse (OpenID Connect)", func(t *testing.T) {
+		signInThroughProvider(t, srv, admin.ctx)
+	})
+
 	step("no console errors or CSP violations", func(t *testing.T) {
 		for _, tb := range []*tab{admin, tess, carla} {
 			for _, p := range tb.takeProblems() {
