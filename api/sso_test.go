@@ -30,6 +30,9 @@ func TestSSOConnections(t *testing.T) {
 			t.Fatalf("the answer shows the secret: %v", created)
 		}
 	}
+	if got := o.admin.get("/api/v1/sso-connections/" + id); got["id"] != id || got["client_secret_set"] != true {
+		t.Fatalf("get: %v", got)
+	}
 	if got := items(t, o.admin.get("/api/v1/sso-connections")); len(got) != 1 || got[0]["id"] != id {
 		t.Fatalf("list: %v", got)
 	}

@@ -118,7 +118,7 @@ func newSSOEnv(t *testing.T) *ssoEnv {
 		"bob":        user("bob", "bob@globex.example", true),
 	}
 	clients := map[string]*storage.Client{idpClientID: storage.WebClient(idpClientID, idpClientSecret, srv.URL+"/sso/callback")}
-	idpHandler = exampleop.SetupServer(e.idp.URL, storage.NewStorageWithClients(users, clients), nil, false)
+	idpHandler = exampleop.SetupServer(e.idp.URL, storage.NewStorageWithClients(users, clients), slog.New(slog.DiscardHandler), false) // (it sets the default logger: quiet)
 
 	e.group = e.env.group("Store staff", "work_orders.view")
 	e.connection, _, err = svc.CreateSSOConnection(ctx, e.owner, service.SSOConnectionInput{Name: "Acme IdP", Issuer: e.idp.URL,
