@@ -469,7 +469,7 @@ func TestTypesMatchDocument(t *testing.T) {
 		{client.SSOConnectionPatch{}, "UpdateSSOConnectionInputBody"},
 		{client.Me{}, "MeOutputBody"},
 		{client.Organization{}, "OrganizationJSON"},
-		{client.Page[client.User]{}, "ListBodyUserJSON"},
+		{client.Page[client.User]{}, "UserListBody"},
 	} {
 		typ := reflect.TypeOf(tc.typ)
 		t.Run(typ.Name(), func(t *testing.T) {

@@ -32,6 +32,8 @@ func (u *UI) routes(mux *http.ServeMux) {
 
 	// Users & Permissions.
 	mux.HandleFunc("GET /users", u.signedIn(u.listUsers))
+	mux.HandleFunc("POST /users/bulk", u.signedIn(u.bulkUsers))
+	mux.HandleFunc("POST /licences/{name}/seats", u.signedIn(u.setSeats))
 	mux.HandleFunc("GET /users/new", u.signedIn(u.newUserPage))
 	mux.HandleFunc("POST /users/new", u.signedIn(u.inviteUser))
 	mux.HandleFunc("GET /users/{id}", u.signedIn(u.editUserPage))
