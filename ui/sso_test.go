@@ -16,9 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zitadel/oidc/v3/example/server/exampleop"
-	"github.com/zitadel/oidc/v3/example/server/storage"
-
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/catalogs"
 	"github.com/gatehouse/gatehouse/internal/testsupport"
@@ -33,26 +30,6 @@ import (
 // provider (zitadel/oidc's op package with its example storage and login
 // page) on its own server, driven by an HTTP client with a cookie jar as a
 // browser would.
-
-// idpUsers are the provider's accounts, by id (storage.UserStore).
-type idpUsers map[string]*storage.User
-
-func (u idpUsers) GetUserByID(id string) *storage.User { return u[id] }
-func (u idpUsers) GetUserByUsername(name string) *storage.User {
-	for _, user := range u {
-		if user.Username == name {
-			return user
-		}
-	}
-	return nil
-}
-func (u idpUsers) ExampleClientID() string { return storage.ServiceUserID }
-
-const (
-	idpClientID     = "gatehouse"
-	idpClientSecret = "idp-client-secret"
-	idpPassword     = "idp password"
-)
 
 // ssoEnv is Gatehouse with two organizations (Acme, where the connection
 // is, and Globex) and the identity provider Acme's connection names.
@@ -104,25 +81,15 @@ func newSSOEnv(t *testing.T) *ssoEnv {
 	e.globex = found("Globex", "ada@globex.test")
 	e.owner = e.admin
 
-	var idpHandler http.Handler
-	e.idp = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { idpHandler.ServeHTTP(w, r) }))
-	t.Cleanup(e.idp.Close)
-	user := func(id, email string, verified bool) *storage.User {
-		return &storage.User{ID: id, Username: email, Password: idpPassword, FirstName: "Kim", LastName: strings.ToUpper(id[:1]) + id[1:],
-			Email: email, EmailVerified: verified}
-	}
-	users := idpUsers{
-		"kim":        user("kim", "kim@acme.example", true),
-		"unverified": user("unverified", "una@acme.example", false),
-		"newcomer":   user("newcomer", "new@acme.example", true),
-		"bob":        user("bob", "bob@globex.example", true),
-	}
-	clients := map[string]*storage.Client{idpClientID: storage.WebClient(idpClientID, idpClientSecret, srv.URL+"/sso/callback")}
-	idpHandler = exampleop.SetupServer(e.idp.URL, storage.NewStorageWithClients(users, clients), slog.New(slog.DiscardHandler), false) // (it sets the default logger: quiet)
+	e.idp = testsupport.StartIdP(t, srv.URL+"/sso/callback",
+		testsupport.IdPAccount("kim", "kim@acme.example", true),
+		testsupport.IdPAccount("unverified", "una@acme.example", false),
+		testsupport.IdPAccount("newcomer", "new@acme.example", true),
+		testsupport.IdPAccount("bob", "bob@globex.example", true))
 
 	e.group = e.env.group("Store staff", "work_orders.view")
 	e.connection, _, err = svc.CreateSSOConnection(ctx, e.owner, service.SSOConnectionInput{Name: "Acme IdP", Issuer: e.idp.URL,
-		ClientID: idpClientID, ClientSecret: idpClientSecret, Domains: []string{"acme.example"},
+		ClientID: testsupport.IdPClientID, ClientSecret: testsupport.IdPClientSecret, Domains: []string{"acme.example"},
 		CreateUsers: true, DefaultGroupIDs: []string{e.group.ID}})
 	if err != nil {
 		t.Fatal(err)
@@ -166,7 +133,7 @@ func (e *ssoEnv) signInAtProvider(b *browser, form url.Values, username string) 
 		e.t.Fatalf("no login form at the provider: %d\n%s", login.status, login.body)
 	}
 	req, _ = http.NewRequest(http.MethodPost, e.idp.URL+"/login/username",
-		strings.NewReader(url.Values{"id": {id[1]}, "username": {username}, "password": {idpPassword}}.Encode()))
+		strings.NewReader(url.Values{"id": {id[1]}, "username": {username}, "password": {testsupport.IdPPassword}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return b.do(req)
 }
