@@ -305,7 +305,9 @@ func (s *Service) ssoSession(ctx context.Context, c *gatehouse.SSOConnection, id
 	case err != nil:
 		return nil, err
 	case user.Status == gatehouse.StatusInvited:
-		return nil, ssoRefused("accept your invitation to %s first (the link in its email)", id.email)
+		if user, err = s.acceptInvitationBySSO(ctx, c, user.ID); err != nil {
+			return nil, err
+		}
 	case user.Status != gatehouse.StatusActive:
 		return nil, ssoRefused("the account of %s is deactivated; ask your administrator", id.email)
 	}
@@ -378,6 +380,46 @@ func (s *Service) createSSOUser(ctx context.Context, c *gatehouse.SSOConnection,
 		changes := diff(nil, userFields(u))
 		changes["sso_connection"] = gatehouse.Change{After: c.ID}
 		if err := record(ctx, tx, system, "user.created_by_sso", "user", u.ID, changes); err != nil {
+			return err
+		}
+		ch.Users = append(ch.Users, u.Access())
+		out = u
+		return nil
+	})
+	return out, err
+}
+
+// acceptInvitationBySSO makes an invited user active at their first single
+// sign-on, as following the invitation's link would (without a password):
+// the provider proved the address the invitation was sent to. Only while
+// the invitation is open: an expired or replaced one is refused, as its
+// link would be.
+func (s *Service) acceptInvitationBySSO(ctx context.Context, c *gatehouse.SSOConnection, userID string) (*gatehouse.User, error) {
+	var out *gatehouse.User
+	_, err := s.write(ctx, c.OrgID, func(tx gatehouse.Tx, _ *authz.Snapshot, ch *gatehouse.AccessChange) error {
+		u, err := tx.FindUser(c.OrgID, userID)
+		if err != nil {
+			return err
+		}
+		if u.Status != gatehouse.StatusInvited {
+			return ssoRefused("the account of %s changed meanwhile; sign in again", u.Email)
+		}
+		if u.Invitation == nil || s.invitationProblem(u.Invitation) != nil {
+			return ssoRefused("your invitation to this organization is no longer open; ask your administrator for a new one")
+		}
+		before := userFields(u)
+		now := s.now()
+		u.Status, u.EmailVerified = gatehouse.StatusActive, true
+		if err := tx.AcceptInvitation(c.OrgID, u.Invitation.ID, now); err != nil {
+			return err
+		}
+		u.Invitation.AcceptedAt = &now
+		if err := tx.UpdateUser(u); err != nil {
+			return err
+		}
+		changes := diff(before, userFields(u))
+		changes["sso_connection"] = gatehouse.Change{After: c.ID}
+		if err := record(ctx, tx, gatehouse.Actor{OrgID: u.OrgID, UserID: u.ID}, "user.invitation_accepted", "user", u.ID, changes); err != nil {
 			return err
 		}
 		ch.Users = append(ch.Users, u.Access())

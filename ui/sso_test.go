@@ -398,3 +398,25 @@ func TestSSO_PasswordResetSwitchedOff(t *testing.T) {
 		t.Fatalf("reset with an earlier link: %v", err)
 	}
 }
+
+// An invited user's first single sign-on accepts the invitation (the
+// provider proved the address); a deactivated user is refused.
+func TestSSO_InvitedUserBecomesActiveDeactivatedIsRefused(t *testing.T) {
+	e := newSSOEnv(t)
+	kim := e.invite("Kim", "Kay", "kim@acme.example", service.UserInput{})
+	res := e.signInAtProvider(e.browser(""), url.Values{"email": {"kim@acme.example"}}, "kim@acme.example")
+	if res.status != http.StatusOK || res.url.Path != "/account" {
+		t.Fatalf("invited Kim: %d at %s\n%s", res.status, res.url, res.body)
+	}
+	u, err := e.svc.GetUser(e.ctx, e.admin, kim.ID)
+	if err != nil || u.Status != gatehouse.StatusActive || !u.EmailVerified || u.Invitation == nil || u.Invitation.AcceptedAt == nil {
+		t.Fatalf("Kim after her first single sign-on: %+v, %v", u, err)
+	}
+	if _, _, err := e.svc.DeactivateUser(e.ctx, e.admin, kim.ID); err != nil {
+		t.Fatal(err)
+	}
+	res = e.signInAtProvider(e.browser(""), url.Values{"email": {"kim@acme.example"}}, "kim@acme.example")
+	if res.status != http.StatusUnauthorized || !strings.Contains(res.body, "deactivated") {
+		t.Fatalf("deactivated Kim: %d\n%s", res.status, res.body)
+	}
+}
