@@ -81,6 +81,12 @@ type UserStore interface {
 	FindUser(orgID, id string) (*User, error)
 	FindUserByEmail(orgID, email string) (*User, error)
 	CreateUser(u *User) error
+	// CreateUsers stores many new users of the organization at once (an
+	// import), their groups and facilities already checked.
+	CreateUsers(orgID string, users []*User) error
+	// TakenEmails returns those of emails some user of the organization
+	// has, normalized.
+	TakenEmails(orgID string, emails []string) ([]string, error)
 	// UpdateUser stores every field of u, its groups, direct permissions and facilities.
 	UpdateUser(u *User) error
 	DeleteUser(orgID, id string) error
@@ -115,6 +121,8 @@ type FacilityStore interface {
 // InvitationStore holds invitations; Lookups finds one by its token.
 type InvitationStore interface {
 	CreateInvitation(inv *Invitation) error
+	// CreateInvitations stores many new invitations at once (an import).
+	CreateInvitations(invs []*Invitation) error
 	// RevokeInvitations ends every open invitation of the user.
 	RevokeInvitations(orgID, userID string) error
 	AcceptInvitation(orgID, id string, at time.Time) error
@@ -153,6 +161,8 @@ type SessionStore interface {
 type AuditStore interface {
 	// RecordAudit appends an event; nothing updates or deletes one.
 	RecordAudit(e *AuditEvent) error
+	// RecordAudits appends many events at once (an import).
+	RecordAudits(events []*AuditEvent) error
 	FindAuditEvents(f AuditFilter) ([]*AuditEvent, error)
 }
 
@@ -199,6 +209,8 @@ type ServerWide interface {
 type OutboxStore interface {
 	// EnqueueMail adds a message to the durable outbox.
 	EnqueueMail(m *OutboxMail) error
+	// EnqueueMails adds many messages at once (an import).
+	EnqueueMails(mails []*OutboxMail) error
 	// PendingMail returns unsent mail due at now, oldest first.
 	PendingMail(now time.Time, limit int) ([]*OutboxMail, error)
 	// ClaimMail takes a due message for one sender until the lease ends; it
