@@ -20,7 +20,7 @@ type ImportReport struct {
 	Rows     int                    // the file's users
 	Errors   []gatehouse.FieldError // every error, in row order: Row, Field (the column) and Message; none when the file may be imported
 	Users    []ImportedUser         // the users created, in row order; for a dry run, none
-	Revision int64                  // the organization's revision after the import; 0 for a dry run
+	Revision int64                  // the organization's revision after the import; for a dry run, the one it was checked on
 }
 
 // ImportedUser is a user created by an import, with their row.
@@ -68,6 +68,7 @@ func (s *Service) ImportUsers(ctx context.Context, actor gatehouse.Actor, file i
 	}
 	if dryRun {
 		err := s.view(ctx, actor, func(tx gatehouse.Tx, snap *authz.Snapshot) error {
+			report.Revision = snap.Revision
 			_, err := check(tx, snap)
 			return err
 		})

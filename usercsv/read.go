@@ -23,7 +23,7 @@ func Read(r io.Reader, maxRows int) ([]Row, []gatehouse.FieldError) {
 	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, []gatehouse.FieldError{rowError(1, "", "The file is empty: it needs a header row naming the columns (%s)", strings.Join(Columns, ", "))}
+		return nil, []gatehouse.FieldError{rowError(1, WholeFile, "The file is empty: it needs a header row naming the columns (%s)", strings.Join(Columns, ", "))}
 	}
 	if err != nil {
 		return nil, []gatehouse.FieldError{parseError(err)}
@@ -43,13 +43,13 @@ func Read(r io.Reader, maxRows int) ([]Row, []gatehouse.FieldError) {
 		}
 		line, _ := cr.FieldPos(0)
 		if len(rows) == maxRows {
-			return nil, []gatehouse.FieldError{rowError(line, "", "The file has more than %d users: import it in parts", maxRows)}
+			return nil, []gatehouse.FieldError{rowError(line, WholeFile, "The file has more than %d users: import it in parts", maxRows)}
 		}
 		if len(record) != len(index) {
 			if len(record) == 1 && strings.TrimSpace(record[0]) == "" {
 				continue // a line of blanks a spreadsheet left
 			}
-			errs = append(errs, rowError(line, "", "The row has %d cells; the header has %d", len(record), len(index)))
+			errs = append(errs, rowError(line, WholeRow, "The row has %d cells; the header has %d", len(record), len(index)))
 			continue
 		}
 		row, rowErrs := readRow(line, record, index)
@@ -57,7 +57,7 @@ func Read(r io.Reader, maxRows int) ([]Row, []gatehouse.FieldError) {
 		rows = append(rows, row)
 	}
 	if len(rows) == 0 && len(errs) == 0 {
-		errs = append(errs, rowError(2, "", "The file has no users: add one row per user below the header"))
+		errs = append(errs, rowError(2, WholeFile, "The file has no users: add one row per user below the header"))
 	}
 	return rows, errs
 }
@@ -136,7 +136,7 @@ func rowError(line int, column, format string, args ...any) gatehouse.FieldError
 func parseError(err error) gatehouse.FieldError {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return rowError(pe.StartLine, "", "The file is not valid CSV from line %d: %v", pe.Line, pe.Err)
+		return rowError(pe.StartLine, WholeFile, "The file is not valid CSV from line %d: %v", pe.Line, pe.Err)
 	}
-	return rowError(0, "", "The file could not be read: %v", err)
+	return rowError(0, WholeFile, "The file could not be read: %v", err)
 }

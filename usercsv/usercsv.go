@@ -20,6 +20,13 @@ const (
 	FullAccess = "full_access"
 )
 
+// What an error names in place of a column when it is about the file as a
+// whole (empty, not CSV, too long) or a row as a whole (too few cells).
+const (
+	WholeFile = "file"
+	WholeRow  = "row"
+)
+
 // Columns are every column, in the order an export writes them.
 var Columns = []string{FirstName, LastName, Email, Phone, Groups, Facilities, Licence, FullAccess}
 
