@@ -110,7 +110,6 @@ func TestImportUsers_GoodFileInvitesEveryUser(t *testing.T) {
 	wantStatus(t, status, body, http.StatusOK)
 }
 
-
 // One bad row: the import writes nothing and answers 400 with the report;
 // the dry run answers 200 with the same errors.
 func TestImportUsers_OneBadRowWritesNothing(t *testing.T) {
@@ -157,10 +156,10 @@ func TestImportUsers_ReportsEveryRowsErrors(t *testing.T) {
 	o.invite("taken", nil)
 	file := strings.Join([]string{
 		"first_name,last_name,email,groups,facilities,licence,full_access,phone",
-		"Ann,Archer,ann@acme.test,Technicians,N-1,,no,",    // 2: fine
-		",Baker,bob@acme.test,Nobody,,,maybe,call me",      // 3: first name, group, full access, phone
-		"Cat,Carter,ANN@acme.test,,Nowhere;Depot,,,",       // 4: email twice, facility unknown, Depot ambiguous
-		"Dan,Dyer,taken@acme.test,,,gold,,",                // 5: email taken, licence (none in this catalog)
+		"Ann,Archer,ann@acme.test,Technicians,N-1,,no,",     // 2: fine
+		",Baker,bob@acme.test,Nobody,,,maybe,call me",       // 3: first name, group, full access, phone
+		"Cat,Carter,ANN@acme.test,,Nowhere;Depot,,,",        // 4: email twice, facility unknown, Depot ambiguous
+		"Dan,Dyer,taken@acme.test,,,gold,,",                 // 5: email taken, licence (none in this catalog)
 		"Eve,Evans,eve@acme.test,Technicians;Ghosts,,,yes,", // 6: group
 	}, "\n")
 	status, body := o.importCSV(file)
