@@ -27,6 +27,9 @@ func (u *UI) routes(mux *http.ServeMux) {
 	// Users & Permissions.
 	mux.HandleFunc("GET /users", u.signedIn(u.listUsers))
 	mux.HandleFunc("GET /users/new", u.signedIn(u.newUserPage))
+	mux.HandleFunc("GET /users/import", u.signedIn(u.importPage))
+	mux.HandleFunc("POST /users/import", u.signedIn(u.importUsers))
+	mux.HandleFunc("GET /users/export", u.signedIn(u.exportUsers))
 	mux.HandleFunc("POST /users/new", u.signedIn(u.inviteUser))
 	mux.HandleFunc("GET /users/{id}", u.signedIn(u.editUserPage))
 	mux.HandleFunc("POST /users/{id}", u.signedIn(u.saveUser))
