@@ -96,4 +96,3 @@ func importText(r *http.Request) (string, error) {
 	}
 	return r.PostFormValue("csv"), nil
 }
-
