@@ -50,6 +50,7 @@ func commands() []command {
 		{"backup", "write a consistent copy of the SQLite database while serving", runBackup},
 		{"copy", "move an SQLite deployment to an empty PostgreSQL database", runCopy},
 		{"audit", "export an organization's audit log (ndjson or csv)", runAudit},
+		{"users", "import users from a CSV file, or export them to one", runUsers},
 		{"api", "print the OpenAPI document or render the API reference", runAPIDoc},
 		{"catalog", "validate a catalog file, print a built-in one, or render the Permissions Reference", runCatalog},
 	}
