@@ -207,3 +207,62 @@ func BenchmarkHTTPCheckBatch(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkImport10000 imports files of 10,000 users, each in two groups
+// and two facilities (by name and by external id), through
+// POST /api/v1/users/import over real HTTP: every row checked, then one
+// transaction of batched inserts with an invitation mail and an audit
+// event per user (docs/benchmarks.md):
+//
+//	go test -run x -bench Import10000 -benchtime 3x ./api
+//	GATEHOUSE_TEST_DB=postgres go test -run x -bench Import10000 -benchtime 3x ./api
+func BenchmarkImport10000(b *testing.B) {
+	const rows = 10_000
+	e := newEnv(b)
+	o := e.newOrg("Bench", "facilities")
+	var groups, facilities []string
+	for i := range 10 {
+		groups = append(groups, fmt.Sprintf("Team %d", i))
+		o.group(groups[i], "work_orders.view")
+	}
+	for i := range 50 {
+		name := fmt.Sprintf("Site %d", i)
+		if i%2 == 0 {
+			o.facility(name)
+			facilities = append(facilities, name)
+		} else {
+			ext := fmt.Sprintf("EXT-%d", i)
+			o.create("/api/v1/facilities", obj{"name": name, "external_id": ext})
+			facilities = append(facilities, ext)
+		}
+	}
+	file := func(n int) []byte {
+		var buf bytes.Buffer
+		buf.WriteString("first_name,last_name,email,phone,groups,facilities,full_access\n")
+		for i := range rows {
+			fmt.Fprintf(&buf, "First%d,Last%d,user%d.%d@bench.test,+44 20 7946 %04d,%s;%s,%s;%s,no\n", i, i, n, i, i%10000,
+				groups[i%10], groups[(i+3)%10], facilities[i%50], facilities[(i+7)%50])
+		}
+		return buf.Bytes()
+	}
+	hc := &http.Client{}
+	b.ResetTimer()
+	for n := range b.N {
+		b.StopTimer()
+		body := file(n)
+		req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/users/import", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "text/csv")
+		req.Header.Set("Authorization", "Bearer "+o.admin.key)
+		b.StartTimer()
+		resp, err := hc.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			b.Fatalf("import: %d %.500s", resp.StatusCode, data)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/import")
+}

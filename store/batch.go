@@ -30,11 +30,11 @@ func (t *tx) TakenEmails(orgID string, emails []string) ([]string, error) {
 	}
 	keys = normalizeIDs(keys)
 	taken := []string{}
-	for start := 0; start < len(keys); start += bulkMaxArgs {
+	for start, step := 0, t.maxArgs()-1; start < len(keys); start += step {
 		a := args{dialect: t.dialect}
 		org := a.add(orgID)
 		found, err := t.strings("SELECT email_lower FROM users WHERE org_id = "+org+" AND email_lower IN "+
-			a.in(keys[start:min(start+bulkMaxArgs, len(keys))]), a.values...)
+			a.in(keys[start:min(start+step, len(keys))]), a.values...)
 		if err != nil {
 			return nil, dbError("find taken emails", err)
 		}
