@@ -1,6 +1,7 @@
 package usercsv
 
 import (
+	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -18,7 +19,11 @@ import (
 // reading goes on. More than maxRows rows, or a file that is not CSV, is
 // one error. Every cell is trimmed and Restore undoes an export's quote.
 func Read(r io.Reader, maxRows int) ([]Row, []gatehouse.FieldError) {
-	cr := csv.NewReader(r)
+	br := bufio.NewReader(r)
+	if bom, _ := br.Peek(3); string(bom) == "\uFEFF" {
+		br.Discard(3) // the byte-order mark some spreadsheets write
+	}
+	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1 // counted here, to say which row
 	cr.ReuseRecord = true
 	header, err := cr.Read()
@@ -67,9 +72,6 @@ func readHeader(header []string) ([]string, []gatehouse.FieldError) {
 	var errs []gatehouse.FieldError
 	index := make([]string, len(header))
 	for i, cell := range header {
-		if i == 0 {
-			cell = strings.TrimPrefix(cell, "\uFEFF") // the byte-order mark some spreadsheets write
-		}
 		col := headerKey(cell)
 		switch {
 		case !slices.Contains(Columns, col):
