@@ -121,8 +121,9 @@ type FacilityStore interface {
 // InvitationStore holds invitations; Lookups finds one by its token.
 type InvitationStore interface {
 	CreateInvitation(inv *Invitation) error
-	// CreateInvitations stores many new invitations at once (an import).
-	CreateInvitations(invs []*Invitation) error
+	// CreateInvitations stores many new invitations of the organization's
+	// users at once (an import).
+	CreateInvitations(orgID string, invs []*Invitation) error
 	// RevokeInvitations ends every open invitation of the user.
 	RevokeInvitations(orgID, userID string) error
 	AcceptInvitation(orgID, id string, at time.Time) error
@@ -161,8 +162,8 @@ type SessionStore interface {
 type AuditStore interface {
 	// RecordAudit appends an event; nothing updates or deletes one.
 	RecordAudit(e *AuditEvent) error
-	// RecordAudits appends many events at once (an import).
-	RecordAudits(events []*AuditEvent) error
+	// RecordAudits appends many events of the organization at once (an import).
+	RecordAudits(orgID string, events []*AuditEvent) error
 	FindAuditEvents(f AuditFilter) ([]*AuditEvent, error)
 }
 

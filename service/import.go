@@ -239,13 +239,13 @@ func (s *Service) createImported(ctx context.Context, tx gatehouse.Tx, actor gat
 	if err := tx.CreateUsers(actor.OrgID, users); err != nil {
 		return err
 	}
-	if err := tx.CreateInvitations(invs); err != nil {
+	if err := tx.CreateInvitations(actor.OrgID, invs); err != nil {
 		return err
 	}
 	if err := tx.EnqueueMails(mails); err != nil {
 		return err
 	}
-	return tx.RecordAudits(events)
+	return tx.RecordAudits(actor.OrgID, events)
 }
 
 // asFieldErrors lists the fields at fault of a validation error.

@@ -45,28 +45,28 @@ func (t *tx) TakenEmails(orgID string, emails []string) ([]string, error) {
 
 // CreateInvitations stores new invitations, as CreateInvitation does one,
 // for users of the organization created in this transaction or before.
-func (t *tx) CreateInvitations(invs []*gatehouse.Invitation) error {
+func (t *tx) CreateInvitations(orgID string, invs []*gatehouse.Invitation) error {
 	ins := t.newBulkInsert("invitations", "id, org_id, user_id, token_hash, expires_at, accepted_at, revoked_at, created_at")
 	for _, inv := range invs {
 		if inv.ID == "" {
 			inv.ID = gatehouse.NewID(gatehouse.PrefixInvitation)
 		}
-		inv.CreatedAt = t.now
-		if err := ins.add(inv.ID, inv.OrgID, inv.UserID, inv.TokenHash, inv.ExpiresAt.UTC(), nullTime(inv.AcceptedAt), nullTime(inv.RevokedAt), inv.CreatedAt); err != nil {
+		inv.OrgID, inv.CreatedAt = orgID, t.now
+		if err := ins.add(inv.ID, orgID, inv.UserID, inv.TokenHash, inv.ExpiresAt.UTC(), nullTime(inv.AcceptedAt), nullTime(inv.RevokedAt), inv.CreatedAt); err != nil {
 			return dbError("create invitations", err)
 		}
 	}
 	return dbError("create invitations", ins.flush())
 }
 
-// RecordAudits appends events, as RecordAudit does one.
-func (t *tx) RecordAudits(events []*gatehouse.AuditEvent) error {
+// RecordAudits appends events of the organization, as RecordAudit does one.
+func (t *tx) RecordAudits(orgID string, events []*gatehouse.AuditEvent) error {
 	ins := t.newBulkInsert("audit_events", "id, org_id, at, actor_type, actor_id, api_key_id, action, target_type, target_id, client, request_id, changes")
 	for _, e := range events {
 		if e.ID == "" {
 			e.ID = gatehouse.NewID(gatehouse.PrefixAudit)
 		}
-		e.At = t.now
+		e.OrgID, e.At = orgID, t.now
 		changes := []byte("{}")
 		if e.Changes != nil {
 			var err error
@@ -74,7 +74,7 @@ func (t *tx) RecordAudits(events []*gatehouse.AuditEvent) error {
 				return err
 			}
 		}
-		if err := ins.add(e.ID, e.OrgID, e.At, e.ActorType, e.ActorID, e.APIKeyID, e.Action, e.TargetType, e.TargetID, e.Client, e.RequestID, string(changes)); err != nil {
+		if err := ins.add(e.ID, orgID, e.At, e.ActorType, e.ActorID, e.APIKeyID, e.Action, e.TargetType, e.TargetID, e.Client, e.RequestID, string(changes)); err != nil {
 			return dbError("record audit events", err)
 		}
 	}
