@@ -20,7 +20,7 @@ func (t *tx) CreateUsers(orgID string, users []*gatehouse.User) error {
 }
 
 // TakenEmails returns those of emails that a user of the organization has,
-// normalized (gatehouse.NormalizeEmail).
+// normalized (gatehouse.NormalizeEmail), sorted.
 func (t *tx) TakenEmails(orgID string, emails []string) ([]string, error) {
 	keys := make([]string, 0, len(emails))
 	for _, e := range emails {
@@ -34,7 +34,7 @@ func (t *tx) TakenEmails(orgID string, emails []string) ([]string, error) {
 		a := args{dialect: t.dialect}
 		org := a.add(orgID)
 		found, err := t.strings("SELECT email_lower FROM users WHERE org_id = "+org+" AND email_lower IN "+
-			a.in(keys[start:min(start+step, len(keys))]), a.values...)
+			a.in(keys[start:min(start+step, len(keys))])+" ORDER BY email_lower", a.values...)
 		if err != nil {
 			return nil, dbError("find taken emails", err)
 		}
