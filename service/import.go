@@ -151,6 +151,7 @@ func (s *Service) checkImport(tx gatehouse.Tx, snap *authz.Snapshot, actor gateh
 	firstRow := make(map[string]int, len(rows)) // normalized email → its first row
 	limited := !actor.IsSystem() && !snap.IsFullAccess(actor.UserID)
 	users := make([]*gatehouse.User, len(rows))
+	var valid []int // the rows without errors
 	for i, r := range rows {
 		var rowErrs []gatehouse.FieldError
 		add := func(code, column, format string, args ...any) {
@@ -189,18 +190,36 @@ func (s *Service) checkImport(tx gatehouse.Tx, snap *authz.Snapshot, actor gateh
 				firstRow[key] = r.Line
 			}
 		}
-		if limited && len(rowErrs) == 0 {
-			// No escalation, row by row, so that a refusal names its row;
-			// the write is judged once more as a whole (adminWrite).
-			one := gatehouse.AccessChange{Users: []gatehouse.UserAccess{u.Access()}}
-			if err := snap.Judge(actor.UserID, snap.Apply(one), authz.Write{Change: one}); err != nil {
-				add(gatehouse.ErrorCode(err), refusedColumn(err), "%s", gatehouse.ErrorMessage(err))
-			}
+		if len(rowErrs) == 0 {
+			valid = append(valid, i)
 		}
 		*errs = append(*errs, rowErrs...)
 		users[i] = u
 	}
+	if limited {
+		judgeRows(snap, actor, rows, users, valid, errs)
+	}
 	return users, nil
+}
+
+// judgeRows applies no escalation to each valid row by itself, so that a
+// refusal names its row; the import is judged once more as a whole before
+// it commits (adminWrite). The rows are new users, who do not reach one
+// another: each is judged against one snapshot holding them all, built
+// once (a snapshot per row would copy the table of users for each).
+func judgeRows(snap *authz.Snapshot, actor gatehouse.Actor, rows []usercsv.Row, users []*gatehouse.User, valid []int, errs *[]gatehouse.FieldError) {
+	var all gatehouse.AccessChange
+	for _, i := range valid {
+		all.Users = append(all.Users, users[i].Access())
+	}
+	next := snap.Apply(all)
+	for k, i := range valid {
+		one := gatehouse.AccessChange{Users: all.Users[k : k+1]}
+		if err := snap.Judge(actor.UserID, next, authz.Write{Change: one}); err != nil {
+			*errs = append(*errs, gatehouse.FieldError{Code: gatehouse.ErrorCode(err), Row: rows[i].Line,
+				Field: refusedColumn(err), Message: gatehouse.ErrorMessage(err)})
+		}
+	}
 }
 
 // newInvitedUser is a new invited user of the organization as in asks,
