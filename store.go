@@ -52,6 +52,7 @@ type OrgScoped interface {
 	UserTokenStore
 	SessionStore
 	AuditStore
+	MFAStore
 }
 
 // OrganizationStore holds organizations, their catalogs, their revisions
@@ -194,6 +195,9 @@ type Lookups interface {
 	// revoked or expired, so the caller can say which: the mailed link is
 	// all its holder has.
 	FindUserToken(tokenHash string) (*UserToken, error)
+	// FindMFAChallenge returns the challenge with the token hash even when
+	// used or expired: the pending sign-in's token is all a browser holds.
+	FindMFAChallenge(tokenHash string) (*MFAChallenge, error)
 }
 
 // ServerWide is the stores that serve every organization at once: the
@@ -301,6 +305,7 @@ var InvitationFilters = []string{"", InvitationPending, InvitationExpired, Invit
 // GroupFilter selects groups.
 type GroupFilter struct {
 	OrgID string
+	Query string // case-insensitive substring of the name or description
 	After string
 	Limit int
 }
@@ -308,6 +313,7 @@ type GroupFilter struct {
 // FacilityFilter selects facilities.
 type FacilityFilter struct {
 	OrgID    string
+	Query    string // case-insensitive substring of the name or external id
 	Archived *bool
 	Within   []string // when not nil, only these facilities
 	After    string
@@ -329,6 +335,8 @@ const (
 	ThrottleSignInFailure = "sign_in_failure"
 	ThrottleResetRequest  = "reset_request"
 	ThrottleResetMailed   = "reset_mailed" // a reset link mailed, per account
+	// ThrottleCodeFailure is a wrong second-factor code, per user id.
+	ThrottleCodeFailure = "code_failure"
 )
 
 // ThrottleFilter selects throttle events of one kind at or after Since. An

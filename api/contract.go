@@ -34,6 +34,7 @@ var tags = []*huma.Tag{
 	{Name: "API keys", Description: "Secrets that act as the user who owns them, for services."},
 	{Name: "Sessions", Description: "Signing in and out of the web UI, and invitations."},
 	{Name: "Accounts", Description: "Email verification and password reset."},
+	{Name: "Security", Description: "The organization's sign-in security: who must use a second factor."},
 	{Name: "Audit", Description: "The audit log: who did what to whom, when, from where."},
 }
 
@@ -74,7 +75,11 @@ var descriptions = map[string]string{
 	"check":                  "Answers allowed(user, permission, resource), with the reason and what granted it. min_revision waits for state at least that fresh (the Gatehouse-Revision of a write).",
 	"check-batch":            "Answers up to 1,000 checks from one consistent state, in the order sent.",
 	"filter":                 "Which facilities' rows the user may see with a permission, and whether only their own items: what a platform adds to the WHERE clause of a list query.",
-	"sign-in":                "Signs in with email and password and sets the session cookie. Repeated failures are throttled (429 with Retry-After). Answers 201 with the session's Location.",
+	"sign-in":                "Signs in with email and password and sets the session cookie. Repeated failures are throttled (429 with Retry-After). Answers 201 with the session's Location; or, for a user with a second factor, 202 with second_factor and no session (complete it with complete-sign-in); or 403 with reason mfa_enrolment_required when the organization requires a second factor the user has not enrolled (they enrol by signing in once in the web UI).",
+	"complete-sign-in":       "Completes a password sign-in that answered 202 with a code from the user's authenticator app or an unused recovery code, and sets the session cookie (amr pwd otp mfa). A TOTP code is accepted once; wrong codes are throttled per user (429 with Retry-After) and audited; the token is single use and expires after 10 minutes. Answers 201 with the session's Location.",
+	"get-security":           "The organization's MFA policy. Needs manage_security.",
+	"set-security":           "Sets the organization's MFA policy: users it covers who have no second factor enrol one at their next sign-in in the web UI; the API refuses their password sign-in until then (403, reason mfa_enrolment_required). Open sessions stay open. Needs manage_security; audited.",
+	"reset-user-mfa":         "Removes every second factor and recovery code of another user, who then signs in with the password alone (or enrols again where the policy requires). Needs edit_users and cover over the user's account (account_not_covered otherwise), as every account change; audited.",
 	"sign-out":               "Ends the current session.",
 	"list-sessions":          "Your open sessions.",
 	"revoke-session":         "Ends one of your sessions.",

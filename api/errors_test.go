@@ -14,6 +14,7 @@ var sampleBodies = map[string]any{
 	"POST /api/v1/users/import":           csvFile("first_name,last_name,email\nA,B,a@b.test\n"),
 	"PATCH /api/v1/users/{id}":            obj{"first_name": "A"},
 	"POST /api/v1/groups":                 obj{"name": "G"},
+	"PUT /api/v1/organization/security":   obj{"mfa_policy": "off"},
 	"PATCH /api/v1/groups/{id}":           obj{"name": "G"},
 	"POST /api/v1/facilities":             obj{"name": "F"},
 	"PATCH /api/v1/facilities/{id}":       obj{"name": "F"},

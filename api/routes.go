@@ -42,6 +42,7 @@ func (h *handlers) routes(api huma.API) {
 	register(api, writeOp("resend-verification", "POST", "/api/v1/users/{id}/resend-verification", "Send a new email-verification link", "Users"), h.resendVerification)
 	register(api, op("list-invitations", "GET", "/api/v1/invitations", "List pending and expired invitations", "Users"), h.listInvitations)
 	register(api, writeOp("resend-invitations", "POST", "/api/v1/invitations/resend", "Send new invitations to several invited users", "Users"), h.resendInvitations)
+	register(api, noContent(writeOp("reset-user-mfa", "POST", "/api/v1/users/{id}/reset-mfa", "Reset a user's two-step verification", "Users")), h.resetFactors)
 	register(api, op("get-user-permissions", "GET", "/api/v1/users/{id}/permissions", "A user's effective permissions", "Users"), h.userPermissions)
 
 	register(api, op("list-groups", "GET", "/api/v1/groups", "List groups", "Groups"), h.listGroups)
@@ -61,6 +62,9 @@ func (h *handlers) routes(api huma.API) {
 	register(api, op("list-api-keys", "GET", "/api/v1/api-keys", "List your API keys", "API keys"), h.listAPIKeys)
 	register(api, created(writeOp("create-api-key", "POST", "/api/v1/api-keys", "Create an API key; the secret is shown once", "API keys")), h.createAPIKey)
 	register(api, noContent(writeOp("delete-api-key", "DELETE", "/api/v1/api-keys/{id}", "Revoke an API key", "API keys")), h.deleteAPIKey)
+
+	register(api, op("get-security", "GET", "/api/v1/organization/security", "The organization's sign-in security", "Security"), h.getSecurity)
+	register(api, writeOp("set-security", "PUT", "/api/v1/organization/security", "Set the organization's sign-in security", "Security"), h.putSecurity)
 
 	register(api, op("list-audit-events", "GET", "/api/v1/audit-events", "The audit log, newest first", "Audit"), h.listAuditEvents)
 
@@ -83,8 +87,12 @@ func (h *handlers) routes(api huma.API) {
 	documentPreview[struct{}](api, "DELETE", "/api/v1/facilities/{id}")
 
 	signIn := writeOp("sign-in", "POST", "/api/v1/sessions", "Sign in with email and password", "Sessions")
-	signIn.Security, signIn.Errors = public, []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusTooManyRequests}
+	signIn.Security, signIn.Errors = public, []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests}
 	register(api, created(signIn), h.signIn)
+	secondFactor := writeOp("complete-sign-in", "POST", "/api/v1/sessions/second-factor", "Complete a sign-in with a second factor", "Sessions")
+	secondFactor.Security, secondFactor.Errors = public, []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusTooManyRequests}
+	register(api, created(secondFactor), h.completeSignIn)
+	documentSecondStep(api)
 	register(api, noContent(op("sign-out", "DELETE", "/api/v1/sessions/current", "Sign out", "Sessions")), h.signOut)
 	register(api, op("list-sessions", "GET", "/api/v1/sessions", "List your open sessions", "Sessions"), h.listSessions)
 	register(api, noContent(op("revoke-session", "DELETE", "/api/v1/sessions/{id}", "End one of your sessions", "Sessions")), h.revokeSession)

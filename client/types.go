@@ -264,6 +264,9 @@ type Session struct {
 	LastSeenAt time.Time `json:"last_seen_at"`
 	ExpiresAt  time.Time `json:"expires_at"`
 	Current    bool      `json:"current"` // the session of this request
+	// AMR says how the user signed in (RFC 8176): "pwd", then "otp" or
+	// "hwk" and "mfa" when a second factor was used.
+	AMR []string `json:"amr"`
 }
 
 // Credentials sign a user in.
@@ -277,9 +280,31 @@ type Credentials struct {
 type SignedIn struct {
 	User      User      `json:"user"`
 	ExpiresAt time.Time `json:"expires_at"`
+	// SecondFactor is set, and User and ExpiresAt are zero, when the
+	// password was right and the user must still give a second factor:
+	// no session exists until CompleteSignIn.
+	SecondFactor *SecondFactor `json:"second_factor,omitempty"`
 	// Token is the session's secret (the gatehouse_session cookie); the
 	// client sends it with later calls when it has no API key.
 	Token string `json:"-"`
+}
+
+// SecondFactor is the step a password sign-in waits for.
+type SecondFactor struct {
+	// Token names the pending sign-in for CompleteSignIn: single use,
+	// short-lived.
+	Token string `json:"token"`
+	// Methods are how it can be completed ("totp", "webauthn",
+	// "recovery_code"); through the API, totp and recovery_code.
+	Methods   []string  `json:"methods"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// Security is the organization's sign-in security.
+type Security struct {
+	// MFAPolicy says who must use a second factor: "off", "admins" (users
+	// who hold any admin operation) or "all".
+	MFAPolicy string `json:"mfa_policy"`
 }
 
 // Me is the caller and their organization.

@@ -1,110 +1,46 @@
 package service
 
 import (
-	"strings"
+	"context"
 
 	"github.com/gatehouse/gatehouse"
-	"github.com/gatehouse/gatehouse/usercsv"
+	"github.com/gatehouse/gatehouse/authz"
 )
 
-// orgNames are the names by which a file of users (package usercsv) names
-// an organization's groups, facilities and licences, both ways: an import
-// reads them, an export writes them.
-type orgNames struct {
-	groups     map[string]string   // lower-case name → id
-	external   map[string]string   // external id → facility id
-	facilities map[string][]string // lower-case name → facility ids
-	groupName  map[string]string   // id → name
-	facilityOf map[string]string   // id → how a file names it: its external id, else its name
-}
-
-// loadNames reads the names of the organization's groups and facilities.
-func loadNames(tx gatehouse.Tx, orgID string) (*orgNames, error) {
-	n := &orgNames{groups: map[string]string{}, external: map[string]string{}, facilities: map[string][]string{},
-		groupName: map[string]string{}, facilityOf: map[string]string{}}
-	const page = 1000
-	for after := ""; ; {
-		groups, err := tx.FindGroups(gatehouse.GroupFilter{OrgID: orgID, After: after, Limit: page})
+// MembershipNames returns the names of a user's groups and of their
+// facilities, by id, so that pages name them rather than show ids. A user may read their
+// own; an actor who may see the user (users.view, in scope) may read
+// theirs, even without the groups or facilities view permissions: whoever
+// sees a user's group ids may know what they are called. Nothing else of
+// the groups or facilities is revealed.
+func (s *Service) MembershipNames(ctx context.Context, actor gatehouse.Actor, userID string) (groups, facilities map[string]string, err error) {
+	groups, facilities = map[string]string{}, map[string]string{}
+	err = s.view(ctx, actor, func(tx gatehouse.Tx, snap *authz.Snapshot) error {
+		var u *gatehouse.User
+		var err error
+		if actor.UserID == userID && userID != "" {
+			u, err = tx.FindUser(actor.OrgID, userID)
+		} else {
+			u, err = s.findManagedUser(tx, snap, actor, userID, gatehouse.OpViewUsers)
+		}
 		if err != nil {
-			return nil, err
+			return err
 		}
-		for _, g := range groups {
-			n.groups[nameKey(g.Name)] = g.ID
-			n.groupName[g.ID] = g.Name
-		}
-		if len(groups) < page {
-			break
-		}
-		after = groups[len(groups)-1].ID
-	}
-	for after := ""; ; {
-		facilities, err := tx.FindFacilities(gatehouse.FacilityFilter{OrgID: orgID, After: after, Limit: page})
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range facilities {
-			n.facilityOf[f.ID] = f.Name
-			if f.ExternalID != "" {
-				n.external[f.ExternalID] = f.ID
-				n.facilityOf[f.ID] = f.ExternalID
+		for _, id := range u.GroupIDs {
+			if g, err := tx.FindGroup(actor.OrgID, id); err == nil {
+				groups[id] = g.Name
+			} else if gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
+				return err
 			}
-			n.facilities[nameKey(f.Name)] = append(n.facilities[nameKey(f.Name)], f.ID)
 		}
-		if len(facilities) < page {
-			break
+		for _, id := range u.FacilityIDs {
+			if f, err := tx.FindFacility(actor.OrgID, id); err == nil {
+				facilities[id] = f.Name
+			} else if gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
+				return err
+			}
 		}
-		after = facilities[len(facilities)-1].ID
-	}
-	return n, nil
-}
-
-func nameKey(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
-
-// group is the id of the group named name, compared case-insensitively as
-// group names are unique.
-func (n *orgNames) group(name string) (string, bool) {
-	id, ok := n.groups[nameKey(name)]
-	return id, ok
-}
-
-// facility is the id of the facility that ref names: its external id,
-// exactly, or else its name, case-insensitively and only when no other
-// facility has that name.
-func (n *orgNames) facility(ref string) (string, error) {
-	if id, ok := n.external[ref]; ok {
-		return id, nil
-	}
-	switch ids := n.facilities[nameKey(ref)]; len(ids) {
-	case 0:
-		return "", gatehouse.Errorf(gatehouse.ENOTFOUND, "Facility %q not found: name a facility by its external id or its name", ref)
-	case 1:
-		return ids[0], nil
-	default:
-		return "", gatehouse.Errorf(gatehouse.EINVALID, "%d facilities are named %q: name the one you mean by its external id", len(ids), ref)
-	}
-}
-
-// licence is the name of the licence tier that ref names, by its name or
-// its label, case-insensitively; ref itself when none (validateUser then
-// says which tiers there are).
-func (n *orgNames) licence(c *gatehouse.Catalog, ref string) string {
-	for _, l := range c.Licences {
-		if strings.EqualFold(l.Name, ref) || strings.EqualFold(l.Label, ref) {
-			return l.Name
-		}
-	}
-	return ref
-}
-
-// row is how a file of users writes u.
-func (n *orgNames) row(u *gatehouse.User) usercsv.Row {
-	r := usercsv.Row{FirstName: u.FirstName, LastName: u.LastName, Email: u.Email, Phone: u.Phone,
-		Licence: u.Licence, FullAccess: u.FullAccess}
-	for _, id := range u.GroupIDs {
-		r.Groups = append(r.Groups, n.groupName[id])
-	}
-	for _, id := range u.FacilityIDs {
-		r.Facilities = append(r.Facilities, n.facilityOf[id])
-	}
-	return r
+		return nil
+	})
+	return groups, facilities, err
 }

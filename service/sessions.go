@@ -18,7 +18,9 @@ const (
 )
 
 // SignIn checks an email and password and opens a session, returning its
-// secret token. Unknown emails, wrong passwords and inactive users get the
+// secret token. A user with a second factor, or whom the organization's
+// policy requires to enrol one, gets a *SecondFactorNeeded error instead:
+// CompleteSignIn, or an enrolment at sign-in, then opens the session. Unknown emails, wrong passwords and inactive users get the
 // same answer. orgID, when given, picks the organization where the same
 // email exists in several.
 func (s *Service) SignIn(ctx context.Context, orgID, email, password, client, userAgent string) (string, *gatehouse.Session, error) {
@@ -77,21 +79,31 @@ func (s *Service) SignIn(ctx context.Context, orgID, email, password, client, us
 		}
 		return "", nil, refused
 	}
-	token := gatehouse.NewToken("ghs_")
-	session := &gatehouse.Session{OrgID: user.OrgID, UserID: user.ID, TokenHash: gatehouse.HashToken(token),
-		Client: client, UserAgent: truncate(userAgent, 300), ExpiresAt: now.Add(s.cfg.SessionMax)}
+	// A user with a factor, or whom the organization's policy requires to
+	// have one, gets a second step instead of a session.
+	snap, err := s.snapshot(ctx, user.OrgID)
+	if err != nil {
+		return "", nil, err
+	}
+	var token string
+	var session *gatehouse.Session
+	var need *SecondFactorNeeded
 	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
-		if err := tx.CreateSession(session); err != nil {
-			return err
-		}
 		// The right password forgets this pair's failures, this attempt's too.
 		if err := tx.DeleteThrottleEvents(gatehouse.ThrottleSignInFailure, account, address); err != nil {
 			return err
 		}
-		return record(ctx, tx, gatehouse.Actor{OrgID: user.OrgID, UserID: user.ID}, "session.created", "session", session.ID, nil)
+		if need, err = s.secondStep(ctx, tx, snap, user); err != nil || need != nil {
+			return err
+		}
+		token, session, err = s.openSession(ctx, tx, user, client, userAgent, []string{gatehouse.AMRPassword})
+		return err
 	})
 	if err != nil {
 		return "", nil, err
+	}
+	if need != nil {
+		return "", nil, need
 	}
 	return token, session, nil
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -20,6 +21,11 @@ func (u *UI) signInPage(w http.ResponseWriter, r *http.Request) {
 func (u *UI) signIn(w http.ResponseWriter, r *http.Request) {
 	email, next := r.PostFormValue("email"), safeNext(r.PostFormValue("next"))
 	token, s, err := u.svc.SignIn(r.Context(), r.PostFormValue("organization_id"), email, r.PostFormValue("password"), clientOf(r), r.UserAgent())
+	var need *service.SecondFactorNeeded
+	if errors.As(err, &need) {
+		u.secondStep(w, r, need, http.StatusOK, nil)
+		return
+	}
 	if err != nil {
 		p := newPage(r, "Sign in", "")
 		p.Data = map[string]string{"Next": next, "Email": email}
@@ -35,7 +41,7 @@ func (u *UI) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u.setSession(w, r, token, int(s.ExpiresAt.Sub(s.CreatedAt).Seconds()))
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	u.afterSignIn(w, r)
 }
 
 func (u *UI) signOut(w http.ResponseWriter, r *http.Request) {

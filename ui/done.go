@@ -26,11 +26,17 @@ const (
 	doneUserDeleted        done = "user_deleted"
 	doneGroupCreated       done = "group_created"
 	doneGroupDeleted       done = "group_deleted"
+	doneMemberAdded        done = "member_added"
+	doneMemberRemoved      done = "member_removed"
 	doneFacilityCreated    done = "facility_created"
 	doneFacilityArchived   done = "facility_archived"
 	doneFacilityRestored   done = "facility_restored"
 	doneSessionRevoked     done = "session_revoked"
 	doneAPIKeyRevoked      done = "api_key_revoked"
+	doneFactorRemoved      done = "factor_removed"
+	doneFactorsReset       done = "factors_reset"
+	doneSecuritySaved      done = "security_saved"
+	doneSignInExpired      done = "sign_in_expired"
 
 	// A save that took away the viewer's own access to the page they
 	// were on lands on their account page with one of these.
@@ -40,7 +46,8 @@ const (
 
 // accessLost is the banner of a save that took the viewer's own access to
 // the page it would land on.
-var accessLost = map[done]done{doneSaved: doneSavedAccessLost, doneGroupDeleted: doneGroupDeletedAccessLost}
+var accessLost = map[done]done{doneSaved: doneSavedAccessLost, doneGroupDeleted: doneGroupDeletedAccessLost,
+	doneMemberAdded: doneSavedAccessLost, doneMemberRemoved: doneSavedAccessLost}
 
 // banners are the only texts a done code shows. The page itself shows what
 // was acted on (the user, group or facility it lands on), so no banner
@@ -60,11 +67,17 @@ var banners = map[done]string{
 	doneUserDeleted:            "The user was deleted.",
 	doneGroupCreated:           "Group created.",
 	doneGroupDeleted:           "Group deleted.",
+	doneMemberAdded:            "Added to the group.",
+	doneMemberRemoved:          "Removed from the group.",
 	doneFacilityCreated:        "Facility created.",
 	doneFacilityArchived:       "Facility archived.",
 	doneFacilityRestored:       "Facility restored.",
 	doneSessionRevoked:         "The session was signed out.",
 	doneAPIKeyRevoked:          "The API key was revoked: it stops working at once.",
+	doneFactorRemoved:          "The factor was removed.",
+	doneFactorsReset:           "Their two-step verification was reset: they sign in with their password alone (or enrol again where the organization requires it).",
+	doneSecuritySaved:          "The sign-in policy is saved: it applies from each user's next sign-in.",
+	doneSignInExpired:          "That sign-in expired or was already completed: sign in again.",
 	doneSavedAccessLost:        "Saved. Your own access changed: you can no longer open the page you were on.",
 	doneGroupDeletedAccessLost: "Group deleted. Your own access changed: you can no longer open the groups.",
 }

@@ -28,7 +28,14 @@ func newEngine(assets map[string]string) (*engine, error) {
 			}
 			return "", fmt.Errorf("no static file %q", name)
 		},
-		"has":      func(list []string, v string) bool { return slices.Contains(list, v) },
+		"has": func(list []string, v string) bool { return slices.Contains(list, v) },
+		// pngData lets a PNG the server drew (a TOTP QR code) be an <img> src.
+		"pngData": func(s string) template.URL {
+			if strings.HasPrefix(s, "data:image/png;base64,") {
+				return template.URL(s)
+			}
+			return ""
+		},
 		"when":     func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
 		"whenPtr":  func(t *time.Time) string { return whenPtr(t) },
 		"query":    query,
@@ -61,6 +68,13 @@ func newEngine(assets map[string]string) (*engine, error) {
 		"minLicenceLabel": minLicenceLabel,
 		// fieldOf hands one field's error to the "error" partial.
 		"fieldOf": func(p *page, field string) map[string]any { return map[string]any{"Errors": p.Errors, "Field": field} },
+		// candidatesOf hands the "candidates" partial what a filter's text
+		// may mean.
+		"candidatesOf": func(p *page, field string) map[string]any {
+			d, _ := p.Data.(auditPage)
+			return map[string]any{"Picks": d.Candidates[field], "Links": d.candidateLinks(field)}
+		},
+		"pickLabel": pickLabel,
 		// fieldAnchor is the id of a field's control, for the error summary.
 		"fieldAnchor": fieldAnchor,
 	}

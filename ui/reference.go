@@ -58,6 +58,7 @@ var operationLabels = map[string]string{
 	gatehouse.OpViewFacilities:   "See facilities",
 	gatehouse.OpManageFacilities: "Create, rename and archive facilities",
 	gatehouse.OpViewAuditLog:     "Read the audit log",
+	gatehouse.OpManageSecurity:   "Set the organization's sign-in security (MFA policy)",
 }
 
 func (u *UI) reference(w http.ResponseWriter, r *http.Request) {

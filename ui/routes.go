@@ -14,6 +14,10 @@ func (u *UI) routes(mux *http.ServeMux) {
 	// Signing in and the pages that emailed links open.
 	mux.HandleFunc("GET "+pageSignIn, u.signInPage)
 	mux.HandleFunc("POST "+pageSignIn, u.signIn)
+	mux.HandleFunc("POST /sign-in/second-factor", u.completeSecondStep)
+	mux.HandleFunc("POST /sign-in/enrol", u.enrolAtSignIn)
+	mux.HandleFunc("POST /sign-in/passkey/options", u.signInPasskeyOptions)
+	mux.HandleFunc("POST /sign-in/continue", u.signedIn(u.continueSignIn))
 	mux.HandleFunc("POST /sign-out", u.signOut)
 	mux.HandleFunc("GET /forgot-password", u.forgotPage)
 	mux.HandleFunc("POST /forgot-password", u.forgot)
@@ -47,6 +51,8 @@ func (u *UI) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /groups/{id}", u.signedIn(u.saveGroup))
 	mux.HandleFunc("GET /groups/{id}/delete", u.signedIn(u.confirmDeleteGroup))
 	mux.HandleFunc("POST /groups/{id}/delete", u.signedIn(u.deleteGroup))
+	mux.HandleFunc("POST /groups/{id}/members", u.signedIn(u.addGroupMember))
+	mux.HandleFunc("POST /groups/{id}/members/{user}/remove", u.signedIn(u.removeGroupMember))
 
 	mux.HandleFunc("GET /facilities", u.signedIn(u.listFacilities))
 	mux.HandleFunc("POST /facilities", u.signedIn(u.createFacility))
@@ -54,11 +60,20 @@ func (u *UI) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /facilities/{id}", u.signedIn(u.saveFacility))
 
 	mux.HandleFunc("GET /audit", u.signedIn(u.auditLog))
+	mux.HandleFunc("GET /suggestions", u.signedIn(u.suggestions))
 	mux.HandleFunc("GET /reference", u.signedIn(u.reference))
 	mux.HandleFunc("GET /account", u.signedIn(u.account))
 	mux.HandleFunc("POST /account/sessions/{id}/revoke", u.signedIn(u.revokeSession))
 	mux.HandleFunc("POST /account/api-keys", u.signedIn(u.createAPIKey))
 	mux.HandleFunc("POST /account/api-keys/{id}/revoke", u.signedIn(u.revokeAPIKey))
+	mux.HandleFunc("POST /account/mfa/totp", u.signedIn(u.beginTOTP))
+	mux.HandleFunc("POST /account/mfa/totp/confirm", u.signedIn(u.confirmTOTP))
+	mux.HandleFunc("POST /account/mfa/passkey/options", u.signedIn(u.passkeyOptions))
+	mux.HandleFunc("POST /account/mfa/passkey", u.signedIn(u.registerPasskey))
+	mux.HandleFunc("POST /account/mfa/{id}/remove", u.signedIn(u.removeFactor))
+	mux.HandleFunc("POST /account/mfa/recovery-codes", u.signedIn(u.regenerateRecoveryCodes))
+	mux.HandleFunc("GET /settings/security", u.signedIn(u.securityPage))
+	mux.HandleFunc("POST /settings/security", u.signedIn(u.saveSecurity))
 }
 
 // home sends the viewer to the first section they may use; everyone may

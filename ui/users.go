@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gatehouse/gatehouse"
@@ -99,7 +100,8 @@ type userForm struct {
 	FacilityNames map[string]string
 	Editable      bool // the viewer may change this user (false for a full-access user edited by a limited admin)
 	Actions       []string
-	Licence       string // the licence chosen: the user's, or a new user's default ("" without licences)
+	Factors       []string // the kinds of second factor the user has ("totp", "webauthn"), on the edit page
+	Licence       string   // the licence chosen: the user's, or a new user's default ("" without licences)
 }
 
 func (u *UI) formData(r *http.Request, user *gatehouse.User) (*userForm, error) {
@@ -206,6 +208,19 @@ func (u *UI) editUserPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.Actions = userActions(v, user)
+	factors, _, err := u.svc.UserFactors(r.Context(), v.actor, user.ID)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	for _, factor := range factors {
+		if !slices.Contains(f.Factors, factor.Kind) {
+			f.Factors = append(f.Factors, factor.Kind)
+		}
+	}
+	if len(f.Factors) == 0 {
+		f.Actions = slices.DeleteFunc(f.Actions, func(a string) bool { return a == "reset-mfa" })
+	}
 	p := newPage(r, user.FirstName+" "+user.LastName, "users")
 	p.Data = f
 	u.show(w, r, http.StatusOK, "user-form", p)
@@ -312,6 +327,7 @@ var userActionLabels = map[string]string{
 	"activate":            "Activate",
 	"regenerate-invite":   "Regenerate invite",
 	"resend-verification": "Resend verification email",
+	"reset-mfa":           "Reset two-step verification",
 	"delete":              "Delete",
 }
 
@@ -320,6 +336,7 @@ var userActionText = map[string]string{
 	"activate":            "They can sign in again with their password.",
 	"regenerate-invite":   "A new invitation email goes out; the previous link stops working.",
 	"resend-verification": "A new verification link goes to their email address.",
+	"reset-mfa":           "Their authenticator apps, passkeys and recovery codes are removed: they sign in with their password alone, or set up a new factor at their next sign-in where the organization requires one. Do this only once you are sure who asks.",
 	"delete":              "The user, their sessions, API keys, group memberships and facility assignments are removed. This cannot be undone.",
 }
 
@@ -348,6 +365,9 @@ func userActions(v *viewer, user *gatehouse.User) []string {
 		if v.can[gatehouse.OpDeactivateUsers] {
 			out = append(out, "deactivate")
 		}
+	}
+	if v.can[gatehouse.OpEditUsers] && user.Status == gatehouse.StatusActive && user.ID != v.user.ID {
+		out = append(out, "reset-mfa")
 	}
 	if v.can[gatehouse.OpDeleteUsers] && user.ID != v.user.ID {
 		out = append(out, "delete")
@@ -398,6 +418,9 @@ func (u *UI) userAction(w http.ResponseWriter, r *http.Request) {
 	case "resend-verification":
 		_, _, err = u.svc.ResendVerification(ctx, v.actor, id)
 		code = doneVerificationResent
+	case "reset-mfa":
+		_, err = u.svc.ResetFactors(ctx, v.actor, id)
+		code = doneFactorsReset
 	case "delete":
 		if _, err = u.svc.DeleteUser(ctx, v.actor, id); err == nil {
 			redirectDone(w, r, "/users", doneUserDeleted)
@@ -466,6 +489,10 @@ func (u *UI) userAccess(w http.ResponseWriter, r *http.Request) {
 		for _, f := range data.Facilities {
 			data.FacilityNames[f.ID] = f.Name
 		}
+	}
+	if err := u.nameMemberships(ctx, v, user.ID, data.GroupNames, data.FacilityNames); err != nil {
+		u.fail(w, r, err)
+		return
 	}
 	q := r.URL.Query()
 	if perm := q.Get("permission"); perm != "" {

@@ -51,6 +51,7 @@ func commands() []command {
 		{"copy", "move an SQLite deployment to an empty PostgreSQL database", runCopy},
 		{"audit", "export an organization's audit log (ndjson or csv)", runAudit},
 		{"users", "import users from a CSV file, or export them to one", runUsers},
+		{"security", "print or set an organization's MFA policy, or reset a user's second factors", runSecurity},
 		{"api", "print the OpenAPI document or render the API reference", runAPIDoc},
 		{"catalog", "validate a catalog file, print a built-in one, or render the Permissions Reference", runCatalog},
 	}

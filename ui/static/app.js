@@ -81,6 +81,59 @@ document.addEventListener("DOMContentLoaded", () => {
     apply();
   }
 
+  // Times: the server writes them in UTC; they are shown in the browser's
+  // time zone, the UTC kept on hover (title) and in datetime. Forms that
+  // read a date and time (the audit log's range) say which zone they read
+  // it in, and send it (tz), so that "From 09:00" means 09:00 here.
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const local = new Intl.DateTimeFormat(undefined, {
+    day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short",
+  });
+  for (const t of document.querySelectorAll("time[datetime]")) {
+    const at = new Date(t.getAttribute("datetime"));
+    if (!Number.isNaN(at.getTime())) t.textContent = local.format(at);
+  }
+  if (zone) {
+    for (const input of document.querySelectorAll("input[name=tz]")) {
+      if (!input.value) input.value = zone;
+    }
+    for (const name of document.querySelectorAll(".tz-name")) name.textContent = zone;
+  }
+
+  // Boxes that name people (the audit log's actor and target, a group's
+  // new member): as the viewer types, the server's search refills the
+  // suggestions (the page starts with the first few). Without the script
+  // the server resolves the typed name.
+  for (const input of document.querySelectorAll("input[data-suggest]")) {
+    const list = document.getElementById(input.getAttribute("list"));
+    let timer = 0, asked = "";
+    input.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        const q = input.value.trim();
+        if (q === asked) return;
+        asked = q;
+        let found;
+        try {
+          const res = await fetch("/suggestions?for=" + encodeURIComponent(input.dataset.suggest) + "&q=" + encodeURIComponent(q),
+            {headers: {Accept: "application/json"}, credentials: "same-origin"});
+          if (!res.ok) return;
+          found = await res.json();
+        } catch {
+          return; // the suggestions stay as they were; the server still resolves the name
+        }
+        if (q !== asked) return;
+        const options = found.map((s) => {
+          const o = document.createElement("option");
+          o.value = s.value;
+          o.label = s.label;
+          return o;
+        });
+        list.replaceChildren(...options);
+      }, 200);
+    });
+  }
+
   // A filter box above long lists of checkboxes (groups, facilities).
   for (const picker of document.querySelectorAll("fieldset.picker:not(.permissions)")) {
     const checks = [...picker.querySelectorAll(":scope > .check")];
@@ -94,5 +147,51 @@ document.addEventListener("DOMContentLoaded", () => {
       for (const c of checks) c.hidden = q !== "" && !c.textContent.toLowerCase().includes(q);
     });
     picker.querySelector("legend").after(input);
+  }
+
+  // Passkeys: the WebAuthn ceremony is the browser's, so it needs this
+  // script. A form marked data-passkey-register (the account page) or
+  // data-passkey-sign-in (the second step of sign-in) asks the server for
+  // the ceremony's options, lets the browser create or use the passkey,
+  // and posts the answer in the form's credential field. Without
+  // WebAuthn the registration button stays hidden and sign-in keeps the
+  // code form.
+  const passkeyForms = [
+    ["form[data-passkey-register]", "/account/mfa/passkey/options", "create", "parseCreationOptionsFromJSON"],
+    ["form[data-passkey-sign-in]", "/sign-in/passkey/options", "get", "parseRequestOptionsFromJSON"],
+  ];
+  for (const [selector, optionsURL, call, parse] of passkeyForms) {
+    const form = document.querySelector(selector);
+    if (!form) continue;
+    if (!window.PublicKeyCredential || !PublicKeyCredential[parse]) {
+      if (call === "get") form.hidden = true;
+      continue;
+    }
+    form.hidden = false;
+    form.addEventListener("submit", async (event) => {
+      if (form.elements.credential.value !== "") return; // the answer, going to the server
+      event.preventDefault();
+      const body = new URLSearchParams();
+      if (form.elements.step) body.set("step", form.elements.step.value);
+      try {
+        const resp = await fetch(optionsURL, { method: "POST", body, credentials: "same-origin" });
+        const ceremony = await resp.json();
+        if (!resp.ok) throw new Error(ceremony.error || "the server refused");
+        const publicKey = PublicKeyCredential[parse](ceremony.options.publicKey);
+        const credential = await navigator.credentials[call]({ publicKey });
+        if (form.elements.token) form.elements.token.value = ceremony.token || "";
+        form.elements.credential.value = JSON.stringify(credential.toJSON());
+        form.submit();
+      } catch (err) {
+        let note = form.querySelector(".field-error");
+        if (!note) {
+          note = document.createElement("p");
+          note.className = "field-error";
+          note.setAttribute("role", "alert");
+          form.append(note);
+        }
+        note.textContent = "The passkey did not work: " + err.message;
+      }
+    });
   }
 });
