@@ -59,6 +59,7 @@ func (s *Service) ImportUsers(ctx context.Context, actor gatehouse.Actor, file i
 		if err := authorize(snap, actor, gatehouse.OpInviteUsers, authz.Resource{}); err != nil {
 			return nil, err
 		}
+		report.Errors = append(report.Errors[:0:0], errs...) // the file's, should the write start again
 		users, err := s.checkImport(tx, snap, actor, rows, &report.Errors)
 		if err != nil {
 			return nil, err
