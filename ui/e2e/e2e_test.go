@@ -571,6 +571,18 @@ func TestAdminUIInBrowser(t *testing.T) {
 			t.Fatalf("after a check of a bad file: %d users, %v", len(users), err)
 		}
 		shots.take(t, admin, "import-report")
+		// The report itself (a page only a POST shows): no axe-core
+		// violation, and no wider than a phone.
+		for _, size := range [][2]int64{laptop, phone} {
+			admin.viewport(t, size)
+			for _, v := range axeViolations(t, admin) {
+				t.Errorf("the import report at %dpx: %s", size[0], v)
+			}
+			if over := eval[int](t, admin, `document.documentElement.scrollWidth - innerWidth`); over > 0 {
+				t.Errorf("the import report is %dpx wider than a %dpx screen", over, size[0])
+			}
+		}
+		admin.viewport(t, laptop)
 		paste(strings.Replace(bad, "not-an-email", "jon@acme.test", 1))
 		admin.follow(t, "check the fixed file", http.StatusOK, chromedp.Click(button("Check file")))
 		if h := text(t, admin, chromedp.Search(`//h2[@id="ready-h"]`)); h != "All 2 rows are valid" {
@@ -627,7 +639,7 @@ func TestAdminUIInBrowser(t *testing.T) {
 
 	step("axe-core: no violation on any page, at 1366px and 390px; nothing wider than a phone", func(t *testing.T) {
 		checkPages(t, admin, []pageCheck{
-			{"/users", 200}, {"/users?status=invited", 200}, {"/users/new", 200}, {"/users/" + tessID, 200},
+			{"/users", 200}, {"/users?status=invited", 200}, {"/users/new", 200}, {"/users/import", 200}, {"/users/" + tessID, 200},
 			{"/users/" + tessID + "/access?permission=work_orders.edit&facility_id=" + srv.facilities["North Plant"], 200},
 			{"/users/" + tessID + "/activate", 200}, {"/users/" + tessID + "/delete", 200},
 			{"/invitations", 200},
