@@ -262,3 +262,34 @@ func TestImportUsers_NamesNeverCrossOrganizations(t *testing.T) {
 	status, body = a.importCSV("first_name,last_name,email\nAnn,Archer,ann@bolt.test\n")
 	wantStatus(t, status, body, http.StatusOK)
 }
+
+// Licence seats: the rows past a tier's free seats are refused, each on its
+// licence column, and nothing is written; within the seats, the import
+// goes through.
+func TestImportUsers_RowsOverTheSeatsAreRefused(t *testing.T) {
+	o := newEnv(t).newOrg("Comp", "compliance")
+	o.admin.ok(http.StatusOK, "PUT", "/api/v1/licences/action", obj{"seats": 2}) // the admin holds approval
+	o.invite("one", obj{"licence": "action"})
+	before := o.userCount()
+	file := "first_name,last_name,email,licence\n" +
+		"Ann,Archer,ann@comp.test,action\n" +
+		"Bob,Baker,bob@comp.test,read_report\n" +
+		"Cat,Carter,cat@comp.test,Action\n" +
+		"Dan,Dyer,dan@comp.test,action\n"
+	for _, path := range []string{"/api/v1/users/import?dry_run=true", "/api/v1/users/import"} {
+		status, _, body := o.admin.do("POST", path, csvFile(file))
+		list := body["errors"]
+		if e, ok := body["error"].(obj); ok {
+			wantError(t, status, body, http.StatusBadRequest, "invalid")
+			list = e["errors"]
+		}
+		if got, want := rowErrors(list), []string{"4 licence conflict", "5 licence conflict"}; !slices.Equal(got, want) {
+			t.Fatalf("%s: errors %v, want %v", path, got, want)
+		}
+	}
+	if got := o.userCount(); got != before {
+		t.Fatalf("%d users, want %d", got, before)
+	}
+	status, body := o.importCSV("first_name,last_name,email,licence\nAnn,Archer,ann@comp.test,action\n")
+	wantStatus(t, status, body, http.StatusOK)
+}

@@ -83,9 +83,6 @@ func (s *Service) ImportUsers(ctx context.Context, actor gatehouse.Actor, file i
 		if err != nil {
 			return err
 		}
-		// Seats: a check that the import stays within each licence tier's
-		// seats belongs here, once the rows are valid, reporting the rows
-		// over the count in report.Errors.
 		if err := s.createImported(ctx, tx, actor, users); err != nil {
 			return err
 		}
@@ -120,13 +117,6 @@ func importError(r *ImportReport, dryRun bool) error {
 	return &gatehouse.Error{Code: gatehouse.EINVALID, Field: first.Field, Fields: r.Errors,
 		Message: fmt.Sprintf("%s in %s: nothing was imported. Row %d: %s",
 			plural(len(r.Errors), "error"), plural(len(rows), "row"), first.Row, first.Message)}
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // checkImport turns the rows into invited users, each with a new id,
@@ -200,7 +190,43 @@ func (s *Service) checkImport(tx gatehouse.Tx, snap *authz.Snapshot, actor gateh
 	if limited {
 		judgeRows(snap, actor, rows, users, valid, errs)
 	}
+	if err := seatRows(tx, snap, actor.OrgID, rows, users, valid, errs); err != nil {
+		return nil, err
+	}
 	return users, nil
+}
+
+// seatRows refuses the rows that would take a licence tier over its seats,
+// in row order: the first rows of a tier take its free seats, the rest are
+// each reported on their licence column. (adminWrite counts the seats once
+// more in the import's transaction, as it does for every write.)
+func seatRows(tx gatehouse.Tx, snap *authz.Snapshot, orgID string, rows []usercsv.Row, users []*gatehouse.User, valid []int, errs *[]gatehouse.FieldError) error {
+	if !snap.Catalog().HasLicences() {
+		return nil
+	}
+	tiers, err := licenceSeats(tx, snap.Catalog(), orgID)
+	if err != nil {
+		return err
+	}
+	free := map[string]LicenceSeats{}
+	for _, t := range tiers {
+		if t.Seats != nil {
+			free[t.Licence.Name] = t
+		}
+	}
+	taken := map[string]int{}
+	for _, i := range valid {
+		t, capped := free[users[i].Licence]
+		if !capped {
+			continue
+		}
+		if taken[t.Licence.Name]++; taken[t.Licence.Name] > *t.Free() {
+			*errs = append(*errs, gatehouse.FieldError{Code: gatehouse.ECONFLICT, Row: rows[i].Line, Field: usercsv.Licence,
+				Message: fmt.Sprintf("The %s licence has %s, %d free: this row would need one more; raise its seats or give another licence",
+					t.Licence.Label, plural(*t.Seats, "seat"), *t.Free())})
+		}
+	}
+	return nil
 }
 
 // judgeRows applies no escalation to each valid row by itself, so that a
