@@ -52,6 +52,7 @@ type OrgScoped interface {
 	UserTokenStore
 	SessionStore
 	AuditStore
+	SSOConnectionStore
 	LicenceSeatStore
 	MFAStore
 	OIDCClientStore
@@ -165,6 +166,23 @@ type SessionStore interface {
 	DeleteUserSessions(orgID, userID string) error
 }
 
+// SSOConnectionStore holds an organization's single sign-on connections
+// and the sign-ins sent to their providers; Lookups finds connections by
+// domain and takes a state back.
+type SSOConnectionStore interface {
+	FindSSOConnections(orgID string) ([]*SSOConnection, error)
+	FindSSOConnection(orgID, id string) (*SSOConnection, error)
+	// CreateSSOConnection and UpdateSSOConnection store every field, with
+	// the domains and default groups; a domain another connection of the
+	// organization claims is a conflict.
+	CreateSSOConnection(c *SSOConnection) error
+	UpdateSSOConnection(c *SSOConnection) error
+	DeleteSSOConnection(orgID, id string) error
+	// CreateSSOState stores a sign-in sent to a provider, and deletes the
+	// expired ones of every organization so that the table stays small.
+	CreateSSOState(st *SSOState) error
+}
+
 // LicenceSeatStore holds how many seats each licence tier of an
 // organization has. A tier without seats set is unlimited.
 type LicenceSeatStore interface {
@@ -213,6 +231,14 @@ type Lookups interface {
 	// revoked or expired, so the caller can say which: the mailed link is
 	// all its holder has.
 	FindUserToken(tokenHash string) (*UserToken, error)
+	// FindSSOConnectionsByDomain returns the SSO connections that claim
+	// the email domain in every organization, oldest organization first:
+	// the email is all a person signing in gives.
+	FindSSOConnectionsByDomain(domain string) ([]*SSOConnection, error)
+	// TakeSSOState deletes and returns the state with the hash, expired or
+	// not (the caller says which); not found when it was taken already:
+	// the state parameter is all a returning browser carries.
+	TakeSSOState(stateHash string) (*SSOState, error)
 	// FindMFAChallenge returns the challenge with the token hash even when
 	// used or expired: the pending sign-in's token is all a browser holds.
 	FindMFAChallenge(tokenHash string) (*MFAChallenge, error)

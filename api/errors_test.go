@@ -15,6 +15,7 @@ var sampleBodies = map[string]any{
 	"PATCH /api/v1/users/{id}":            obj{"first_name": "A"},
 	"POST /api/v1/groups":                 obj{"name": "G"},
 	"PUT /api/v1/organization/security":   obj{"mfa_policy": "off"},
+	"POST /api/v1/sso-connections":        obj{"name": "Okta", "issuer": "https://okta.example.com", "client_id": "x", "domains": []string{"acme.test"}},
 	"PATCH /api/v1/groups/{id}":           obj{"name": "G"},
 	"POST /api/v1/facilities":             obj{"name": "F"},
 	"PATCH /api/v1/facilities/{id}":       obj{"name": "F"},

@@ -75,6 +75,12 @@ func (h *handlers) routes(api huma.API) {
 	register(api, writeOp("regenerate-oidc-client-secret", "POST", "/api/v1/oidc-clients/{id}/regenerate-secret", "Give a confidential application a new secret, shown once; the old one stops working", "Applications"), h.regenerateOIDCClientSecret)
 	register(api, noContent(writeOp("delete-oidc-client", "DELETE", "/api/v1/oidc-clients/{id}", "Delete an application and every token it was issued", "Applications")), h.deleteOIDCClient)
 
+	register(api, op("list-sso-connections", "GET", "/api/v1/sso-connections", "List the organization's single sign-on connections", "Security"), h.listSSOConnections)
+	register(api, created(writeOp("create-sso-connection", "POST", "/api/v1/sso-connections", "Add a single sign-on connection", "Security")), h.createSSOConnection)
+	register(api, op("get-sso-connection", "GET", "/api/v1/sso-connections/{id}", "Get a single sign-on connection", "Security"), h.getSSOConnection)
+	register(api, writeOp("update-sso-connection", "PATCH", "/api/v1/sso-connections/{id}", "Change a single sign-on connection", "Security"), h.updateSSOConnection)
+	register(api, noContent(writeOp("delete-sso-connection", "DELETE", "/api/v1/sso-connections/{id}", "Delete a single sign-on connection", "Security")), h.deleteSSOConnection)
+
 	register(api, op("list-audit-events", "GET", "/api/v1/audit-events", "The audit log, newest first", "Audit"), h.listAuditEvents)
 
 	registerRaw[checkjson.Check, checkjson.Decision](api, op("check", "POST", "/api/v1/authz/check", "May the user do this?", "Authorization"), h.check)

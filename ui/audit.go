@@ -29,6 +29,7 @@ var auditActions = []string{
 	"user.totp_enrolled", "user.passkey_registered", "user.factor_removed", "user.factor_removal_refused", "user.second_factor_failed",
 	"user.recovery_code_used", "user.recovery_codes_regenerated", "user.factors_reset", "organization.mfa_policy_changed",
 	"session.second_factor_required", "session.enrolment_required",
+	"sso_connection.created", "sso_connection.updated", "sso_connection.deleted", "sso.sign_in_refused", "user.created_by_sso",
 }
 
 // auditPage is the data of the audit log page.

@@ -20,6 +20,7 @@ func (u *UI) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /sign-in/continue", u.signedIn(u.continueSignIn))
 	mux.HandleFunc("GET "+pageApplicationSignIn, u.completeApplicationSignIn)
 	mux.HandleFunc("POST /sign-out", u.signOut)
+	mux.HandleFunc("GET "+pageSSOCallback, u.ssoCallback)
 	mux.HandleFunc("GET /forgot-password", u.forgotPage)
 	mux.HandleFunc("POST /forgot-password", u.forgot)
 	mux.HandleFunc("GET "+pageResetPassword, u.resetPage)
@@ -82,6 +83,13 @@ func (u *UI) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /account/mfa/recovery-codes", u.signedIn(u.regenerateRecoveryCodes))
 	mux.HandleFunc("GET /settings/security", u.signedIn(u.securityPage))
 	mux.HandleFunc("POST /settings/security", u.signedIn(u.saveSecurity))
+	mux.HandleFunc("GET "+ssoSettings, u.signedIn(u.listSSO))
+	mux.HandleFunc("GET "+ssoSettings+"/new", u.signedIn(u.newSSOPage))
+	mux.HandleFunc("POST "+ssoSettings+"/new", u.signedIn(u.createSSO))
+	mux.HandleFunc("GET "+ssoSettings+"/{id}", u.signedIn(u.editSSOPage))
+	mux.HandleFunc("POST "+ssoSettings+"/{id}", u.signedIn(u.saveSSO))
+	mux.HandleFunc("GET "+ssoSettings+"/{id}/delete", u.signedIn(u.confirmDeleteSSO))
+	mux.HandleFunc("POST "+ssoSettings+"/{id}/delete", u.signedIn(u.deleteSSO))
 }
 
 // home sends the viewer to the first section they may use; everyone may

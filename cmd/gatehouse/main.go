@@ -53,6 +53,7 @@ func commands() []command {
 		{"users", "import users from a CSV file, or export them to one", runUsers},
 		{"licences", "list licence tiers with their seats, or set a tier's seats", runLicences},
 		{"security", "print or set an organization's MFA policy, or reset a user's second factors", runSecurity},
+		{"sso", "list, add or delete an organization's single sign-on connections", runSSO},
 		{"api", "print the OpenAPI document or render the API reference", runAPIDoc},
 		{"catalog", "validate a catalog file, print a built-in one, or render the Permissions Reference", runCatalog},
 		{"keys", "rotate the OpenID provider's signing key (keys rotate)", runKeys},
