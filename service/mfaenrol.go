@@ -256,24 +256,40 @@ func (s *Service) factorsOf(ctx context.Context, orgID, userID string) ([]*gateh
 	return factors, codes, err
 }
 
-// RemoveFactor removes one of the acting user's factors, once they prove
-// who they are again with their password or a current code (throttled as
-// codes are): a session left open must not be enough to drop the second
-// factor. Removing the last factor also drops the recovery codes.
-func (s *Service) RemoveFactor(ctx context.Context, actor gatehouse.Actor, id, password, code, client string) error {
+// RemoveFactor removes one of the acting user's factors once they give
+// their password again (throttled as codes are): a session left open must
+// not be enough to drop the second factor. A code would not do: the
+// session alone may enrol another app or make new recovery codes, whose
+// codes would then prove nothing but the session. Removing the last factor
+// also drops the recovery codes.
+func (s *Service) RemoveFactor(ctx context.Context, actor gatehouse.Actor, id, password, client string) error {
 	if actor.APIKeyID != "" || actor.IsSystem() {
 		return gatehouse.Errorf(gatehouse.EFORBIDDEN, "factors are removed by their user, signed in")
 	}
-	var u *gatehouse.User
-	err := s.store.View(ctx, func(tx gatehouse.Tx) error {
-		var err error
-		u, err = tx.FindUser(actor.OrgID, actor.UserID)
-		return err
-	})
-	if err != nil {
+	now, address := s.now(), throttleAddress(client)
+	if err := s.store.Update(ctx, func(tx gatehouse.Tx) error { return s.cfg.Throttle.admitCode(tx, actor.UserID, address, now) }); err != nil {
 		return err
 	}
-	remove := func(tx gatehouse.Tx) error {
+	var hash string
+	if err := s.store.View(ctx, func(tx gatehouse.Tx) error {
+		var err error
+		hash, err = tx.PasswordHash(actor.OrgID, actor.UserID)
+		return err
+	}); err != nil {
+		return err
+	}
+	if hash == "" || !s.cfg.Passwords.Matches(password, hash) {
+		if err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
+			return record(ctx, tx, actor, "user.factor_removal_refused", "user", actor.UserID, nil)
+		}); err != nil {
+			return err
+		}
+		return gatehouse.Invalid("password", "the password is wrong")
+	}
+	return s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		if err := tx.DeleteThrottleEvents(gatehouse.ThrottleCodeFailure, actor.UserID, address); err != nil {
+			return err
+		}
 		if err := tx.DeleteFactor(actor.OrgID, actor.UserID, id); err != nil {
 			return err
 		}
@@ -287,31 +303,6 @@ func (s *Service) RemoveFactor(ctx context.Context, actor gatehouse.Actor, id, p
 			}
 		}
 		return record(ctx, tx, actor, "user.factor_removed", "user", actor.UserID, diff(map[string]any{"factor_id": id}, nil))
-	}
-	if code != "" {
-		return s.checkCode(ctx, u, code, client, func(tx gatehouse.Tx, _ string) error { return remove(tx) })
-	}
-	now, address := s.now(), throttleAddress(client)
-	if err := s.store.Update(ctx, func(tx gatehouse.Tx) error { return s.cfg.Throttle.admitCode(tx, u.ID, address, now) }); err != nil {
-		return err
-	}
-	var hash string
-	if err := s.store.View(ctx, func(tx gatehouse.Tx) error { hash, err = tx.PasswordHash(u.OrgID, u.ID); return err }); err != nil {
-		return err
-	}
-	if hash == "" || !s.cfg.Passwords.Matches(password, hash) {
-		if err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
-			return record(ctx, tx, actor, "user.factor_removal_refused", "user", u.ID, nil)
-		}); err != nil {
-			return err
-		}
-		return gatehouse.Invalid("password", "the password is wrong; give your password or a current code")
-	}
-	return s.store.Update(ctx, func(tx gatehouse.Tx) error {
-		if err := tx.DeleteThrottleEvents(gatehouse.ThrottleCodeFailure, u.ID, address); err != nil {
-			return err
-		}
-		return remove(tx)
 	})
 }
 

@@ -243,7 +243,7 @@ func (u *UI) removeFactor(w http.ResponseWriter, r *http.Request) {
 	if !u.formValues(w, r) {
 		return
 	}
-	err := u.svc.RemoveFactor(r.Context(), v.actor, r.PathValue("id"), r.PostFormValue("password"), strings.TrimSpace(r.PostFormValue("code")), clientOf(r))
+	err := u.svc.RemoveFactor(r.Context(), v.actor, r.PathValue("id"), r.PostFormValue("password"), clientOf(r))
 	if err != nil {
 		p := newPage(r, "Your account", "account")
 		if !formError(p, err) {
