@@ -147,6 +147,8 @@ type SessionStore interface {
 	FindSessions(orgID, userID string) ([]*Session, error)
 	TouchSession(orgID, id string, at time.Time) error
 	DeleteSession(orgID, id string) error
+	// DeleteUserSessions ends every session of the user, and every MFA
+	// step of theirs in progress (a sign-in waiting for its second factor).
 	DeleteUserSessions(orgID, userID string) error
 }
 

@@ -78,8 +78,14 @@ func (t *tx) DeleteSession(orgID, id string) error {
 	return dbError("delete session", affected(res, gatehouse.Errorf(gatehouse.ENOTFOUND, "session %q not found", id)))
 }
 
-// DeleteUserSessions ends every session of the user.
+// DeleteUserSessions ends every session of the user and every MFA step
+// of theirs still open: a sign-in waiting for its second factor was opened
+// with a password that whatever ends the sessions (a reset, a
+// deactivation) has just made worthless.
 func (t *tx) DeleteUserSessions(orgID, userID string) error {
-	_, err := t.exec(`DELETE FROM sessions WHERE org_id = $1 AND user_id = $2`, orgID, userID)
-	return dbError("delete sessions", err)
+	if _, err := t.exec(`DELETE FROM sessions WHERE org_id = $1 AND user_id = $2`, orgID, userID); err != nil {
+		return dbError("delete sessions", err)
+	}
+	_, err := t.exec(`DELETE FROM mfa_challenges WHERE org_id = $1 AND user_id = $2`, orgID, userID)
+	return dbError("delete MFA steps", err)
 }
