@@ -68,6 +68,10 @@ func passkeysOf(tx gatehouse.Tx, orgID, userID string) (*passkeyUser, error) {
 		if err := json.Unmarshal([]byte(f.Secret), &c); err != nil {
 			return nil, err
 		}
+		// The credential was stored at registration; its counter moves in
+		// the factor's row. The library compares the answer's counter with
+		// this one to flag a clone, so it must be the latest accepted.
+		c.Authenticator.SignCount = uint32(f.Counter)
 		p.factors, p.credentials = append(p.factors, f), append(p.credentials, c)
 	}
 	return p, nil
@@ -259,7 +263,12 @@ func (s *Service) CompleteSignInPasskey(ctx context.Context, stepToken string, r
 			// A counter that moves proves the key was not cloned; many
 			// passkeys keep it at 0.
 			if f.CredentialID == id && int64(cred.Authenticator.SignCount) > f.Counter {
-				if err := tx.UseFactor(u.OrgID, f.ID, int64(cred.Authenticator.SignCount), s.now()); err != nil {
+				err := tx.UseFactor(u.OrgID, f.ID, int64(cred.Authenticator.SignCount), s.now())
+				if gatehouse.ErrorCode(err) == gatehouse.ECONFLICT { // another answer with this counter came first
+					why = "it was already used"
+					return nil
+				}
+				if err != nil {
 					return err
 				}
 			}

@@ -39,13 +39,20 @@ type env struct {
 
 func newEnv(t *testing.T, template string, opts ...ui.Option) *env {
 	t.Helper()
+	return newEnvAt(t, "", template, opts...)
+}
+
+// newEnvAt is newEnv whose links (and WebAuthn relying party) start with
+// baseURL.
+func newEnvAt(t *testing.T, baseURL, template string, opts ...ui.Option) *env {
+	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, storetest.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	svc := service.New(db, testsupport.ServiceConfig("", nil))
+	svc := service.New(db, testsupport.ServiceConfig(baseURL, nil))
 	_, data, err := catalogs.Load(template)
 	if err != nil {
 		t.Fatal(err)
