@@ -161,3 +161,40 @@ func TestAPasswordResetEndsPendingSteps(t *testing.T) {
 	status, _, body = e.client().do("POST", "/api/v1/sessions/second-factor", obj{"token": step, "code": code})
 	wantError(t, status, body, http.StatusUnauthorized, "unauthorized")
 }
+
+// factorCount is how many factors the user has, read beneath the API.
+func (o *org) factorCount(userID string) int {
+	o.e.t.Helper()
+	factors, _, err := o.e.svc.UserFactors(context.Background(), gatehouse.SystemActor(o.id), userID)
+	if err != nil {
+		o.e.t.Fatal(err)
+	}
+	return len(factors)
+}
+
+// TestResetMFAStaysWithinCoverAndOrganization: another organization's
+// admin, a limited admin facing a full-access user, a cross-origin page
+// riding an admin's session, and an admin about themselves all fail, and
+// the factors stay.
+func TestResetMFAStaysWithinCoverAndOrganization(t *testing.T) {
+	e := newEnv(t)
+	a, b := e.newOrg("Acme", "facilities"), e.newOrg("Bolt", "facilities")
+	full := a.user("full", obj{"full_access": true})
+	a.withTOTP(full)
+	limited := a.user("lim", obj{"permissions": []string{"users.view", "users.edit"}, "facility_ids": []string{a.facility("Depot")}})
+
+	status, _, body := b.admin.do("POST", "/api/v1/users/"+full+"/reset-mfa", nil)
+	wantError(t, status, body, http.StatusNotFound, "not_found")
+	// A full-access user is beyond a facility's admin: not even seen.
+	status, _, body = a.as(limited).do("POST", "/api/v1/users/"+full+"/reset-mfa", nil)
+	wantError(t, status, body, http.StatusNotFound, "not_found")
+	browser := a.session(a.adminID)
+	browser.header.Set("Sec-Fetch-Site", "cross-site")
+	status, _, body = browser.do("POST", "/api/v1/users/"+full+"/reset-mfa", nil)
+	wantError(t, status, body, http.StatusForbidden, "forbidden")
+	status, _, body = a.as(full).do("POST", "/api/v1/users/"+full+"/reset-mfa", nil)
+	wantError(t, status, body, http.StatusBadRequest, "invalid")
+	if n := a.factorCount(full); n != 1 {
+		t.Fatalf("refused resets left %d factors", n)
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/pquerna/otp/totp"
+
+	"github.com/gatehouse/gatehouse/service"
 )
 
 // Attacks on two-step verification through the web UI (issue 15).
@@ -67,4 +69,63 @@ func enrolTOTPAgain(t *testing.T, b *browser) (string, result) {
 		t.Fatalf("confirm: %d\n%s", res.status, res.body)
 	}
 	return m[1], res
+}
+
+// postFrom posts the form as a page of another origin would.
+func (b *browser) postFrom(origin, path string, form url.Values) result {
+	b.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, b.e.srv.URL+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", origin)
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	return b.do(req)
+}
+
+// TestTwoStepFormsHoldAgainstOtherPagesAndUsers: another site cannot post
+// the enrolment, removal, recovery-code or reset forms with the viewer's
+// session; one user cannot finish an enrolment another began; the step
+// sends the browser to no other origin, whatever next it carries.
+func TestTwoStepFormsHoldAgainstOtherPagesAndUsers(t *testing.T) {
+	e := newEnv(t, "facilities")
+	bo := e.activeUser("Bo", "Bolt", "bo@acme.test", service.UserInput{FullAccess: true})
+	ada := e.signIn("ada@acme.test")
+	_, codes := enrolTOTP(t, ada)
+	id := removeFormRe.FindStringSubmatch(ada.page("/account", http.StatusOK).body)[1]
+
+	for _, path := range []string{"/account/mfa/totp", "/account/mfa/" + id + "/remove", "/account/mfa/recovery-codes",
+		"/account/mfa/passkey/options", "/users/" + bo.ID + "/reset-mfa", "/settings/security"} {
+		if res := ada.postFrom("https://evil.test", path, url.Values{"password": {password}, "mfa_policy": {"off"}}); res.status != http.StatusForbidden {
+			t.Errorf("cross-origin POST %s: %d", path, res.status)
+		}
+	}
+	if !strings.Contains(ada.page("/account", http.StatusOK).body, `/account/mfa/`+id+`/remove`) {
+		t.Fatal("a cross-origin post removed the factor")
+	}
+
+	// Bo cannot confirm an enrolment Ada began (with a code of its secret).
+	begun := ada.post("/account/mfa/totp", url.Values{})
+	adaSecret := secretRe.FindStringSubmatch(begun.body)[1]
+	code, _ := totp.GenerateCode(adaSecret, time.Now())
+	boB := e.signInAs("bo@acme.test", "/users")
+	if res := boB.post("/account/mfa/totp/confirm", url.Values{"token": hidden(begun)["token"], "code": {code}}); res.status != http.StatusBadRequest {
+		t.Fatalf("Bo confirming Ada's enrolment: %d", res.status)
+	}
+	if strings.Contains(boB.page("/account", http.StatusOK).body, "/remove\"") {
+		t.Fatal("Bo got a factor from Ada's enrolment")
+	}
+
+	// next to another origin, through the step, lands on this one.
+	for i, next := range []string{"https://evil.test/", "//evil.test", "/\\evil.test", "/%2F%2Fevil.test", "/%5Cevil.test"} {
+		b := e.anonymous()
+		step := b.post("/sign-in", url.Values{"email": {"ada@acme.test"}, "password": {password}, "next": {next}})
+		form := url.Values{"step": hidden(step)["step"], "next": {next}, "code": {codes[i]}}
+		b.c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		res := b.post("/sign-in/second-factor", form)
+		if loc := res.header.Get("Location"); res.status != http.StatusSeeOther || loc != "/" {
+			t.Fatalf("next %q: %d to %q", next, res.status, loc)
+		}
+	}
 }

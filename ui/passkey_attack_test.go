@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/fxamacker/cbor/v2"
+
+	"github.com/gatehouse/gatehouse/service"
 )
 
 // Attacks on passkeys at sign-in (issue 15), with a software authenticator
@@ -179,6 +181,14 @@ func TestPasskeySignInChecksOriginAndCounter(t *testing.T) {
 	k.counter = 20
 	if res := passkeySignIn(t, e, "ada@acme.test", func(c ceremony) string { return k.assert(t, c, "gatehouse.test", passkeyBase) }); signedIn(res) {
 		t.Fatal("a signature counter that did not move (20 then 20) signed in")
+	}
+	// Another user's passkey does not answer for Ada.
+	e.activeUser("Bo", "Bolt", "bo@acme.test", service.UserInput{FullAccess: true})
+	bos := newSoftKey(t)
+	registerPasskey(t, e.signIn("bo@acme.test"), bos)
+	bos.counter = 100
+	if res := passkeySignIn(t, e, "ada@acme.test", func(c ceremony) string { return bos.assert(t, c, "gatehouse.test", passkeyBase) }); signedIn(res) {
+		t.Fatal("Bo's passkey signed Ada in")
 	}
 	k.counter = 21
 	if res := passkeySignIn(t, e, "ada@acme.test", func(c ceremony) string { return k.assert(t, c, "gatehouse.test", passkeyBase) }); !signedIn(res) {
