@@ -198,3 +198,40 @@ func TestResetMFAStaysWithinCoverAndOrganization(t *testing.T) {
 		t.Fatalf("refused resets left %d factors", n)
 	}
 }
+
+// TestParallelWrongCodesStayWithinTheThrottle: wrong codes sent all at
+// once, to two instances, are admitted no more than one after another
+// would be — the throttle counts each before it checks it (run with
+// GATEHOUSE_TEST_DB=postgres for PostgreSQL, where transactions run side
+// by side).
+func TestParallelWrongCodesStayWithinTheThrottle(t *testing.T) {
+	e := newEnv(t)
+	o := e.newOrg("Acme", "facilities")
+	mo := o.user("mo", obj{"full_access": true})
+	o.withTOTP(mo)
+	step := e.pendingStep("mo@acme.test")
+	bases := []string{e.srv.URL, e.secondInstance()}
+	const n = 24
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			statuses[i] = postStatus(bases[i%2], "/api/v1/sessions/second-factor", obj{"token": step, "code": "000000"})
+		})
+	}
+	wg.Wait()
+	admitted := 0
+	for _, s := range statuses {
+		switch s {
+		case http.StatusBadRequest:
+			admitted++
+		case http.StatusTooManyRequests:
+		default:
+			t.Fatalf("statuses %v", statuses)
+		}
+	}
+	// One after another, 3 failures are free and the 4th waits a second.
+	if free := service.DefaultThrottle().SignInFreeFailures; admitted > free {
+		t.Fatalf("%d of %d parallel wrong codes were checked, want at most %d: %v", admitted, n, free, statuses)
+	}
+}
