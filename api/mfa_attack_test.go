@@ -235,3 +235,16 @@ func TestParallelWrongCodesStayWithinTheThrottle(t *testing.T) {
 		t.Fatalf("%d of %d parallel wrong codes were checked, want at most %d: %v", admitted, n, free, statuses)
 	}
 }
+
+// TestAPIKeysAreNotSignIns: as docs/accounts.md says, a key acts as its
+// user without a second factor, even under a policy that covers them.
+func TestAPIKeysAreNotSignIns(t *testing.T) {
+	e := newEnv(t)
+	o := e.newOrg("Acme", "facilities")
+	mo := o.user("mo", obj{"full_access": true})
+	o.withTOTP(mo)
+	o.admin.ok(http.StatusOK, "PUT", "/api/v1/organization/security", obj{"mfa_policy": "all"})
+	if me := o.as(mo).get("/api/v1/me"); str(me["user"].(obj), "id") != mo {
+		t.Fatalf("me: %v", me)
+	}
+}
