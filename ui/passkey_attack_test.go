@@ -195,3 +195,29 @@ func TestPasskeySignInChecksOriginAndCounter(t *testing.T) {
 		t.Fatalf("the passkey, counter 21: %d at %s", res.status, res.url)
 	}
 }
+
+// TestMalformedPasskeyAnswersAreRefusedCleanly: answers that are not what a
+// browser sends get a 4xx page, never a 5xx, at registration and sign-in.
+func TestMalformedPasskeyAnswersAreRefusedCleanly(t *testing.T) {
+	e := newEnvAt(t, passkeyBase, "facilities")
+	k := newSoftKey(t)
+	ada := e.signIn("ada@acme.test")
+	registerPasskey(t, ada, k)
+	answers := []string{"{}", "null", "[]", `"x"`, "{", strings.Repeat("[", 10000),
+		`{"id":"AA","rawId":"AA","type":"public-key","response":{}}`,
+		`{"id":"!!","rawId":"!!","type":"public-key","response":{"clientDataJSON":"!!","authenticatorData":"!!","signature":"!!","attestationObject":"!!"}}`,
+		`{"id":"AA","rawId":"AA","type":"public-key","response":{"clientDataJSON":"e30","authenticatorData":"AA","signature":"AA","attestationObject":"oA"}}`}
+	for _, answer := range answers {
+		c := ada.ceremony("/account/mfa/passkey/options", url.Values{})
+		if res := ada.post("/account/mfa/passkey", url.Values{"token": {c.Token}, "credential": {answer}}); res.status != http.StatusBadRequest {
+			t.Errorf("registration answered %.40q: %d", answer, res.status)
+		}
+		res := passkeySignIn(t, e, "ada@acme.test", func(ceremony) string { return answer })
+		if res.status != http.StatusBadRequest {
+			t.Errorf("sign-in answered %.40q: %d at %s", answer, res.status, res.url)
+		}
+	}
+	if res := e.anonymous().post("/sign-in/passkey/options", url.Values{"step": {"ghm_nothing"}}); res.status != http.StatusUnauthorized {
+		t.Errorf("options for no step: %d", res.status)
+	}
+}
