@@ -67,7 +67,7 @@ func TestOneCodeOpensOneSessionAcrossInstances(t *testing.T) {
 	o := e.newOrg("Acme", "facilities")
 	mo := o.user("mo", obj{"full_access": true})
 	secret := o.withTOTP(mo)
-	recovery, err := e.svc.RegenerateRecoveryCodes(context.Background(), gatehouse.Actor{OrgID: o.id, UserID: mo})
+	recovery, err := e.svc.RegenerateRecoveryCodes(context.Background(), gatehouse.Actor{OrgID: o.id, UserID: mo}, password, "127.0.0.1:1")
 	if err != nil {
 		t.Fatal(err)
 	}

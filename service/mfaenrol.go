@@ -257,39 +257,12 @@ func (s *Service) factorsOf(ctx context.Context, orgID, userID string) ([]*gateh
 }
 
 // RemoveFactor removes one of the acting user's factors once they give
-// their password again (throttled as codes are): a session left open must
-// not be enough to drop the second factor. A code would not do: the
-// session alone may enrol another app or make new recovery codes, whose
-// codes would then prove nothing but the session. Removing the last factor
-// also drops the recovery codes.
+// their password again: a session left open must not be enough to drop
+// the second factor. A code would not do: the session alone may enrol
+// another app, whose codes would then prove nothing but the session.
+// Removing the last factor also drops the recovery codes.
 func (s *Service) RemoveFactor(ctx context.Context, actor gatehouse.Actor, id, password, client string) error {
-	if actor.APIKeyID != "" || actor.IsSystem() {
-		return gatehouse.Errorf(gatehouse.EFORBIDDEN, "factors are removed by their user, signed in")
-	}
-	now, address := s.now(), throttleAddress(client)
-	if err := s.store.Update(ctx, func(tx gatehouse.Tx) error { return s.cfg.Throttle.admitCode(tx, actor.UserID, address, now) }); err != nil {
-		return err
-	}
-	var hash string
-	if err := s.store.View(ctx, func(tx gatehouse.Tx) error {
-		var err error
-		hash, err = tx.PasswordHash(actor.OrgID, actor.UserID)
-		return err
-	}); err != nil {
-		return err
-	}
-	if hash == "" || !s.cfg.Passwords.Matches(password, hash) {
-		if err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
-			return record(ctx, tx, actor, "user.factor_removal_refused", "user", actor.UserID, nil)
-		}); err != nil {
-			return err
-		}
-		return gatehouse.Invalid("password", "the password is wrong")
-	}
-	return s.store.Update(ctx, func(tx gatehouse.Tx) error {
-		if err := tx.DeleteThrottleEvents(gatehouse.ThrottleCodeFailure, actor.UserID, address); err != nil {
-			return err
-		}
+	return s.withPassword(ctx, actor, password, client, "user.factor_removal_refused", func(tx gatehouse.Tx) error {
 		if err := tx.DeleteFactor(actor.OrgID, actor.UserID, id); err != nil {
 			return err
 		}
@@ -307,10 +280,12 @@ func (s *Service) RemoveFactor(ctx context.Context, actor gatehouse.Actor, id, p
 }
 
 // RegenerateRecoveryCodes replaces the acting user's recovery codes with
-// new ones, shown once; they must have a factor.
-func (s *Service) RegenerateRecoveryCodes(ctx context.Context, actor gatehouse.Actor) ([]string, error) {
+// new ones, shown once, once they give their password again: a session
+// left open must not be enough to void the user's codes and hold valid
+// ones, which stand in for the second factor. They must have a factor.
+func (s *Service) RegenerateRecoveryCodes(ctx context.Context, actor gatehouse.Actor, password, client string) ([]string, error) {
 	var codes []string
-	err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
+	err := s.withPassword(ctx, actor, password, client, "user.recovery_codes_refused", func(tx gatehouse.Tx) error {
 		factors, err := tx.FindFactors(actor.OrgID, actor.UserID)
 		if err != nil {
 			return err
@@ -326,4 +301,39 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, actor gatehouse.A
 		return record(ctx, tx, actor, "user.recovery_codes_regenerated", "user", actor.UserID, nil)
 	})
 	return codes, err
+}
+
+// withPassword runs change in one transaction once the signed-in user has
+// given their password again, throttled as codes are (a wrong one counts
+// against the user's codes); a wrong password is audited as refused.
+func (s *Service) withPassword(ctx context.Context, actor gatehouse.Actor, password, client, refused string, change func(gatehouse.Tx) error) error {
+	if actor.APIKeyID != "" || actor.IsSystem() {
+		return gatehouse.Errorf(gatehouse.EFORBIDDEN, "factors are changed by their user, signed in")
+	}
+	now, address := s.now(), throttleAddress(client)
+	if err := s.store.Update(ctx, func(tx gatehouse.Tx) error { return s.cfg.Throttle.admitCode(tx, actor.UserID, address, now) }); err != nil {
+		return err
+	}
+	var hash string
+	if err := s.store.View(ctx, func(tx gatehouse.Tx) error {
+		var err error
+		hash, err = tx.PasswordHash(actor.OrgID, actor.UserID)
+		return err
+	}); err != nil {
+		return err
+	}
+	if hash == "" || !s.cfg.Passwords.Matches(password, hash) {
+		if err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
+			return record(ctx, tx, actor, refused, "user", actor.UserID, nil)
+		}); err != nil {
+			return err
+		}
+		return gatehouse.Invalid("password", "the password is wrong")
+	}
+	return s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		if err := tx.DeleteThrottleEvents(gatehouse.ThrottleCodeFailure, actor.UserID, address); err != nil {
+			return err
+		}
+		return change(tx)
+	})
 }

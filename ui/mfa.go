@@ -261,12 +261,23 @@ func (u *UI) removeFactor(w http.ResponseWriter, r *http.Request) {
 }
 
 func (u *UI) regenerateRecoveryCodes(w http.ResponseWriter, r *http.Request) {
-	codes, err := u.svc.RegenerateRecoveryCodes(r.Context(), viewerFrom(r.Context()).actor)
-	if err != nil {
-		u.fail(w, r, err)
+	if !u.formValues(w, r) {
 		return
 	}
+	codes, err := u.svc.RegenerateRecoveryCodes(r.Context(), viewerFrom(r.Context()).actor, r.PostFormValue("password"), clientOf(r))
 	p := newPage(r, "Your account", "account")
+	if err != nil {
+		if !formError(p, err) {
+			u.fail(w, r, err)
+			return
+		}
+		var e *gatehouse.Error
+		if errors.As(err, &e) && e.Field != "" {
+			p.Error = "No new recovery codes: " + e.Message
+		}
+		u.showAccount(w, r, errorStatus(err), p, accountPage{})
+		return
+	}
 	p.Flash = "New recovery codes: the old ones no longer work."
 	u.showAccountMFA(w, r, p, codes)
 }

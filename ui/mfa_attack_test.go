@@ -10,6 +10,7 @@ import (
 
 	"github.com/pquerna/otp/totp"
 
+	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/service"
 )
 
@@ -18,39 +19,46 @@ import (
 var removeFormRe = regexp.MustCompile(`action="/account/mfa/([^"/]+)/remove"`)
 
 // TestASessionAloneCannotDropTheSecondFactor: whoever holds a stolen
-// session but not the password can make new recovery codes (the session
-// alone allows it) — those codes must not then remove the user's factor,
-// or the session alone drops the second factor.
+// session but not the password can neither make new recovery codes (which
+// would void the user's and stand in for their factor) nor remove the
+// factor — not even with a code of an app the session enrolled itself.
 func TestASessionAloneCannotDropTheSecondFactor(t *testing.T) {
 	e := newEnv(t, "facilities")
 	stolen := e.signIn("ada@acme.test")
-	enrolTOTP(t, stolen)
+	_, codes := enrolTOTP(t, stolen)
 	m := removeFormRe.FindStringSubmatch(stolen.page("/account", http.StatusOK).body)
 	if m == nil {
 		t.Fatal("no removal form on the account page")
 	}
 	res := stolen.post("/account/mfa/recovery-codes", url.Values{})
-	codes := codeRe.FindAllStringSubmatch(res.body, -1)
-	if res.status != http.StatusOK || len(codes) == 0 {
-		t.Fatalf("new recovery codes: %d", res.status)
+	if res.status != http.StatusBadRequest || codeRe.MatchString(res.body) {
+		t.Fatalf("new recovery codes without the password: %d", res.status)
 	}
-	res = stolen.post("/account/mfa/"+m[1]+"/remove", url.Values{"code": {codes[0][1]}})
+	has(t, "refused", res, "No new recovery codes: the password is wrong")
+	res = stolen.post("/account/mfa/"+m[1]+"/remove", url.Values{"code": {codes[0]}})
 	if res.status != http.StatusBadRequest {
-		t.Fatalf("removal with a recovery code the session made itself: %d at %s", res.status, res.url)
+		t.Fatalf("removal with a recovery code: %d at %s", res.status, res.url)
 	}
-	if !strings.Contains(stolen.page("/account", http.StatusOK).body, `action="/account/mfa/`+m[1]+`/remove"`) {
-		t.Fatal("the factor was removed without the password")
-	}
-	// A second app the session enrols itself proves nothing either.
+	// A second app the session enrols itself proves nothing.
 	second, _ := enrolTOTPAgain(t, stolen)
 	res = stolen.post("/account/mfa/"+m[1]+"/remove", url.Values{"code": {nextCode(t, second)}})
 	if res.status != http.StatusBadRequest {
 		t.Fatalf("removal with a code of an app the session enrolled itself: %d at %s", res.status, res.url)
 	}
-	// The password still removes it.
+	acct := stolen.page("/account", http.StatusOK)
+	has(t, "account", acct, `action="/account/mfa/`+m[1]+`/remove"`, "10 unused recovery codes")
+	// The password makes new codes and removes the factor.
+	res = stolen.post("/account/mfa/recovery-codes", url.Values{"password": {password}})
+	if res.status != http.StatusOK || len(codeRe.FindAllString(res.body, -1)) != service.RecoveryCodeCount {
+		t.Fatalf("new recovery codes with the password: %d", res.status)
+	}
 	res = stolen.post("/account/mfa/"+m[1]+"/remove", url.Values{"password": {password}})
 	if res.status != http.StatusOK || strings.Contains(res.body, `action="/account/mfa/`+m[1]+`/remove"`) {
 		t.Fatalf("removal with the password: %d\n%s", res.status, res.body)
+	}
+	events, err := e.svc.AuditEvents(e.ctx, e.admin, gatehouse.AuditFilter{Action: "user.recovery_codes_refused", Limit: 10})
+	if err != nil || len(events) != 1 {
+		t.Fatalf("audit of the refused codes: %v (%v)", events, err)
 	}
 }
 
