@@ -24,6 +24,7 @@ var sampleBodies = map[string]any{
 	"POST /api/v1/sessions":               obj{"email": "a@b.test", "password": "x"},
 	"POST /api/v1/invitations/accept":     obj{"token": "inv_x", "password": password},
 	"POST /api/v1/invitations/resend":     obj{"user_ids": []string{"usr_x"}},
+	"POST /api/v1/users/bulk":             obj{"action": "deactivate", "user_ids": []string{"usr_x"}},
 	"POST /api/v1/password-reset/confirm": obj{"token": "rst_x", "password": password},
 	"DELETE /api/v1/sessions/current":     nil,
 	"GET /api/v1/users/{id}":              nil,

@@ -18,7 +18,7 @@ import (
 
 // auditActions are the actions the filter suggests; any other is accepted.
 var auditActions = []string{
-	"organization.created",
+	"organization.created", "licence.seats_set",
 	"user.invited", "user.invitation_regenerated", "user.invitation_accepted", "user.updated", "user.activated",
 	"user.deactivated", "user.deleted", "user.email_verified", "user.verification_sent", "user.password_set", "user.password_setup_sent",
 	"user.password_reset_requested", "user.password_reset", "user.sign_in_failed",

@@ -93,23 +93,23 @@ func TestTOTPEnrolledFromTheAccountPageIsAskedAtSignIn(t *testing.T) {
 
 	b := e.anonymous()
 	step := b.post("/sign-in", url.Values{"email": {"ada@acme.test"}, "password": {password},
-		"next": {"/groups"}, "auth_request": {"ar_123"}})
+		"next": {"/groups"}, "carried": {"ar_123"}})
 	if step.status != http.StatusOK || step.url.Path != "/sign-in" {
 		t.Fatalf("password: %d at %s", step.status, step.url)
 	}
 	lint(t, "second step", step)
 	fields := hidden(step)
 	// Whatever the sign-in form carried goes through the step unchanged.
-	if !slices.Contains(fields["next"], "/groups") || !slices.Contains(fields["auth_request"], "ar_123") || len(fields["step"]) == 0 {
+	if !slices.Contains(fields["next"], "/groups") || !slices.Contains(fields["carried"], "ar_123") || len(fields["step"]) == 0 {
 		t.Fatalf("hidden fields %v", fields)
 	}
 	if res := b.get("/groups"); res.url.Path != "/sign-in" {
 		t.Fatal("the password alone opened a session")
 	}
-	form := url.Values{"step": {fields["step"][0]}, "next": {"/groups"}, "auth_request": {"ar_123"}}
+	form := url.Values{"step": {fields["step"][0]}, "next": {"/groups"}, "carried": {"ar_123"}}
 	form.Set("code", "123")
 	wrong := b.post("/sign-in/second-factor", form)
-	if wrong.status != http.StatusBadRequest || !slices.Contains(hidden(wrong)["auth_request"], "ar_123") {
+	if wrong.status != http.StatusBadRequest || !slices.Contains(hidden(wrong)["carried"], "ar_123") {
 		t.Fatalf("wrong code: %d %v", wrong.status, hidden(wrong))
 	}
 	form.Set("code", nextCode(t, secret))
@@ -125,7 +125,7 @@ func TestTOTPEnrolledFromTheAccountPageIsAskedAtSignIn(t *testing.T) {
 	// the browser goes back to sign in, with what the form carried.
 	form.Set("code", codes[0])
 	again := e.anonymous().post("/sign-in/second-factor", form)
-	if again.url.Path != "/sign-in" || again.url.Query().Get("auth_request") != "ar_123" || again.url.Query().Get("next") != "/groups" ||
+	if again.url.Path != "/sign-in" || again.url.Query().Get("carried") != "ar_123" || again.url.Query().Get("next") != "/groups" ||
 		!strings.Contains(again.body, "expired or was already completed") {
 		t.Fatalf("a completed step again: %d at %s", again.status, again.url)
 	}

@@ -18,6 +18,7 @@ func (u *UI) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /sign-in/enrol", u.enrolAtSignIn)
 	mux.HandleFunc("POST /sign-in/passkey/options", u.signInPasskeyOptions)
 	mux.HandleFunc("POST /sign-in/continue", u.signedIn(u.continueSignIn))
+	mux.HandleFunc("GET "+pageApplicationSignIn, u.completeApplicationSignIn)
 	mux.HandleFunc("POST /sign-out", u.signOut)
 	mux.HandleFunc("GET /forgot-password", u.forgotPage)
 	mux.HandleFunc("POST /forgot-password", u.forgot)
@@ -30,6 +31,8 @@ func (u *UI) routes(mux *http.ServeMux) {
 
 	// Users & Permissions.
 	mux.HandleFunc("GET /users", u.signedIn(u.listUsers))
+	mux.HandleFunc("POST /users/bulk", u.signedIn(u.bulkUsers))
+	mux.HandleFunc("POST /licences/{name}/seats", u.signedIn(u.setSeats))
 	mux.HandleFunc("GET /users/new", u.signedIn(u.newUserPage))
 	mux.HandleFunc("POST /users/new", u.signedIn(u.inviteUser))
 	mux.HandleFunc("GET /users/{id}", u.signedIn(u.editUserPage))
@@ -55,6 +58,11 @@ func (u *UI) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /facilities", u.signedIn(u.createFacility))
 	mux.HandleFunc("GET /facilities/{id}", u.signedIn(u.facilityPage))
 	mux.HandleFunc("POST /facilities/{id}", u.signedIn(u.saveFacility))
+
+	mux.HandleFunc("GET /applications", u.signedIn(u.listApplications))
+	mux.HandleFunc("POST /applications", u.signedIn(u.createApplication))
+	mux.HandleFunc("GET /applications/{id}", u.signedIn(u.applicationPage))
+	mux.HandleFunc("POST /applications/{id}", u.signedIn(u.applicationAction))
 
 	mux.HandleFunc("GET /audit", u.signedIn(u.auditLog))
 	mux.HandleFunc("GET /suggestions", u.signedIn(u.suggestions))
