@@ -224,6 +224,12 @@ func (s *Service) CompleteSignInPasskey(ctx context.Context, stepToken string, r
 	if err != nil {
 		return "", nil, err
 	}
+	// Throttled as codes are: each refused answer is a write to the audit
+	// log, which whoever knows the password must not be able to fill.
+	now, address := s.now(), throttleAddress(client)
+	if err := s.store.Update(ctx, func(tx gatehouse.Tx) error { return s.cfg.Throttle.admitCode(tx, u.ID, address, now) }); err != nil {
+		return "", nil, err
+	}
 	d := decodeChallengeData(step.Data)
 	refused := func(why string) (string, *gatehouse.Session, error) {
 		err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
@@ -274,6 +280,9 @@ func (s *Service) CompleteSignInPasskey(ctx context.Context, stepToken string, r
 			}
 		}
 		if err := tx.UseMFAChallenge(step.OrgID, step.ID, s.now()); err != nil {
+			return err
+		}
+		if err := tx.DeleteThrottleEvents(gatehouse.ThrottleCodeFailure, u.ID, address); err != nil {
 			return err
 		}
 		token, opened, err = s.openSession(ctx, tx, u, client, userAgent, []string{gatehouse.AMRPassword, gatehouse.AMRHWK, gatehouse.AMRMFA})

@@ -23,6 +23,12 @@ import (
 
 const passkeyBase = "https://gatehouse.test"
 
+// manyTries lets a test refuse many answers in a row without waiting for
+// the throttle (TestRefusedPasskeysAreThrottled keeps it).
+func manyTries(cfg *service.Config) {
+	cfg.Throttle = service.Throttle{SignInFreeFailures: 100, SignInPairLimit: 100, CodeUserLimit: 100}
+}
+
 // softKey is one passkey: an ES256 key pair, its credential id and the
 // signature counter it reports next.
 type softKey struct {
@@ -150,7 +156,7 @@ func passkeySignIn(t *testing.T, e *env, email string, answer func(ceremony) str
 // deployment's relying party and origin, and a signature counter that
 // goes back (a cloned key, an old answer) is refused.
 func TestPasskeySignInChecksOriginAndCounter(t *testing.T) {
-	e := newEnvAt(t, passkeyBase, "facilities")
+	e := newEnvAt(t, passkeyBase, "facilities", manyTries)
 	k := newSoftKey(t)
 	k.counter = 10
 	registerPasskey(t, e.signIn("ada@acme.test"), k)
@@ -199,7 +205,7 @@ func TestPasskeySignInChecksOriginAndCounter(t *testing.T) {
 // TestMalformedPasskeyAnswersAreRefusedCleanly: answers that are not what a
 // browser sends get a 4xx page, never a 5xx, at registration and sign-in.
 func TestMalformedPasskeyAnswersAreRefusedCleanly(t *testing.T) {
-	e := newEnvAt(t, passkeyBase, "facilities")
+	e := newEnvAt(t, passkeyBase, "facilities", manyTries)
 	k := newSoftKey(t)
 	ada := e.signIn("ada@acme.test")
 	registerPasskey(t, ada, k)
@@ -219,5 +225,22 @@ func TestMalformedPasskeyAnswersAreRefusedCleanly(t *testing.T) {
 	}
 	if res := e.anonymous().post("/sign-in/passkey/options", url.Values{"step": {"ghm_nothing"}}); res.status != http.StatusUnauthorized {
 		t.Errorf("options for no step: %d", res.status)
+	}
+}
+
+// TestRefusedPasskeysAreThrottled: whoever knows the password cannot post
+// passkey answers without end (each refused one is audited): they are
+// throttled as wrong codes are.
+func TestRefusedPasskeysAreThrottled(t *testing.T) {
+	e := newEnvAt(t, passkeyBase, "facilities", nil)
+	k := newSoftKey(t)
+	registerPasskey(t, e.signIn("ada@acme.test"), k)
+	statuses := []int{}
+	for range 5 {
+		res := passkeySignIn(t, e, "ada@acme.test", func(c ceremony) string { return k.assert(t, c, "evil.test", passkeyBase) })
+		statuses = append(statuses, res.status)
+	}
+	if statuses[len(statuses)-1] != http.StatusTooManyRequests {
+		t.Fatalf("refused passkeys in a row: %v, want the last throttled", statuses)
 	}
 }
