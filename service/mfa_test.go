@@ -34,7 +34,7 @@ func (f *fixture) enrolTOTP(clk *clock, u *gatehouse.User) (string, []string) {
 	f.t.Helper()
 	ctx := context.Background()
 	actor := gatehouse.Actor{OrgID: u.OrgID, UserID: u.ID}
-	e, err := f.svc.BeginTOTP(ctx, actor)
+	e, err := f.svc.BeginTOTP(ctx, actor, testPassword, "10.0.0.1:1")
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -17,13 +17,13 @@ type Enrolled struct {
 }
 
 // BeginTOTP makes a new TOTP secret for the acting user and keeps it for
-// EnrolTTL, waiting for its first code (ConfirmTOTP).
-func (s *Service) BeginTOTP(ctx context.Context, actor gatehouse.Actor) (*TOTPEnrolment, error) {
-	if actor.IsSystem() || actor.APIKeyID != "" {
-		return nil, gatehouse.Errorf(gatehouse.EFORBIDDEN, "factors are enrolled by their user, signed in")
-	}
+// EnrolTTL, waiting for its first code (ConfirmTOTP). It asks for the
+// password again, as removing a factor does: a session left open must not
+// be enough to add a factor either — a first one would lock the user out,
+// another would let its holder in with the password later.
+func (s *Service) BeginTOTP(ctx context.Context, actor gatehouse.Actor, password, client string) (*TOTPEnrolment, error) {
 	var out *TOTPEnrolment
-	err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
+	err := s.withPassword(ctx, actor, password, client, "user.factor_enrolment_refused", func(tx gatehouse.Tx) error {
 		var err error
 		out, err = s.newTOTPEnrolment(tx, actor.OrgID, actor.UserID, "")
 		if err != nil {

@@ -85,17 +85,15 @@ type PasskeyCeremony struct {
 	Options json.RawMessage `json:"options"`
 }
 
-// BeginPasskey starts registering a passkey for the acting user.
-func (s *Service) BeginPasskey(ctx context.Context, actor gatehouse.Actor) (*PasskeyCeremony, error) {
-	if actor.IsSystem() || actor.APIKeyID != "" {
-		return nil, gatehouse.Errorf(gatehouse.EFORBIDDEN, "factors are enrolled by their user, signed in")
-	}
+// BeginPasskey starts registering a passkey for the acting user, who gives
+// their password again (as BeginTOTP asks).
+func (s *Service) BeginPasskey(ctx context.Context, actor gatehouse.Actor, password, client string) (*PasskeyCeremony, error) {
 	rp, err := s.relyingParty()
 	if err != nil {
 		return nil, err
 	}
 	var out *PasskeyCeremony
-	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
+	err = s.withPassword(ctx, actor, password, client, "user.factor_enrolment_refused", func(tx gatehouse.Tx) error {
 		p, err := passkeysOf(tx, actor.OrgID, actor.UserID)
 		if err != nil {
 			return err

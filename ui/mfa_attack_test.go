@@ -66,7 +66,7 @@ func TestASessionAloneCannotDropTheSecondFactor(t *testing.T) {
 // factor already (no recovery codes come with it) and returns its secret.
 func enrolTOTPAgain(t *testing.T, b *browser) (string, result) {
 	t.Helper()
-	res := b.post("/account/mfa/totp", url.Values{})
+	res := b.post("/account/mfa/totp", url.Values{"password": {password}})
 	m := secretRe.FindStringSubmatch(res.body)
 	if res.status != http.StatusOK || m == nil {
 		t.Fatalf("begin: %d", res.status)
@@ -114,7 +114,7 @@ func TestTwoStepFormsHoldAgainstOtherPagesAndUsers(t *testing.T) {
 	}
 
 	// Bo cannot confirm an enrolment Ada began (with a code of its secret).
-	begun := ada.post("/account/mfa/totp", url.Values{})
+	begun := ada.post("/account/mfa/totp", url.Values{"password": {password}})
 	adaSecret := secretRe.FindStringSubmatch(begun.body)[1]
 	code, _ := totp.GenerateCode(adaSecret, time.Now())
 	boB := e.signInAs("bo@acme.test", "/users")
@@ -135,5 +135,28 @@ func TestTwoStepFormsHoldAgainstOtherPagesAndUsers(t *testing.T) {
 		if loc := res.header.Get("Location"); res.status != http.StatusSeeOther || loc != "/" {
 			t.Fatalf("next %q: %d to %q", next, res.status, loc)
 		}
+	}
+}
+
+// TestASessionAloneCannotAddAFactor: whoever holds a stolen session but
+// not the password cannot add an app or a passkey of theirs — to a user
+// without a factor, which would lock the user out at their next sign-in,
+// nor to one with a factor, which would let them in with the password
+// later.
+func TestASessionAloneCannotAddAFactor(t *testing.T) {
+	e := newEnvAt(t, passkeyBase, "facilities", nil)
+	stolen := e.signIn("ada@acme.test")
+	for _, path := range []string{"/account/mfa/totp", "/account/mfa/passkey/options"} {
+		res := stolen.post(path, url.Values{"password": {"not the password"}})
+		if res.status != http.StatusBadRequest || strings.Contains(res.body, "totp-secret") || strings.Contains(res.body, "publicKey") {
+			t.Fatalf("POST %s without the password: %d\n%s", path, res.status, res.body)
+		}
+	}
+	if res := stolen.post("/account/mfa/totp", url.Values{"password": {password}}); res.status != http.StatusOK || !secretRe.MatchString(res.body) {
+		t.Fatalf("with the password: %d", res.status)
+	}
+	events, err := e.svc.AuditEvents(e.ctx, e.admin, gatehouse.AuditFilter{Action: "user.factor_enrolment_refused", Limit: 10})
+	if err != nil || len(events) != 2 {
+		t.Fatalf("audit of the refused enrolments: %v (%v)", events, err)
 	}
 }

@@ -131,7 +131,7 @@ func (k *softKey) assert(t *testing.T, c ceremony, rpID, origin string) string {
 // registerPasskey adds the key to the signed-in user's account.
 func registerPasskey(t *testing.T, b *browser, k *softKey) {
 	t.Helper()
-	c := b.ceremony("/account/mfa/passkey/options", url.Values{})
+	c := b.ceremony("/account/mfa/passkey/options", url.Values{"password": {password}})
 	res := b.post("/account/mfa/passkey", url.Values{"token": {c.Token}, "name": {"Key"}, "credential": {k.register(c, passkeyBase)}})
 	if res.status != http.StatusOK || !strings.Contains(res.body, "Passkey “Key” added") {
 		t.Fatalf("register: %d\n%s", res.status, res.body)
@@ -214,7 +214,7 @@ func TestMalformedPasskeyAnswersAreRefusedCleanly(t *testing.T) {
 		`{"id":"!!","rawId":"!!","type":"public-key","response":{"clientDataJSON":"!!","authenticatorData":"!!","signature":"!!","attestationObject":"!!"}}`,
 		`{"id":"AA","rawId":"AA","type":"public-key","response":{"clientDataJSON":"e30","authenticatorData":"AA","signature":"AA","attestationObject":"oA"}}`}
 	for _, answer := range answers {
-		c := ada.ceremony("/account/mfa/passkey/options", url.Values{})
+		c := ada.ceremony("/account/mfa/passkey/options", url.Values{"password": {password}})
 		if res := ada.post("/account/mfa/passkey", url.Values{"token": {c.Token}, "credential": {answer}}); res.status != http.StatusBadRequest {
 			t.Errorf("registration answered %.40q: %d", answer, res.status)
 		}
