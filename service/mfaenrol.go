@@ -258,9 +258,8 @@ func (s *Service) factorsOf(ctx context.Context, orgID, userID string) ([]*gateh
 
 // RemoveFactor removes one of the acting user's factors once they give
 // their password again: a session left open must not be enough to drop
-// the second factor. A code would not do: the session alone may enrol
-// another app, whose codes would then prove nothing but the session.
-// Removing the last factor also drops the recovery codes.
+// the second factor. A code would not do: the password is what a stolen
+// session lacks. Removing the last factor also drops the recovery codes.
 func (s *Service) RemoveFactor(ctx context.Context, actor gatehouse.Actor, id, password, client string) error {
 	return s.withPassword(ctx, actor, password, client, "user.factor_removal_refused", func(tx gatehouse.Tx) error {
 		if err := tx.DeleteFactor(actor.OrgID, actor.UserID, id); err != nil {
