@@ -163,6 +163,8 @@ type SessionStore interface {
 	FindSessions(orgID, userID string) ([]*Session, error)
 	TouchSession(orgID, id string, at time.Time) error
 	DeleteSession(orgID, id string) error
+	// DeleteUserSessions ends every session of the user, and every MFA
+	// step of theirs in progress (a sign-in waiting for its second factor).
 	DeleteUserSessions(orgID, userID string) error
 }
 
@@ -277,6 +279,11 @@ type OutboxStore interface {
 // organization has it) and per client address, before anyone is known, so
 // no organization is involved.
 type ThrottleStore interface {
+	// LockThrottle holds, until the transaction ends, a lock on the kind's
+	// events of the account, so that two instances admitting attempts of
+	// one account at once count one after the other: each sees the
+	// attempt the other counted.
+	LockThrottle(kind, account string) error
 	// AddThrottleEvent records a throttled event and deletes every event of
 	// its kind older than pruneBefore, so that the table stays small.
 	AddThrottleEvent(e ThrottleEvent, pruneBefore time.Time) error
