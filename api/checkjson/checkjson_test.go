@@ -143,6 +143,7 @@ var decisions = []Decision{
 two`, Revision: 1 << 40},
 	{Allowed: true, Reason: "granted", GrantedBy: []authz.Source{{Kind: "licence", ID: "Tier <2>"}}, OwnOnly: true},
 	{Reason: "bad\x01\u2028", GrantedBy: []authz.Source{}, Message: "\xff invalid utf-8", Revision: -3},
+	{Reason: "\b\f\r\t\x1f\x7f", GrantedBy: []authz.Source{{Kind: "group", ID: "\u2029 \xe2\x80"}}, Message: `facility "fac_1" is not assigned — ✓ 🙂 \xc3`},
 }
 
 func TestAppendDecisionMatchesEncodingJSON(t *testing.T) {
