@@ -99,8 +99,8 @@ func finishDocument(oapi *huma.OpenAPI) {
 			}
 			// Schema violations are 400 like any other bad input.
 			delete(op.Responses, "422")
-			if op.Method != "PATCH" && op.RequestBody != nil {
-				plainLists(oapi.Components.Schemas, op.RequestBody.Content["application/json"])
+			if op.RequestBody != nil {
+				plainLists(oapi.Components.Schemas, op.RequestBody.Content["application/json"], op.Method == "PATCH")
 			}
 			for status, r := range op.Responses {
 				if status != "201" {
@@ -154,11 +154,12 @@ func finishDocument(oapi *huma.OpenAPI) {
 }
 
 // plainLists tells Go generators (oapi-codegen) that an optional list of
-// a body that creates something is a plain slice, not a pointer to one:
-// an empty list and a missing one mean the same there. A PATCH's lists
-// keep their pointers, which tell "leave as is" (nil) from "clear" (an
-// empty list).
-func plainLists(registry huma.Registry, body *huma.MediaType) {
+// a request body is a plain slice, not a pointer to one. In a body that
+// creates something, an empty list and a missing one mean the same. In a
+// PATCH they do not: a list left out is left as it is, and an empty list
+// clears it (JSON merge patch's reading); there the slice is tagged
+// omitzero, so that a nil slice is left out and an empty one is sent as [].
+func plainLists(registry huma.Registry, body *huma.MediaType, patch bool) {
 	if body == nil || body.Schema == nil {
 		return
 	}
@@ -167,14 +168,25 @@ func plainLists(registry huma.Registry, body *huma.MediaType) {
 		s = registry.SchemaFromRef(s.Ref)
 	}
 	for name, p := range s.Properties {
-		if p.Type == huma.TypeArray && !slices.Contains(s.Required, name) {
-			if p.Extensions == nil {
-				p.Extensions = map[string]any{}
+		if p.Type != huma.TypeArray || slices.Contains(s.Required, name) {
+			continue
+		}
+		if p.Extensions == nil {
+			p.Extensions = map[string]any{}
+		}
+		p.Extensions["x-go-type-skip-optional-pointer"] = true
+		if patch {
+			p.Extensions["x-omitempty"] = false
+			p.Extensions["x-omitzero"] = true
+			if !strings.Contains(p.Description, patchListRule) {
+				p.Description = strings.TrimSpace(p.Description + ". " + patchListRule)
 			}
-			p.Extensions["x-go-type-skip-optional-pointer"] = true
 		}
 	}
 }
+
+// patchListRule is how a PATCH reads a list, as its documentation says.
+const patchListRule = "Left out, the list stays as it is; an empty list ([]) clears it."
 
 // nullSuffix ends the message of a body that sends null for a field: no
 // field of a request is nullable, and null is not taken as "not sent".
