@@ -21,6 +21,11 @@ func init() {
 	// A nil slice is never sent (nonNil), so no array is nullable: a Go
 	// client gets []T, not *[]T, and TypeScript T[], not T[] | null.
 	huma.DefaultArrayNullable = false
+	// JSON keys are matched exactly, as the document spells them: huma (like
+	// encoding/json) would otherwise take "First_Name" for first_name, and a
+	// body with both for one field. A key in another case is unknown (400,
+	// naming it), whatever client sent it.
+	huma.ValidateStrictCasing = true
 }
 
 // tags are the groups of operations, in the order people read them.
