@@ -5,6 +5,8 @@ package checkjson
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 
@@ -171,6 +173,27 @@ var plainByte = func() (t [256]bool) {
 	return t
 }()
 
+// Eight bytes of a word, tested at once: the high bit of each byte of
+// the answer is set where the byte is one of those sought, and the lowest
+// one set is exact (a borrow may set higher ones, which are not read).
+const (
+	eachByte  = 0x0101010101010101
+	highBits  = 0x8080808080808080
+	belowText = eachByte * 0x20 // control characters are below it
+)
+
+// notPlain marks the bytes of w that are not plainByte: control
+// characters, non-ASCII, the quote and the backslash.
+func notPlain(w uint64) uint64 {
+	// In Go, | and - share a precedence: every term is in brackets.
+	return ((w - belowText) | ((w ^ (eachByte * '"')) - eachByte) | ((w ^ (eachByte * '\\')) - eachByte) | w) & highBits
+}
+
+// notHTMLSafe marks the bytes of w that are not htmlSafeByte.
+func notHTMLSafe(w uint64) uint64 {
+	return (notPlain(w) | ((w ^ (eachByte * '<')) - eachByte) | ((w ^ (eachByte * '>')) - eachByte) | ((w ^ (eachByte * '&')) - eachByte)) & highBits
+}
+
 // str reads a string of printable ASCII without escapes: the form every id
 // and codename has. Anything else is left to encoding/json.
 func (s *scanner) str() ([]byte, bool) {
@@ -178,6 +201,13 @@ func (s *scanner) str() ([]byte, bool) {
 		return nil, false
 	}
 	start, i := s.i, s.i
+	for i+8 <= len(s.b) { // eight bytes at a time, to the first that is not plain
+		if m := notPlain(binary.LittleEndian.Uint64(s.b[i:])); m != 0 {
+			i += bits.TrailingZeros64(m) / 8
+			break
+		}
+		i += 8
+	}
 	for i < len(s.b) && plainByte[s.b[i]] {
 		i++
 	}
@@ -285,8 +315,15 @@ func AppendDecision(b []byte, d Decision) []byte {
 // path is a common one and is not left to encoding/json.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
+	start, i := 0, 0
+	for i+8 <= len(s) { // eight bytes at a time, to the first to escape
+		if m := notHTMLSafe(wordAt(s, i)); m != 0 {
+			i += bits.TrailingZeros64(m) / 8
+			break
+		}
+		i += 8
+	}
+	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if htmlSafeByte[c] {
@@ -331,6 +368,13 @@ func appendString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// wordAt reads eight bytes of s from i, the lowest first.
+func wordAt(s string, i int) uint64 {
+	_ = s[i+7]
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
 }
 
 const hexDigits = "0123456789abcdef"
