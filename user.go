@@ -142,7 +142,13 @@ type Session struct {
 	CreatedAt  time.Time
 	LastSeenAt time.Time
 	ExpiresAt  time.Time // the absolute limit
+	// AMR says how the user proved who they are, as RFC 8176 method
+	// references ("pwd", "otp", "hwk", "mfa"…), in the order used.
+	AMR []string
 }
+
+// AMRPassword is the method reference of a password sign-in (RFC 8176).
+const AMRPassword = "pwd"
 
 // PrefixSession starts session ids.
 const PrefixSession = "ses_"

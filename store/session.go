@@ -1,6 +1,7 @@
 package store
 
 import (
+	"strings"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
@@ -15,9 +16,12 @@ func (t *tx) CreateSession(s *gatehouse.Session) error {
 		s.ID = gatehouse.NewID(gatehouse.PrefixSession)
 	}
 	s.CreatedAt, s.LastSeenAt = t.now, t.now
-	_, err := t.exec(`INSERT INTO sessions (id, org_id, user_id, token_hash, client, user_agent, created_at, last_seen_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		s.ID, s.OrgID, s.UserID, s.TokenHash, s.Client, s.UserAgent, s.CreatedAt, s.LastSeenAt, s.ExpiresAt.UTC())
+	if len(s.AMR) == 0 {
+		s.AMR = []string{gatehouse.AMRPassword}
+	}
+	_, err := t.exec(`INSERT INTO sessions (id, org_id, user_id, token_hash, client, user_agent, created_at, last_seen_at, expires_at, amr)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		s.ID, s.OrgID, s.UserID, s.TokenHash, s.Client, s.UserAgent, s.CreatedAt, s.LastSeenAt, s.ExpiresAt.UTC(), strings.Join(s.AMR, " "))
 	return dbError("create session", err)
 }
 
@@ -41,7 +45,7 @@ func (t *tx) FindSessions(orgID, userID string) ([]*gatehouse.Session, error) {
 
 // findSessions is the one session finder.
 func (t *tx) findSessions(where string, args ...any) ([]*gatehouse.Session, error) {
-	rows, err := t.query(`SELECT id, org_id, user_id, token_hash, client, user_agent, created_at, last_seen_at, expires_at
+	rows, err := t.query(`SELECT id, org_id, user_id, token_hash, client, user_agent, created_at, last_seen_at, expires_at, amr
 		FROM sessions WHERE `+where+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, dbError("find sessions", err)
@@ -50,9 +54,11 @@ func (t *tx) findSessions(where string, args ...any) ([]*gatehouse.Session, erro
 	out := []*gatehouse.Session{}
 	for rows.Next() {
 		var s gatehouse.Session
-		if err := rows.Scan(&s.ID, &s.OrgID, &s.UserID, &s.TokenHash, &s.Client, &s.UserAgent, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt); err != nil {
+		var amr string
+		if err := rows.Scan(&s.ID, &s.OrgID, &s.UserID, &s.TokenHash, &s.Client, &s.UserAgent, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, &amr); err != nil {
 			return nil, dbError("find sessions", err)
 		}
+		s.AMR = strings.Fields(amr)
 		s.CreatedAt, s.LastSeenAt, s.ExpiresAt = s.CreatedAt.UTC(), s.LastSeenAt.UTC(), s.ExpiresAt.UTC()
 		out = append(out, &s)
 	}
