@@ -25,6 +25,9 @@ const (
 // Schema (ECMA-262) read alike: they use no class escape (\s, \w, \d)
 // whose meaning differs between the two, but explicit sets of characters.
 const (
+	// TextPattern: any text but NUL, which PostgreSQL's text cannot hold
+	// (a group's description).
+	TextPattern = `^[^\x00]*$`
 	// OneLinePattern: no line break or NUL.
 	OneLinePattern = `^[^\r\n\x00]*$`
 	// RequiredOneLinePattern: one line with something besides spaces,

@@ -43,7 +43,7 @@ func (emailAddress) Schema(huma.Registry) *huma.Schema {
 }
 
 func (descriptionText) Schema(huma.Registry) *huma.Schema {
-	return &huma.Schema{Type: huma.TypeString, MaxLength: ptr(gatehouse.MaxDescriptionLen)}
+	return &huma.Schema{Type: huma.TypeString, MaxLength: ptr(gatehouse.MaxDescriptionLen), Pattern: gatehouse.TextPattern}
 }
 
 func (newPassword) Schema(huma.Registry) *huma.Schema {
@@ -54,6 +54,7 @@ func (newPassword) Schema(huma.Registry) *huma.Schema {
 // patternMeanings say in words what each pattern wants, for the messages
 // of the bodies that miss one (huma would quote the expression).
 var patternMeanings = map[string]string{
+	gatehouse.TextPattern:            "text without a NUL character",
 	gatehouse.OneLinePattern:         "one line of text",
 	gatehouse.RequiredOneLinePattern: "one line of text, not only spaces",
 	gatehouse.EmailPattern:           "an email address alone, like ann@acme.test",
