@@ -288,6 +288,7 @@ var InvitationFilters = []string{"", InvitationPending, InvitationExpired, Invit
 // GroupFilter selects groups.
 type GroupFilter struct {
 	OrgID string
+	Query string // case-insensitive substring of the name or description
 	After string
 	Limit int
 }
@@ -295,6 +296,7 @@ type GroupFilter struct {
 // FacilityFilter selects facilities.
 type FacilityFilter struct {
 	OrgID    string
+	Query    string // case-insensitive substring of the name or external id
 	Archived *bool
 	Within   []string // when not nil, only these facilities
 	After    string

@@ -12,7 +12,12 @@ type groupReadOutput struct {
 	Body groupJSON
 }
 
-func (h *handlers) listGroups(ctx context.Context, in *Paging) (*listOutput[groupJSON], error) {
+type listGroupsInput struct {
+	Q optionalText `query:"q" doc:"Search group names and descriptions (case-insensitive)"`
+	Paging
+}
+
+func (h *handlers) listGroups(ctx context.Context, in *listGroupsInput) (*listOutput[groupJSON], error) {
 	actor, err := actorFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -21,7 +26,7 @@ func (h *handlers) listGroups(ctx context.Context, in *Paging) (*listOutput[grou
 	if err != nil {
 		return nil, err
 	}
-	groups, err := h.svc.ListGroups(ctx, actor, gatehouse.GroupFilter{After: after, Limit: in.Limit + 1})
+	groups, err := h.svc.ListGroups(ctx, actor, gatehouse.GroupFilter{Query: string(in.Q), After: after, Limit: in.Limit + 1})
 	if err != nil {
 		return nil, err
 	}

@@ -66,3 +66,32 @@ func TestGroups(t *testing.T) {
 		t.Fatalf("member after group deletion: %v", u)
 	}
 }
+
+// TestGroups_Search: ?q= finds groups by part of their name or
+// description, in any case, and pages like every list.
+func TestGroups_Search(t *testing.T) {
+	e := newEnv(t)
+	o := e.newOrg("Acme", "facilities")
+	tech := o.group("Technician")
+	mgr := o.create("/api/v1/groups", obj{"name": "Store Manager", "description": "Runs the tech of a store"})
+	o.group("Auditor")
+	for q, want := range map[string][]string{"TECH": {tech, mgr}, "manager": {mgr}, "nobody": {}} {
+		var got []string
+		for _, g := range items(t, o.admin.get("/api/v1/groups?q="+q)) {
+			got = append(got, str(g, "id"))
+		}
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) && len(got)+len(want) > 0 {
+			t.Errorf("q=%s: %v, want %v", q, got, want)
+		}
+	}
+	first := o.admin.get("/api/v1/groups?q=tech&limit=1")
+	if len(items(t, first)) != 1 || first["next_cursor"] == nil {
+		t.Fatalf("first page: %v", first)
+	}
+	second := o.admin.get("/api/v1/groups?q=tech&limit=1&cursor=" + str(first, "next_cursor"))
+	if len(items(t, second)) != 1 || str(items(t, second)[0], "id") == str(items(t, first)[0], "id") {
+		t.Fatalf("second page: %v", second)
+	}
+}

@@ -42,6 +42,9 @@ func (t *tx) findFacilities(f gatehouse.FacilityFilter, id string) ([]*gatehouse
 	if f.Within != nil {
 		where = append(where, "id IN "+a.in(f.Within))
 	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		where = append(where, a.contains(q, "name", "external_id"))
+	}
 	if f.After != "" {
 		where = append(where, "id > "+a.add(f.After))
 	}

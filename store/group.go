@@ -33,6 +33,9 @@ func (t *tx) findGroups(f gatehouse.GroupFilter, id string) ([]*gatehouse.Group,
 	if id != "" {
 		where = append(where, "id = "+a.add(id))
 	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		where = append(where, a.contains(q, "name", "description"))
+	}
 	if f.After != "" {
 		where = append(where, "id > "+a.add(f.After))
 	}

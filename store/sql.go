@@ -58,6 +58,17 @@ func (a *args) in(ids []string) string {
 	return b.String()
 }
 
+// contains returns a condition that holds when q, case-insensitively, is
+// part of any of the columns.
+func (a *args) contains(q string, columns ...string) string {
+	p := a.add(likeContains(strings.ToLower(q)))
+	conds := make([]string, len(columns))
+	for i, c := range columns {
+		conds[i] = "lower(" + c + ") LIKE " + p + ` ESCAPE '\'`
+	}
+	return "(" + strings.Join(conds, " OR ") + ")"
+}
+
 // likeContains returns a LIKE pattern matching s anywhere, with LIKE's
 // wildcards in s escaped by backslash (use with ESCAPE '\').
 func likeContains(s string) string {

@@ -5,9 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
+	// The browser's time zone is read by name: the names travel with the
+	// binary, whatever the host has installed.
+	_ "time/tzdata"
 
 	"github.com/gatehouse/gatehouse"
 )
@@ -26,7 +30,18 @@ var auditActions = []string{
 
 // auditPage is the data of the audit log page.
 type auditPage struct {
-	Filter  map[string]string // actor_id, target_id, action, since, until
+	Filter map[string]string // actor, target, action, since, until, tz
+	// Zone is the time zone since and until are read in: tz, which the
+	// script sends, else UTC.
+	Zone string
+	// Named says whom or what each filter resolved to, for the line above
+	// the table: field → a name.
+	Named map[string]string
+	// Candidates are, for a filter whose text names several, the ones it
+	// may mean, each a link that filters by it.
+	Candidates map[string][]pick
+	// Suggest is each filter's list of suggestions (a <datalist>).
+	Suggest map[string][]pick
 	Events  []auditRow
 	Before  string // this page's cursor, "" on the newest page
 	Next    string // the id of the last event shown: the cursor of older events
@@ -38,6 +53,7 @@ type auditRow struct {
 	ID         string
 	At         time.Time
 	Actor      string // a name when known, else the id
+	ActorID    string // shown on hover beside a name
 	ActorLink  string
 	APIKeyID   string
 	Action     string
@@ -61,18 +77,43 @@ func (u *UI) auditLog(w http.ResponseWriter, r *http.Request) {
 	v, q := viewerFrom(r.Context()), r.URL.Query()
 	ctx := r.Context()
 	p := newPage(r, "Audit log", "audit")
-	data := auditPage{Filter: map[string]string{}, Before: q.Get("before"), Actions: auditActions}
-	for _, k := range []string{"actor_id", "target_id", "action", "since", "until"} {
+	data := auditPage{Filter: map[string]string{}, Before: q.Get("before"), Actions: auditActions,
+		Named: map[string]string{}, Candidates: map[string][]pick{}, Suggest: map[string][]pick{}}
+	for _, k := range []string{"actor", "target", "action", "since", "until", "tz"} {
 		data.Filter[k] = strings.TrimSpace(q.Get(k))
 	}
-	f := gatehouse.AuditFilter{ActorID: data.Filter["actor_id"], TargetID: data.Filter["target_id"], Action: data.Filter["action"],
-		Before: data.Before, Limit: pageSize + 1}
-	var err error
-	if f.Since, err = parseWhen("since", data.Filter["since"], false); err == nil {
-		f.Until, err = parseWhen("until", data.Filter["until"], true)
+	// Links of earlier releases filter by id.
+	for _, k := range []string{"actor", "target"} {
+		if data.Filter[k] == "" {
+			data.Filter[k] = strings.TrimSpace(q.Get(k + "_id"))
+		}
 	}
-	if err != nil {
-		formError(p, err)
+	for _, k := range []string{"actor", "target"} {
+		var err error
+		if data.Suggest[k], err = u.suggestionsOf(ctx, v, k); err != nil {
+			u.fail(w, r, err)
+			return
+		}
+	}
+	f := gatehouse.AuditFilter{Action: data.Filter["action"], Before: data.Before, Limit: pageSize + 1}
+	var errs gatehouse.FieldErrors
+	var err error
+	f.ActorID, data.Candidates["actor"], err = u.resolvePick(ctx, v, "actor", data.Filter["actor"])
+	errs.Add(err)
+	f.TargetID, data.Candidates["target"], err = u.resolvePick(ctx, v, "target", data.Filter["target"])
+	errs.Add(err)
+	loc, err := auditZone(data.Filter["tz"])
+	errs.Add(err)
+	data.Zone = loc.String()
+	f.Since, err = parseWhen("since", data.Filter["since"], false, loc)
+	errs.Add(err)
+	f.Until, err = parseWhen("until", data.Filter["until"], true, loc)
+	errs.Add(err)
+	if err := errs.Err(); err != nil {
+		if !formError(p, err) {
+			u.fail(w, r, err)
+			return
+		}
 		p.Data = data
 		u.show(w, r, http.StatusBadRequest, "audit", p)
 		return
@@ -91,6 +132,14 @@ func (u *UI) auditLog(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
+	if name := n.name("user", f.ActorID); name != "" {
+		data.Named["actor"] = name
+	}
+	for kind, prefix := range idPrefixes {
+		if strings.HasPrefix(f.TargetID, prefix) {
+			data.Named["target"] = n.name(kind, f.TargetID)
+		}
+	}
 	for _, e := range events {
 		data.Events = append(data.Events, n.row(e))
 	}
@@ -98,22 +147,57 @@ func (u *UI) auditLog(w http.ResponseWriter, r *http.Request) {
 	u.show(w, r, http.StatusOK, "audit", p)
 }
 
-// parseWhen reads a datetime-local or date input, in UTC. A date alone as
+// candidateLinks are the links of a filter's candidates: the page's
+// filters, with the field naming each candidate by id.
+func (d auditPage) candidateLinks(field string) []string {
+	var links []string
+	for _, c := range d.Candidates[field] {
+		v := url.Values{}
+		for k, value := range d.Filter {
+			if value != "" {
+				v.Set(k, value)
+			}
+		}
+		v.Set(field, c.ID)
+		links = append(links, "/audit?"+v.Encode())
+	}
+	return links
+}
+
+var idPrefixes = map[string]string{"user": gatehouse.PrefixUser, "group": gatehouse.PrefixGroup, "facility": gatehouse.PrefixFacility}
+
+// auditZone is the time zone the range is read in: the browser's (an IANA
+// name, which the script sends), else UTC.
+func auditZone(name string) (*time.Location, error) {
+	if name == "" {
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil || name == "Local" {
+		return time.UTC, gatehouse.Invalid("tz", "%q is not a time zone such as Europe/Paris", name)
+	}
+	return loc, nil
+}
+
+// parseWhen reads a datetime-local or date input, in loc. A date alone as
 // the end of a range means the end of that day.
-func parseWhen(field, s string, end bool) (time.Time, error) {
+func parseWhen(field, s string, end bool, loc *time.Location) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", time.RFC3339, "2006-01-02 15:04"} {
-		if t, err := time.Parse(layout, s); err == nil {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
 			return t.UTC(), nil
 		}
 	}
-	if t, err := time.Parse("2006-01-02", s); err == nil {
+	if t, err := time.ParseInLocation("2006-01-02", s, loc); err == nil {
 		if end {
 			t = t.AddDate(0, 0, 1)
 		}
-		return t, nil
+		return t.UTC(), nil
 	}
 	return time.Time{}, gatehouse.Invalid(field, "%q is not a date and time such as 2025-03-01T09:30", s)
 }
@@ -175,7 +259,7 @@ func (n *namer) row(e *gatehouse.AuditEvent) auditRow {
 	case gatehouse.ActorAnonymous:
 		row.Actor = "Anonymous"
 	default:
-		row.Actor = e.ActorID
+		row.Actor, row.ActorID = e.ActorID, e.ActorID
 		if name := n.name("user", e.ActorID); name != "" {
 			row.Actor, row.ActorLink = name, "/users/"+e.ActorID
 		}

@@ -25,6 +25,8 @@ const (
 	doneUserDeleted        done = "user_deleted"
 	doneGroupCreated       done = "group_created"
 	doneGroupDeleted       done = "group_deleted"
+	doneMemberAdded        done = "member_added"
+	doneMemberRemoved      done = "member_removed"
 	doneFacilityCreated    done = "facility_created"
 	doneFacilityArchived   done = "facility_archived"
 	doneFacilityRestored   done = "facility_restored"
@@ -39,7 +41,8 @@ const (
 
 // accessLost is the banner of a save that took the viewer's own access to
 // the page it would land on.
-var accessLost = map[done]done{doneSaved: doneSavedAccessLost, doneGroupDeleted: doneGroupDeletedAccessLost}
+var accessLost = map[done]done{doneSaved: doneSavedAccessLost, doneGroupDeleted: doneGroupDeletedAccessLost,
+	doneMemberAdded: doneSavedAccessLost, doneMemberRemoved: doneSavedAccessLost}
 
 // banners are the only texts a done code shows. The page itself shows what
 // was acted on (the user, group or facility it lands on), so no banner
@@ -58,6 +61,8 @@ var banners = map[done]string{
 	doneUserDeleted:            "The user was deleted.",
 	doneGroupCreated:           "Group created.",
 	doneGroupDeleted:           "Group deleted.",
+	doneMemberAdded:            "Added to the group.",
+	doneMemberRemoved:          "Removed from the group.",
 	doneFacilityCreated:        "Facility created.",
 	doneFacilityArchived:       "Facility archived.",
 	doneFacilityRestored:       "Facility restored.",

@@ -61,6 +61,13 @@ func newEngine(assets map[string]string) (*engine, error) {
 		"minLicenceLabel": minLicenceLabel,
 		// fieldOf hands one field's error to the "error" partial.
 		"fieldOf": func(p *page, field string) map[string]any { return map[string]any{"Errors": p.Errors, "Field": field} },
+		// candidatesOf hands the "candidates" partial what a filter's text
+		// may mean.
+		"candidatesOf": func(p *page, field string) map[string]any {
+			d, _ := p.Data.(auditPage)
+			return map[string]any{"Picks": d.Candidates[field], "Links": d.candidateLinks(field)}
+		},
+		"pickLabel": pickLabel,
 		// fieldAnchor is the id of a field's control, for the error summary.
 		"fieldAnchor": fieldAnchor,
 	}

@@ -13,6 +13,7 @@ import (
 
 // groupList is the data of the Groups tab.
 type groupList struct {
+	Query  string // the search: part of a name or description
 	Groups []*gatehouse.Group
 	Next   string // cursor of the next page
 	Cursor string // cursor of this page, "" on the first
@@ -20,8 +21,8 @@ type groupList struct {
 
 func (u *UI) listGroups(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
-	data := groupList{Cursor: r.URL.Query().Get("cursor")}
-	groups, err := u.svc.ListGroups(r.Context(), v.actor, gatehouse.GroupFilter{After: afterCursor(r), Limit: pageSize + 1})
+	data := groupList{Cursor: r.URL.Query().Get("cursor"), Query: strings.TrimSpace(r.URL.Query().Get("q"))}
+	groups, err := u.svc.ListGroups(r.Context(), v.actor, gatehouse.GroupFilter{Query: data.Query, After: afterCursor(r), Limit: pageSize + 1})
 	if err != nil {
 		u.fail(w, r, err)
 		return
@@ -46,6 +47,15 @@ type groupForm struct {
 	ShowMembers bool              // the viewer may see users
 	Members     []*gatehouse.User // the first page of the members the viewer may see
 	MoreMembers bool
+	// Source is the group a new one duplicates, nil otherwise.
+	Source *gatehouse.Group
+	// The box that adds a member, for a viewer who may edit users: what
+	// was typed, the people it may mean when it names several, and the
+	// suggestions the box starts with.
+	EditMembers      bool
+	Member           string
+	MemberCandidates []pick
+	MemberSuggest    []pick
 }
 
 func (u *UI) groupFormData(r *http.Request, g *gatehouse.Group) (*groupForm, error) {
@@ -61,22 +71,67 @@ func (u *UI) groupFormData(r *http.Request, g *gatehouse.Group) (*groupForm, err
 		if f.Members, f.MoreMembers, err = u.firstUsers(r, gatehouse.UserFilter{GroupID: g.ID}); err != nil {
 			return nil, err
 		}
+		if f.EditMembers = v.can[gatehouse.OpEditUsers]; f.EditMembers {
+			if f.MemberSuggest, err = u.suggestionsOf(ctx, v, "member"); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return f, nil
 }
 
+// newGroupPage is the create form; with ?from=<group id>, filled in as a
+// copy of that group ("Copy of …", its description and permissions), which
+// Create group then creates through the one create path: no escalation
+// applies to the copy as to any new group.
 func (u *UI) newGroupPage(w http.ResponseWriter, r *http.Request) {
 	if !u.require(w, r, gatehouse.OpManageGroups, "create groups") {
 		return
 	}
-	f, err := u.groupFormData(r, &gatehouse.Group{})
+	draft, title := &gatehouse.Group{}, "Create group"
+	var source *gatehouse.Group
+	if from := r.URL.Query().Get("from"); from != "" {
+		var err error
+		if source, err = u.svc.GetGroup(r.Context(), viewerFrom(r.Context()).actor, from); err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		name, err := u.copyName(r, source.Name)
+		if err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		draft = &gatehouse.Group{Name: name, Description: source.Description, Permissions: source.Permissions}
+		title = "Duplicate “" + source.Name + "”"
+	}
+	f, err := u.groupFormData(r, draft)
 	if err != nil {
 		u.fail(w, r, err)
 		return
 	}
-	p := newPage(r, "Create group", "groups")
+	f.Source = source
+	p := newPage(r, title, "groups")
 	p.Data = f
 	u.show(w, r, http.StatusOK, "group-form", p)
+}
+
+// copyName is the name a copy of a group starts with: "Copy of X", or
+// "Copy of X (2)" and on when that is taken.
+func (u *UI) copyName(r *http.Request, name string) (string, error) {
+	base := "Copy of " + name
+	taken, err := u.svc.ListGroups(r.Context(), viewerFrom(r.Context()).actor, gatehouse.GroupFilter{Query: base, Limit: 1000})
+	if err != nil {
+		return "", err
+	}
+	names := map[string]bool{}
+	for _, g := range taken {
+		names[strings.ToLower(g.Name)] = true
+	}
+	candidate := base
+	for i := 2; names[strings.ToLower(candidate)]; i++ {
+		candidate = base + " (" + strconv.Itoa(i) + ")"
+	}
+	return candidate, nil
 }
 
 func (u *UI) createGroup(w http.ResponseWriter, r *http.Request) {
@@ -122,14 +177,30 @@ func (u *UI) editGroupPage(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	f, err := u.groupFormData(r, g)
+	u.showGroup(w, r, g, nil, "", nil)
+}
+
+// showGroup shows a group's page: with err, the refusal of a change of its
+// members, beside the box that adds one (member: what was typed there;
+// candidates: whom it may mean).
+func (u *UI) showGroup(w http.ResponseWriter, r *http.Request, g *gatehouse.Group, err error, member string, candidates []pick) {
+	p := newPage(r, g.Name, "groups")
+	status := http.StatusOK
 	if err != nil {
-		u.fail(w, r, err)
+		if !formError(p, err) {
+			u.fail(w, r, err)
+			return
+		}
+		status = errorStatus(err)
+	}
+	f, ferr := u.groupFormData(r, g)
+	if ferr != nil {
+		u.fail(w, r, ferr)
 		return
 	}
-	p := newPage(r, g.Name, "groups")
+	f.Member, f.MemberCandidates = member, candidates
 	p.Data = f
-	u.show(w, r, http.StatusOK, "group-form", p)
+	u.show(w, r, status, "group-form", p)
 }
 
 // saveGroup saves an edited group once its members' new access has been

@@ -88,8 +88,8 @@ func TestLicencesInPlainSight(t *testing.T) {
 
 	// The access page's Licence panel.
 	res = b.page("/users/"+rita.ID+"/access", http.StatusOK)
-	has(t, "licence panel", res, `<h2 id="licence-h">Licence</h2>`, "<dd>Action", "<td>Approve/Own/Close</td><td>0 of ",
-		"<code>approve_own_close.approve_assets</code></td><td>group Approvers</td><td>needs Approval or higher</td>")
+	has(t, "licence panel", res, `<h2 id="licence-h">Licence</h2>`, "<dd>Action", `<td data-label="Category">Approve/Own/Close</td><td data-label="May hold">0 of `,
+		`<code>approve_own_close.approve_assets</code></td><td data-label="From">group Approvers</td><td data-label="Why">needs Approval or higher</td>`)
 	hasNot(t, "licence panel", res, "<code>visibility.see_all_meetings</code></td><td>group Approvers</td>")
 
 	// A new user's form follows the default licence.

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"context"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -14,7 +16,7 @@ import (
 type accountPage struct {
 	User       *gatehouse.User
 	Licence    string   // its label
-	Groups     []string // names where the viewer may see groups, else ids
+	Groups     []string // names, sorted
 	Facilities []string // likewise
 	Sessions   []*gatehouse.Session
 	Current    string // the id of this request's session
@@ -30,8 +32,7 @@ func (u *UI) account(w http.ResponseWriter, r *http.Request) {
 func (u *UI) showAccount(w http.ResponseWriter, r *http.Request, status int, p *page, newKey *service.NewKey, keyName string) {
 	v := viewerFrom(r.Context())
 	ctx := r.Context()
-	data := accountPage{User: v.user, Current: v.sessionID, NewKey: newKey, KeyName: keyName,
-		Groups: v.user.GroupIDs, Facilities: v.user.FacilityIDs}
+	data := accountPage{User: v.user, Current: v.sessionID, NewKey: newKey, KeyName: keyName}
 	catalog, err := u.svc.Catalog(ctx, v.actor)
 	if err != nil {
 		u.fail(w, r, err)
@@ -40,29 +41,14 @@ func (u *UI) showAccount(w http.ResponseWriter, r *http.Request, status int, p *
 	if l := catalog.Licence(v.user.Licence); l != nil {
 		data.Licence = l.Label
 	}
-	if v.can[gatehouse.OpViewGroups] && len(v.user.GroupIDs) > 0 {
-		groups, err := u.svc.ListGroups(ctx, v.actor, gatehouse.GroupFilter{Limit: 1000})
-		if err != nil {
-			u.fail(w, r, err)
-			return
-		}
-		data.Groups = nil
-		for _, g := range groups {
-			if slices.Contains(v.user.GroupIDs, g.ID) {
-				data.Groups = append(data.Groups, g.Name)
-			}
-		}
+	// Names, not ids: every user may read the names of their own groups
+	// and facilities.
+	groups, facilities, err := u.svc.MembershipNames(ctx, v.actor, v.user.ID)
+	if err != nil {
+		u.fail(w, r, err)
+		return
 	}
-	if v.can[gatehouse.OpViewFacilities] && len(v.user.FacilityIDs) > 0 {
-		data.Facilities = nil
-		for _, id := range v.user.FacilityIDs {
-			name := id
-			if f, err := u.svc.GetFacility(ctx, v.actor, id); err == nil {
-				name = f.Name
-			}
-			data.Facilities = append(data.Facilities, name)
-		}
-	}
+	data.Groups, data.Facilities = namesOf(v.user.GroupIDs, groups), namesOf(v.user.FacilityIDs, facilities)
 	if data.Sessions, err = u.svc.Sessions(ctx, v.actor); err != nil {
 		u.fail(w, r, err)
 		return
@@ -120,4 +106,27 @@ func (u *UI) revokeAPIKey(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	redirectDone(w, r, "/account", doneAPIKeyRevoked)
+}
+
+// namesOf is the sorted names of ids; one without a name (deleted since)
+// is left out.
+func namesOf(ids []string, names map[string]string) []string {
+	out := []string{}
+	for _, id := range ids {
+		if name := names[id]; name != "" {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// nameMemberships adds the names of a user's own groups and facilities to
+// a page's names, for a viewer who may see the user but not list groups
+// or facilities.
+func (u *UI) nameMemberships(ctx context.Context, v *viewer, userID string, groupNames, facilityNames map[string]string) error {
+	groups, facilities, err := u.svc.MembershipNames(ctx, v.actor, userID)
+	maps.Copy(groupNames, groups)
+	maps.Copy(facilityNames, facilities)
+	return err
 }

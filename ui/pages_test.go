@@ -311,7 +311,7 @@ func TestEveryPageRenders(t *testing.T) {
 		"/users":                        {"Invite User", "Tess", "tess@acme.test", "Technician"},
 		"/users/new":                    {`id="full_access"`, "Send invitation", "Depot", "Technician"},
 		"/users/" + tess.ID:             {"Save changes", "Regenerate invite", "Effective access"},
-		"/groups":                       {"Create Group", `href="/groups/` + tech.ID + `"`, "Technician", `<td>2</td>`},
+		"/groups":                       {"Create Group", `href="/groups/` + tech.ID + `"`, "Technician", `<td data-label="Permissions">2</td>`},
 		"/groups/new":                   {`<fieldset class="category">`, "work_orders.view_own", "Create group"},
 		"/groups/" + tech.ID:            {"Technician", "Tess Tech", "Delete group", `checked`},
 		"/facilities":                   {"Add a facility", "Depot", "All facilities"},
@@ -488,7 +488,7 @@ func TestAuditLog(t *testing.T) {
 
 	res = b.page("/audit", http.StatusOK)
 	has(t, "audit", res, "group.created", "group.updated", "group.deleted", "session.created",
-		"Technician → Technicians", "&#43;work_orders.edit", "Technicians ("+id+")", `href="/users/`+e.org.Admin.ID+`">Ada Admin</a>`)
+		"Technician → Technicians", "&#43;work_orders.edit", "Technicians ("+id+")", `href="/users/`+e.org.Admin.ID+`" title="`+e.org.Admin.ID+`">Ada Admin</a>`)
 	// Newest first.
 	if strings.Index(res.body, "<code>group.deleted</code>") > strings.Index(res.body, "<code>group.created</code>") {
 		t.Error("the audit log is not newest first")

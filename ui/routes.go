@@ -44,6 +44,8 @@ func (u *UI) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /groups/{id}", u.signedIn(u.saveGroup))
 	mux.HandleFunc("GET /groups/{id}/delete", u.signedIn(u.confirmDeleteGroup))
 	mux.HandleFunc("POST /groups/{id}/delete", u.signedIn(u.deleteGroup))
+	mux.HandleFunc("POST /groups/{id}/members", u.signedIn(u.addGroupMember))
+	mux.HandleFunc("POST /groups/{id}/members/{user}/remove", u.signedIn(u.removeGroupMember))
 
 	mux.HandleFunc("GET /facilities", u.signedIn(u.listFacilities))
 	mux.HandleFunc("POST /facilities", u.signedIn(u.createFacility))
@@ -51,6 +53,7 @@ func (u *UI) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /facilities/{id}", u.signedIn(u.saveFacility))
 
 	mux.HandleFunc("GET /audit", u.signedIn(u.auditLog))
+	mux.HandleFunc("GET /suggestions", u.signedIn(u.suggestions))
 	mux.HandleFunc("GET /reference", u.signedIn(u.reference))
 	mux.HandleFunc("GET /account", u.signedIn(u.account))
 	mux.HandleFunc("POST /account/sessions/{id}/revoke", u.signedIn(u.revokeSession))

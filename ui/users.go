@@ -467,6 +467,10 @@ func (u *UI) userAccess(w http.ResponseWriter, r *http.Request) {
 			data.FacilityNames[f.ID] = f.Name
 		}
 	}
+	if err := u.nameMemberships(ctx, v, user.ID, data.GroupNames, data.FacilityNames); err != nil {
+		u.fail(w, r, err)
+		return
+	}
 	q := r.URL.Query()
 	if perm := q.Get("permission"); perm != "" {
 		data.Ask = map[string]string{"permission": perm, "facility_id": q.Get("facility_id"), "own": q.Get("own")}

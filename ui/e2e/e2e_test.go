@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -83,8 +85,9 @@ func TestAdminUIInBrowser(t *testing.T) {
 		}
 	}
 	var (
-		tessID  string // her user id, from the URL of her page
-		inviteL string // the acceptance link from her invitation mail
+		tessID    string // her user id, from the URL of her page
+		inviteL   string // the acceptance link from her invitation mail
+		groupPath string // the Technician group's page
 	)
 
 	step("the console listener sees CSP violations", func(t *testing.T) {
@@ -405,7 +408,7 @@ func TestAdminUIInBrowser(t *testing.T) {
 	step("edit a group: review who gains what, then confirm", func(t *testing.T) {
 		admin.follow(t, "open Groups", http.StatusOK, chromedp.Click(navLink("Groups")))
 		admin.follow(t, "open Technician", http.StatusOK, chromedp.Click(link("Technician")))
-		groupPath := admin.path(t)
+		groupPath = admin.path(t)
 		admin.run(t, "tick work_orders.delete", chromedp.Click(chromedp.CSS(`label[for="perm-work_orders.delete"]`)))
 		admin.follow(t, "Save changes", http.StatusOK, chromedp.Click(button("Save changes")))
 		admin.expectPath(t, groupPath)
@@ -434,6 +437,36 @@ func TestAdminUIInBrowser(t *testing.T) {
 		admin.open(t, "/users/"+tessID+"/access", http.StatusOK) // where the next step starts
 	})
 
+	step("duplicate a group, then add a member from its page, reviewed first", func(t *testing.T) {
+		admin.open(t, groupPath, http.StatusOK)
+		admin.follow(t, "Duplicate", http.StatusOK, chromedp.Click(link("Duplicate")))
+		admin.expectH1(t, "Duplicate “Technician”")
+		if name := eval[string](t, admin, `document.getElementById("name").value`); name != "Copy of Technician" {
+			t.Errorf("the copy is named %q", name)
+		}
+		want := checkedPermissions(t, admin)
+		admin.follow(t, "Create group", http.StatusOK, chromedp.Click(button("Create group")))
+		admin.expectFlash(t, "Group created.")
+		admin.expectH1(t, "Copy of Technician")
+		if got := checkedPermissions(t, admin); !slices.Equal(got, want) || len(got) == 0 {
+			t.Errorf("the copy holds %q, want %q", got, want)
+		}
+		admin.fill(t, "member", "mia@acme.test")
+		admin.follow(t, "Add to group", http.StatusOK, chromedp.Click(button("Add to group")))
+		admin.expectH1(t, "Add Mia Manager to “Copy of Technician”?")
+		if impact := strings.Join(strings.Fields(text(t, admin, chromedp.CSS("ul.impact"))), " "); !strings.Contains(impact, "Gains at North Plant: work_orders.delete, work_orders.archive, work_orders.send") {
+			t.Errorf("the review reads %q", impact)
+		}
+		admin.follow(t, "confirm", http.StatusOK, chromedp.Click(button("Add to group")))
+		admin.expectFlash(t, "Added to the group.")
+		if members := text(t, admin, chromedp.CSS("ul.members")); !strings.Contains(members, "Mia Manager") {
+			t.Errorf("the members read %q", members)
+		}
+		eval[chromedp.Void](t, admin, `document.getElementById("members-h").scrollIntoView({block: "start"})`)
+		shots.take(t, admin, "group-members")
+		admin.open(t, "/users/"+tessID+"/access", http.StatusOK) // where the next step starts
+	})
+
 	step("deactivate the user through the confirmation page", func(t *testing.T) {
 		admin.follow(t, "back to Tess", http.StatusOK, chromedp.Click(link("← Tess Tech")))
 		admin.follow(t, "Deactivate", http.StatusOK, chromedp.Click(link("Deactivate")))
@@ -459,6 +492,23 @@ func TestAdminUIInBrowser(t *testing.T) {
 			}
 		}
 		shots.take(t, admin, "audit-log")
+		// A target by name, resolved on the server.
+		admin.fill(t, "target", "tess")
+		admin.follow(t, "Apply", http.StatusOK, chromedp.Click(button("Apply")))
+		if got := text(t, admin, chromedp.CSS("p.filtered")); got != "Showing events to Tess Tech." {
+			t.Errorf("the filter says %q", got)
+		}
+		// Times in the browser's zone, UTC on hover.
+		admin.run(t, "browse from Paris", timeZone("Europe/Paris"))
+		admin.open(t, "/audit", http.StatusOK)
+		var when struct{ Text, Title, Zone string }
+		eval2(t, admin, &when, `(() => { const t = document.querySelector("td time");
+			return {Text: t.textContent, Title: t.title, Zone: document.querySelector("input[name=tz]").value}; })()`)
+		if strings.Contains(when.Text, "UTC") || !strings.HasSuffix(when.Title, " UTC") || when.Zone != "Europe/Paris" {
+			t.Errorf("in Paris the first time reads %+v", when)
+		}
+		admin.run(t, "back to the machine's zone", timeZone(""))
+		admin.open(t, "/audit", http.StatusOK)
 		admin.follow(t, "open Permissions Reference", http.StatusOK, chromedp.Click(navLink("Permissions Reference")))
 		admin.expectH1(t, "Permissions Reference")
 		body = admin.bodyText(t)
@@ -537,6 +587,31 @@ func TestAdminUIInBrowser(t *testing.T) {
 		}
 	})
 
+	step("axe-core: no violation on any page, at 1366px and 390px; nothing wider than a phone", func(t *testing.T) {
+		checkPages(t, admin, []pageCheck{
+			{"/users", 200}, {"/users?status=invited", 200}, {"/users/new", 200}, {"/users/" + tessID, 200},
+			{"/users/" + tessID + "/access?permission=work_orders.edit&facility_id=" + srv.facilities["North Plant"], 200},
+			{"/users/" + tessID + "/activate", 200}, {"/users/" + tessID + "/delete", 200},
+			{"/invitations", 200},
+			{"/groups", 200}, {"/groups?q=tech", 200}, {"/groups/new", 200}, {groupPath, 200}, {groupPath + "/delete", 200},
+			{"/facilities", 200}, {"/facilities/" + srv.facilities["North Plant"], 200},
+			{"/audit", 200}, {"/audit?actor=Ada", 200}, {"/reference", 200}, {"/account", 200},
+		})
+		// Phone-width photographs: lists as stacked cards.
+		admin.viewport(t, phone)
+		for _, p := range []struct{ path, name string }{{"/audit", "audit-log-phone"}, {"/account", "account-phone"}} {
+			admin.open(t, p.path, http.StatusOK)
+			eval[chromedp.Void](t, admin, `document.querySelector(".table-wrap").scrollIntoView({block: "start"})`)
+			shots.take(t, admin, p.name)
+		}
+		admin.viewport(t, laptop)
+		// Signed out: the pages that emailed links open, with a dead token.
+		checkPages(t, tess, []pageCheck{
+			{"/sign-in", 200}, {"/forgot-password", 200}, {"/reset-password?token=dead", 400},
+			{"/invite?token=dead", 400}, {"/verify-email?token=dead", 200},
+		})
+	})
+
 	// A compliance organization's admin, in a browser of her own.
 	carla := openTab(t, admin.ctx, "carla", srv.url, chromedp.WithNewBrowserContext())
 	step("licences: a grant above the licence is disabled, live with the licence select", func(t *testing.T) {
@@ -572,6 +647,13 @@ func TestAdminUIInBrowser(t *testing.T) {
 		if got := text(t, carla, chromedp.Search(`//section[@class="licence-panel"]//dd[1]`)); !strings.HasPrefix(got, "Action") {
 			t.Errorf("the access page's Licence panel names the tier %q, want Action", got)
 		}
+	})
+
+	step("axe-core and phone width on the compliance organization's pages", func(t *testing.T) {
+		checkPages(t, carla, []pageCheck{
+			{"/users", 200}, {"/users?licence=action", 200}, {"/users/new", 200}, {"/users/" + srv.readerID, 200},
+			{"/users/" + srv.readerID + "/access", 200}, {"/groups", 200}, {"/groups/new", 200}, {"/reference", 200},
+		})
 	})
 
 	step("no console errors or CSP violations", func(t *testing.T) {
@@ -1161,6 +1243,15 @@ func xpathString(s string) string {
 func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// timeZone makes the tab's browser live in an IANA time zone ("" for the
+// machine's).
+func timeZone(name string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: name})
+		return err
+	})
 }
 
 // Keys for chromedp.KeyEvent.

@@ -81,6 +81,59 @@ document.addEventListener("DOMContentLoaded", () => {
     apply();
   }
 
+  // Times: the server writes them in UTC; they are shown in the browser's
+  // time zone, the UTC kept on hover (title) and in datetime. Forms that
+  // read a date and time (the audit log's range) say which zone they read
+  // it in, and send it (tz), so that "From 09:00" means 09:00 here.
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const local = new Intl.DateTimeFormat(undefined, {
+    day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short",
+  });
+  for (const t of document.querySelectorAll("time[datetime]")) {
+    const at = new Date(t.getAttribute("datetime"));
+    if (!Number.isNaN(at.getTime())) t.textContent = local.format(at);
+  }
+  if (zone) {
+    for (const input of document.querySelectorAll("input[name=tz]")) {
+      if (!input.value) input.value = zone;
+    }
+    for (const name of document.querySelectorAll(".tz-name")) name.textContent = zone;
+  }
+
+  // Boxes that name people (the audit log's actor and target, a group's
+  // new member): as the viewer types, the server's search refills the
+  // suggestions (the page starts with the first few). Without the script
+  // the server resolves the typed name.
+  for (const input of document.querySelectorAll("input[data-suggest]")) {
+    const list = document.getElementById(input.getAttribute("list"));
+    let timer = 0, asked = "";
+    input.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        const q = input.value.trim();
+        if (q === asked) return;
+        asked = q;
+        let found;
+        try {
+          const res = await fetch("/suggestions?for=" + encodeURIComponent(input.dataset.suggest) + "&q=" + encodeURIComponent(q),
+            {headers: {Accept: "application/json"}, credentials: "same-origin"});
+          if (!res.ok) return;
+          found = await res.json();
+        } catch {
+          return; // the suggestions stay as they were; the server still resolves the name
+        }
+        if (q !== asked) return;
+        const options = found.map((s) => {
+          const o = document.createElement("option");
+          o.value = s.value;
+          o.label = s.label;
+          return o;
+        });
+        list.replaceChildren(...options);
+      }, 200);
+    });
+  }
+
   // A filter box above long lists of checkboxes (groups, facilities).
   for (const picker of document.querySelectorAll("fieldset.picker:not(.permissions)")) {
     const checks = [...picker.querySelectorAll(":scope > .check")];
