@@ -82,13 +82,24 @@ const (
 	OpViewFacilities   = "view_facilities"
 	OpManageFacilities = "manage_facilities"
 	OpViewAuditLog     = "view_audit_log"
+	OpManageSecurity   = "manage_security" // the organization's MFA policy
+	// OpManageApplications guards the organization's OpenID Connect
+	// clients (docs/oidc.md).
+	OpManageApplications = "manage_applications"
 )
 
 // AdminOperations lists every operation a catalog must map.
 var AdminOperations = []string{
 	OpViewUsers, OpInviteUsers, OpEditUsers, OpDeactivateUsers, OpDeleteUsers,
 	OpViewGroups, OpManageGroups, OpViewFacilities, OpManageFacilities, OpViewAuditLog,
+	OpManageSecurity, OpManageApplications,
 }
+
+// laterOperations are the operations added after catalogs were first
+// written: an organization's catalog is stored as it was given at
+// creation, so one written before an operation existed takes the mapping
+// of the older operation named here.
+var laterOperations = map[string]string{OpManageSecurity: OpEditUsers, OpManageApplications: OpManageGroups}
 
 // MaxPermissions bounds a catalog so that permission sets fit a fixed bitset.
 const MaxPermissions = 256
@@ -251,6 +262,12 @@ func (c *Catalog) resolve() error {
 	}
 	for _, op := range AdminOperations {
 		code, ok := c.AdminOperations[op]
+		if older, later := laterOperations[op]; !ok && later {
+			code, ok = c.AdminOperations[older]
+			if ok {
+				c.AdminOperations[op] = code
+			}
+		}
 		if !ok {
 			return Invalid("admin_operations", "missing admin-operation mapping for %q", op)
 		}

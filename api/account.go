@@ -2,10 +2,12 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/service"
 )
 
 type catalogOutput struct {
@@ -65,26 +67,48 @@ type signInInput struct {
 
 type signInOutput struct {
 	Created
-	SetCookie http.Cookie `header:"Set-Cookie"`
-	Body      struct {
-		User      userJSON  `json:"user"`
-		ExpiresAt time.Time `json:"expires_at"`
-	}
+	Status int
+	// SetCookie is a string, not an http.Cookie, so that a 202 sends none.
+	SetCookie string `header:"Set-Cookie"`
+	Body      signInBody
+}
+
+// signInBody is a session (201), or the second step a session waits for
+// (202).
+type signInBody struct {
+	User         *userJSON         `json:"user,omitempty" doc:"The signed-in user (201)"`
+	ExpiresAt    *time.Time        `json:"expires_at,omitempty" doc:"When the session ends at the latest (201)"`
+	SecondFactor *secondFactorJSON `json:"second_factor,omitempty" doc:"Set on 202: the password was right and a second factor is needed; POST it with the token to /api/v1/sessions/second-factor"`
 }
 
 func (h *handlers) signIn(ctx context.Context, in *signInInput) (*signInOutput, error) {
 	p := principalFrom(ctx)
 	token, session, err := h.svc.SignIn(ctx, in.Body.OrganizationID, in.Body.Email, string(in.Body.Password), p.client, p.userAgent)
+	var need *service.SecondFactorNeeded
+	if errors.As(err, &need) && !need.Enrol {
+		out := &signInOutput{Status: http.StatusAccepted}
+		out.Body.SecondFactor = &secondFactorJSON{Token: need.Token, Methods: need.Methods, ExpiresAt: need.ExpiresAt}
+		return out, nil
+	}
 	if err != nil {
 		return nil, err
 	}
+	return h.sessionOpened(ctx, token, session)
+}
+
+// sessionOpened answers a sign-in that opened a session: the cookie, the
+// user, the session's Location.
+func (h *handlers) sessionOpened(ctx context.Context, token string, session *gatehouse.Session) (*signInOutput, error) {
+	p := principalFrom(ctx)
 	u, _, err := h.svc.Me(ctx, gatehouse.Actor{OrgID: session.OrgID, UserID: session.UserID})
 	if err != nil {
 		return nil, err
 	}
-	out := &signInOutput{SetCookie: http.Cookie{Name: gatehouse.SessionCookie, Value: token, Path: "/", HttpOnly: true,
-		Secure: p.tls, SameSite: http.SameSiteLaxMode, Expires: session.ExpiresAt}}
-	out.Body.User, out.Body.ExpiresAt = toUser(u), session.ExpiresAt
+	cookie := &http.Cookie{Name: gatehouse.SessionCookie, Value: token, Path: "/", HttpOnly: true,
+		Secure: p.tls, SameSite: http.SameSiteLaxMode, Expires: session.ExpiresAt}
+	out := &signInOutput{Status: http.StatusCreated, SetCookie: cookie.String()}
+	user := toUser(u)
+	out.Body.User, out.Body.ExpiresAt = &user, &session.ExpiresAt
 	out.Location = "/api/v1/sessions/" + session.ID
 	return out, nil
 }

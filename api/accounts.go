@@ -78,6 +78,7 @@ type sessionJSON struct {
 	LastSeenAt time.Time `json:"last_seen_at"`
 	ExpiresAt  time.Time `json:"expires_at"`
 	Current    bool      `json:"current" doc:"The session of this request"`
+	AMR        []string  `json:"amr" doc:"How the user signed in, as RFC 8176 method references: pwd (password), otp (a TOTP or recovery code), hwk (a passkey), mfa (two factors)"`
 }
 
 func (h *handlers) listSessions(ctx context.Context, _ *struct{}) (*listOutput[sessionJSON], error) {
@@ -92,7 +93,7 @@ func (h *handlers) listSessions(ctx context.Context, _ *struct{}) (*listOutput[s
 	out := &listOutput[sessionJSON]{Body: listBody[sessionJSON]{Items: []sessionJSON{}}}
 	for _, s := range sessions {
 		out.Body.Items = append(out.Body.Items, sessionJSON{ID: s.ID, Client: s.Client, UserAgent: s.UserAgent,
-			CreatedAt: s.CreatedAt, LastSeenAt: s.LastSeenAt, ExpiresAt: s.ExpiresAt, Current: s.ID == p.sessionID})
+			CreatedAt: s.CreatedAt, LastSeenAt: s.LastSeenAt, ExpiresAt: s.ExpiresAt, Current: s.ID == p.sessionID, AMR: nonNil(s.AMR)})
 	}
 	return out, nil
 }

@@ -33,6 +33,9 @@ type handlers struct {
 	logger   *slog.Logger
 	raw      rawBodies           // reads the bodies of the checks
 	requests *requestinfo.Reader // where requests come from
+	// accessTokens checks bearer tokens that are not API keys: the
+	// OpenID provider's access tokens (AccessTokens); nil refuses them.
+	accessTokens func(ctx context.Context, token string) (gatehouse.Actor, error)
 }
 
 // An Option changes how the API reads requests.
@@ -42,6 +45,13 @@ type Option func(*handlers)
 // reverse proxies' X-Forwarded-For and X-Forwarded-Proto to believe; the
 // web UI shares it. Without it, no forwarded header is believed.
 func RequestInfo(rd *requestinfo.Reader) Option { return func(h *handlers) { h.requests = rd } }
+
+// AccessTokens accepts, besides API keys, the bearer tokens check accepts:
+// the OpenID provider's access tokens of applications that act as a user
+// (oidc.Provider.AuthenticateAccessToken, docs/oidc.md).
+func AccessTokens(check func(ctx context.Context, token string) (gatehouse.Actor, error)) Option {
+	return func(h *handlers) { h.accessTokens = check }
+}
 
 // New returns the API as an http.Handler, with authentication, cross-site
 // request protection for cookie-authenticated writes and request logging.

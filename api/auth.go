@@ -32,7 +32,12 @@ func (h *handlers) authenticate(next http.Handler) http.Handler {
 		p := &principal{tls: info.TLS, client: info.Client, userAgent: r.UserAgent(), logger: h.logger}
 		if auth := r.Header.Get("Authorization"); auth != "" {
 			if token, ok := strings.CutPrefix(auth, "Bearer "); ok {
-				p.actor, p.err = h.svc.AuthenticateAPIKey(ctx, strings.TrimSpace(token))
+				token = strings.TrimSpace(token)
+				if h.accessTokens != nil && strings.Count(token, ".") == 2 { // a JWT, not an API key
+					p.actor, p.err = h.accessTokens(ctx, token)
+				} else {
+					p.actor, p.err = h.svc.AuthenticateAPIKey(ctx, token)
+				}
 			} else {
 				p.err = gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "use Authorization: Bearer <api key>")
 			}

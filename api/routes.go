@@ -37,6 +37,10 @@ func (h *handlers) routes(api huma.API) {
 	register(api, writeOp("resend-verification", "POST", "/api/v1/users/{id}/resend-verification", "Send a new email-verification link", "Users"), h.resendVerification)
 	register(api, op("list-invitations", "GET", "/api/v1/invitations", "List pending and expired invitations", "Users"), h.listInvitations)
 	register(api, writeOp("resend-invitations", "POST", "/api/v1/invitations/resend", "Send new invitations to several invited users", "Users"), h.resendInvitations)
+	register(api, writeOp("bulk-users", "POST", "/api/v1/users/bulk", "One action on many users, all or nothing", "Users"), h.bulkUsers)
+	register(api, op("list-licences", "GET", "/api/v1/licences", "Licence tiers with their seats used and free", "Users"), h.listLicences)
+	register(api, writeOp("set-licence-seats", "PUT", "/api/v1/licences/{name}", "Set how many seats a licence tier has (full access only)", "Users"), h.setLicenceSeats)
+	register(api, noContent(writeOp("reset-user-mfa", "POST", "/api/v1/users/{id}/reset-mfa", "Reset a user's two-step verification", "Users")), h.resetFactors)
 	register(api, op("get-user-permissions", "GET", "/api/v1/users/{id}/permissions", "A user's effective permissions", "Users"), h.userPermissions)
 
 	register(api, op("list-groups", "GET", "/api/v1/groups", "List groups", "Groups"), h.listGroups)
@@ -57,6 +61,21 @@ func (h *handlers) routes(api huma.API) {
 	register(api, created(writeOp("create-api-key", "POST", "/api/v1/api-keys", "Create an API key; the secret is shown once", "API keys")), h.createAPIKey)
 	register(api, noContent(writeOp("delete-api-key", "DELETE", "/api/v1/api-keys/{id}", "Revoke an API key", "API keys")), h.deleteAPIKey)
 
+	register(api, op("get-security", "GET", "/api/v1/organization/security", "The organization's sign-in security", "Security"), h.getSecurity)
+	register(api, writeOp("set-security", "PUT", "/api/v1/organization/security", "Set the organization's sign-in security", "Security"), h.putSecurity)
+	register(api, op("list-oidc-clients", "GET", "/api/v1/oidc-clients", "List the applications that sign users in through Gatehouse", "Applications"), h.listOIDCClients)
+	register(api, created(writeOp("create-oidc-client", "POST", "/api/v1/oidc-clients", "Register an application (an OpenID Connect client); its secret is shown once", "Applications")), h.createOIDCClient)
+	register(api, op("get-oidc-client", "GET", "/api/v1/oidc-clients/{id}", "Get an application", "Applications"), h.getOIDCClient)
+	register(api, writeOp("update-oidc-client", "PATCH", "/api/v1/oidc-clients/{id}", "Change an application", "Applications"), h.updateOIDCClient)
+	register(api, writeOp("regenerate-oidc-client-secret", "POST", "/api/v1/oidc-clients/{id}/regenerate-secret", "Give a confidential application a new secret, shown once; the old one stops working", "Applications"), h.regenerateOIDCClientSecret)
+	register(api, noContent(writeOp("delete-oidc-client", "DELETE", "/api/v1/oidc-clients/{id}", "Delete an application and every token it was issued", "Applications")), h.deleteOIDCClient)
+
+	register(api, op("list-sso-connections", "GET", "/api/v1/sso-connections", "List the organization's single sign-on connections", "Security"), h.listSSOConnections)
+	register(api, created(writeOp("create-sso-connection", "POST", "/api/v1/sso-connections", "Add a single sign-on connection", "Security")), h.createSSOConnection)
+	register(api, op("get-sso-connection", "GET", "/api/v1/sso-connections/{id}", "Get a single sign-on connection", "Security"), h.getSSOConnection)
+	register(api, writeOp("update-sso-connection", "PATCH", "/api/v1/sso-connections/{id}", "Change a single sign-on connection", "Security"), h.updateSSOConnection)
+	register(api, noContent(writeOp("delete-sso-connection", "DELETE", "/api/v1/sso-connections/{id}", "Delete a single sign-on connection", "Security")), h.deleteSSOConnection)
+
 	register(api, op("list-audit-events", "GET", "/api/v1/audit-events", "The audit log, newest first", "Audit"), h.listAuditEvents)
 
 	registerRaw[checkjson.Check, checkjson.Decision](api, op("check", "POST", "/api/v1/authz/check", "May the user do this?", "Authorization"), h.check)
@@ -67,6 +86,7 @@ func (h *handlers) routes(api huma.API) {
 	documentPreview[userJSON](api, "POST", "/api/v1/users")
 	documentPreview[userJSON](api, "PATCH", "/api/v1/users/{id}")
 	documentPreview[struct{}](api, "DELETE", "/api/v1/users/{id}")
+	documentPreview[bulkJSON](api, "POST", "/api/v1/users/bulk")
 	documentPreview[userJSON](api, "POST", "/api/v1/users/{id}/deactivate")
 	documentPreview[userJSON](api, "POST", "/api/v1/users/{id}/activate")
 	documentPreview[groupJSON](api, "POST", "/api/v1/groups")
@@ -78,8 +98,12 @@ func (h *handlers) routes(api huma.API) {
 	documentPreview[struct{}](api, "DELETE", "/api/v1/facilities/{id}")
 
 	signIn := writeOp("sign-in", "POST", "/api/v1/sessions", "Sign in with email and password", "Sessions")
-	signIn.Security, signIn.Errors = public, []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusTooManyRequests}
+	signIn.Security, signIn.Errors = public, []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests}
 	register(api, created(signIn), h.signIn)
+	secondFactor := writeOp("complete-sign-in", "POST", "/api/v1/sessions/second-factor", "Complete a sign-in with a second factor", "Sessions")
+	secondFactor.Security, secondFactor.Errors = public, []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusTooManyRequests}
+	register(api, created(secondFactor), h.completeSignIn)
+	documentSecondStep(api)
 	register(api, noContent(op("sign-out", "DELETE", "/api/v1/sessions/current", "Sign out", "Sessions")), h.signOut)
 	register(api, op("list-sessions", "GET", "/api/v1/sessions", "List your open sessions", "Sessions"), h.listSessions)
 	register(api, noContent(op("revoke-session", "DELETE", "/api/v1/sessions/{id}", "End one of your sessions", "Sessions")), h.revokeSession)

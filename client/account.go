@@ -22,12 +22,28 @@ func (c *Client) Me(ctx context.Context) (*Me, error) {
 
 // SignIn opens a session with an email and password. The answer carries
 // the session token; a client without an API key sends it with every later
-// call, until SignOut.
+// call, until SignOut. For a user with a second factor, the answer has
+// SecondFactor set and no session yet: CompleteSignIn opens it.
 func (c *Client) SignIn(ctx context.Context, cred Credentials) (*SignedIn, error) {
+	return c.openSession(ctx, "/api/v1/sessions", cred)
+}
+
+// CompleteSignIn completes a sign-in that answered SecondFactor with a code
+// from the user's authenticator app or an unused recovery code, and opens
+// the session as SignIn does.
+func (c *Client) CompleteSignIn(ctx context.Context, token, code string) (*SignedIn, error) {
+	return c.openSession(ctx, "/api/v1/sessions/second-factor", map[string]string{"token": token, "code": code})
+}
+
+// openSession posts a sign-in and keeps the session it opens, if any.
+func (c *Client) openSession(ctx context.Context, path string, body any) (*SignedIn, error) {
 	var out SignedIn
-	resp, err := c.do(ctx, request{method: http.MethodPost, path: "/api/v1/sessions", body: cred}, &out)
+	resp, err := c.do(ctx, request{method: http.MethodPost, path: path, body: body}, &out)
 	if err != nil {
 		return nil, err
+	}
+	if out.SecondFactor != nil {
+		return &out, nil
 	}
 	for _, ck := range (&http.Response{Header: resp.header}).Cookies() {
 		if ck.Name == SessionCookie {
@@ -93,4 +109,14 @@ func (c *Client) ConfirmPasswordReset(ctx context.Context, token, password strin
 type tokenPassword struct {
 	Token    string `json:"token"`
 	Password string `json:"password"`
+}
+
+// Security returns the organization's sign-in security (manage_security).
+func (c *Client) Security(ctx context.Context) (*Security, error) {
+	return get[Security](ctx, c, "/api/v1/organization/security", nil)
+}
+
+// SetSecurity sets the organization's sign-in security (manage_security).
+func (c *Client) SetSecurity(ctx context.Context, s Security) (*Security, Revision, error) {
+	return write[Security](ctx, c, http.MethodPut, "/api/v1/organization/security", s)
 }

@@ -442,6 +442,10 @@ func TestTypesMatchDocument(t *testing.T) {
 		{client.NewFacility{}, "CreateFacilityInputBody"},
 		{client.FacilityPatch{}, "UpdateFacilityInputBody"},
 		{client.APIKey{}, "ApiKeyJSON"},
+		{client.Application{}, "OidcClientJSON"},
+		{client.NewApplication{}, "CreateOIDCClientInputBody"},
+		{client.ApplicationPatch{}, "UpdateOIDCClientInputBody"},
+		{client.NewApplicationSecret{}, "NewOIDCClientJSON"},
 		{client.NewAPIKey{}, "NewAPIKeyJSON"},
 		{client.Catalog{}, "CatalogJSON"},
 		{client.Category{}, "CatalogCategoryJSON"},
@@ -457,10 +461,15 @@ func TestTypesMatchDocument(t *testing.T) {
 		{client.Change{}, "Change"},
 		{client.Session{}, "SessionJSON"},
 		{client.Credentials{}, "SignInInputBody"},
-		{client.SignedIn{}, "SignInOutputBody"},
+		{client.SignedIn{}, "SignInBody"},
+		{client.SecondFactor{}, "SecondFactorJSON"},
+		{client.Security{}, "SecurityJSON"},
+		{client.SSOConnection{}, "SsoConnectionJSON"},
+		{client.NewSSOConnection{}, "CreateSSOConnectionInputBody"},
+		{client.SSOConnectionPatch{}, "UpdateSSOConnectionInputBody"},
 		{client.Me{}, "MeOutputBody"},
 		{client.Organization{}, "OrganizationJSON"},
-		{client.Page[client.User]{}, "ListBodyUserJSON"},
+		{client.Page[client.User]{}, "UserListBody"},
 	} {
 		typ := reflect.TypeOf(tc.typ)
 		t.Run(typ.Name(), func(t *testing.T) {

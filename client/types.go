@@ -30,7 +30,8 @@ type User struct {
 	// it is confirmed, Email stays the address for sign-in and password
 	// reset. Empty when none waits.
 	PendingEmail string      `json:"pending_email"`
-	Invitation   *Invitation `json:"invitation"` // the latest invitation; nil for users created without one
+	Invitation   *Invitation `json:"invitation"`      // the latest invitation; nil for users created without one
+	LastSignInAt *time.Time  `json:"last_sign_in_at"` // nil before their first sign-in
 	CreatedAt    time.Time   `json:"created_at"`
 	UpdatedAt    time.Time   `json:"updated_at"`
 }
@@ -264,6 +265,9 @@ type Session struct {
 	LastSeenAt time.Time `json:"last_seen_at"`
 	ExpiresAt  time.Time `json:"expires_at"`
 	Current    bool      `json:"current"` // the session of this request
+	// AMR says how the user signed in (RFC 8176): "pwd", then "otp" or
+	// "hwk" and "mfa" when a second factor was used.
+	AMR []string `json:"amr"`
 }
 
 // Credentials sign a user in.
@@ -277,9 +281,31 @@ type Credentials struct {
 type SignedIn struct {
 	User      User      `json:"user"`
 	ExpiresAt time.Time `json:"expires_at"`
+	// SecondFactor is set, and User and ExpiresAt are zero, when the
+	// password was right and the user must still give a second factor:
+	// no session exists until CompleteSignIn.
+	SecondFactor *SecondFactor `json:"second_factor,omitempty"`
 	// Token is the session's secret (the gatehouse_session cookie); the
 	// client sends it with later calls when it has no API key.
 	Token string `json:"-"`
+}
+
+// SecondFactor is the step a password sign-in waits for.
+type SecondFactor struct {
+	// Token names the pending sign-in for CompleteSignIn: single use,
+	// short-lived.
+	Token string `json:"token"`
+	// Methods are how it can be completed ("totp", "webauthn",
+	// "recovery_code"); through the API, totp and recovery_code.
+	Methods   []string  `json:"methods"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// Security is the organization's sign-in security.
+type Security struct {
+	// MFAPolicy says who must use a second factor: "off", "admins" (users
+	// who hold any admin operation) or "all".
+	MFAPolicy string `json:"mfa_policy"`
 }
 
 // Me is the caller and their organization.
@@ -295,4 +321,47 @@ type Organization struct {
 	Name     string   `json:"name"`
 	Template string   `json:"template"`
 	Revision Revision `json:"revision"`
+}
+
+// An Application signs the organization's users in through Gatehouse, the
+// OpenID Connect provider: its ID is the client_id (docs/oidc.md).
+type Application struct {
+	ID                     string    `json:"id"`
+	Name                   string    `json:"name"`
+	Confidential           bool      `json:"confidential"` // holds a client secret; public ones use PKCE with S256
+	RedirectURIs           []string  `json:"redirect_uris"`
+	PostLogoutRedirectURIs []string  `json:"post_logout_redirect_uris"`
+	Scopes                 []string  `json:"scopes"`          // besides openid: profile, email, phone, offline_access
+	GrantTypes             []string  `json:"grant_types"`     // authorization_code, refresh_token, client_credentials
+	ServiceUserID          string    `json:"service_user_id"` // the user its client-credentials tokens act as at the API; "" for none
+	CreatedAt              time.Time `json:"created_at"`
+	UpdatedAt              time.Time `json:"updated_at"`
+}
+
+// NewApplication registers an application.
+type NewApplication struct {
+	Name                   string   `json:"name"`
+	Confidential           bool     `json:"confidential,omitempty"`
+	RedirectURIs           []string `json:"redirect_uris,omitempty"`
+	PostLogoutRedirectURIs []string `json:"post_logout_redirect_uris,omitempty"`
+	Scopes                 []string `json:"scopes,omitempty"`
+	GrantTypes             []string `json:"grant_types,omitempty"`
+	ServiceUserID          string   `json:"service_user_id,omitempty"`
+}
+
+// ApplicationPatch changes the fields that are not nil; lists replace.
+type ApplicationPatch struct {
+	Name                   *string   `json:"name,omitempty"`
+	RedirectURIs           *[]string `json:"redirect_uris,omitempty"`
+	PostLogoutRedirectURIs *[]string `json:"post_logout_redirect_uris,omitempty"`
+	Scopes                 *[]string `json:"scopes,omitempty"`
+	GrantTypes             *[]string `json:"grant_types,omitempty"`
+	ServiceUserID          *string   `json:"service_user_id,omitempty"`
+}
+
+// NewApplicationSecret is an application with its client secret, shown
+// only in the answer that makes it.
+type NewApplicationSecret struct {
+	Application
+	ClientSecret string `json:"client_secret,omitempty"`
 }

@@ -62,6 +62,14 @@ func (c *Client) DeactivateUser(ctx context.Context, id string) (*User, Revision
 	return write[User](ctx, c, http.MethodPost, pathOf("/api/v1/users/%s/deactivate", id), nil)
 }
 
+// ResetUserMFA removes every second factor and recovery code of another
+// user, who then signs in with the password alone; it needs cover over
+// the user's account.
+func (c *Client) ResetUserMFA(ctx context.Context, id string) (Revision, error) {
+	resp, err := c.do(ctx, request{method: http.MethodPost, path: pathOf("/api/v1/users/%s/reset-mfa", id)}, nil)
+	return resp.revision, err
+}
+
 // ActivateUser makes an inactive user active again.
 func (c *Client) ActivateUser(ctx context.Context, id string) (*User, Revision, error) {
 	return write[User](ctx, c, http.MethodPost, pathOf("/api/v1/users/%s/activate", id), nil)

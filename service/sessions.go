@@ -18,7 +18,9 @@ const (
 )
 
 // SignIn checks an email and password and opens a session, returning its
-// secret token. Unknown emails, wrong passwords and inactive users get the
+// secret token. A user with a second factor, or whom the organization's
+// policy requires to enrol one, gets a *SecondFactorNeeded error instead:
+// CompleteSignIn, or an enrolment at sign-in, then opens the session. Unknown emails, wrong passwords and inactive users get the
 // same answer. orgID, when given, picks the organization where the same
 // email exists in several.
 func (s *Service) SignIn(ctx context.Context, orgID, email, password, client, userAgent string) (string, *gatehouse.Session, error) {
@@ -31,12 +33,25 @@ func (s *Service) SignIn(ctx context.Context, orgID, email, password, client, us
 	}
 	var candidates []*gatehouse.User
 	hashes := map[string]string{}
+	// ssoOnly: the email signs in with single sign-on only. An email no
+	// user has, in a domain whose password sign-in is off, is answered
+	// alike, so that the answer does not tell who has an account.
+	ssoOnly := false
 	err := s.store.View(ctx, func(tx gatehouse.Tx) error {
 		users, err := tx.FindUsersByEmailAnyOrg(email)
 		if err != nil {
 			return err
 		}
+		off, err := passwordOffOrgs(tx, email)
+		if err != nil {
+			return err
+		}
+		excluded := false
 		for _, u := range users {
+			if (orgID == "" || u.OrgID == orgID) && u.Status == gatehouse.StatusActive && off[u.OrgID] {
+				excluded = true
+				continue
+			}
 			if (orgID == "" || u.OrgID == orgID) && u.Status == gatehouse.StatusActive {
 				h, err := tx.PasswordHash(u.OrgID, u.ID)
 				if err != nil {
@@ -45,10 +60,14 @@ func (s *Service) SignIn(ctx context.Context, orgID, email, password, client, us
 				candidates, hashes[u.ID] = append(candidates, u), h
 			}
 		}
+		ssoOnly = len(candidates) == 0 && (excluded || off[orgID] || (orgID == "" && len(off) > 0))
 		return nil
 	})
 	if err != nil {
 		return "", nil, err
+	}
+	if ssoOnly {
+		return "", nil, errPasswordOff
 	}
 	var user *gatehouse.User
 	checked := false
@@ -77,21 +96,31 @@ func (s *Service) SignIn(ctx context.Context, orgID, email, password, client, us
 		}
 		return "", nil, refused
 	}
-	token := gatehouse.NewToken("ghs_")
-	session := &gatehouse.Session{OrgID: user.OrgID, UserID: user.ID, TokenHash: gatehouse.HashToken(token),
-		Client: client, UserAgent: truncate(userAgent, 300), ExpiresAt: now.Add(s.cfg.SessionMax)}
+	// A user with a factor, or whom the organization's policy requires to
+	// have one, gets a second step instead of a session.
+	snap, err := s.snapshot(ctx, user.OrgID)
+	if err != nil {
+		return "", nil, err
+	}
+	var token string
+	var session *gatehouse.Session
+	var need *SecondFactorNeeded
 	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
-		if err := tx.CreateSession(session); err != nil {
-			return err
-		}
 		// The right password forgets this pair's failures, this attempt's too.
 		if err := tx.DeleteThrottleEvents(gatehouse.ThrottleSignInFailure, account, address); err != nil {
 			return err
 		}
-		return record(ctx, tx, gatehouse.Actor{OrgID: user.OrgID, UserID: user.ID}, "session.created", "session", session.ID, nil)
+		if need, err = s.secondStep(ctx, tx, snap, user); err != nil || need != nil {
+			return err
+		}
+		token, session, err = s.openSession(ctx, tx, user, client, userAgent, []string{gatehouse.AMRPassword})
+		return err
 	})
 	if err != nil {
 		return "", nil, err
+	}
+	if need != nil {
+		return "", nil, need
 	}
 	return token, session, nil
 }

@@ -40,6 +40,13 @@ type Throttle struct {
 	// whatever accounts, block the address until the oldest of them leaves
 	// the window.
 	SignInAddressLimit int
+	// CodeUserLimit wrong second-factor codes of one user within
+	// SignInWindow, from whatever addresses, block the user's codes until
+	// the oldest leaves the window: at 10 per 15 minutes, guessing one of
+	// the three 6-digit codes a TOTP accepts at a time takes about 300
+	// days on average. A user's pair with an address waits as a pair of
+	// failed sign-ins does (SignInFreeFailures, SignInFirstDelay).
+	CodeUserLimit int
 
 	ResetWindow     time.Duration
 	ResetPerPair    int
@@ -51,7 +58,7 @@ type Throttle struct {
 func DefaultThrottle() Throttle {
 	return Throttle{
 		SignInWindow: 15 * time.Minute, SignInFreeFailures: 3, SignInFirstDelay: time.Second,
-		SignInPairLimit: 10, SignInAddressLimit: 50,
+		SignInPairLimit: 10, SignInAddressLimit: 50, CodeUserLimit: 10,
 		ResetWindow: time.Hour, ResetPerPair: 5, ResetPerAddress: 20, ResetMailed: 5,
 	}
 }
@@ -74,6 +81,7 @@ func (t Throttle) withDefaults() Throttle {
 	fillD(&t.SignInFirstDelay, d.SignInFirstDelay)
 	fill(&t.SignInPairLimit, d.SignInPairLimit)
 	fill(&t.SignInAddressLimit, d.SignInAddressLimit)
+	fill(&t.CodeUserLimit, d.CodeUserLimit)
 	fillD(&t.ResetWindow, d.ResetWindow)
 	fill(&t.ResetPerPair, d.ResetPerPair)
 	fill(&t.ResetPerAddress, d.ResetPerAddress)
@@ -162,6 +170,34 @@ func (t Throttle) admitSignIn(tx gatehouse.Tx, account, address string, now time
 	}
 	return tx.AddThrottleEvent(gatehouse.ThrottleEvent{Kind: gatehouse.ThrottleSignInFailure,
 		Account: account, Address: address, At: now}, since)
+}
+
+// admitCode decides, in tx, whether a user may try a second-factor code
+// (or, to remove a factor, a password) from an address now, and when they
+// may, counts the attempt as a failure until it proves right (the caller
+// then forgets the pair's failures). The key is the user's id: by then the
+// password has named the user.
+func (t Throttle) admitCode(tx gatehouse.Tx, userID, address string, now time.Time) error {
+	since := now.Add(-t.SignInWindow)
+	pair, err := tx.ThrottleEvents(gatehouse.ThrottleFilter{Kind: gatehouse.ThrottleCodeFailure,
+		Account: userID, Address: address, Since: since, Limit: t.SignInPairLimit})
+	if err != nil {
+		return err
+	}
+	wait := t.signInPairWait(pair, now)
+	if wait == 0 {
+		anywhere, err := tx.ThrottleEvents(gatehouse.ThrottleFilter{Kind: gatehouse.ThrottleCodeFailure,
+			Account: userID, Since: since, Limit: t.CodeUserLimit})
+		if err != nil {
+			return err
+		}
+		wait = waitForLimit(anywhere, t.CodeUserLimit, t.SignInWindow, now)
+	}
+	if wait > 0 {
+		return tooMany(wait, "too many wrong codes; try again later")
+	}
+	return tx.AddThrottleEvent(gatehouse.ThrottleEvent{Kind: gatehouse.ThrottleCodeFailure,
+		Account: userID, Address: address, At: now}, since)
 }
 
 // admitResetRequest decides, in tx, whether a password reset may be asked

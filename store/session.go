@@ -22,6 +22,11 @@ func (t *tx) CreateSession(s *gatehouse.Session) error {
 	_, err := t.exec(`INSERT INTO sessions (id, org_id, user_id, token_hash, client, user_agent, created_at, last_seen_at, expires_at, amr)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		s.ID, s.OrgID, s.UserID, s.TokenHash, s.Client, s.UserAgent, s.CreatedAt, s.LastSeenAt, s.ExpiresAt.UTC(), strings.Join(s.AMR, " "))
+	if err != nil {
+		return dbError("create session", err)
+	}
+	// A new session is a sign-in: the user list shows the last one.
+	_, err = t.exec(`UPDATE users SET last_sign_in_at = $3 WHERE org_id = $1 AND id = $2`, s.OrgID, s.UserID, s.CreatedAt)
 	return dbError("create session", err)
 }
 
@@ -78,8 +83,13 @@ func (t *tx) DeleteSession(orgID, id string) error {
 	return dbError("delete session", affected(res, gatehouse.Errorf(gatehouse.ENOTFOUND, "session %q not found", id)))
 }
 
-// DeleteUserSessions ends every session of the user.
+// DeleteUserSessions ends every session of the user, and with them every
+// token the OpenID provider issued them: whatever ends a user's sessions
+// (deactivation, a password reset or change) ends their sign-ins to
+// applications too.
 func (t *tx) DeleteUserSessions(orgID, userID string) error {
-	_, err := t.exec(`DELETE FROM sessions WHERE org_id = $1 AND user_id = $2`, orgID, userID)
-	return dbError("delete sessions", err)
+	if _, err := t.exec(`DELETE FROM sessions WHERE org_id = $1 AND user_id = $2`, orgID, userID); err != nil {
+		return dbError("delete sessions", err)
+	}
+	return t.RevokeOIDCUserTokens(orgID, userID, "", t.now)
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -12,17 +13,43 @@ import (
 // Signing in and out, and the pages that emailed links open.
 
 func (u *UI) signInPage(w http.ResponseWriter, r *http.Request) {
+	app, err := u.applicationSignIn(r) // an application's sign-in (ui/oidc.go)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	if app != nil && u.sessionFits(r, app) {
+		http.Redirect(w, r, applicationNext(app.RequestID), http.StatusSeeOther)
+		return
+	}
 	p := newPage(r, "Sign in", "")
-	p.Data = map[string]string{"Next": safeNext(r.URL.Query().Get("next")), "Email": r.URL.Query().Get("email")}
+	p.Data = applicationData(map[string]string{"Next": safeNext(r.URL.Query().Get("next")), "Email": r.URL.Query().Get("email")}, app)
 	u.show(w, r, http.StatusOK, "sign-in", p)
 }
 
 func (u *UI) signIn(w http.ResponseWriter, r *http.Request) {
-	email, next := r.PostFormValue("email"), safeNext(r.PostFormValue("next"))
-	token, s, err := u.svc.SignIn(r.Context(), r.PostFormValue("organization_id"), email, r.PostFormValue("password"), clientOf(r), r.UserAgent())
+	email, next, orgID := r.PostFormValue("email"), safeNext(r.PostFormValue("next")), r.PostFormValue("organization_id")
+	app, err := u.applicationSignIn(r) // an application signs in its organization's users only
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	if app != nil {
+		next, orgID = applicationNext(app.RequestID), app.OrgID
+		r.PostForm.Set("next", next) // what the second step carries and afterSignIn follows
+	}
+	if u.startSSO(w, r, orgID, email, next) { // single sign-on: ui/sso.go
+		return
+	}
+	token, s, err := u.svc.SignIn(r.Context(), orgID, email, r.PostFormValue("password"), clientOf(r), r.UserAgent())
+	var need *service.SecondFactorNeeded
+	if errors.As(err, &need) {
+		u.secondStep(w, r, need, http.StatusOK, nil)
+		return
+	}
 	if err != nil {
 		p := newPage(r, "Sign in", "")
-		p.Data = map[string]string{"Next": next, "Email": email}
+		p.Data = applicationData(map[string]string{"Next": next, "Email": email}, app)
 		if !formError(p, err) {
 			u.fail(w, r, err)
 			return
@@ -35,7 +62,7 @@ func (u *UI) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u.setSession(w, r, token, int(s.ExpiresAt.Sub(s.CreatedAt).Seconds()))
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	u.afterSignIn(w, r)
 }
 
 func (u *UI) signOut(w http.ResponseWriter, r *http.Request) {

@@ -28,9 +28,17 @@ func newEngine(assets map[string]string) (*engine, error) {
 			}
 			return "", fmt.Errorf("no static file %q", name)
 		},
-		"has":      func(list []string, v string) bool { return slices.Contains(list, v) },
+		"has": func(list []string, v string) bool { return slices.Contains(list, v) },
+		// pngData lets a PNG the server drew (a TOTP QR code) be an <img> src.
+		"pngData": func(s string) template.URL {
+			if strings.HasPrefix(s, "data:image/png;base64,") {
+				return template.URL(s)
+			}
+			return ""
+		},
 		"when":     func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
 		"whenPtr":  func(t *time.Time) string { return whenPtr(t) },
+		"day":      func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
 		"query":    query,
 		"join":     strings.Join,
 		"fullName": func(u *gatehouse.User) string { return u.FirstName + " " + u.LastName },
@@ -146,4 +154,8 @@ type page struct {
 	// at the top of the form that links to each.
 	Fields []gatehouse.FieldError
 	Data   any
+	// Refresh is a path of this site the page moves on to at once (a meta
+	// refresh): a new navigation, which the form that led here does not
+	// start (see ui/oidc.go).
+	Refresh string
 }

@@ -23,16 +23,19 @@ type accountPage struct {
 	Keys       []*gatehouse.APIKey
 	NewKey     *service.NewKey // a key just created: its secret is shown once
 	KeyName    string          // the create form's name, when it is shown again
+	MFA        accountMFA      // two-step verification
 }
 
 func (u *UI) account(w http.ResponseWriter, r *http.Request) {
-	u.showAccount(w, r, http.StatusOK, newPage(r, "Your account", "account"), nil, "")
+	u.showAccount(w, r, http.StatusOK, newPage(r, "Your account", "account"), accountPage{})
 }
 
-func (u *UI) showAccount(w http.ResponseWriter, r *http.Request, status int, p *page, newKey *service.NewKey, keyName string) {
+// showAccount shows the account page; data holds what a form just made
+// (NewKey, KeyName, MFA.RecoveryCodes), the rest is read here.
+func (u *UI) showAccount(w http.ResponseWriter, r *http.Request, status int, p *page, data accountPage) {
 	v := viewerFrom(r.Context())
 	ctx := r.Context()
-	data := accountPage{User: v.user, Current: v.sessionID, NewKey: newKey, KeyName: keyName}
+	data.User, data.Current = v.user, v.sessionID
 	catalog, err := u.svc.Catalog(ctx, v.actor)
 	if err != nil {
 		u.fail(w, r, err)
@@ -55,6 +58,10 @@ func (u *UI) showAccount(w http.ResponseWriter, r *http.Request, status int, p *
 	}
 	slices.SortFunc(data.Sessions, func(a, b *gatehouse.Session) int { return b.LastSeenAt.Compare(a.LastSeenAt) })
 	if data.Keys, err = u.svc.APIKeys(ctx, v.actor); err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	if data.MFA.Factors, data.MFA.RecoveryLeft, err = u.svc.Factors(ctx, v.actor); err != nil {
 		u.fail(w, r, err)
 		return
 	}
@@ -92,11 +99,11 @@ func (u *UI) createAPIKey(w http.ResponseWriter, r *http.Request) {
 			u.fail(w, r, err)
 			return
 		}
-		u.showAccount(w, r, http.StatusBadRequest, p, nil, name)
+		u.showAccount(w, r, http.StatusBadRequest, p, accountPage{KeyName: name})
 		return
 	}
 	p.Flash = "API key “" + key.Key.Name + "” created."
-	u.showAccount(w, r, http.StatusOK, p, key, "")
+	u.showAccount(w, r, http.StatusOK, p, accountPage{NewKey: key})
 }
 
 func (u *UI) revokeAPIKey(w http.ResponseWriter, r *http.Request) {

@@ -48,16 +48,18 @@ type refOperation struct {
 
 // operationLabels says what each of Gatehouse's admin operations lets one do.
 var operationLabels = map[string]string{
-	gatehouse.OpViewUsers:        "See users",
-	gatehouse.OpInviteUsers:      "Invite users",
-	gatehouse.OpEditUsers:        "Edit users: details, groups, permissions, facilities",
-	gatehouse.OpDeactivateUsers:  "Deactivate and activate users",
-	gatehouse.OpDeleteUsers:      "Delete users",
-	gatehouse.OpViewGroups:       "See groups",
-	gatehouse.OpManageGroups:     "Create, edit and delete groups",
-	gatehouse.OpViewFacilities:   "See facilities",
-	gatehouse.OpManageFacilities: "Create, rename and archive facilities",
-	gatehouse.OpViewAuditLog:     "Read the audit log",
+	gatehouse.OpViewUsers:          "See users",
+	gatehouse.OpInviteUsers:        "Invite users",
+	gatehouse.OpEditUsers:          "Edit users: details, groups, permissions, facilities",
+	gatehouse.OpDeactivateUsers:    "Deactivate and activate users",
+	gatehouse.OpDeleteUsers:        "Delete users",
+	gatehouse.OpViewGroups:         "See groups",
+	gatehouse.OpManageGroups:       "Create, edit and delete groups",
+	gatehouse.OpViewFacilities:     "See facilities",
+	gatehouse.OpManageFacilities:   "Create, rename and archive facilities",
+	gatehouse.OpManageApplications: "Register the applications that sign users in through Gatehouse (OpenID Connect clients)",
+	gatehouse.OpViewAuditLog:       "Read the audit log",
+	gatehouse.OpManageSecurity:     "Set the organization's sign-in security (MFA policy)",
 }
 
 func (u *UI) reference(w http.ResponseWriter, r *http.Request) {

@@ -14,7 +14,13 @@ func (u *UI) routes(mux *http.ServeMux) {
 	// Signing in and the pages that emailed links open.
 	mux.HandleFunc("GET "+pageSignIn, u.signInPage)
 	mux.HandleFunc("POST "+pageSignIn, u.signIn)
+	mux.HandleFunc("POST /sign-in/second-factor", u.completeSecondStep)
+	mux.HandleFunc("POST /sign-in/enrol", u.enrolAtSignIn)
+	mux.HandleFunc("POST /sign-in/passkey/options", u.signInPasskeyOptions)
+	mux.HandleFunc("POST /sign-in/continue", u.signedIn(u.continueSignIn))
+	mux.HandleFunc("GET "+pageApplicationSignIn, u.completeApplicationSignIn)
 	mux.HandleFunc("POST /sign-out", u.signOut)
+	mux.HandleFunc("GET "+pageSSOCallback, u.ssoCallback)
 	mux.HandleFunc("GET /forgot-password", u.forgotPage)
 	mux.HandleFunc("POST /forgot-password", u.forgot)
 	mux.HandleFunc("GET "+pageResetPassword, u.resetPage)
@@ -26,6 +32,8 @@ func (u *UI) routes(mux *http.ServeMux) {
 
 	// Users & Permissions.
 	mux.HandleFunc("GET /users", u.signedIn(u.listUsers))
+	mux.HandleFunc("POST /users/bulk", u.signedIn(u.bulkUsers))
+	mux.HandleFunc("POST /licences/{name}/seats", u.signedIn(u.setSeats))
 	mux.HandleFunc("GET /users/new", u.signedIn(u.newUserPage))
 	mux.HandleFunc("POST /users/new", u.signedIn(u.inviteUser))
 	mux.HandleFunc("GET /users/{id}", u.signedIn(u.editUserPage))
@@ -52,6 +60,11 @@ func (u *UI) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /facilities/{id}", u.signedIn(u.facilityPage))
 	mux.HandleFunc("POST /facilities/{id}", u.signedIn(u.saveFacility))
 
+	mux.HandleFunc("GET /applications", u.signedIn(u.listApplications))
+	mux.HandleFunc("POST /applications", u.signedIn(u.createApplication))
+	mux.HandleFunc("GET /applications/{id}", u.signedIn(u.applicationPage))
+	mux.HandleFunc("POST /applications/{id}", u.signedIn(u.applicationAction))
+
 	mux.HandleFunc("GET /audit", u.signedIn(u.auditLog))
 	mux.HandleFunc("GET /suggestions", u.signedIn(u.suggestions))
 	mux.HandleFunc("GET /reference", u.signedIn(u.reference))
@@ -59,6 +72,21 @@ func (u *UI) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /account/sessions/{id}/revoke", u.signedIn(u.revokeSession))
 	mux.HandleFunc("POST /account/api-keys", u.signedIn(u.createAPIKey))
 	mux.HandleFunc("POST /account/api-keys/{id}/revoke", u.signedIn(u.revokeAPIKey))
+	mux.HandleFunc("POST /account/mfa/totp", u.signedIn(u.beginTOTP))
+	mux.HandleFunc("POST /account/mfa/totp/confirm", u.signedIn(u.confirmTOTP))
+	mux.HandleFunc("POST /account/mfa/passkey/options", u.signedIn(u.passkeyOptions))
+	mux.HandleFunc("POST /account/mfa/passkey", u.signedIn(u.registerPasskey))
+	mux.HandleFunc("POST /account/mfa/{id}/remove", u.signedIn(u.removeFactor))
+	mux.HandleFunc("POST /account/mfa/recovery-codes", u.signedIn(u.regenerateRecoveryCodes))
+	mux.HandleFunc("GET /settings/security", u.signedIn(u.securityPage))
+	mux.HandleFunc("POST /settings/security", u.signedIn(u.saveSecurity))
+	mux.HandleFunc("GET "+ssoSettings, u.signedIn(u.listSSO))
+	mux.HandleFunc("GET "+ssoSettings+"/new", u.signedIn(u.newSSOPage))
+	mux.HandleFunc("POST "+ssoSettings+"/new", u.signedIn(u.createSSO))
+	mux.HandleFunc("GET "+ssoSettings+"/{id}", u.signedIn(u.editSSOPage))
+	mux.HandleFunc("POST "+ssoSettings+"/{id}", u.signedIn(u.saveSSO))
+	mux.HandleFunc("GET "+ssoSettings+"/{id}/delete", u.signedIn(u.confirmDeleteSSO))
+	mux.HandleFunc("POST "+ssoSettings+"/{id}/delete", u.signedIn(u.deleteSSO))
 }
 
 // home sends the viewer to the first section they may use; everyone may

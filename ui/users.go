@@ -2,8 +2,10 @@ package ui
 
 import (
 	"context"
-	"encoding/base64"
+	"maps"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gatehouse/gatehouse"
@@ -11,33 +13,63 @@ import (
 	"github.com/gatehouse/gatehouse/service"
 )
 
-// pageSize is the length of the user list's pages.
+// pageSize is the length of a page of users where the viewer does not choose it.
 const pageSize = 50
+
+// pageSizes are the lengths of the Users tab's pages a viewer may choose.
+var pageSizes = []int{25, 50, 100}
 
 // maxPickable is how many facilities a form lists as checkboxes; beyond it,
 // facilities are added by id.
 const maxPickable = 500
 
-// userList is the data of the Users tab.
+// userList is the data of the Users tab. Everything it shows is in its URL
+// (filters, sort, page, page size): nothing is remembered in cookies.
 type userList struct {
 	Users      []*gatehouse.User
 	GroupNames map[string]string
 	Groups     []*gatehouse.Group
 	Facilities []*gatehouse.Facility // for the filter, when few enough to list
 	Catalog    *gatehouse.Catalog    // for the licence column and filter
-	Filter     map[string]string     // q, status, group_id, facility_id, licence, sort, order
-	Next       string                // cursor of the next page
-	Cursor     string                // cursor of this page, "" on the first
+	Filter     map[string]string     // q, status, group_id, facility_id, licence, sort, order, per
+	Seats      []service.LicenceSeats
+	Paging     listPaging
+	Columns    map[string]sortColumn // by key
+	Bulk       []bulkChoice          // the bulk actions the viewer may take
+	Actions    map[string][]string
+	Selected   map[string]bool // ticked boxes: the whole page with ?select=all
+	Back       string          // this page's URL, where a bulk action returns
+	SelectAll  string          // this page with every box ticked
+}
+
+// listPaging is the pager of the Users tab: numbered pages of Per rows.
+type listPaging struct {
+	Page, Per, Total, Pages int
+	First, Last             int // the rows shown, counted from 1
+	Prev, Next              string
+	Sizes                   []int
+}
+
+// sortColumn is a column header that sorts the list.
+type sortColumn struct {
+	Key, Label, Hint, Title string
+	Link                    string
+	Sort                    string // ascending, descending or "" (aria-sort)
 }
 
 func (u *UI) listUsers(w http.ResponseWriter, r *http.Request) {
 	v, q := viewerFrom(r.Context()), r.URL.Query()
 	ctx := r.Context()
-	data := userList{Filter: map[string]string{}, GroupNames: map[string]string{}, Cursor: q.Get("cursor")}
-	for _, k := range []string{"q", "status", "group_id", "facility_id", "licence", "sort", "order"} {
+	data := userList{Filter: map[string]string{}, GroupNames: map[string]string{}, Selected: map[string]bool{}, Actions: map[string][]string{}}
+	for _, k := range []string{"q", "status", "group_id", "facility_id", "licence", "sort", "order", "per"} {
 		data.Filter[k] = strings.TrimSpace(q.Get(k))
 	}
-	after, _ := base64.RawURLEncoding.DecodeString(q.Get("cursor"))
+	per, _ := strconv.Atoi(data.Filter["per"])
+	if !slices.Contains(pageSizes, per) {
+		per, data.Filter["per"] = pageSize, ""
+	}
+	pageNo, _ := strconv.Atoi(q.Get("page"))
+	pageNo = max(pageNo, 1)
 	sort := data.Filter["sort"]
 	if sort == "created" {
 		sort = gatehouse.SortID
@@ -53,18 +85,30 @@ func (u *UI) listUsers(w http.ResponseWriter, r *http.Request) {
 	if status == "expired" {
 		status, invitation = gatehouse.StatusInvited, gatehouse.InvitationExpired
 	}
-	users, err := u.svc.ListUsers(ctx, v.actor, gatehouse.UserFilter{Status: status, Invitation: invitation,
+	filter := gatehouse.UserFilter{Status: status, Invitation: invitation,
 		GroupID: data.Filter["group_id"], FacilityID: data.Filter["facility_id"], Licence: data.Filter["licence"], Query: data.Filter["q"],
-		Sort: sort, Desc: data.Filter["order"] == "desc", After: string(after), Limit: pageSize + 1})
+		Sort: sort, Desc: data.Filter["order"] == "desc", Offset: (pageNo - 1) * per, Limit: per}
+	users, total, err := u.svc.ListUsersCounted(ctx, v.actor, filter)
 	if err != nil {
 		u.fail(w, r, err)
 		return
 	}
-	if len(users) > pageSize {
-		users = users[:pageSize]
-		data.Next = base64.RawURLEncoding.EncodeToString([]byte(users[len(users)-1].ID))
-	}
 	data.Users = users
+	data.Paging = pagingOf(data.Filter, pageNo, per, total, len(users))
+	data.Columns = sortColumns(data.Filter)
+	data.Back = "/users" + listQuery(data.Filter, "page", pageParam(pageNo))
+	data.SelectAll = "/users" + listQuery(data.Filter, "page", pageParam(pageNo), "select", "all")
+	for _, user := range users {
+		data.Selected[user.ID] = q.Get("select") == "all"
+		data.Actions[user.ID] = rowActions(v, user)
+	}
+	data.Bulk = bulkChoices(v)
+	if catalog.HasLicences() {
+		if data.Seats, err = u.svc.Licences(ctx, v.actor); err != nil {
+			u.fail(w, r, err)
+			return
+		}
+	}
 	if v.can[gatehouse.OpViewGroups] {
 		if data.Groups, err = u.svc.ListGroups(ctx, v.actor, gatehouse.GroupFilter{Limit: 1000}); err != nil {
 			u.fail(w, r, err)
@@ -88,6 +132,84 @@ func (u *UI) listUsers(w http.ResponseWriter, r *http.Request) {
 	u.show(w, r, http.StatusOK, "users", p)
 }
 
+// listQuery is the Users tab's query for the filters, with the extra pairs
+// (page, select) after them.
+func listQuery(f map[string]string, extra ...string) string {
+	pairs := []string{"q", f["q"], "status", f["status"], "group_id", f["group_id"], "facility_id", f["facility_id"],
+		"licence", f["licence"], "sort", f["sort"], "order", f["order"], "per", f["per"]}
+	return query(append(pairs, extra...)...)
+}
+
+// pageParam is a page number as the URL carries it: none for the first.
+func pageParam(n int) string {
+	if n <= 1 {
+		return ""
+	}
+	return strconv.Itoa(n)
+}
+
+func pagingOf(f map[string]string, pageNo, per, total, shown int) listPaging {
+	p := listPaging{Page: pageNo, Per: per, Total: total, Pages: max((total+per-1)/per, 1), Sizes: pageSizes}
+	if shown > 0 {
+		p.First = (pageNo-1)*per + 1
+		p.Last = p.First + shown - 1
+	}
+	if pageNo > 1 {
+		p.Prev = "/users" + listQuery(f, "page", pageParam(min(pageNo-1, p.Pages)))
+	}
+	if pageNo*per < total {
+		p.Next = "/users" + listQuery(f, "page", pageParam(pageNo+1))
+	}
+	return p
+}
+
+// sortColumns are the headers that sort the list: a click sorts by the
+// column, ascending; a click on the column sorted by reverses it.
+func sortColumns(f map[string]string) map[string]sortColumn {
+	current := f["sort"]
+	if current == "" {
+		current = "created"
+	}
+	cols := []sortColumn{
+		{Key: "name", Label: "Name", Hint: "last, first", Title: "Sorts by last name, then first name"},
+		{Key: "email", Label: "Email", Title: "Sorts by email address"},
+		{Key: "last_sign_in", Label: "Last sign-in", Title: "Sorts by the last sign-in, those who never signed in first"},
+		{Key: "created", Label: "Created", Title: "Sorts by when the user was added"},
+	}
+	out := map[string]sortColumn{}
+	for _, c := range cols {
+		order := ""
+		if c.Key == current {
+			c.Sort = "ascending"
+			if f["order"] == "desc" {
+				c.Sort = "descending"
+			} else {
+				order = "desc"
+			}
+		}
+		next := maps.Clone(f)
+		next["sort"], next["order"] = c.Key, order
+		if c.Key == "created" {
+			next["sort"] = ""
+		}
+		c.Link = "/users" + listQuery(next)
+		out[c.Key] = c
+	}
+	return out
+}
+
+// rowActions are the links of a row: the user's own actions that have a
+// confirmation page.
+func rowActions(v *viewer, user *gatehouse.User) []string {
+	var out []string
+	for _, a := range userActions(v, user) {
+		if a != "resend-verification" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 // userForm is the data of the invite and edit forms. Everything the viewer
 // may not grant is shown, but not offered: no escalation is visible.
 type userForm struct {
@@ -99,7 +221,8 @@ type userForm struct {
 	FacilityNames map[string]string
 	Editable      bool // the viewer may change this user (false for a full-access user edited by a limited admin)
 	Actions       []string
-	Licence       string // the licence chosen: the user's, or a new user's default ("" without licences)
+	Factors       []string // the kinds of second factor the user has ("totp", "webauthn"), on the edit page
+	Licence       string   // the licence chosen: the user's, or a new user's default ("" without licences)
 }
 
 func (u *UI) formData(r *http.Request, user *gatehouse.User) (*userForm, error) {
@@ -206,6 +329,19 @@ func (u *UI) editUserPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.Actions = userActions(v, user)
+	factors, _, err := u.svc.UserFactors(r.Context(), v.actor, user.ID)
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	for _, factor := range factors {
+		if !slices.Contains(f.Factors, factor.Kind) {
+			f.Factors = append(f.Factors, factor.Kind)
+		}
+	}
+	if len(f.Factors) == 0 {
+		f.Actions = slices.DeleteFunc(f.Actions, func(a string) bool { return a == "reset-mfa" })
+	}
 	p := newPage(r, user.FirstName+" "+user.LastName, "users")
 	p.Data = f
 	u.show(w, r, http.StatusOK, "user-form", p)
@@ -312,6 +448,7 @@ var userActionLabels = map[string]string{
 	"activate":            "Activate",
 	"regenerate-invite":   "Regenerate invite",
 	"resend-verification": "Resend verification email",
+	"reset-mfa":           "Reset two-step verification",
 	"delete":              "Delete",
 }
 
@@ -320,6 +457,7 @@ var userActionText = map[string]string{
 	"activate":            "They can sign in again with their password.",
 	"regenerate-invite":   "A new invitation email goes out; the previous link stops working.",
 	"resend-verification": "A new verification link goes to their email address.",
+	"reset-mfa":           "Their authenticator apps, passkeys and recovery codes are removed: they sign in with their password alone, or set up a new factor at their next sign-in where the organization requires one. Do this only once you are sure who asks.",
 	"delete":              "The user, their sessions, API keys, group memberships and facility assignments are removed. This cannot be undone.",
 }
 
@@ -348,6 +486,9 @@ func userActions(v *viewer, user *gatehouse.User) []string {
 		if v.can[gatehouse.OpDeactivateUsers] {
 			out = append(out, "deactivate")
 		}
+	}
+	if v.can[gatehouse.OpEditUsers] && user.Status == gatehouse.StatusActive && user.ID != v.user.ID {
+		out = append(out, "reset-mfa")
 	}
 	if v.can[gatehouse.OpDeleteUsers] && user.ID != v.user.ID {
 		out = append(out, "delete")
@@ -398,6 +539,9 @@ func (u *UI) userAction(w http.ResponseWriter, r *http.Request) {
 	case "resend-verification":
 		_, _, err = u.svc.ResendVerification(ctx, v.actor, id)
 		code = doneVerificationResent
+	case "reset-mfa":
+		_, err = u.svc.ResetFactors(ctx, v.actor, id)
+		code = doneFactorsReset
 	case "delete":
 		if _, err = u.svc.DeleteUser(ctx, v.actor, id); err == nil {
 			redirectDone(w, r, "/users", doneUserDeleted)

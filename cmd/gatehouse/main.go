@@ -50,8 +50,12 @@ func commands() []command {
 		{"backup", "write a consistent copy of the SQLite database while serving", runBackup},
 		{"copy", "move an SQLite deployment to an empty PostgreSQL database", runCopy},
 		{"audit", "export an organization's audit log (ndjson or csv)", runAudit},
+		{"licences", "list licence tiers with their seats, or set a tier's seats", runLicences},
+		{"security", "print or set an organization's MFA policy, or reset a user's second factors", runSecurity},
+		{"sso", "list, add or delete an organization's single sign-on connections", runSSO},
 		{"api", "print the OpenAPI document or render the API reference", runAPIDoc},
 		{"catalog", "validate a catalog file, print a built-in one, or render the Permissions Reference", runCatalog},
+		{"keys", "rotate the OpenID provider's signing key (keys rotate)", runKeys},
 	}
 }
 

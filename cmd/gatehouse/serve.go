@@ -9,6 +9,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/server"
 	"github.com/gatehouse/gatehouse/mailer"
+	"github.com/gatehouse/gatehouse/oidc"
 	"github.com/gatehouse/gatehouse/requestinfo"
 )
 
@@ -31,6 +32,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	c.Proxies = requestinfo.MustParseNetworks(requestinfo.Loopback)
 	fs.Var(&c.Proxies, "trusted-proxies", "with --trust-proxy: the networks (CIDR,CIDR,…) of the reverse proxies whose forwarded headers count")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://<this address>/metrics, e.g. 127.0.0.1:9090 (off when empty)")
+	fs.DurationVar(&c.AccessTokenTTL, "access-token-ttl", oidc.DefaultAccessTokenTTL, "how long the OpenID provider's access tokens live (docs/oidc.md)")
 	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "least level logged: debug (one line per request), info, warn or error")
 }
 
@@ -51,6 +53,8 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 // sign in); without it, serve says where it serves on stdout.
 func serve(ctx context.Context, env *environment, cfg serveConfig, ready func(server.Running) error) error {
 	cfg.Logger = slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+	// The OpenID library logs through the default logger: into serve's log.
+	slog.SetDefault(cfg.Logger)
 	if ready == nil {
 		ready = func(r server.Running) error {
 			_, err := fmt.Fprintf(env.stdout, "Gatehouse is serving at %s\n", r.URL)

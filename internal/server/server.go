@@ -17,6 +17,7 @@ import (
 	"github.com/gatehouse/gatehouse/api"
 	"github.com/gatehouse/gatehouse/mailer"
 	"github.com/gatehouse/gatehouse/metrics"
+	"github.com/gatehouse/gatehouse/oidc"
 	"github.com/gatehouse/gatehouse/requestinfo"
 	"github.com/gatehouse/gatehouse/service"
 	"github.com/gatehouse/gatehouse/store"
@@ -47,6 +48,9 @@ type Config struct {
 	// Clock is the time of the service and its store; nil is the real
 	// time. Tests move it rather than wait (an invitation's expiry).
 	Clock func() time.Time
+	// AccessTokenTTL is how long the OpenID provider's access tokens
+	// live; 0 is oidc.DefaultAccessTokenTTL.
+	AccessTokenTTL time.Duration
 }
 
 // sender picks SMTP when a server is given, else a folder of .eml files.
@@ -164,7 +168,12 @@ func Run(ctx context.Context, cfg Config, ready func(Running) error) error {
 		requests = requestinfo.New(cfg.Proxies, logger)
 		logger.Info("trusting X-Forwarded-For and X-Forwarded-Proto from reverse proxies", "trusted_proxies", cfg.Proxies.String())
 	}
-	handler, err := routes(svc, st, presence, logger, requests)
+	provider, err := oidc.New(ctx, svc, st, oidc.Config{Issuer: cfg.BaseURL, AccessTokenTTL: cfg.AccessTokenTTL, Logger: logger})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	handler, err := routes(svc, st, presence, logger, requests, provider)
 	if err != nil {
 		ln.Close()
 		return err
@@ -233,14 +242,24 @@ func (g *workGroup) wait() {
 // routes joins the API, the web UI and the health endpoints, with request
 // logging. Both surfaces read where requests come from with the same
 // reader.
-func routes(svc *service.Service, st *store.DB, presence *store.Presence, logger *slog.Logger, requests *requestinfo.Reader) (http.Handler, error) {
+func routes(svc *service.Service, st *store.DB, presence *store.Presence, logger *slog.Logger, requests *requestinfo.Reader, provider *oidc.Provider) (http.Handler, error) {
 	web, err := ui.New(svc, logger, ui.RequestInfo(requests))
 	if err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/api/", api.New(svc, logger, api.RequestInfo(requests)))
+	apiOpts := []api.Option{api.RequestInfo(requests)}
+	if provider != nil {
+		apiOpts = append(apiOpts, api.AccessTokens(provider.AuthenticateAccessToken))
+	}
+	mux.Handle("/api/", api.New(svc, logger, apiOpts...))
 	mux.Handle("/", web)
+	// The OpenID provider (docs/oidc.md): discovery, and its endpoints
+	// under /oauth/.
+	if provider != nil {
+		mux.Handle(oidc.PathDiscovery, provider)
+		mux.Handle(oidc.PathPrefix, provider)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintln(w, `{"status":"ok"}`)

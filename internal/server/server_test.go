@@ -53,7 +53,7 @@ func TestReadyz_PostgresNeedsTheListenConnection(t *testing.T) {
 	defer st.Close()
 	logger := slog.New(slog.DiscardHandler)
 	svc := service.New(st, testsupport.ServiceConfig("http://gatehouse.test", logger))
-	h, err := routes(svc, st, nil, logger, requestinfo.New(nil, nil))
+	h, err := routes(svc, st, nil, logger, requestinfo.New(nil, nil), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestReadyz_SQLite(t *testing.T) {
 	}
 	logger := slog.New(slog.DiscardHandler)
 	svc := service.New(st, testsupport.ServiceConfig("http://gatehouse.test", logger))
-	h, err := routes(svc, st, nil, logger, requestinfo.New(nil, nil))
+	h, err := routes(svc, st, nil, logger, requestinfo.New(nil, nil), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -148,4 +148,85 @@ document.addEventListener("DOMContentLoaded", () => {
     });
     picker.querySelector("legend").after(input);
   }
+  // The Users tab's bulk bar: a box in the Name header ticks every user of
+  // the page (the "Select all on this page" link does it without a
+  // script), and the group and facility choices show only for the actions
+  // that use them.
+  const bulk = document.getElementById("bulk-form");
+  if (bulk) {
+    const picks = [...bulk.querySelectorAll("input[name=user_id]")];
+    const header = bulk.querySelector("thead th");
+    if (header && picks.length > 1) {
+      const all = document.createElement("input");
+      all.type = "checkbox";
+      all.setAttribute("aria-label", "Select every user on this page");
+      const sync = () => {
+        const n = picks.filter((b) => b.checked).length;
+        all.checked = n === picks.length;
+        all.indeterminate = n > 0 && n < picks.length;
+      };
+      all.addEventListener("change", () => { for (const b of picks) b.checked = all.checked; sync(); });
+      for (const b of picks) b.addEventListener("change", sync);
+      header.prepend(all, " ");
+      sync();
+    }
+    const action = document.getElementById("bulk-action");
+    const needs = { "bulk-group": ["add_group", "remove_group"], "bulk-facility": ["assign_facility", "unassign_facility"] };
+    if (action) {
+      const apply = () => {
+        for (const [id, actions] of Object.entries(needs)) {
+          const el = document.getElementById(id);
+          if (el) el.parentElement.hidden = !actions.includes(action.value);
+        }
+      };
+      action.addEventListener("change", apply);
+      apply();
+    }
+  }
+
+  // Passkeys: the WebAuthn ceremony is the browser's, so it needs this
+  // script. A form marked data-passkey-register (the account page) or
+  // data-passkey-sign-in (the second step of sign-in) asks the server for
+  // the ceremony's options, lets the browser create or use the passkey,
+  // and posts the answer in the form's credential field. Without
+  // WebAuthn the registration button stays hidden and sign-in keeps the
+  // code form.
+  const passkeyForms = [
+    ["form[data-passkey-register]", "/account/mfa/passkey/options", "create", "parseCreationOptionsFromJSON"],
+    ["form[data-passkey-sign-in]", "/sign-in/passkey/options", "get", "parseRequestOptionsFromJSON"],
+  ];
+  for (const [selector, optionsURL, call, parse] of passkeyForms) {
+    const form = document.querySelector(selector);
+    if (!form) continue;
+    if (!window.PublicKeyCredential || !PublicKeyCredential[parse]) {
+      if (call === "get") form.hidden = true;
+      continue;
+    }
+    form.hidden = false;
+    form.addEventListener("submit", async (event) => {
+      if (form.elements.credential.value !== "") return; // the answer, going to the server
+      event.preventDefault();
+      const body = new URLSearchParams();
+      if (form.elements.step) body.set("step", form.elements.step.value);
+      try {
+        const resp = await fetch(optionsURL, { method: "POST", body, credentials: "same-origin" });
+        const ceremony = await resp.json();
+        if (!resp.ok) throw new Error(ceremony.error || "the server refused");
+        const publicKey = PublicKeyCredential[parse](ceremony.options.publicKey);
+        const credential = await navigator.credentials[call]({ publicKey });
+        if (form.elements.token) form.elements.token.value = ceremony.token || "";
+        form.elements.credential.value = JSON.stringify(credential.toJSON());
+        form.submit();
+      } catch (err) {
+        let note = form.querySelector(".field-error");
+        if (!note) {
+          note = document.createElement("p");
+          note.className = "field-error";
+          note.setAttribute("role", "alert");
+          form.append(note);
+        }
+        note.textContent = "The passkey did not work: " + err.message;
+      }
+    });
+  }
 });
