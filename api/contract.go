@@ -181,8 +181,8 @@ func finishDocument(oapi *huma.OpenAPI) {
 // plainLists tells Go generators (oapi-codegen) that an optional list of
 // a request body is a plain slice, not a pointer to one. In a body that
 // creates something, an empty list and a missing one mean the same. In a
-// PATCH they do not: a list left out is left as it is, and an empty list
-// clears it (JSON merge patch's reading); there the slice is tagged
+// PATCH they do not: a list left out is left as it is, and a list sent,
+// [] included, replaces it (JSON merge patch's reading); there the slice is tagged
 // omitzero, so that a nil slice is left out and an empty one is sent as [].
 func plainLists(registry huma.Registry, body *huma.MediaType, patch bool) {
 	if body == nil || body.Schema == nil {
@@ -203,15 +203,19 @@ func plainLists(registry huma.Registry, body *huma.MediaType, patch bool) {
 		if patch {
 			p.Extensions["x-omitempty"] = false
 			p.Extensions["x-omitzero"] = true
-			if !strings.Contains(p.Description, patchListRule) {
-				p.Description = strings.TrimSpace(p.Description + ". " + patchListRule)
+			rule := patchListRule + " ([] empties it, where the service allows an empty list)."
+			if p.MinItems != nil && *p.MinItems > 0 { // [] is refused
+				rule = patchListRule + "."
+			}
+			if !strings.Contains(p.Description, rule) {
+				p.Description = strings.TrimPrefix(strings.TrimSuffix(p.Description, ".")+". "+rule, ". ")
 			}
 		}
 	}
 }
 
 // patchListRule is how a PATCH reads a list, as its documentation says.
-const patchListRule = "Left out, the list stays as it is; an empty list ([]) clears it."
+const patchListRule = "Left out, the list stays as it is; sent, it replaces it"
 
 // nullSuffix ends the message of a body that sends null for a field: no
 // field of a request is nullable, and null is not taken as "not sent".
