@@ -11,6 +11,7 @@ import (
 // request without credentials is refused for its credentials alone.
 var sampleBodies = map[string]any{
 	"POST /api/v1/users":                  obj{"first_name": "A", "last_name": "B", "email": "a@b.test"},
+	"POST /api/v1/users/import":           csvFile("first_name,last_name,email\nA,B,a@b.test\n"),
 	"PATCH /api/v1/users/{id}":            obj{"first_name": "A"},
 	"POST /api/v1/groups":                 obj{"name": "G"},
 	"PUT /api/v1/organization/security":   obj{"mfa_policy": "off"},
@@ -101,6 +102,10 @@ func TestBadBodiesOnEveryRoute(t *testing.T) {
 			n++
 			name := strings.ToUpper(method) + " " + path
 			p := concrete(path)
+			if op.(obj)["requestBody"].(obj)["content"].(obj)["text/csv"] != nil {
+				t.Run(name, func(t *testing.T) { badCSVBodies(t, o.admin, strings.ToUpper(method), p) })
+				continue
+			}
 			t.Run(name, func(t *testing.T) {
 				c := o.admin
 				m := strings.ToUpper(method)
@@ -144,6 +149,19 @@ func TestBadBodiesOnEveryRoute(t *testing.T) {
 	if n < 10 {
 		t.Fatalf("only %d routes take a body", n)
 	}
+}
+
+// badCSVBodies sends broken bodies to a route that takes a CSV file: JSON
+// and broken CSV are 400, an oversized file 413, a form 415.
+func badCSVBodies(t *testing.T, c *client, method, path string) {
+	for _, b := range []csvFile{`{"name": "x"}`, "first_name,last_name,email\n\"A,B"} {
+		status, _, body := c.do(method, path, b)
+		wantError(t, status, body, http.StatusBadRequest, "invalid")
+	}
+	status, _, body := c.do(method, path, csvFile(strings.Repeat("x", 17<<20)))
+	wantError(t, status, body, http.StatusRequestEntityTooLarge, "payload_too_large")
+	status, _, body = c.do(method, path, form("first_name=A"))
+	wantError(t, status, body, http.StatusUnsupportedMediaType, "unsupported_media_type")
 }
 
 // minimalBody builds a body with the required string properties of an

@@ -383,6 +383,13 @@ func (s *Service) createSSOUser(ctx context.Context, c *gatehouse.SSOConnection,
 			return err
 		}
 		ch.Users = append(ch.Users, u.Access())
+		// The new user takes a seat of their licence, as an invitation would.
+		if err := checkSeats(tx, snap, c.OrgID, *ch); err != nil {
+			if gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
+				return ssoRefused("%s; ask your administrator", gatehouse.ErrorMessage(err))
+			}
+			return err
+		}
 		out = u
 		return nil
 	})

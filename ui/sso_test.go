@@ -42,7 +42,9 @@ type ssoEnv struct {
 	owner      gatehouse.Actor // who saves Acme's connection
 }
 
-func newSSOEnv(t *testing.T) *ssoEnv {
+func newSSOEnv(t *testing.T) *ssoEnv { return newSSOEnvWithCatalog(t, "facilities") }
+
+func newSSOEnvWithCatalog(t *testing.T, template string) *ssoEnv {
 	t.Helper()
 	ctx := context.Background()
 	// Gatehouse first: the provider must know its callback, and Gatehouse
@@ -62,7 +64,7 @@ func newSSOEnv(t *testing.T) *ssoEnv {
 	}
 	gatehouseHandler = h
 	found := func(name, email string) *service.Founded {
-		_, data, err := catalogs.Load("facilities")
+		_, data, err := catalogs.Load(template)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -87,7 +89,11 @@ func newSSOEnv(t *testing.T) *ssoEnv {
 		testsupport.IdPAccount("newcomer", "new@acme.example", true),
 		testsupport.IdPAccount("bob", "bob@globex.example", true))
 
-	e.group = e.env.group("Store staff", "work_orders.view")
+	var staffPermissions []string // none in another catalog: the group is only a default
+	if template == "facilities" {
+		staffPermissions = []string{"work_orders.view"}
+	}
+	e.group = e.env.group("Store staff", staffPermissions...)
 	e.connection, _, err = svc.CreateSSOConnection(ctx, e.owner, service.SSOConnectionInput{Name: "Acme IdP", Issuer: e.idp.URL,
 		ClientID: testsupport.IdPClientID, ClientSecret: testsupport.IdPClientSecret, Domains: []string{"acme.example"},
 		CreateUsers: true, DefaultGroupIDs: []string{e.group.ID}})
@@ -218,6 +224,37 @@ func TestSSO_CreatesAnUnknownUserWithTheDefaultGroupsOrRefuses(t *testing.T) {
 	u := users[0]
 	if u.Status != gatehouse.StatusActive || !u.EmailVerified || !slices.Equal(u.GroupIDs, []string{e.group.ID}) || u.FirstName != "Kim" {
 		t.Fatalf("created user = %+v", u)
+	}
+}
+
+// A user created at their first single sign-on takes a seat of their
+// licence, as an invitation would: with none free, the sign-in is refused
+// and nobody is created.
+func TestSSO_CreatingAUserTakesASeat(t *testing.T) {
+	e := newSSOEnvWithCatalog(t, "compliance")
+	licences, err := e.svc.Licences(e.ctx, e.admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := licences[0] // the licence a new user gets
+	if _, _, err := e.svc.SetLicenceSeats(e.ctx, e.admin, first.Licence.Name, &first.Used); err != nil {
+		t.Fatal(err)
+	}
+	res := e.signInAtProvider(e.browser(""), url.Values{"email": {"new@acme.example"}}, "new@acme.example")
+	if res.status != http.StatusUnauthorized || !strings.Contains(res.body, "seats") {
+		t.Fatalf("no seat free: %d\n%s", res.status, res.body)
+	}
+	users, err := e.svc.ListUsers(e.ctx, e.admin, gatehouse.UserFilter{OrgID: e.org.Org.ID, Query: "new@acme.example"})
+	if err != nil || len(users) != 0 {
+		t.Fatalf("created users = %v, %v", users, err)
+	}
+	more := first.Used + 1
+	if _, _, err := e.svc.SetLicenceSeats(e.ctx, e.admin, first.Licence.Name, &more); err != nil {
+		t.Fatal(err)
+	}
+	res = e.signInAtProvider(e.browser(""), url.Values{"email": {"new@acme.example"}}, "new@acme.example")
+	if res.status != http.StatusOK || res.url.Path != "/account" {
+		t.Fatalf("a seat free: %d at %s\n%s", res.status, res.url, res.body)
 	}
 }
 
