@@ -21,6 +21,11 @@ func init() {
 	// A nil slice is never sent (nonNil), so no array is nullable: a Go
 	// client gets []T, not *[]T, and TypeScript T[], not T[] | null.
 	huma.DefaultArrayNullable = false
+	// JSON keys are matched exactly, as the document spells them: huma (like
+	// encoding/json) would otherwise take "First_Name" for first_name, and a
+	// body with both for one field. A key in another case is unknown (400,
+	// naming it), whatever client sent it.
+	huma.ValidateStrictCasing = true
 }
 
 // tags are the groups of operations, in the order people read them.
@@ -124,8 +129,8 @@ func finishDocument(oapi *huma.OpenAPI) {
 			}
 			// Schema violations are 400 like any other bad input.
 			delete(op.Responses, "422")
-			if op.Method != "PATCH" && op.RequestBody != nil {
-				plainLists(oapi.Components.Schemas, op.RequestBody.Content["application/json"])
+			if op.RequestBody != nil {
+				plainLists(oapi.Components.Schemas, op.RequestBody.Content["application/json"], op.Method == "PATCH")
 			}
 			for status, r := range op.Responses {
 				if status != "201" {
@@ -179,11 +184,12 @@ func finishDocument(oapi *huma.OpenAPI) {
 }
 
 // plainLists tells Go generators (oapi-codegen) that an optional list of
-// a body that creates something is a plain slice, not a pointer to one:
-// an empty list and a missing one mean the same there. A PATCH's lists
-// keep their pointers, which tell "leave as is" (nil) from "clear" (an
-// empty list).
-func plainLists(registry huma.Registry, body *huma.MediaType) {
+// a request body is a plain slice, not a pointer to one. In a body that
+// creates something, an empty list and a missing one mean the same. In a
+// PATCH they do not: a list left out is left as it is, and a list sent,
+// [] included, replaces it (JSON merge patch's reading); there the slice is tagged
+// omitzero, so that a nil slice is left out and an empty one is sent as [].
+func plainLists(registry huma.Registry, body *huma.MediaType, patch bool) {
 	if body == nil || body.Schema == nil {
 		return
 	}
@@ -192,14 +198,29 @@ func plainLists(registry huma.Registry, body *huma.MediaType) {
 		s = registry.SchemaFromRef(s.Ref)
 	}
 	for name, p := range s.Properties {
-		if p.Type == huma.TypeArray && !slices.Contains(s.Required, name) {
-			if p.Extensions == nil {
-				p.Extensions = map[string]any{}
+		if p.Type != huma.TypeArray || slices.Contains(s.Required, name) {
+			continue
+		}
+		if p.Extensions == nil {
+			p.Extensions = map[string]any{}
+		}
+		p.Extensions["x-go-type-skip-optional-pointer"] = true
+		if patch {
+			p.Extensions["x-omitempty"] = false
+			p.Extensions["x-omitzero"] = true
+			rule := patchListRule + " ([] empties it, where the service allows an empty list)."
+			if p.MinItems != nil && *p.MinItems > 0 { // [] is refused
+				rule = patchListRule + "."
 			}
-			p.Extensions["x-go-type-skip-optional-pointer"] = true
+			if !strings.Contains(p.Description, rule) {
+				p.Description = strings.TrimPrefix(strings.TrimSuffix(p.Description, ".")+". "+rule, ". ")
+			}
 		}
 	}
 }
+
+// patchListRule is how a PATCH reads a list, as its documentation says.
+const patchListRule = "Left out, the list stays as it is; sent, it replaces it"
 
 // nullSuffix ends the message of a body that sends null for a field: no
 // field of a request is nullable, and null is not taken as "not sent".

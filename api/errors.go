@@ -130,6 +130,8 @@ func detailOf(d *huma.ErrorDetail) (field, message string) {
 		// huma places a missing property at its parent: name it.
 		field = strings.TrimPrefix(field+"."+name, ".")
 		message = field + " is required"
+	} else if meaning, ok := patternMeanings[strings.TrimPrefix(d.Message, strings.TrimSuffix(validation.MsgExpectedMatchPattern, "%s"))]; ok {
+		message = fmt.Sprintf("%s: expected %s", field, meaning)
 	} else if field == "" {
 		message = d.Message
 	}

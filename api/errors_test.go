@@ -125,6 +125,16 @@ func TestBadBodiesOnEveryRoute(t *testing.T) {
 				}
 				status, _, body = c.do(m, p, withBogus)
 				wantField(t, status, body, "bogus_field")
+				// Keys match exactly: a known key in other letters is unknown.
+				for k, v := range valid {
+					miscased := obj{strings.ToUpper(k): v}
+					for k, v := range valid {
+						miscased[k] = v
+					}
+					status, _, body = c.do(m, p, miscased)
+					wantField(t, status, body, strings.ToUpper(k))
+					break
+				}
 				status, _, body = c.do(m, p, big)
 				wantError(t, status, body, http.StatusRequestEntityTooLarge, "payload_too_large")
 				// A body sent as a form (curl -d without a Content-Type of
@@ -214,6 +224,52 @@ func TestMissingAndMistypedFieldsAreNamed(t *testing.T) {
 	// Nothing was created by any of it.
 	if n := len(items(t, o.admin.get("/api/v1/users"))); n != 1 {
 		t.Fatalf("%d users after bad input", n)
+	}
+}
+
+// TestMiscasedKeysAreUnknown: JSON keys match as the document spells them;
+// a key in other letters is refused as unknown, naming it, and changes
+// nothing (huma, like encoding/json, would match it regardless of case).
+func TestMiscasedKeysAreUnknown(t *testing.T) {
+	e := newEnv(t)
+	o := e.newOrg("Acme", "facilities")
+	check := obj{"user_id": o.adminID, "permission": "users.view"}
+	with := func(body obj, k string, v any) obj {
+		out := obj{k: v}
+		for k, v := range body {
+			out[k] = v
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		method, path string
+		body         any
+		field        string
+	}{
+		{"PATCH", "/api/v1/users/" + o.adminID, obj{"First_Name": "Mallory"}, "First_Name"},
+		{"PATCH", "/api/v1/users/" + o.adminID, obj{"first_name": "Ann", "FIRST_NAME": "Mallory"}, "FIRST_NAME"},
+		{"POST", "/api/v1/authz/check", obj{"USER_ID": o.adminID, "Permission": "users.view"}, "Permission"},
+		{"POST", "/api/v1/authz/check", with(check, "User_Id", "usr_other"), "User_Id"},
+		{"POST", "/api/v1/authz/check", with(check, "resource", obj{"Facility_ID": "fac_1"}), "resource.Facility_ID"},
+		{"POST", "/api/v1/authz/check-batch", obj{"checks": []obj{check, with(check, "Min_Revision", 1)}}, "checks[1].Min_Revision"},
+		{"POST", "/api/v1/authz/check-batch", obj{"Checks": []obj{check}}, "Checks"},
+		{"POST", "/api/v1/authz/filter", with(check, "PERMISSION", "users.view"), "PERMISSION"},
+	} {
+		t.Run(tc.method+" "+tc.path+" "+tc.field, func(t *testing.T) {
+			// A key in place of a required one: that one is missing too,
+			// and named first.
+			status, _, body := o.admin.do(tc.method, tc.path, tc.body)
+			e := wantError(t, status, body, http.StatusBadRequest, "invalid")
+			for _, f := range e["errors"].([]any) {
+				if f.(obj)["field"] == tc.field {
+					return
+				}
+			}
+			t.Fatalf("%s is not named: %v", tc.field, body)
+		})
+	}
+	if u := o.admin.get("/api/v1/users/" + o.adminID); u["first_name"] == "Mallory" || u["first_name"] == "Ann" {
+		t.Fatalf("a miscased key changed the user: %v", u)
 	}
 }
 

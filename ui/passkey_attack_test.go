@@ -95,7 +95,11 @@ func (k *softKey) authData(rpID string, attested bool) []byte {
 		out = append(out, make([]byte, 16)...) // AAGUID
 		out = binary.BigEndian.AppendUint16(out, uint16(len(k.id)))
 		out = append(out, k.id...)
-		x, y := k.key.PublicKey.X.FillBytes(make([]byte, 32)), k.key.PublicKey.Y.FillBytes(make([]byte, 32))
+		point, err := k.key.PublicKey.Bytes() // uncompressed: 0x04, X, Y
+		if err != nil {
+			panic(err)
+		}
+		x, y := point[1:33], point[33:65]
 		cose, _ := cbor.Marshal(map[int]any{1: 2, 3: -7, -1: 1, -2: x, -3: y})
 		out = append(out, cose...)
 	}
