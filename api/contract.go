@@ -102,6 +102,7 @@ var descriptions = map[string]string{
 	"get-sso-connection":            "One single sign-on connection, without its client secret. Needs manage_security.",
 	"update-sso-connection":         "Changes the fields sent; lists replace the connection's; a client_secret left out is kept. Needs manage_security and full access; audited.",
 	"delete-sso-connection":         "Deletes a connection: its domains' users sign in with their password again, if they have one. Needs manage_security and full access; audited.",
+	"sign-out-everywhere":           "Ends every session of the user, any pending second step, and every token the OpenID provider issued them: refresh tokens stop working and introspection answers active false at once, on every instance. API keys stay (revoke them, or deactivate the user). Anyone may sign themselves out everywhere; another user needs deactivate_users and cover over their account (account_not_covered otherwise); audited.",
 	"reset-user-mfa":                "Removes every second factor and recovery code of another user, who then signs in with the password alone (or enrols again where the policy requires). Needs edit_users and cover over the user's account (account_not_covered otherwise), as every account change; audited.",
 	"sign-out":                      "Ends the current session.",
 	"list-sessions":                 "Your open sessions.",

@@ -92,3 +92,15 @@ func (h *handlers) resetFactors(ctx context.Context, in *idInput) (*Revision, er
 	}
 	return &Revision{rev}, nil
 }
+
+func (h *handlers) signOutEverywhere(ctx context.Context, in *idInput) (*Revision, error) {
+	actor, err := actorFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rev, err := h.svc.SignOutEverywhere(ctx, actor, in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &Revision{rev}, nil
+}

@@ -120,3 +120,47 @@ func equalStrings(got []string, want ...string) bool {
 	}
 	return true
 }
+
+// Sign out everywhere: one's own sessions, or another user's with cover;
+// never across organizations.
+func TestSignOutEverywhere(t *testing.T) {
+	e := newEnv(t)
+	o := e.newOrg("Acme", "facilities")
+	other := e.newOrg("Globex", "facilities")
+	mo := o.user("mo", obj{"full_access": true})
+	if err := o.e.svc.SetPassword(context.Background(), gatehouse.SystemActor(o.id), mo, password); err != nil {
+		t.Fatal(err)
+	}
+	laptop, phone := e.client(), e.client()
+	laptop.signIn("mo@acme.test", password)
+	phone.signIn("mo@acme.test", password)
+
+	status, _, body := other.admin.do("POST", "/api/v1/users/"+mo+"/sign-out-everywhere", nil)
+	wantError(t, status, body, http.StatusNotFound, "not_found")
+	if status, _, _ := phone.do("GET", "/api/v1/me", nil); status != http.StatusOK {
+		t.Fatalf("another organization's call signed mo out: %d", status)
+	}
+
+	// Oneself: every session ends, the caller's too.
+	status, _, body = laptop.do("POST", "/api/v1/users/"+mo+"/sign-out-everywhere", nil)
+	wantStatus(t, status, body, http.StatusNoContent)
+	for name, c := range map[string]*client{"laptop": laptop, "phone": phone} {
+		if status, _, _ := c.do("GET", "/api/v1/me", nil); status != http.StatusUnauthorized {
+			t.Fatalf("%s still signed in: %d", name, status)
+		}
+	}
+
+	// An admin.
+	phone.signIn("mo@acme.test", password)
+	status, h, body := o.admin.do("POST", "/api/v1/users/"+mo+"/sign-out-everywhere", nil)
+	wantStatus(t, status, body, http.StatusNoContent)
+	if revision(t, h) <= 0 {
+		t.Fatal("no revision")
+	}
+	if status, _, _ := phone.do("GET", "/api/v1/me", nil); status != http.StatusUnauthorized {
+		t.Fatalf("still signed in after the admin's sign out everywhere: %d", status)
+	}
+	if events := items(t, o.admin.get("/api/v1/audit-events?action=user.signed_out_everywhere")); len(events) != 2 {
+		t.Fatalf("audit: %v", events)
+	}
+}

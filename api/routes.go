@@ -46,6 +46,7 @@ func (h *handlers) routes(api huma.API) {
 	register(api, op("list-licences", "GET", "/api/v1/licences", "Licence tiers with their seats used and free", "Users"), h.listLicences)
 	register(api, writeOp("set-licence-seats", "PUT", "/api/v1/licences/{name}", "Set how many seats a licence tier has (full access only)", "Users"), h.setLicenceSeats)
 	register(api, noContent(writeOp("reset-user-mfa", "POST", "/api/v1/users/{id}/reset-mfa", "Reset a user's two-step verification", "Users")), h.resetFactors)
+	register(api, noContent(writeOp("sign-out-everywhere", "POST", "/api/v1/users/{id}/sign-out-everywhere", "End every session and provider token of a user", "Users")), h.signOutEverywhere)
 	register(api, op("get-user-permissions", "GET", "/api/v1/users/{id}/permissions", "A user's effective permissions", "Users"), h.userPermissions)
 	register(api, op("list-user-grants", "GET", "/api/v1/users/{id}/grants", "A user's grants", "Users"), h.listGrants)
 	register(api, created(writeOp("add-user-grant", "POST", "/api/v1/users/{id}/grants", "Give a user one grant", "Users")), h.addGrant)

@@ -46,6 +46,10 @@ func TestSecondFactorPolicyAndReset(t *testing.T) {
 		t.Fatalf("set policy %+v", s)
 	}
 	must[client.Revision](t)(e.admin.ResetUserMFA(ctx, mo))
+	must[client.Revision](t)(e.admin.SignOutEverywhere(ctx, mo))
+	if _, err := browser.Me(ctx); err == nil {
+		t.Fatal("signed in after sign out everywhere")
+	}
 	// Mo holds admin operations and has no factor now: the API refuses
 	// the password until they enrol in the web UI.
 	_, err := e.client("").SignIn(ctx, client.Credentials{Email: e.email("mo"), Password: password})

@@ -90,6 +90,14 @@ func (c *Client) ResetUserMFA(ctx context.Context, id string) (Revision, error) 
 	return resp.revision, err
 }
 
+// SignOutEverywhere ends every session of the user and every token the
+// OpenID provider issued them; API keys stay. Yourself, or another user
+// whose account you cover, with deactivate_users.
+func (c *Client) SignOutEverywhere(ctx context.Context, id string) (Revision, error) {
+	resp, err := c.do(ctx, request{method: http.MethodPost, path: pathOf("/api/v1/users/%s/sign-out-everywhere", id)}, nil)
+	return resp.revision, err
+}
+
 // ActivateUser makes an inactive user active again.
 func (c *Client) ActivateUser(ctx context.Context, id string) (*User, Revision, error) {
 	return write[User](ctx, c, http.MethodPost, pathOf("/api/v1/users/%s/activate", id), nil)

@@ -12,36 +12,37 @@ import (
 type done string
 
 const (
-	doneSaved              done = "saved"
-	doneSignedOut          done = "signed_out"
-	donePasswordSet        done = "password_set"
-	doneInvitationAccepted done = "invitation_accepted"
-	doneInvited            done = "invited"
-	doneImported           done = "imported"
-	doneDeactivated        done = "deactivated"
-	doneActivated          done = "activated"
-	doneInvitationResent   done = "invitation_resent"
-	doneInvitationsResent  done = "invitations_resent"
-	doneVerificationResent done = "verification_resent"
-	doneUserDeleted        done = "user_deleted"
-	doneGroupCreated       done = "group_created"
-	doneGroupDeleted       done = "group_deleted"
-	doneMemberAdded        done = "member_added"
-	doneMemberRemoved      done = "member_removed"
-	doneFacilityCreated    done = "facility_created"
-	doneApplicationSaved   done = "application_saved"
-	doneApplicationDeleted done = "application_deleted"
-	doneFacilityArchived   done = "facility_archived"
-	doneFacilityRestored   done = "facility_restored"
-	doneSessionRevoked     done = "session_revoked"
-	doneAPIKeyRevoked      done = "api_key_revoked"
-	doneBulkApplied        done = "bulk_applied"
-	doneSeatsSet           done = "seats_set"
-	doneFactorRemoved      done = "factor_removed"
-	doneFactorsReset       done = "factors_reset"
-	doneSecuritySaved      done = "security_saved"
-	doneSignInExpired      done = "sign_in_expired"
-	doneSSODeleted         done = "sso_deleted"
+	doneSaved               done = "saved"
+	doneSignedOut           done = "signed_out"
+	donePasswordSet         done = "password_set"
+	doneInvitationAccepted  done = "invitation_accepted"
+	doneInvited             done = "invited"
+	doneImported            done = "imported"
+	doneDeactivated         done = "deactivated"
+	doneActivated           done = "activated"
+	doneInvitationResent    done = "invitation_resent"
+	doneInvitationsResent   done = "invitations_resent"
+	doneVerificationResent  done = "verification_resent"
+	doneUserDeleted         done = "user_deleted"
+	doneGroupCreated        done = "group_created"
+	doneGroupDeleted        done = "group_deleted"
+	doneMemberAdded         done = "member_added"
+	doneMemberRemoved       done = "member_removed"
+	doneFacilityCreated     done = "facility_created"
+	doneApplicationSaved    done = "application_saved"
+	doneApplicationDeleted  done = "application_deleted"
+	doneFacilityArchived    done = "facility_archived"
+	doneFacilityRestored    done = "facility_restored"
+	doneSessionRevoked      done = "session_revoked"
+	doneAPIKeyRevoked       done = "api_key_revoked"
+	doneBulkApplied         done = "bulk_applied"
+	doneSeatsSet            done = "seats_set"
+	doneFactorRemoved       done = "factor_removed"
+	doneFactorsReset        done = "factors_reset"
+	doneSignedOutEverywhere done = "signed_out_everywhere"
+	doneSecuritySaved       done = "security_saved"
+	doneSignInExpired       done = "sign_in_expired"
+	doneSSODeleted          done = "sso_deleted"
 
 	// A save that took away the viewer's own access to the page they
 	// were on lands on their account page with one of these.
@@ -84,6 +85,7 @@ var banners = map[done]string{
 	doneBulkApplied:            "Done: every selected user was changed.",
 	doneSeatsSet:               "Licence seats saved.",
 	doneFactorRemoved:          "The factor was removed.",
+	doneSignedOutEverywhere:    "Every session of theirs has ended, and the applications they signed in to through Gatehouse lost their tokens.",
 	doneFactorsReset:           "Their two-step verification was reset: they sign in with their password alone (or enrol again where the organization requires it).",
 	doneSecuritySaved:          "The sign-in policy is saved: it applies from each user's next sign-in.",
 	doneSignInExpired:          "That sign-in expired or was already completed: sign in again.",

@@ -84,6 +84,17 @@ func (u *UI) revokeSession(w http.ResponseWriter, r *http.Request) {
 	redirectDone(w, r, "/account", doneSessionRevoked)
 }
 
+// signOutEverywhere ends every session of the viewer, this one too.
+func (u *UI) signOutEverywhere(w http.ResponseWriter, r *http.Request) {
+	v := viewerFrom(r.Context())
+	if _, err := u.svc.SignOutEverywhere(r.Context(), v.actor, v.user.ID); err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	u.setSession(w, r, "", -1)
+	redirectDone(w, r, "/sign-in", doneSignedOut)
+}
+
 // createAPIKey shows the new key's secret on the page it answers with, once:
 // it is never put in a URL, and cannot be shown again.
 func (u *UI) createAPIKey(w http.ResponseWriter, r *http.Request) {

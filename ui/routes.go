@@ -75,6 +75,7 @@ func (u *UI) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /reference", u.signedIn(u.reference))
 	mux.HandleFunc("GET /account", u.signedIn(u.account))
 	mux.HandleFunc("POST /account/sessions/{id}/revoke", u.signedIn(u.revokeSession))
+	mux.HandleFunc("POST /account/sign-out-everywhere", u.signedIn(u.signOutEverywhere))
 	mux.HandleFunc("POST /account/api-keys", u.signedIn(u.createAPIKey))
 	mux.HandleFunc("POST /account/api-keys/{id}/revoke", u.signedIn(u.revokeAPIKey))
 	mux.HandleFunc("POST /account/mfa/totp", u.signedIn(u.beginTOTP))

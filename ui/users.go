@@ -453,6 +453,7 @@ var userActionLabels = map[string]string{
 	"regenerate-invite":   "Regenerate invite",
 	"resend-verification": "Resend verification email",
 	"reset-mfa":           "Reset two-step verification",
+	"sign-out-everywhere": "Sign out everywhere",
 	"delete":              "Delete",
 }
 
@@ -461,6 +462,7 @@ var userActionText = map[string]string{
 	"activate":            "They can sign in again with their password.",
 	"regenerate-invite":   "A new invitation email goes out; the previous link stops working.",
 	"resend-verification": "A new verification link goes to their email address.",
+	"sign-out-everywhere": "Every session they have ends, in every browser, and every application they signed in to through Gatehouse loses its tokens at once. Their API keys keep working: revoke those, or deactivate them, for a lost laptop.",
 	"reset-mfa":           "Their authenticator apps, passkeys and recovery codes are removed: they sign in with their password alone, or set up a new factor at their next sign-in where the organization requires one. Do this only once you are sure who asks.",
 	"delete":              "The user, their sessions, API keys, group memberships and facility assignments are removed. This cannot be undone.",
 }
@@ -493,6 +495,9 @@ func userActions(v *viewer, user *gatehouse.User) []string {
 	}
 	if v.can[gatehouse.OpEditUsers] && user.Status == gatehouse.StatusActive && user.ID != v.user.ID {
 		out = append(out, "reset-mfa")
+	}
+	if v.can[gatehouse.OpDeactivateUsers] && user.Status == gatehouse.StatusActive && user.ID != v.user.ID {
+		out = append(out, "sign-out-everywhere")
 	}
 	if v.can[gatehouse.OpDeleteUsers] && user.ID != v.user.ID {
 		out = append(out, "delete")
@@ -546,6 +551,9 @@ func (u *UI) userAction(w http.ResponseWriter, r *http.Request) {
 	case "reset-mfa":
 		_, err = u.svc.ResetFactors(ctx, v.actor, id)
 		code = doneFactorsReset
+	case "sign-out-everywhere":
+		_, err = u.svc.SignOutEverywhere(ctx, v.actor, id)
+		code = doneSignedOutEverywhere
 	case "delete":
 		if _, err = u.svc.DeleteUser(ctx, v.actor, id); err == nil {
 			redirectDone(w, r, "/users", doneUserDeleted)
