@@ -103,11 +103,6 @@ type delta struct {
 	sites    []siteAccess // with site roles on either side: facility-scoped permissions gained, facility by facility
 }
 
-func (d *delta) empty() bool {
-	return !d.full && d.anywhere == (PermSet{}) && len(d.sites) == 0 &&
-		(d.newPerms == (PermSet{}) || len(d.at) == 0) && (d.oldPerms == (PermSet{}) || len(d.extra) == 0)
-}
-
 // gained is what after holds that before does not. Full access counts as
 // every permission at every facility that exists.
 func (cc *compiledCatalog) gained(before, after access) delta {

@@ -80,7 +80,7 @@ func TestSiteRoleInBrowser(t *testing.T) {
 	}
 
 	// Fourteen days on, to the role's end: the check denies by itself.
-	srv.clock.Set(endsAt.Sub(time.Now()) + time.Second)
+	srv.clock.Set(time.Until(endsAt) + time.Second)
 	admin.open(t, "/users", 0)
 	if admin.path(t) == "/sign-in" { // the session may have ended too
 		signIn(t)
