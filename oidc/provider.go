@@ -106,7 +106,7 @@ func New(ctx context.Context, svc *service.Service, st gatehouse.Store, cfg Conf
 	if err != nil {
 		return nil, err
 	}
-	return &Provider{Handler: guard(provider), op: provider, storage: s, issuer: issuer}, nil
+	return &Provider{Handler: guard(s.sameBrowser(provider)), op: provider, storage: s, issuer: issuer}, nil
 }
 
 func endpoint(path string) *op.Endpoint { return op.NewEndpoint(strings.TrimPrefix(path, "/")) }
