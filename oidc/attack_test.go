@@ -1,6 +1,8 @@
 package oidc_test
 
 import (
+	"github.com/gatehouse/gatehouse"
+	"golang.org/x/oauth2/clientcredentials"
 	"net/http"
 	"net/url"
 	"strings"
@@ -71,4 +73,56 @@ func signedIn(t *testing.T, g *gh, email string) *browser {
 		t.Fatalf("sign in %s: status %d", email, p.status)
 	}
 	return b
+}
+
+// Attack: a limited admin (allowed manage_applications, not full access)
+// may not make an application act as the full-access admin — but could
+// give such an application, made by the admin, a new secret, take it, and
+// call the API with the admin's access through client credentials.
+func TestLimitedAdminCannotTakeOverAnApplicationActingAsAnother(t *testing.T) {
+	g := startGatehouse(t)
+	ctx := t.Context()
+	sys := gatehouse.SystemActor(g.orgA)
+	adas, _ := g.app(t, g.orgA, service.OIDCClientInput{Name: "Ada's robot", Confidential: true,
+		GrantTypes: []string{gatehouse.GrantClientCredentials}, ServiceUserID: g.ada.ID})
+	editors, _, err := g.svc.CreateGroup(ctx, sys, service.GroupInput{Name: "Editors", Permissions: []string{"users.view", "users.edit"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := g.svc.UpdateUser(ctx, sys, g.bob.ID, service.UserPatch{GroupIDs: &[]string{editors.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	bob := gatehouse.Actor{OrgID: g.orgA, UserID: g.bob.ID}
+	if _, err := g.svc.OIDCClients(ctx, bob); err != nil {
+		t.Fatalf("bob may not manage applications at all: %v", err)
+	}
+
+	_, secret, err := g.svc.RegenerateOIDCClientSecret(ctx, bob, adas.ID)
+	if err == nil {
+		cc := clientcredentials.Config{ClientID: adas.ID, ClientSecret: secret, TokenURL: g.url + ghoidc.PathToken}
+		if tok, err := cc.Token(ctx); err == nil {
+			req, _ := http.NewRequest("GET", g.url+"/api/v1/me", nil)
+			req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				resp.Body.Close()
+				t.Errorf("GET /api/v1/me as Ada with the secret bob regenerated: %d", resp.StatusCode)
+			}
+		}
+		t.Fatal("bob, without full access, regenerated the secret of an application that acts as Ada")
+	}
+	if gatehouse.ErrorCode(err) != gatehouse.EFORBIDDEN {
+		t.Fatalf("regenerate: %v, want forbidden", err)
+	}
+	// Ada herself, and an application acting as bob, are bob's to renew.
+	if _, _, err := g.svc.RegenerateOIDCClientSecret(ctx, gatehouse.Actor{OrgID: g.orgA, UserID: g.ada.ID}, adas.ID); err != nil {
+		t.Errorf("Ada renewing her own application's secret: %v", err)
+	}
+	bobs, _, err := g.svc.CreateOIDCClient(ctx, bob, service.OIDCClientInput{Name: "Bob's robot", Confidential: true,
+		GrantTypes: []string{gatehouse.GrantClientCredentials}, ServiceUserID: g.bob.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := g.svc.RegenerateOIDCClientSecret(ctx, bob, bobs.ID); err != nil {
+		t.Errorf("bob renewing his own robot's secret: %v", err)
+	}
 }

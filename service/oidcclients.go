@@ -119,7 +119,9 @@ func (s *Service) UpdateOIDCClient(ctx context.Context, actor gatehouse.Actor, i
 }
 
 // RegenerateOIDCClientSecret gives a confidential application a new
-// secret, returned once; the old one stops working at once.
+// secret, returned once; the old one stops working at once. For an
+// application that acts as a user, only those who may make it act as that
+// user may (mayActAs).
 func (s *Service) RegenerateOIDCClientSecret(ctx context.Context, actor gatehouse.Actor, id string) (*gatehouse.OIDCClient, string, error) {
 	secret := gatehouse.NewToken(gatehouse.PrefixOIDCClientSecret)
 	var out *gatehouse.OIDCClient
@@ -130,6 +132,11 @@ func (s *Service) RegenerateOIDCClientSecret(ctx context.Context, actor gatehous
 		}
 		if !c.Confidential {
 			return gatehouse.Invalid("confidential", "a public application has no secret")
+		}
+		// Whoever takes the new secret holds the tokens of the user the
+		// application acts as: as much as making it act as them.
+		if err := s.mayActAs(ctx, actor, c, ""); err != nil {
+			return err
 		}
 		c.SecretHash = gatehouse.HashToken(secret)
 		if err := tx.UpdateOIDCClient(c); err != nil {
