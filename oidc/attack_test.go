@@ -126,3 +126,49 @@ func TestLimitedAdminCannotTakeOverAnApplicationActingAsAnother(t *testing.T) {
 		t.Errorf("bob renewing his own robot's secret: %v", err)
 	}
 }
+
+// Malformed or unknown input at every endpoint is the caller's mistake
+// (4xx, or a redirect), never a server error.
+func TestMalformedRequestsAreNotServerErrors(t *testing.T) {
+	g := startGatehouse(t)
+	app, secret := g.app(t, g.orgA, service.OIDCClientInput{Confidential: true})
+	authorize := "/oauth/authorize?client_id=" + app.ID + "&redirect_uri=" + url.QueryEscape(redirectURI) + "&scope=openid&response_type=code"
+	creds := "&client_id=" + app.ID + "&client_secret=" + secret
+	for _, r := range []struct{ method, path, body string }{
+		{"GET", "/oauth/end_session?%zz", ""},
+		{"GET", "/oauth/end_session?client_id=nope&post_logout_redirect_uri=https%3A%2F%2Fevil.test", ""},
+		{"GET", "/oauth/end_session?id_token_hint=abc", ""},
+		{"GET", "/oauth/authorize?%zz", ""},
+		{"GET", authorize + "&max_age=abc", ""},
+		{"GET", authorize + "&prompt=none+login", ""},
+		{"GET", "/oauth/authorize?client_id=nope&redirect_uri=https%3A%2F%2Fevil.test&scope=openid&response_type=code", ""},
+		{"GET", ghoidc.PathCallback + "?id=nope", ""},
+		{"GET", ghoidc.PathCallback, ""},
+		{"POST", "/oauth/token", "%zz"},
+		{"POST", "/oauth/token", "grant_type=refresh_token&refresh_token=x"},
+		{"POST", "/oauth/token", "grant_type=refresh_token&refresh_token=x&client_id=nope"},
+		{"POST", "/oauth/token", "grant_type=authorization_code&code=x&client_id=nope&client_secret=x"},
+		{"POST", "/oauth/token", "grant_type=client_credentials&client_id=nope&client_secret=x"},
+		{"POST", "/oauth/token", "grant_type=authorization_code&code=x" + creds},
+		{"POST", "/oauth/token", "grant_type=password" + creds},
+		{"POST", "/oauth/introspect", "%zz"},
+		{"POST", "/oauth/introspect", "token=abc&client_id=nope&client_secret=x"},
+		{"POST", "/oauth/introspect", "token=abc" + creds},
+		{"POST", "/oauth/revoke", "%zz"},
+		{"POST", "/oauth/revoke", "token=abc&client_id=nope&client_secret=x"},
+		{"GET", "/oauth/userinfo", ""},
+	} {
+		req, _ := http.NewRequest(r.method, g.url+r.path, strings.NewReader(r.body))
+		if r.method == "POST" {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode >= 500 {
+			t.Errorf("%s %s %s: status %d, want a client error", r.method, r.path, r.body, resp.StatusCode)
+		}
+	}
+}

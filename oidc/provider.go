@@ -132,6 +132,14 @@ func stateFrom(ctx context.Context) *requestState {
 // guard gives every request its requestState and answers by it.
 func guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A form that cannot be parsed is the caller's mistake; the
+		// end-session endpoint would answer it 500.
+		if err := r.ParseForm(); err != nil {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			w.Write([]byte(`{"error":"invalid_request","error_description":"the request's parameters cannot be parsed"}`))
+			return
+		}
 		st := &requestState{}
 		if c, err := r.Cookie(gatehouse.SessionCookie); err == nil && r.URL.Path == PathEndSession {
 			st.sessionToken = c.Value

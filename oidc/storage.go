@@ -88,8 +88,14 @@ func (s *storage) findClient(ctx context.Context, id string) (*gatehouse.OIDCCli
 	return c, err
 }
 
+// GetClientByClientID finds a client; an unknown one is the caller's
+// mistake (invalid_client), which the library would otherwise answer as a
+// server error.
 func (s *storage) GetClientByClientID(ctx context.Context, id string) (op.Client, error) {
 	c, err := s.findClient(ctx, id)
+	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
+		return nil, oidc.ErrInvalidClient().WithDescription("unknown client_id").WithParent(err)
+	}
 	if err != nil {
 		return nil, err
 	}
