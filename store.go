@@ -370,6 +370,9 @@ type OIDCClientStore interface {
 // sees the same.
 type OIDCGrantStore interface {
 	CreateOIDCAuthRequest(r *OIDCAuthRequest) error
+	// PruneOIDCAuthRequests deletes the requests made before the time:
+	// anyone may make one, so none may stay for ever.
+	PruneOIDCAuthRequests(createdBefore time.Time) error
 	// CompleteOIDCAuthRequest records who signed in for the request.
 	CompleteOIDCAuthRequest(orgID, id, userID string, amr []string, authTime time.Time) error
 	SetOIDCAuthCode(orgID, id, codeHash string) error

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	ghoidc "github.com/gatehouse/gatehouse/oidc"
 	"github.com/gatehouse/gatehouse/service"
@@ -171,4 +172,45 @@ func TestMalformedRequestsAreNotServerErrors(t *testing.T) {
 			t.Errorf("%s %s %s: status %d, want a client error", r.method, r.path, r.body, resp.StatusCode)
 		}
 	}
+}
+
+// Attack: anyone may start a sign-in, and each one is stored; a request
+// with a huge state (up to the 10 MB of a form) filled the database, and
+// expired requests stayed for ever. Now a request's parameters are bounded
+// and requests older than service.OIDCRequestTTL are pruned.
+func TestAuthorizeRequestsAreBounded(t *testing.T) {
+	g := startGatehouse(t)
+	app, _ := g.app(t, g.orgA, service.OIDCClientInput{Confidential: true})
+	form := url.Values{"client_id": {app.ID}, "redirect_uri": {redirectURI}, "scope": {"openid"}, "response_type": {"code"},
+		"state": {strings.Repeat("s", 1<<20)}}
+	req, _ := http.NewRequest("POST", g.url+ghoidc.PathAuthorize, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	p := newBrowser(t).once(req)
+	if p.location == nil || p.location.Query().Get("error") != "invalid_request" {
+		t.Errorf("a sign-in request with a 1 MB state: status %d, location %.100v, want error=invalid_request", p.status, p.location)
+	}
+
+	r := newRP(t, g, app.ID, "")
+	old := authRequestField.FindStringSubmatch(r.authorizePage(t))
+	g.clock.Set(service.OIDCRequestTTL + time.Minute)
+	r.authorizePage(t)
+	var err error
+	g.openStore(t).View(t.Context(), func(tx gatehouse.Tx) error {
+		_, err = tx.FindOIDCAuthRequest(old[1])
+		return nil
+	})
+	if gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
+		t.Errorf("an expired sign-in request is still stored after a new one: %v", err)
+	}
+}
+
+// authorizePage starts a sign-in in a new browser and returns the sign-in
+// page.
+func (r *rp) authorizePage(t *testing.T) string {
+	t.Helper()
+	p, _ := r.authorize(newBrowser(t))
+	if !authRequestField.MatchString(p.body) {
+		t.Fatalf("no sign-in page: %d", p.status)
+	}
+	return p.body
 }

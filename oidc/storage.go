@@ -123,6 +123,11 @@ func (s *storage) authenticate(ctx context.Context, id, secret string) (*gatehou
 	return c, nil
 }
 
+// maxRequestSize bounds what an authorization request stores (redirect
+// URI, state, nonce, scopes, PKCE challenge, as JSON): anyone may make
+// one, and a browser's address is at most a few kilobytes anyway.
+const maxRequestSize = 8 << 10
+
 // CreateAuthRequest stores a request the library validated, after
 // Gatehouse's own rules: PKCE with S256 for public clients (and S256 for
 // anyone who sends a challenge), the client's scopes only, no prompt=none
@@ -152,11 +157,20 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 	if err != nil {
 		return nil, err
 	}
+	if len(params) > maxRequestSize {
+		return nil, oidc.ErrInvalidRequest().WithDescription("the request's parameters are too long")
+	}
 	r := &gatehouse.OIDCAuthRequest{OrgID: c.OrgID, ClientID: c.ID, Request: params, MaxAge: -1}
 	if req.MaxAge != nil {
 		r.MaxAge = int64(*req.MaxAge)
 	}
-	if err := s.update(ctx, func(tx gatehouse.Tx) error { return tx.CreateOIDCAuthRequest(r) }); err != nil {
+	err = s.update(ctx, func(tx gatehouse.Tx) error {
+		if err := tx.PruneOIDCAuthRequests(s.now().Add(-service.OIDCRequestTTL)); err != nil {
+			return err
+		}
+		return tx.CreateOIDCAuthRequest(r)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return newAuthRequest(r)
