@@ -150,16 +150,41 @@ func guard(next http.Handler) http.Handler {
 
 type stateWriter struct {
 	http.ResponseWriter
-	state *requestState
+	state   *requestState
+	written bool // the status is sent
+	dropped bool // the library's body is replaced by the 503's
 }
 
+// WriteHeader sends the library's status, unless the database did not
+// answer during the request: then whatever the library made of it — a
+// server error, but also an inactive token (introspection) or a client
+// that cannot be authenticated — is 503, as the answer says nothing of
+// the token or the client.
 func (w *stateWriter) WriteHeader(status int) {
+	if w.written {
+		return
+	}
+	w.written = true
 	if w.state.signedOut {
 		http.SetCookie(w.ResponseWriter, &http.Cookie{Name: gatehouse.SessionCookie, Value: "", Path: "/", HttpOnly: true, MaxAge: -1})
 	}
-	if status == http.StatusInternalServerError && w.state.unavailable {
-		w.Header().Set("Retry-After", "1")
-		status = http.StatusServiceUnavailable
+	if w.state.unavailable {
+		w.dropped = true
+		h := w.Header()
+		h.Del("Location")
+		h.Set("Content-Type", "application/json")
+		h.Set("Retry-After", "1")
+		w.ResponseWriter.WriteHeader(http.StatusServiceUnavailable)
+		w.ResponseWriter.Write([]byte(`{"error":"temporarily_unavailable","error_description":"the database is unavailable; try again"}`))
+		return
 	}
 	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *stateWriter) Write(b []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	if w.dropped {
+		return len(b), nil
+	}
+	return w.ResponseWriter.Write(b)
 }
