@@ -1,11 +1,15 @@
 package oidc_test
 
 import (
+	"encoding/json"
+	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/gatehouse/gatehouse"
 	"golang.org/x/oauth2/clientcredentials"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -213,4 +217,81 @@ func (r *rp) authorizePage(t *testing.T) string {
 		t.Fatalf("no sign-in page: %d", p.status)
 	}
 	return p.body
+}
+
+// Attack: a stolen refresh token raced against its owner. Of parallel
+// uses of one refresh token, exactly one gets tokens, no one a server
+// error, and the family ends (the rest count as reuse): the winner's new
+// refresh token is refused too. Run with GATEHOUSE_TEST_DB=postgres for
+// the engine with real concurrent transactions.
+func TestParallelRefreshesOfOneToken(t *testing.T) {
+	g := startGatehouse(t)
+	app, secret := g.app(t, g.orgA, service.OIDCClientInput{Confidential: true, Scopes: []string{"offline_access"}})
+	r := newRP(t, g, app.ID, secret, oidc.ScopeOfflineAccess)
+	b := newBrowser(t)
+	p, verifier := r.authorize(b)
+	tok, _ := r.exchange(r.code(b.signIn(g.url, p, "bob@acme.test", password)), verifier)
+
+	const parallel = 8
+	counts, bodies := parallelPosts(t, g.url+ghoidc.PathToken, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}},
+		app.ID, secret, parallel)
+	if counts[http.StatusOK] != 1 || counts[http.StatusBadRequest] != parallel-1 {
+		t.Fatalf("parallel refreshes of one token answered %v, want one 200 and %d 400", counts, parallel-1)
+	}
+	var won struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	json.Unmarshal([]byte(bodies[http.StatusOK]), &won)
+	if _, err := r.refresh(won.RefreshToken); err == nil {
+		t.Error("after parallel reuse of its predecessor, the winner's refresh token still works")
+	}
+}
+
+// Attack: an intercepted code raced against the application. Of parallel
+// exchanges of one code, exactly one gets tokens; the others are told
+// invalid_grant, not a server error.
+func TestParallelExchangesOfOneCode(t *testing.T) {
+	g := startGatehouse(t)
+	app, secret := g.app(t, g.orgA, service.OIDCClientInput{Confidential: true})
+	r := newRP(t, g, app.ID, secret)
+	b := newBrowser(t)
+	p, verifier := r.authorize(b)
+	code := r.code(b.signIn(g.url, p, "bob@acme.test", password))
+	const parallel = 8
+	counts, _ := parallelPosts(t, g.url+ghoidc.PathToken, url.Values{"grant_type": {"authorization_code"}, "code": {code},
+		"redirect_uri": {redirectURI}, "code_verifier": {verifier}}, app.ID, secret, parallel)
+	if counts[http.StatusOK] != 1 || counts[http.StatusBadRequest] != parallel-1 {
+		t.Fatalf("parallel exchanges of one code answered %v, want one 200 and %d 400", counts, parallel-1)
+	}
+}
+
+// parallelPosts sends the form n times at once as the client and counts
+// the statuses; bodies holds one body of each status.
+func parallelPosts(t *testing.T, target string, form url.Values, clientID, secret string, n int) (map[int]int, map[int]string) {
+	t.Helper()
+	var mu sync.Mutex
+	counts, bodies := map[int]int{}, map[int]string{}
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest("POST", target, strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.SetBasicAuth(clientID, secret)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer resp.Body.Close()
+			raw, _ := io.ReadAll(resp.Body)
+			mu.Lock()
+			defer mu.Unlock()
+			counts[resp.StatusCode]++
+			bodies[resp.StatusCode] = string(raw)
+		}()
+	}
+	wg.Wait()
+	return counts, bodies
 }

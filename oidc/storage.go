@@ -48,6 +48,10 @@ func fault(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
 	}
+	var protocol *oidc.Error
+	if errors.As(err, &protocol) {
+		return err // the answer a transaction chose (a code or refresh token used already)
+	}
 	switch gatehouse.ErrorCode(err) {
 	case gatehouse.ENOTFOUND, gatehouse.EINVALID, gatehouse.EUNAUTHORIZED, gatehouse.EFORBIDDEN, gatehouse.ECONFLICT:
 		return err
