@@ -295,3 +295,37 @@ func parallelPosts(t *testing.T, target string, form url.Values, clientID, secre
 	wg.Wait()
 	return counts, bodies
 }
+
+// Attack: a code or refresh token issued to one application, presented by
+// another (of the same organization, or of another, with its own valid
+// secret; or a public client without one), gets nothing.
+func TestGrantsStayWithTheirApplication(t *testing.T) {
+	g := startGatehouse(t)
+	app, secret := g.app(t, g.orgA, service.OIDCClientInput{Confidential: true, Scopes: []string{"offline_access"}})
+	sibling, siblingSecret := g.app(t, g.orgA, service.OIDCClientInput{Name: "Sibling", Confidential: true, Scopes: []string{"offline_access"}})
+	foreign, foreignSecret := g.app(t, g.orgB, service.OIDCClientInput{Name: "Foreign", Confidential: true, Scopes: []string{"offline_access"}})
+	public, _ := g.app(t, g.orgA, service.OIDCClientInput{Name: "SPA", Scopes: []string{"offline_access"}})
+	r := newRP(t, g, app.ID, secret, oidc.ScopeOfflineAccess)
+	b := newBrowser(t)
+	p, verifier := r.authorize(b)
+	code := r.code(b.signIn(g.url, p, "bob@acme.test", password))
+	thieves := []struct{ name, id, secret string }{{"sibling", sibling.ID, siblingSecret}, {"foreign", foreign.ID, foreignSecret}, {"public", public.ID, ""}}
+	for _, thief := range thieves {
+		counts, _ := parallelPosts(t, g.url+ghoidc.PathToken, url.Values{"grant_type": {"authorization_code"}, "code": {code},
+			"redirect_uri": {redirectURI}, "code_verifier": {verifier}, "client_id": {thief.id}}, thief.id, thief.secret, 1)
+		if counts[http.StatusOK] != 0 {
+			t.Errorf("the %s application exchanged another's code", thief.name)
+		}
+	}
+	tok, _ := r.exchange(code, verifier)
+	for _, thief := range thieves {
+		counts, _ := parallelPosts(t, g.url+ghoidc.PathToken, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken},
+			"client_id": {thief.id}}, thief.id, thief.secret, 1)
+		if counts[http.StatusOK] != 0 {
+			t.Errorf("the %s application used another's refresh token", thief.name)
+		}
+	}
+	if _, err := r.refresh(tok.RefreshToken); err != nil {
+		t.Errorf("the owner's refresh after the thieves' attempts: %v", err)
+	}
+}
