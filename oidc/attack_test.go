@@ -329,3 +329,34 @@ func TestGrantsStayWithTheirApplication(t *testing.T) {
 		t.Errorf("the owner's refresh after the thieves' attempts: %v", err)
 	}
 }
+
+// Attack: a confidential application's code (with its PKCE verifier, as
+// a browser-side part of the application may hold it) exchanged without
+// the application's secret, or with a wrong one. RFC 6749 (3.2.1): a
+// confidential client authenticates at the token endpoint, PKCE or not.
+func TestConfidentialClientsAuthenticateEvenWithPKCE(t *testing.T) {
+	g := startGatehouse(t)
+	app, secret := g.app(t, g.orgA, service.OIDCClientInput{Confidential: true})
+	r := newRP(t, g, app.ID, secret)
+	b := newBrowser(t)
+	p, verifier := r.authorize(b)
+	code := r.code(b.signIn(g.url, p, "bob@acme.test", password))
+	for name, wrong := range map[string]string{"no secret": "", "a wrong secret": "ghc_wrong"} {
+		form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {redirectURI},
+			"code_verifier": {verifier}, "client_id": {app.ID}}
+		if wrong != "" {
+			form.Set("client_secret", wrong)
+		}
+		req, _ := http.NewRequest("POST", g.url+ghoidc.PathToken, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			t.Fatalf("a confidential application's code was exchanged with %s", name)
+		}
+	}
+	r.exchange(code, verifier) // the application itself still can
+}
