@@ -2,8 +2,12 @@ package oidc_test
 
 import (
 	"encoding/json"
+	"errors"
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/server"
+	"github.com/gatehouse/gatehouse/internal/testsupport"
+	"github.com/gatehouse/gatehouse/store/storetest"
 	"golang.org/x/oauth2/clientcredentials"
 	"io"
 	"net/http"
@@ -359,4 +363,19 @@ func TestConfidentialClientsAuthenticateEvenWithPKCE(t *testing.T) {
 		}
 	}
 	r.exchange(code, verifier) // the application itself still can
+}
+
+// A server whose access tokens would outlive the publication of the key
+// that signed them (KeyOverlap after a rotation) does not start.
+func TestAccessTokenLifetimeIsBoundedByKeyOverlap(t *testing.T) {
+	if ghoidc.MaxAccessTokenTTL >= ghoidc.KeyOverlap {
+		t.Fatalf("MaxAccessTokenTTL %v is not shorter than KeyOverlap %v", ghoidc.MaxAccessTokenTTL, ghoidc.KeyOverlap)
+	}
+	for _, ttl := range []time.Duration{ghoidc.KeyOverlap + time.Hour, -time.Minute} {
+		err := server.Run(t.Context(), server.Config{Addr: "127.0.0.1:0", DB: storetest.DSN(t), MailDir: t.TempDir(),
+			Passwords: testsupport.Passwords(), AccessTokenTTL: ttl}, func(server.Running) error { return errors.New("started") })
+		if err == nil || err.Error() == "started" {
+			t.Errorf("--access-token-ttl %v: the server started (%v)", ttl, err)
+		}
+	}
 }

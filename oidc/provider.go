@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -24,6 +25,9 @@ const (
 	DefaultAccessTokenTTL  = 5 * time.Minute
 	DefaultRefreshTokenTTL = 30 * 24 * time.Hour
 	IDTokenTTL             = time.Hour
+	// MaxAccessTokenTTL is the longest --access-token-ttl: as long as an
+	// ID token, which KeyOverlap outlasts.
+	MaxAccessTokenTTL = IDTokenTTL
 )
 
 // Paths of the provider's endpoints, under the issuer. The web UI and the
@@ -64,6 +68,11 @@ type Provider struct {
 func New(ctx context.Context, svc *service.Service, st gatehouse.Store, cfg Config) (*Provider, error) {
 	if cfg.AccessTokenTTL == 0 {
 		cfg.AccessTokenTTL = DefaultAccessTokenTTL
+	}
+	// A replaced signing key stays published for KeyOverlap: a token must
+	// not outlive the key that verifies it.
+	if cfg.AccessTokenTTL < 0 || cfg.AccessTokenTTL > MaxAccessTokenTTL {
+		return nil, fmt.Errorf("oidc: the access token lifetime must be positive and at most %v, not %v", MaxAccessTokenTTL, cfg.AccessTokenTTL)
 	}
 	if cfg.RefreshTokenTTL == 0 {
 		cfg.RefreshTokenTTL = DefaultRefreshTokenTTL
