@@ -379,3 +379,38 @@ func TestAccessTokenLifetimeIsBoundedByKeyOverlap(t *testing.T) {
 		}
 	}
 }
+
+// Attack: RP-initiated logout with an ID token of another organization's
+// user as id_token_hint, in a browser signed in to organization A: with
+// A's client_id it is refused; without one it ends nothing of A's user —
+// neither the browser's Gatehouse session nor their tokens — and never
+// redirects to a URI A's application did not register.
+func TestEndSessionWithAnotherOrganizationsHint(t *testing.T) {
+	g := startGatehouse(t)
+	appA, secretA := g.app(t, g.orgA, service.OIDCClientInput{Confidential: true, PostLogoutRedirectURIs: []string{logoutURI}})
+	appB, secretB := g.app(t, g.orgB, service.OIDCClientInput{Name: "Beta app", Confidential: true})
+	rA, rB := newRP(t, g, appA.ID, secretA), newRP(t, g, appB.ID, secretB)
+	bobs := newBrowser(t)
+	p, verifier := rA.authorize(bobs)
+	bobTok, _ := rA.exchange(rA.code(bobs.signIn(g.url, p, "bob@acme.test", password)), verifier)
+	carls := newBrowser(t)
+	p, verifier = rB.authorize(carls)
+	carlTok, _ := rB.exchange(rB.code(carls.signIn(g.url, p, "carl@beta.test", password)), verifier)
+	hint := carlTok.Extra("id_token").(string)
+
+	p = bobs.get(g.url + ghoidc.PathEndSession + "?" + url.Values{"id_token_hint": {hint}, "client_id": {appA.ID},
+		"post_logout_redirect_uri": {logoutURI}}.Encode())
+	if p.status != http.StatusBadRequest {
+		t.Errorf("B's hint with A's client_id: status %d, location %v, want 400", p.status, p.location)
+	}
+	p = bobs.get(g.url + ghoidc.PathEndSession + "?" + url.Values{"id_token_hint": {hint}, "post_logout_redirect_uri": {logoutURI}}.Encode())
+	if p.location != nil && strings.HasPrefix(p.location.String(), logoutURI) {
+		t.Errorf("B's hint sent the browser to A's post-logout URI: %v", p.location)
+	}
+	if got := introspect(t, g, appA.ID, secretA, bobTok.AccessToken); got["active"] != true {
+		t.Errorf("bob's token after a logout with carl's hint: %v", got)
+	}
+	if p, _ := rA.authorize(bobs); p.location == nil {
+		t.Error("bob's Gatehouse session ended by a logout with carl's hint")
+	}
+}
