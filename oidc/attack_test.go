@@ -414,3 +414,22 @@ func TestEndSessionWithAnotherOrganizationsHint(t *testing.T) {
 		t.Error("bob's Gatehouse session ended by a logout with carl's hint")
 	}
 }
+
+// Attack: clickjacking. The application's sign-in page (and the page that
+// moves on to the application) may not be framed by another site.
+func TestSignInPagesRefuseFraming(t *testing.T) {
+	g := startGatehouse(t)
+	app, secret := g.app(t, g.orgA, service.OIDCClientInput{Confidential: true})
+	r := newRP(t, g, app.ID, secret)
+	resp, err := http.Get(r.config.AuthCodeURL("state-xyz", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if !strings.HasPrefix(resp.Request.URL.Path, "/sign-in") || resp.StatusCode != http.StatusOK {
+		t.Fatalf("authorize ended at %s (%d), want the sign-in page", resp.Request.URL, resp.StatusCode)
+	}
+	if resp.Header.Get("X-Frame-Options") != "DENY" || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+		t.Errorf("the application's sign-in page may be framed: X-Frame-Options %q, CSP %q", resp.Header.Get("X-Frame-Options"), resp.Header.Get("Content-Security-Policy"))
+	}
+}
