@@ -13,4 +13,8 @@ type Links interface {
 	PasswordReset(token string) string
 	// SignIn opens the sign-in page.
 	SignIn() string
+	// SSOCallback is where an organization's identity provider sends the
+	// browser back after a single sign-on (the redirect URI to register
+	// with the provider).
+	SSOCallback() string
 }

@@ -43,6 +43,8 @@ const (
 const (
 	ReasonLastFullAccessUser Reason = "last_full_access_user"
 	ReasonCrossOrigin        Reason = "cross_origin"
+	ReasonSeatsExhausted     Reason = "licence_seats_exhausted"
+	ReasonSeatsInUse         Reason = "licence_seats_in_use"
 	// ReasonMFAEnrolmentRequired refuses a password sign-in through the
 	// API of a user whom the organization's policy requires to have a
 	// second factor they have not enrolled yet (the web UI enrols them).
@@ -88,6 +90,8 @@ func Reasons() []ReasonInfo {
 		{ReasonAccountNotCovered, false, false, "acts on the account of a user whose access exceeds the actor's"},
 		{ReasonLastFullAccessUser, false, false, "the organization would be left without an active full-access user (409)"},
 		{ReasonCrossOrigin, false, false, "a browser's cross-origin request may change nothing; other origins use an API key"},
+		{ReasonSeatsExhausted, false, false, "the write would give a licence tier more active or invited users than its seats (409)"},
+		{ReasonSeatsInUse, false, false, "a tier's seats cannot be set below the active and invited users holding it (409)"},
 		{ReasonMFAEnrolmentRequired, false, false, "the organization requires a second factor the user has not enrolled: sign in once in the web UI to enrol one"},
 	}
 }

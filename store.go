@@ -52,6 +52,8 @@ type OrgScoped interface {
 	UserTokenStore
 	SessionStore
 	AuditStore
+	SSOConnectionStore
+	LicenceSeatStore
 	MFAStore
 	OIDCClientStore
 	OIDCGrantStore
@@ -81,6 +83,9 @@ type OrganizationStore interface {
 // and password hashes.
 type UserStore interface {
 	FindUsers(f UserFilter) ([]*User, error)
+	// CountUsers counts the users f selects, ignoring its paging (After,
+	// Offset, Limit).
+	CountUsers(f UserFilter) (int, error)
 	FindUser(orgID, id string) (*User, error)
 	FindUserByEmail(orgID, email string) (*User, error)
 	CreateUser(u *User) error
@@ -152,6 +157,35 @@ type SessionStore interface {
 	DeleteUserSessions(orgID, userID string) error
 }
 
+// SSOConnectionStore holds an organization's single sign-on connections
+// and the sign-ins sent to their providers; Lookups finds connections by
+// domain and takes a state back.
+type SSOConnectionStore interface {
+	FindSSOConnections(orgID string) ([]*SSOConnection, error)
+	FindSSOConnection(orgID, id string) (*SSOConnection, error)
+	// CreateSSOConnection and UpdateSSOConnection store every field, with
+	// the domains and default groups; a domain another connection of the
+	// organization claims is a conflict.
+	CreateSSOConnection(c *SSOConnection) error
+	UpdateSSOConnection(c *SSOConnection) error
+	DeleteSSOConnection(orgID, id string) error
+	// CreateSSOState stores a sign-in sent to a provider, and deletes the
+	// expired ones of every organization so that the table stays small.
+	CreateSSOState(st *SSOState) error
+}
+
+// LicenceSeatStore holds how many seats each licence tier of an
+// organization has. A tier without seats set is unlimited.
+type LicenceSeatStore interface {
+	// LicenceSeats returns the seats set, by tier name.
+	LicenceSeats(orgID string) (map[string]int, error)
+	// SetLicenceSeats sets a tier's seats; nil makes it unlimited.
+	SetLicenceSeats(orgID, licence string, seats *int) error
+	// SeatsUsed counts, by tier name, the users who take a seat: active or
+	// invited users with that licence.
+	SeatsUsed(orgID string) (map[string]int, error)
+}
+
 // AuditStore is the audit log.
 type AuditStore interface {
 	// RecordAudit appends an event; nothing updates or deletes one.
@@ -186,6 +220,14 @@ type Lookups interface {
 	// revoked or expired, so the caller can say which: the mailed link is
 	// all its holder has.
 	FindUserToken(tokenHash string) (*UserToken, error)
+	// FindSSOConnectionsByDomain returns the SSO connections that claim
+	// the email domain in every organization, oldest organization first:
+	// the email is all a person signing in gives.
+	FindSSOConnectionsByDomain(domain string) ([]*SSOConnection, error)
+	// TakeSSOState deletes and returns the state with the hash, expired or
+	// not (the caller says which); not found when it was taken already:
+	// the state parameter is all a returning browser carries.
+	TakeSSOState(stateHash string) (*SSOState, error)
 	// FindMFAChallenge returns the challenge with the token hash even when
 	// used or expired: the pending sign-in's token is all a browser holds.
 	FindMFAChallenge(tokenHash string) (*MFAChallenge, error)
@@ -266,12 +308,16 @@ type UserFilter struct {
 	// facilities (the scope of an admin without full access).
 	Within []string
 	// Sort orders the users: SortID (the default: creation order), SortName
-	// (last name, first name) or SortEmail; Desc reverses it.
+	// (last name, first name), SortEmail or SortLastSignIn (never signed in
+	// first); Desc reverses it.
 	Sort string
 	Desc bool
 	// After is the cursor: the id of the last user seen, in any order.
 	After string
-	Limit int
+	// Offset skips that many users after After: the web UI's numbered
+	// pages, which go back as well as forward.
+	Offset int
+	Limit  int
 }
 
 // Sort orders of the user list.
@@ -279,10 +325,13 @@ const (
 	SortID    = ""
 	SortName  = "name"
 	SortEmail = "email"
+	// SortLastSignIn orders by the last sign-in, users who never signed in
+	// first.
+	SortLastSignIn = "last_sign_in"
 )
 
 // SortOrders lists the valid sort orders.
-var SortOrders = []string{SortID, SortName, SortEmail}
+var SortOrders = []string{SortID, SortName, SortEmail, SortLastSignIn}
 
 // Invitation states a user list can be filtered by (see UserFilter).
 const (

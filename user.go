@@ -55,8 +55,11 @@ type User struct {
 	PendingEmailBy string
 	// Invitation is the user's latest invitation, when they have one.
 	Invitation *Invitation
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// LastSignInAt is when a session of the user last started (a sign-in,
+	// or accepting the invitation); nil before the first.
+	LastSignInAt *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // NormalizeEmail is the form in which emails are compared: unique per

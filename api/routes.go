@@ -37,6 +37,9 @@ func (h *handlers) routes(api huma.API) {
 	register(api, writeOp("resend-verification", "POST", "/api/v1/users/{id}/resend-verification", "Send a new email-verification link", "Users"), h.resendVerification)
 	register(api, op("list-invitations", "GET", "/api/v1/invitations", "List pending and expired invitations", "Users"), h.listInvitations)
 	register(api, writeOp("resend-invitations", "POST", "/api/v1/invitations/resend", "Send new invitations to several invited users", "Users"), h.resendInvitations)
+	register(api, writeOp("bulk-users", "POST", "/api/v1/users/bulk", "One action on many users, all or nothing", "Users"), h.bulkUsers)
+	register(api, op("list-licences", "GET", "/api/v1/licences", "Licence tiers with their seats used and free", "Users"), h.listLicences)
+	register(api, writeOp("set-licence-seats", "PUT", "/api/v1/licences/{name}", "Set how many seats a licence tier has (full access only)", "Users"), h.setLicenceSeats)
 	register(api, noContent(writeOp("reset-user-mfa", "POST", "/api/v1/users/{id}/reset-mfa", "Reset a user's two-step verification", "Users")), h.resetFactors)
 	register(api, op("get-user-permissions", "GET", "/api/v1/users/{id}/permissions", "A user's effective permissions", "Users"), h.userPermissions)
 
@@ -67,6 +70,12 @@ func (h *handlers) routes(api huma.API) {
 	register(api, writeOp("regenerate-oidc-client-secret", "POST", "/api/v1/oidc-clients/{id}/regenerate-secret", "Give a confidential application a new secret, shown once; the old one stops working", "Applications"), h.regenerateOIDCClientSecret)
 	register(api, noContent(writeOp("delete-oidc-client", "DELETE", "/api/v1/oidc-clients/{id}", "Delete an application and every token it was issued", "Applications")), h.deleteOIDCClient)
 
+	register(api, op("list-sso-connections", "GET", "/api/v1/sso-connections", "List the organization's single sign-on connections", "Security"), h.listSSOConnections)
+	register(api, created(writeOp("create-sso-connection", "POST", "/api/v1/sso-connections", "Add a single sign-on connection", "Security")), h.createSSOConnection)
+	register(api, op("get-sso-connection", "GET", "/api/v1/sso-connections/{id}", "Get a single sign-on connection", "Security"), h.getSSOConnection)
+	register(api, writeOp("update-sso-connection", "PATCH", "/api/v1/sso-connections/{id}", "Change a single sign-on connection", "Security"), h.updateSSOConnection)
+	register(api, noContent(writeOp("delete-sso-connection", "DELETE", "/api/v1/sso-connections/{id}", "Delete a single sign-on connection", "Security")), h.deleteSSOConnection)
+
 	register(api, op("list-audit-events", "GET", "/api/v1/audit-events", "The audit log, newest first", "Audit"), h.listAuditEvents)
 
 	registerRaw[checkjson.Check, checkjson.Decision](api, op("check", "POST", "/api/v1/authz/check", "May the user do this?", "Authorization"), h.check)
@@ -77,6 +86,7 @@ func (h *handlers) routes(api huma.API) {
 	documentPreview[userJSON](api, "POST", "/api/v1/users")
 	documentPreview[userJSON](api, "PATCH", "/api/v1/users/{id}")
 	documentPreview[struct{}](api, "DELETE", "/api/v1/users/{id}")
+	documentPreview[bulkJSON](api, "POST", "/api/v1/users/bulk")
 	documentPreview[userJSON](api, "POST", "/api/v1/users/{id}/deactivate")
 	documentPreview[userJSON](api, "POST", "/api/v1/users/{id}/activate")
 	documentPreview[groupJSON](api, "POST", "/api/v1/groups")

@@ -26,6 +26,7 @@ type userJSON struct {
 	EmailVerified bool            `json:"email_verified"`
 	PendingEmail  string          `json:"pending_email" doc:"A new email waiting for its verification link; until it is confirmed, email stays the address for sign-in and password reset. Empty when none waits."`
 	Invitation    *invitationJSON `json:"invitation,omitempty" required:"false" doc:"The latest invitation; absent for users created without one"`
+	LastSignInAt  *time.Time      `json:"last_sign_in_at,omitempty" required:"false" doc:"When the user last signed in (or accepted their invitation); absent before the first time"`
 	CreatedAt     time.Time       `json:"created_at"`
 	UpdatedAt     time.Time       `json:"updated_at"`
 }
@@ -44,7 +45,7 @@ func toUser(u *gatehouse.User) userJSON {
 	out := userJSON{ID: u.ID, FirstName: u.FirstName, LastName: u.LastName, Email: u.Email, Phone: u.Phone,
 		Status: string(u.Status), FullAccess: u.FullAccess, Licence: u.Licence,
 		GroupIDs: nonNil(u.GroupIDs), Permissions: nonNil(u.Permissions), FacilityIDs: nonNil(u.FacilityIDs),
-		EmailVerified: u.EmailVerified, PendingEmail: u.PendingEmail, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+		EmailVerified: u.EmailVerified, PendingEmail: u.PendingEmail, LastSignInAt: u.LastSignInAt, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
 	if inv := u.Invitation; inv != nil {
 		out.Invitation = &invitationJSON{State: inv.State(time.Now()), SentAt: inv.CreatedAt, ExpiresAt: inv.ExpiresAt, AcceptedAt: inv.AcceptedAt}
 	}

@@ -30,12 +30,24 @@ type listUsersInput struct {
 	Licence    string       `query:"licence" doc:"Only users of this licence tier (catalogs with licences; see GET /api/v1/catalog)"`
 	Invitation string       `query:"invitation" enum:"pending,expired" doc:"Only users whose latest invitation is open and pending, or open and expired (see GET /api/v1/invitations)"`
 	Q          optionalText `query:"q" doc:"Search first name, last name and email"`
-	Sort       string       `query:"sort" enum:"created,name,email" doc:"Order: created (default), name (last, first) or email"`
+	Sort       string       `query:"sort" enum:"created,name,email,last_sign_in" doc:"Order: created (default), name (last, first), email or last_sign_in (those who never signed in first)"`
 	Order      string       `query:"order" enum:"asc,desc" doc:"asc (default) or desc"`
 	Paging
 }
 
-func (h *handlers) listUsers(ctx context.Context, in *listUsersInput) (*listOutput[userJSON], error) {
+// userListOutput is the user list: every list's shape, with the total
+// (a named body: the client's Page[User] is checked against it).
+type userListOutput struct {
+	Body userListBody
+}
+
+type userListBody struct {
+	Items      []userJSON `json:"items"`
+	NextCursor string     `json:"next_cursor" doc:"Pass as ?cursor= for the next page; empty on the last page"`
+	Total      int        `json:"total" doc:"How many users the filters select (within the caller's facilities), whatever the page"`
+}
+
+func (h *handlers) listUsers(ctx context.Context, in *listUsersInput) (*userListOutput, error) {
 	actor, err := actorFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -48,13 +60,17 @@ func (h *handlers) listUsers(ctx context.Context, in *listUsersInput) (*listOutp
 	if sort == "created" {
 		sort = gatehouse.SortID
 	}
-	users, err := h.svc.ListUsers(ctx, actor, gatehouse.UserFilter{Status: gatehouse.UserStatus(in.Status),
+	users, total, err := h.svc.ListUsersCounted(ctx, actor, gatehouse.UserFilter{Status: gatehouse.UserStatus(in.Status),
 		GroupID: in.GroupID, FacilityID: in.FacilityID, Licence: in.Licence, Invitation: in.Invitation, Query: string(in.Q), Sort: sort, Desc: in.Order == "desc",
 		After: after, Limit: in.Limit + 1})
 	if err != nil {
 		return nil, err
 	}
-	return page(users, in.Limit, func(u *gatehouse.User) string { return u.ID }, toUser), nil
+	out := &userListOutput{}
+	p := page(users, in.Limit, func(u *gatehouse.User) string { return u.ID }, toUser).Body
+	out.Body.Items, out.Body.NextCursor = p.Items, p.NextCursor
+	out.Body.Total = total
+	return out, nil
 }
 
 type userBody struct {

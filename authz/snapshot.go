@@ -336,6 +336,17 @@ func (s *Snapshot) HasFacility(id string) bool { _, ok := s.facilitySlot(id); re
 // HasGroup reports whether the organization has the group.
 func (s *Snapshot) HasGroup(id string) bool { _, ok := s.groupSlot[id]; return ok }
 
+// SeatOf is the licence tier in which the user takes a seat: their
+// licence while they are active or invited; "" when they are inactive,
+// have no licence or are not in the organization.
+func (s *Snapshot) SeatOf(id string) string {
+	u := s.user(id)
+	if u == nil || u.status() == statusInactive {
+		return ""
+	}
+	return s.licences[u.licence()]
+}
+
 // IsActive reports whether the organization has the user and they are active.
 func (s *Snapshot) IsActive(id string) bool {
 	u := s.user(id)

@@ -464,9 +464,12 @@ func TestTypesMatchDocument(t *testing.T) {
 		{client.SignedIn{}, "SignInBody"},
 		{client.SecondFactor{}, "SecondFactorJSON"},
 		{client.Security{}, "SecurityJSON"},
+		{client.SSOConnection{}, "SsoConnectionJSON"},
+		{client.NewSSOConnection{}, "CreateSSOConnectionInputBody"},
+		{client.SSOConnectionPatch{}, "UpdateSSOConnectionInputBody"},
 		{client.Me{}, "MeOutputBody"},
 		{client.Organization{}, "OrganizationJSON"},
-		{client.Page[client.User]{}, "ListBodyUserJSON"},
+		{client.Page[client.User]{}, "UserListBody"},
 	} {
 		typ := reflect.TypeOf(tc.typ)
 		t.Run(typ.Name(), func(t *testing.T) {

@@ -12,6 +12,9 @@ import (
 type Page[T any] struct {
 	Items      []T    `json:"items"`
 	NextCursor string `json:"next_cursor"`
+	// Total is how many items the query selects, on every page, for the
+	// lists that count them (ListUsers); 0 for the others.
+	Total int `json:"total"`
 }
 
 // Paging is the paging of every list query.

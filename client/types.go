@@ -30,7 +30,8 @@ type User struct {
 	// it is confirmed, Email stays the address for sign-in and password
 	// reset. Empty when none waits.
 	PendingEmail string      `json:"pending_email"`
-	Invitation   *Invitation `json:"invitation"` // the latest invitation; nil for users created without one
+	Invitation   *Invitation `json:"invitation"`      // the latest invitation; nil for users created without one
+	LastSignInAt *time.Time  `json:"last_sign_in_at"` // nil before their first sign-in
 	CreatedAt    time.Time   `json:"created_at"`
 	UpdatedAt    time.Time   `json:"updated_at"`
 }

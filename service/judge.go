@@ -15,7 +15,8 @@ type adminWriteFunc func(tx gatehouse.Tx, snap *authz.Snapshot, ch *gatehouse.Ac
 
 // adminWrite runs fn as a write by actor and judges it before it commits:
 // no escalation on the request and on its effect (authz.Snapshot.Judge),
-// and an organization keeps an active full-access user. Every write that
+// an organization keeps an active full-access user, and no licence tier
+// goes over its seats (checkSeats). Every write that
 // can change access goes through here, so that the real write and its dry
 // run (Preview) share one computation.
 func (s *Service) adminWrite(ctx context.Context, actor gatehouse.Actor, fn adminWriteFunc) (int64, error) {
@@ -26,6 +27,9 @@ func (s *Service) adminWrite(ctx context.Context, actor gatehouse.Actor, fn admi
 		}
 		preview := dryRunOf(ctx)
 		err := s.judge(tx, snap, actor, authz.Write{Change: *ch, Accounts: accounts}, preview)
+		if err == nil {
+			err = checkSeats(tx, snap, actor.OrgID, *ch)
+		}
 		if preview != nil {
 			preview.Revision, preview.Error = snap.Revision, err
 			return nil // write rolls the dry run back

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -65,6 +66,10 @@ type Config struct {
 	// instance holding the organization has applied it
 	// (docs/architecture.md).
 	Presence Presence
+	// SSOClient makes the requests to organizations' identity providers
+	// (discovery, keys, token, userinfo); default a client with a
+	// 10-second timeout.
+	SSOClient *http.Client
 }
 
 // Presence is what the service needs of the lease protocol between
@@ -100,6 +105,9 @@ func New(store gatehouse.Store, cfg Config) *Service {
 		cfg.SessionMax = DefaultSessionMax
 	}
 	cfg.Throttle = cfg.Throttle.withDefaults()
+	if cfg.SSOClient == nil {
+		cfg.SSOClient = &http.Client{Timeout: 10 * time.Second}
+	}
 	if cfg.MailQueued == nil {
 		cfg.MailQueued = func() {}
 	}

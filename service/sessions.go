@@ -33,12 +33,25 @@ func (s *Service) SignIn(ctx context.Context, orgID, email, password, client, us
 	}
 	var candidates []*gatehouse.User
 	hashes := map[string]string{}
+	// ssoOnly: the email signs in with single sign-on only. An email no
+	// user has, in a domain whose password sign-in is off, is answered
+	// alike, so that the answer does not tell who has an account.
+	ssoOnly := false
 	err := s.store.View(ctx, func(tx gatehouse.Tx) error {
 		users, err := tx.FindUsersByEmailAnyOrg(email)
 		if err != nil {
 			return err
 		}
+		off, err := passwordOffOrgs(tx, email)
+		if err != nil {
+			return err
+		}
+		excluded := false
 		for _, u := range users {
+			if (orgID == "" || u.OrgID == orgID) && u.Status == gatehouse.StatusActive && off[u.OrgID] {
+				excluded = true
+				continue
+			}
 			if (orgID == "" || u.OrgID == orgID) && u.Status == gatehouse.StatusActive {
 				h, err := tx.PasswordHash(u.OrgID, u.ID)
 				if err != nil {
@@ -47,10 +60,14 @@ func (s *Service) SignIn(ctx context.Context, orgID, email, password, client, us
 				candidates, hashes[u.ID] = append(candidates, u), h
 			}
 		}
+		ssoOnly = len(candidates) == 0 && (excluded || off[orgID] || (orgID == "" && len(off) > 0))
 		return nil
 	})
 	if err != nil {
 		return "", nil, err
+	}
+	if ssoOnly {
+		return "", nil, errPasswordOff
 	}
 	var user *gatehouse.User
 	checked := false

@@ -319,6 +319,10 @@ func (s *Service) handleResetRequest(ctx context.Context, r *gatehouse.ResetRequ
 			if err != nil || !resettable(u, r.Email) {
 				return err
 			}
+			// Single sign-on only: no password to reset, so no link.
+			if off, err := passwordOffOrgs(tx, u.Email); err != nil || off[u.OrgID] {
+				return err
+			}
 			if ok, err := s.cfg.Throttle.admitResetMail(tx, throttleAccount(u.Email), s.now()); !ok || err != nil {
 				return err // enough links went out this hour; the latest works
 			}
@@ -386,6 +390,12 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 		}
 		if u.Status != gatehouse.StatusActive {
 			return gatehouse.Invalid("token", "this account is not active; ask your administrator")
+		}
+		if off, err := passwordOffOrgs(tx, u.Email); err != nil || off[u.OrgID] {
+			if err == nil {
+				err = errPasswordOff
+			}
+			return err
 		}
 		if err := tx.SetPassword(u.OrgID, u.ID, hash); err != nil {
 			return err

@@ -82,32 +82,36 @@ func (s *Service) UpdateUser(ctx context.Context, actor gatehouse.Actor, id stri
 
 // DeactivateUser stops a user: they can no longer sign in, and their API keys stop working at once.
 func (s *Service) DeactivateUser(ctx context.Context, actor gatehouse.Actor, id string) (*gatehouse.User, int64, error) {
-	return s.changeUser(ctx, actor, id, gatehouse.OpDeactivateUsers, "user.deactivated", func(u *gatehouse.User) error {
-		if u.Status == gatehouse.StatusInactive {
-			return gatehouse.Errorf(gatehouse.ECONFLICT, "the user is already inactive")
-		}
-		u.Status = gatehouse.StatusInactive
-		return nil
-	})
+	return s.changeUser(ctx, actor, id, gatehouse.OpDeactivateUsers, "user.deactivated", deactivate)
+}
+
+func deactivate(u *gatehouse.User) error {
+	if u.Status == gatehouse.StatusInactive {
+		return gatehouse.Errorf(gatehouse.ECONFLICT, "the user is already inactive")
+	}
+	u.Status = gatehouse.StatusInactive
+	return nil
 }
 
 // ActivateUser restores a deactivated user.
 func (s *Service) ActivateUser(ctx context.Context, actor gatehouse.Actor, id string) (*gatehouse.User, int64, error) {
-	return s.changeUser(ctx, actor, id, gatehouse.OpDeactivateUsers, "user.activated", func(u *gatehouse.User) error {
-		switch u.Status {
-		case gatehouse.StatusActive:
-			return gatehouse.Errorf(gatehouse.ECONFLICT, "the user is already active")
-		case gatehouse.StatusInvited:
-			return gatehouse.Errorf(gatehouse.ECONFLICT, "the user has not accepted the invitation yet; regenerate the invite instead")
-		}
-		u.Status = gatehouse.StatusActive
-		if inv := u.Invitation; inv != nil && inv.AcceptedAt == nil {
-			// Deactivated before accepting: back to invited, never active
-			// without a password of their own.
-			u.Status = gatehouse.StatusInvited
-		}
-		return nil
-	})
+	return s.changeUser(ctx, actor, id, gatehouse.OpDeactivateUsers, "user.activated", activate)
+}
+
+func activate(u *gatehouse.User) error {
+	switch u.Status {
+	case gatehouse.StatusActive:
+		return gatehouse.Errorf(gatehouse.ECONFLICT, "the user is already active")
+	case gatehouse.StatusInvited:
+		return gatehouse.Errorf(gatehouse.ECONFLICT, "the user has not accepted the invitation yet; regenerate the invite instead")
+	}
+	u.Status = gatehouse.StatusActive
+	if inv := u.Invitation; inv != nil && inv.AcceptedAt == nil {
+		// Deactivated before accepting: back to invited, never active
+		// without a password of their own.
+		u.Status = gatehouse.StatusInvited
+	}
+	return nil
 }
 
 // changeUser is the one path of every edit to an existing user: authorize,
@@ -115,50 +119,58 @@ func (s *Service) ActivateUser(ctx context.Context, actor gatehouse.Actor, id st
 func (s *Service) changeUser(ctx context.Context, actor gatehouse.Actor, id, op, action string, change func(*gatehouse.User) error) (*gatehouse.User, int64, error) {
 	var out *gatehouse.User
 	rev, err := s.adminWrite(ctx, actor, func(tx gatehouse.Tx, snap *authz.Snapshot, ch *gatehouse.AccessChange, accounts *[]string) error {
-		u, err := s.findManagedUser(tx, snap, actor, id, op)
-		if err != nil {
-			return err
-		}
-		before, beforeEmail, beforeFields := u.Access(), u.Email, userFields(u)
-		before.GroupIDs, before.Permissions, before.FacilityIDs = slices.Clone(u.GroupIDs), slices.Clone(u.Permissions), slices.Clone(u.FacilityIDs)
-		beforeAccount := *u
-		if err := change(u); err != nil {
-			return err
-		}
-		if err := validateUser(snap, u, &before, beforeAccount.Phone); err != nil {
-			return err
-		}
-		if actsOnAccount(&beforeAccount, u) {
-			*accounts = append(*accounts, u.ID)
-		}
-		if u.Status == gatehouse.StatusInactive && before.Status != gatehouse.StatusInactive {
-			// Deactivation ends every session and API key at once.
-			if err := tx.DeleteUserAPIKeys(actor.OrgID, u.ID); err != nil {
-				return err
-			}
-			ch.APIKeysRevoked = true
-			if err := tx.DeleteUserSessions(actor.OrgID, u.ID); err != nil {
-				return err
-			}
-		}
-		if err := tx.UpdateUser(u); err != nil {
-			return err
-		}
-		if err := s.mailNewAddress(tx, u, beforeEmail, actor.UserID); err != nil {
-			return err
-		}
-		changes := diff(beforeFields, userFields(u))
-		if _, onlyFacilities := changes["facility_ids"]; onlyFacilities && len(changes) == 1 {
-			action = "facility.assigned" // a change of facility assignments alone
-		}
-		if err := record(ctx, tx, actor, action, "user", u.ID, changes); err != nil {
-			return err
-		}
-		ch.Users = append(ch.Users, u.Access())
+		u, err := s.editUser(ctx, tx, snap, actor, ch, accounts, id, op, action, change)
 		out = u
-		return nil
+		return err
 	})
 	return out, rev, err
+}
+
+// editUser is changeUser's work on one user inside a write, which judges
+// it (with every other user the write edits, for a bulk action).
+func (s *Service) editUser(ctx context.Context, tx gatehouse.Tx, snap *authz.Snapshot, actor gatehouse.Actor, ch *gatehouse.AccessChange, accounts *[]string,
+	id, op, action string, change func(*gatehouse.User) error) (*gatehouse.User, error) {
+	u, err := s.findManagedUser(tx, snap, actor, id, op)
+	if err != nil {
+		return nil, err
+	}
+	before, beforeEmail, beforeFields := u.Access(), u.Email, userFields(u)
+	before.GroupIDs, before.Permissions, before.FacilityIDs = slices.Clone(u.GroupIDs), slices.Clone(u.Permissions), slices.Clone(u.FacilityIDs)
+	beforeAccount := *u
+	if err := change(u); err != nil {
+		return nil, err
+	}
+	if err := validateUser(snap, u, &before, beforeAccount.Phone); err != nil {
+		return nil, err
+	}
+	if actsOnAccount(&beforeAccount, u) {
+		*accounts = append(*accounts, u.ID)
+	}
+	if u.Status == gatehouse.StatusInactive && before.Status != gatehouse.StatusInactive {
+		// Deactivation ends every session and API key at once.
+		if err := tx.DeleteUserAPIKeys(actor.OrgID, u.ID); err != nil {
+			return nil, err
+		}
+		ch.APIKeysRevoked = true
+		if err := tx.DeleteUserSessions(actor.OrgID, u.ID); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.UpdateUser(u); err != nil {
+		return nil, err
+	}
+	if err := s.mailNewAddress(tx, u, beforeEmail, actor.UserID); err != nil {
+		return nil, err
+	}
+	changes := diff(beforeFields, userFields(u))
+	if _, onlyFacilities := changes["facility_ids"]; onlyFacilities && len(changes) == 1 {
+		action = "facility.assigned" // a change of facility assignments alone
+	}
+	if err := record(ctx, tx, actor, action, "user", u.ID, changes); err != nil {
+		return nil, err
+	}
+	ch.Users = append(ch.Users, u.Access())
+	return u, nil
 }
 
 // mailNewAddress follows a change of email: an invited user gets their
@@ -179,20 +191,25 @@ func (s *Service) mailNewAddress(tx gatehouse.Tx, u *gatehouse.User, previous, b
 // DeleteUser removes a user with their keys, invitations and assignments.
 func (s *Service) DeleteUser(ctx context.Context, actor gatehouse.Actor, id string) (int64, error) {
 	return s.adminWrite(ctx, actor, func(tx gatehouse.Tx, snap *authz.Snapshot, ch *gatehouse.AccessChange, accounts *[]string) error {
-		u, err := s.findManagedUser(tx, snap, actor, id, gatehouse.OpDeleteUsers)
-		if err != nil {
-			return err
-		}
-		*accounts = append(*accounts, u.ID)
-		if err := tx.DeleteUser(actor.OrgID, id); err != nil {
-			return err
-		}
-		if err := record(ctx, tx, actor, "user.deleted", "user", id, diff(userFields(u), nil)); err != nil {
-			return err
-		}
-		ch.DeletedUsers = append(ch.DeletedUsers, id)
-		return nil
+		return s.deleteUser(ctx, tx, snap, actor, ch, accounts, id)
 	})
+}
+
+// deleteUser is DeleteUser's work on one user inside a write.
+func (s *Service) deleteUser(ctx context.Context, tx gatehouse.Tx, snap *authz.Snapshot, actor gatehouse.Actor, ch *gatehouse.AccessChange, accounts *[]string, id string) error {
+	u, err := s.findManagedUser(tx, snap, actor, id, gatehouse.OpDeleteUsers)
+	if err != nil {
+		return err
+	}
+	*accounts = append(*accounts, u.ID)
+	if err := tx.DeleteUser(actor.OrgID, id); err != nil {
+		return err
+	}
+	if err := record(ctx, tx, actor, "user.deleted", "user", id, diff(userFields(u), nil)); err != nil {
+		return err
+	}
+	ch.DeletedUsers = append(ch.DeletedUsers, id)
+	return nil
 }
 
 // GetUser returns a user the actor may see.
@@ -209,7 +226,19 @@ func (s *Service) GetUser(ctx context.Context, actor gatehouse.Actor, id string)
 // ListUsers returns a page of the users the actor may see: everyone for
 // full access, else the users in the actor's facilities.
 func (s *Service) ListUsers(ctx context.Context, actor gatehouse.Actor, f gatehouse.UserFilter) ([]*gatehouse.User, error) {
+	users, _, err := s.listUsers(ctx, actor, f, false)
+	return users, err
+}
+
+// ListUsersCounted is ListUsers with the number of users the filter
+// selects on every page, counted in the same transaction.
+func (s *Service) ListUsersCounted(ctx context.Context, actor gatehouse.Actor, f gatehouse.UserFilter) ([]*gatehouse.User, int, error) {
+	return s.listUsers(ctx, actor, f, true)
+}
+
+func (s *Service) listUsers(ctx context.Context, actor gatehouse.Actor, f gatehouse.UserFilter, count bool) ([]*gatehouse.User, int, error) {
 	var out []*gatehouse.User
+	var total int
 	err := s.view(ctx, actor, func(tx gatehouse.Tx, snap *authz.Snapshot) error {
 		if err := authorize(snap, actor, gatehouse.OpViewUsers, authz.Resource{}); err != nil {
 			return err
@@ -229,10 +258,16 @@ func (s *Service) ListUsers(ctx context.Context, actor gatehouse.Actor, f gateho
 			}
 		}
 		users, err := tx.FindUsers(f)
+		if err != nil {
+			return err
+		}
 		out = users
+		if count {
+			total, err = tx.CountUsers(f)
+		}
 		return err
 	})
-	return out, err
+	return out, total, err
 }
 
 // findManagedUser loads a user after checking that the actor may perform op

@@ -22,6 +22,11 @@ func (t *tx) CreateSession(s *gatehouse.Session) error {
 	_, err := t.exec(`INSERT INTO sessions (id, org_id, user_id, token_hash, client, user_agent, created_at, last_seen_at, expires_at, amr)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		s.ID, s.OrgID, s.UserID, s.TokenHash, s.Client, s.UserAgent, s.CreatedAt, s.LastSeenAt, s.ExpiresAt.UTC(), strings.Join(s.AMR, " "))
+	if err != nil {
+		return dbError("create session", err)
+	}
+	// A new session is a sign-in: the user list shows the last one.
+	_, err = t.exec(`UPDATE users SET last_sign_in_at = $3 WHERE org_id = $1 AND id = $2`, s.OrgID, s.UserID, s.CreatedAt)
 	return dbError("create session", err)
 }
 

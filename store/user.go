@@ -89,13 +89,22 @@ var sortKeys = map[string]string{
 	gatehouse.SortEmail: "u.email_lower",
 }
 
-// findUsers is the one user finder: a page of the organization's users in id
-// order, each with its groups, direct permissions and facilities.
-func (t *tx) findUsers(f userFilter) ([]*gatehouse.User, error) {
-	if f.Within != nil && len(f.Within) == 0 {
-		return []*gatehouse.User{}, nil // scoped to no facility: sees nobody
+// sortKey is the SQL of a sort order's key. Last sign-in puts those who
+// never signed in first (ascending): NULL, which compares with nothing,
+// becomes the earliest value each engine has.
+func (t *tx) sortKey(sort string) string {
+	if sort != gatehouse.SortLastSignIn {
+		return sortKeys[sort]
 	}
-	a := args{dialect: t.dialect}
+	if t.dialect == dialectPostgres {
+		return "COALESCE(u.last_sign_in_at, '-infinity'::timestamp)"
+	}
+	return "COALESCE(u.last_sign_in_at, '')" // SQLite stores times as text; '' sorts first
+}
+
+// userWhere is the WHERE conditions of a user filter, without its paging;
+// the organization is always a's first argument.
+func (t *tx) userWhere(f userFilter, a *args) ([]string, error) {
 	org := a.add(f.OrgID)
 	where := []string{"u.org_id = " + org}
 	if f.ID != "" {
@@ -146,9 +155,39 @@ func (t *tx) findUsers(f userFilter) ([]*gatehouse.User, error) {
 			" OR lower(u.last_name) LIKE "+p+` ESCAPE '\'`+
 			" OR u.email_lower LIKE "+p+` ESCAPE '\')`)
 	}
+	return where, nil
+}
+
+// CountUsers counts the users the filter selects, whatever its paging.
+func (t *tx) CountUsers(f gatehouse.UserFilter) (int, error) {
+	if f.Within != nil && len(f.Within) == 0 {
+		return 0, nil
+	}
+	a := args{dialect: t.dialect}
+	where, err := t.userWhere(userFilter{UserFilter: f}, &a)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	err = t.queryRow(`SELECT COUNT(*) FROM users u WHERE `+strings.Join(where, " AND "), a.values...).Scan(&n)
+	return n, dbError("count users", err)
+}
+
+// findUsers is the one user finder: a page of the organization's users in id
+// order, each with its groups, direct permissions and facilities.
+func (t *tx) findUsers(f userFilter) ([]*gatehouse.User, error) {
+	if f.Within != nil && len(f.Within) == 0 {
+		return []*gatehouse.User{}, nil // scoped to no facility: sees nobody
+	}
+	a := args{dialect: t.dialect}
+	where, err := t.userWhere(f, &a)
+	if err != nil {
+		return nil, err
+	}
+	org := "$1" // userWhere's first argument: the organization
 	// Keyset paging: after the last row seen in the sort order, the id
 	// breaking ties.
-	key, dir, cmp := sortKeys[f.Sort], "", ">"
+	key, dir, cmp := t.sortKey(f.Sort), "", ">"
 	if f.Desc {
 		dir, cmp = " DESC", "<"
 	}
@@ -168,9 +207,12 @@ func (t *tx) findUsers(f userFilter) ([]*gatehouse.User, error) {
 		order = key + dir + ", u.id" + dir
 	}
 	q := `SELECT u.id, u.org_id, u.first_name, u.last_name, u.email, u.phone, u.status,
-		u.full_access, u.licence, u.email_verified, u.pending_email, u.pending_email_by, u.created_at, u.updated_at
+		u.full_access, u.licence, u.email_verified, u.pending_email, u.pending_email_by, u.last_sign_in_at, u.created_at, u.updated_at
 		FROM users u WHERE ` + strings.Join(where, " AND ") +
 		" ORDER BY " + order + " LIMIT " + a.add(limitOr(f.Limit, DefaultLimit))
+	if f.Offset > 0 {
+		q += " OFFSET " + a.add(f.Offset)
+	}
 	rows, err := t.query(q, a.values...)
 	if err != nil {
 		return nil, dbError("find users", err)
@@ -179,11 +221,12 @@ func (t *tx) findUsers(f userFilter) ([]*gatehouse.User, error) {
 	users := []*gatehouse.User{}
 	for rows.Next() {
 		var u gatehouse.User
+		var lastSignIn sql.NullTime
 		if err := rows.Scan(&u.ID, &u.OrgID, &u.FirstName, &u.LastName, &u.Email, &u.Phone, &u.Status,
-			&u.FullAccess, &u.Licence, &u.EmailVerified, &u.PendingEmail, &u.PendingEmailBy, &u.CreatedAt, &u.UpdatedAt); err != nil {
+			&u.FullAccess, &u.Licence, &u.EmailVerified, &u.PendingEmail, &u.PendingEmailBy, &lastSignIn, &u.CreatedAt, &u.UpdatedAt); err != nil {
 			return nil, dbError("find users", err)
 		}
-		u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
+		u.CreatedAt, u.UpdatedAt, u.LastSignInAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC(), timePtr(lastSignIn)
 		users = append(users, &u)
 	}
 	if err := rows.Err(); err != nil {

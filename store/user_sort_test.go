@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse/gatehouse"
 )
@@ -76,4 +77,50 @@ func names(users []*gatehouse.User) []string {
 		out = append(out, u.LastName+","+u.FirstName)
 	}
 	return out
+}
+
+// Sorting by last sign-in puts those who never signed in first, then by
+// their latest session's start; keyset paging visits each once, both ways.
+func TestUser_SortByLastSignIn(t *testing.T) {
+	db := MustOpen(t)
+	org := mustCreateOrg(t, db, "Acme")
+	var ids []string
+	for i := range 6 {
+		u := mustCreateUser(t, db, &gatehouse.User{OrgID: org.ID, FirstName: "F", LastName: fmt.Sprint(i), Email: fmt.Sprintf("s%d@acme.test", i), Status: gatehouse.StatusActive})
+		ids = append(ids, u.ID)
+	}
+	// Users 4, 1 and 3 sign in, in that order, each in a transaction of its own.
+	for _, i := range []int{4, 1, 3} {
+		mustUpdate(t, db, func(tx gatehouse.Tx) error {
+			return tx.CreateSession(&gatehouse.Session{OrgID: org.ID, UserID: ids[i], TokenHash: gatehouse.HashToken(gatehouse.NewToken("ghs_")), ExpiresAt: time.Now().Add(time.Hour)})
+		})
+		time.Sleep(2 * time.Millisecond) // distinct times; the order, not the gap, is checked
+	}
+	want := []string{ids[0], ids[2], ids[5], ids[4], ids[1], ids[3]} // never signed in (by id), then by sign-in
+	for _, desc := range []bool{false, true} {
+		var seen []string
+		after := ""
+		for range 6 {
+			var users []*gatehouse.User
+			mustView(t, db, func(tx gatehouse.Tx) error {
+				var err error
+				users, err = tx.FindUsers(gatehouse.UserFilter{OrgID: org.ID, Sort: gatehouse.SortLastSignIn, Desc: desc, After: after, Limit: 2})
+				return err
+			})
+			for _, u := range users {
+				seen = append(seen, u.ID)
+			}
+			if len(users) < 2 {
+				break
+			}
+			after = users[len(users)-1].ID
+		}
+		expect := slices.Clone(want)
+		if desc {
+			slices.Reverse(expect)
+		}
+		if !slices.Equal(seen, expect) {
+			t.Errorf("desc=%v: %v, want %v", desc, seen, expect)
+		}
+	}
 }

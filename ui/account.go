@@ -38,6 +38,9 @@ func (u *UI) signIn(w http.ResponseWriter, r *http.Request) {
 		next, orgID = applicationNext(app.RequestID), app.OrgID
 		r.PostForm.Set("next", next) // what the second step carries and afterSignIn follows
 	}
+	if u.startSSO(w, r, orgID, email, next) { // single sign-on: ui/sso.go
+		return
+	}
 	token, s, err := u.svc.SignIn(r.Context(), orgID, email, r.PostFormValue("password"), clientOf(r), r.UserAgent())
 	var need *service.SecondFactorNeeded
 	if errors.As(err, &need) {

@@ -18,7 +18,7 @@ import (
 
 // auditActions are the actions the filter suggests; any other is accepted.
 var auditActions = []string{
-	"organization.created",
+	"organization.created", "licence.seats_set",
 	"user.invited", "user.invitation_regenerated", "user.invitation_accepted", "user.updated", "user.activated",
 	"user.deactivated", "user.deleted", "user.email_verified", "user.verification_sent", "user.password_set", "user.password_setup_sent",
 	"user.password_reset_requested", "user.password_reset", "user.sign_in_failed",
@@ -29,6 +29,7 @@ var auditActions = []string{
 	"user.totp_enrolled", "user.passkey_registered", "user.factor_removed", "user.factor_removal_refused", "user.second_factor_failed",
 	"user.recovery_code_used", "user.recovery_codes_regenerated", "user.factors_reset", "organization.mfa_policy_changed",
 	"session.second_factor_required", "session.enrolment_required",
+	"sso_connection.created", "sso_connection.updated", "sso_connection.deleted", "sso.sign_in_refused", "user.created_by_sso",
 }
 
 // auditPage is the data of the audit log page.

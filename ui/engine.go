@@ -38,6 +38,7 @@ func newEngine(assets map[string]string) (*engine, error) {
 		},
 		"when":     func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
 		"whenPtr":  func(t *time.Time) string { return whenPtr(t) },
+		"day":      func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
 		"query":    query,
 		"join":     strings.Join,
 		"fullName": func(u *gatehouse.User) string { return u.FirstName + " " + u.LastName },

@@ -14,6 +14,7 @@ const (
 	pageInvite        = "/invite"
 	pageVerifyEmail   = "/verify-email"
 	pageResetPassword = "/reset-password"
+	pageSSOCallback   = "/sso/callback"
 )
 
 // Links returns the links to the web UI served at baseURL (e.g.
@@ -30,3 +31,4 @@ func (l links) Invitation(token string) string        { return l.withToken(pageI
 func (l links) EmailVerification(token string) string { return l.withToken(pageVerifyEmail, token) }
 func (l links) PasswordReset(token string) string     { return l.withToken(pageResetPassword, token) }
 func (l links) SignIn() string                        { return string(l) + pageSignIn }
+func (l links) SSOCallback() string                   { return string(l) + pageSSOCallback }

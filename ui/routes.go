@@ -20,6 +20,7 @@ func (u *UI) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /sign-in/continue", u.signedIn(u.continueSignIn))
 	mux.HandleFunc("GET "+pageApplicationSignIn, u.completeApplicationSignIn)
 	mux.HandleFunc("POST /sign-out", u.signOut)
+	mux.HandleFunc("GET "+pageSSOCallback, u.ssoCallback)
 	mux.HandleFunc("GET /forgot-password", u.forgotPage)
 	mux.HandleFunc("POST /forgot-password", u.forgot)
 	mux.HandleFunc("GET "+pageResetPassword, u.resetPage)
@@ -31,6 +32,8 @@ func (u *UI) routes(mux *http.ServeMux) {
 
 	// Users & Permissions.
 	mux.HandleFunc("GET /users", u.signedIn(u.listUsers))
+	mux.HandleFunc("POST /users/bulk", u.signedIn(u.bulkUsers))
+	mux.HandleFunc("POST /licences/{name}/seats", u.signedIn(u.setSeats))
 	mux.HandleFunc("GET /users/new", u.signedIn(u.newUserPage))
 	mux.HandleFunc("POST /users/new", u.signedIn(u.inviteUser))
 	mux.HandleFunc("GET /users/{id}", u.signedIn(u.editUserPage))
@@ -77,6 +80,13 @@ func (u *UI) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /account/mfa/recovery-codes", u.signedIn(u.regenerateRecoveryCodes))
 	mux.HandleFunc("GET /settings/security", u.signedIn(u.securityPage))
 	mux.HandleFunc("POST /settings/security", u.signedIn(u.saveSecurity))
+	mux.HandleFunc("GET "+ssoSettings, u.signedIn(u.listSSO))
+	mux.HandleFunc("GET "+ssoSettings+"/new", u.signedIn(u.newSSOPage))
+	mux.HandleFunc("POST "+ssoSettings+"/new", u.signedIn(u.createSSO))
+	mux.HandleFunc("GET "+ssoSettings+"/{id}", u.signedIn(u.editSSOPage))
+	mux.HandleFunc("POST "+ssoSettings+"/{id}", u.signedIn(u.saveSSO))
+	mux.HandleFunc("GET "+ssoSettings+"/{id}/delete", u.signedIn(u.confirmDeleteSSO))
+	mux.HandleFunc("POST "+ssoSettings+"/{id}/delete", u.signedIn(u.deleteSSO))
 }
 
 // home sends the viewer to the first section they may use; everyone may

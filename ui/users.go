@@ -2,9 +2,10 @@ package ui
 
 import (
 	"context"
-	"encoding/base64"
+	"maps"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gatehouse/gatehouse"
@@ -12,33 +13,63 @@ import (
 	"github.com/gatehouse/gatehouse/service"
 )
 
-// pageSize is the length of the user list's pages.
+// pageSize is the length of a page of users where the viewer does not choose it.
 const pageSize = 50
+
+// pageSizes are the lengths of the Users tab's pages a viewer may choose.
+var pageSizes = []int{25, 50, 100}
 
 // maxPickable is how many facilities a form lists as checkboxes; beyond it,
 // facilities are added by id.
 const maxPickable = 500
 
-// userList is the data of the Users tab.
+// userList is the data of the Users tab. Everything it shows is in its URL
+// (filters, sort, page, page size): nothing is remembered in cookies.
 type userList struct {
 	Users      []*gatehouse.User
 	GroupNames map[string]string
 	Groups     []*gatehouse.Group
 	Facilities []*gatehouse.Facility // for the filter, when few enough to list
 	Catalog    *gatehouse.Catalog    // for the licence column and filter
-	Filter     map[string]string     // q, status, group_id, facility_id, licence, sort, order
-	Next       string                // cursor of the next page
-	Cursor     string                // cursor of this page, "" on the first
+	Filter     map[string]string     // q, status, group_id, facility_id, licence, sort, order, per
+	Seats      []service.LicenceSeats
+	Paging     listPaging
+	Columns    map[string]sortColumn // by key
+	Bulk       []bulkChoice          // the bulk actions the viewer may take
+	Actions    map[string][]string
+	Selected   map[string]bool // ticked boxes: the whole page with ?select=all
+	Back       string          // this page's URL, where a bulk action returns
+	SelectAll  string          // this page with every box ticked
+}
+
+// listPaging is the pager of the Users tab: numbered pages of Per rows.
+type listPaging struct {
+	Page, Per, Total, Pages int
+	First, Last             int // the rows shown, counted from 1
+	Prev, Next              string
+	Sizes                   []int
+}
+
+// sortColumn is a column header that sorts the list.
+type sortColumn struct {
+	Key, Label, Hint, Title string
+	Link                    string
+	Sort                    string // ascending, descending or "" (aria-sort)
 }
 
 func (u *UI) listUsers(w http.ResponseWriter, r *http.Request) {
 	v, q := viewerFrom(r.Context()), r.URL.Query()
 	ctx := r.Context()
-	data := userList{Filter: map[string]string{}, GroupNames: map[string]string{}, Cursor: q.Get("cursor")}
-	for _, k := range []string{"q", "status", "group_id", "facility_id", "licence", "sort", "order"} {
+	data := userList{Filter: map[string]string{}, GroupNames: map[string]string{}, Selected: map[string]bool{}, Actions: map[string][]string{}}
+	for _, k := range []string{"q", "status", "group_id", "facility_id", "licence", "sort", "order", "per"} {
 		data.Filter[k] = strings.TrimSpace(q.Get(k))
 	}
-	after, _ := base64.RawURLEncoding.DecodeString(q.Get("cursor"))
+	per, _ := strconv.Atoi(data.Filter["per"])
+	if !slices.Contains(pageSizes, per) {
+		per, data.Filter["per"] = pageSize, ""
+	}
+	pageNo, _ := strconv.Atoi(q.Get("page"))
+	pageNo = max(pageNo, 1)
 	sort := data.Filter["sort"]
 	if sort == "created" {
 		sort = gatehouse.SortID
@@ -54,18 +85,30 @@ func (u *UI) listUsers(w http.ResponseWriter, r *http.Request) {
 	if status == "expired" {
 		status, invitation = gatehouse.StatusInvited, gatehouse.InvitationExpired
 	}
-	users, err := u.svc.ListUsers(ctx, v.actor, gatehouse.UserFilter{Status: status, Invitation: invitation,
+	filter := gatehouse.UserFilter{Status: status, Invitation: invitation,
 		GroupID: data.Filter["group_id"], FacilityID: data.Filter["facility_id"], Licence: data.Filter["licence"], Query: data.Filter["q"],
-		Sort: sort, Desc: data.Filter["order"] == "desc", After: string(after), Limit: pageSize + 1})
+		Sort: sort, Desc: data.Filter["order"] == "desc", Offset: (pageNo - 1) * per, Limit: per}
+	users, total, err := u.svc.ListUsersCounted(ctx, v.actor, filter)
 	if err != nil {
 		u.fail(w, r, err)
 		return
 	}
-	if len(users) > pageSize {
-		users = users[:pageSize]
-		data.Next = base64.RawURLEncoding.EncodeToString([]byte(users[len(users)-1].ID))
-	}
 	data.Users = users
+	data.Paging = pagingOf(data.Filter, pageNo, per, total, len(users))
+	data.Columns = sortColumns(data.Filter)
+	data.Back = "/users" + listQuery(data.Filter, "page", pageParam(pageNo))
+	data.SelectAll = "/users" + listQuery(data.Filter, "page", pageParam(pageNo), "select", "all")
+	for _, user := range users {
+		data.Selected[user.ID] = q.Get("select") == "all"
+		data.Actions[user.ID] = rowActions(v, user)
+	}
+	data.Bulk = bulkChoices(v)
+	if catalog.HasLicences() {
+		if data.Seats, err = u.svc.Licences(ctx, v.actor); err != nil {
+			u.fail(w, r, err)
+			return
+		}
+	}
 	if v.can[gatehouse.OpViewGroups] {
 		if data.Groups, err = u.svc.ListGroups(ctx, v.actor, gatehouse.GroupFilter{Limit: 1000}); err != nil {
 			u.fail(w, r, err)
@@ -87,6 +130,84 @@ func (u *UI) listUsers(w http.ResponseWriter, r *http.Request) {
 	p := newPage(r, "Users", "users")
 	p.Data = data
 	u.show(w, r, http.StatusOK, "users", p)
+}
+
+// listQuery is the Users tab's query for the filters, with the extra pairs
+// (page, select) after them.
+func listQuery(f map[string]string, extra ...string) string {
+	pairs := []string{"q", f["q"], "status", f["status"], "group_id", f["group_id"], "facility_id", f["facility_id"],
+		"licence", f["licence"], "sort", f["sort"], "order", f["order"], "per", f["per"]}
+	return query(append(pairs, extra...)...)
+}
+
+// pageParam is a page number as the URL carries it: none for the first.
+func pageParam(n int) string {
+	if n <= 1 {
+		return ""
+	}
+	return strconv.Itoa(n)
+}
+
+func pagingOf(f map[string]string, pageNo, per, total, shown int) listPaging {
+	p := listPaging{Page: pageNo, Per: per, Total: total, Pages: max((total+per-1)/per, 1), Sizes: pageSizes}
+	if shown > 0 {
+		p.First = (pageNo-1)*per + 1
+		p.Last = p.First + shown - 1
+	}
+	if pageNo > 1 {
+		p.Prev = "/users" + listQuery(f, "page", pageParam(min(pageNo-1, p.Pages)))
+	}
+	if pageNo*per < total {
+		p.Next = "/users" + listQuery(f, "page", pageParam(pageNo+1))
+	}
+	return p
+}
+
+// sortColumns are the headers that sort the list: a click sorts by the
+// column, ascending; a click on the column sorted by reverses it.
+func sortColumns(f map[string]string) map[string]sortColumn {
+	current := f["sort"]
+	if current == "" {
+		current = "created"
+	}
+	cols := []sortColumn{
+		{Key: "name", Label: "Name", Hint: "last, first", Title: "Sorts by last name, then first name"},
+		{Key: "email", Label: "Email", Title: "Sorts by email address"},
+		{Key: "last_sign_in", Label: "Last sign-in", Title: "Sorts by the last sign-in, those who never signed in first"},
+		{Key: "created", Label: "Created", Title: "Sorts by when the user was added"},
+	}
+	out := map[string]sortColumn{}
+	for _, c := range cols {
+		order := ""
+		if c.Key == current {
+			c.Sort = "ascending"
+			if f["order"] == "desc" {
+				c.Sort = "descending"
+			} else {
+				order = "desc"
+			}
+		}
+		next := maps.Clone(f)
+		next["sort"], next["order"] = c.Key, order
+		if c.Key == "created" {
+			next["sort"] = ""
+		}
+		c.Link = "/users" + listQuery(next)
+		out[c.Key] = c
+	}
+	return out
+}
+
+// rowActions are the links of a row: the user's own actions that have a
+// confirmation page.
+func rowActions(v *viewer, user *gatehouse.User) []string {
+	var out []string
+	for _, a := range userActions(v, user) {
+		if a != "resend-verification" {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // userForm is the data of the invite and edit forms. Everything the viewer

@@ -649,6 +649,98 @@ func TestAdminUIInBrowser(t *testing.T) {
 		}
 	})
 
+	step("licence seats: the panel counts them, and an invitation past them is refused", func(t *testing.T) {
+		carla.open(t, "/users", http.StatusOK)
+		// Rita holds Action now (the step above): Action's one seat is hers.
+		carla.fill(t, "seats-action", "1")
+		carla.follow(t, "save Action's seats", http.StatusOK, chromedp.Click(chromedp.CSS(`button[aria-label="Save the seats of Action"]`)))
+		carla.expectFlash(t, "Licence seats saved.")
+		shots.take(t, carla, "users-seats")
+		if row := rowText(t, carla, "Action"); !strings.HasPrefix(row, "Action | 1 | 1 | 0 Full") {
+			t.Errorf("the seats panel's Action row reads %q", row)
+		}
+		carla.open(t, "/users/new", http.StatusOK)
+		carla.fill(t, "first_name", "Sam")
+		carla.fill(t, "last_name", "Seat")
+		carla.fill(t, "email", "sam@comply.test")
+		carla.choose(t, "licence", "Action")
+		carla.follow(t, "Send invitation", http.StatusConflict, chromedp.Click(button("Send invitation")))
+		if body := carla.bodyText(t); !strings.Contains(body, "the Action licence has 1 seat, and this would need 2") {
+			t.Errorf("the refusal does not name the tier and its seats: %q", body)
+		}
+	})
+
+	step("users list: sort by a column header, pages back and forth", func(t *testing.T) {
+		carla.open(t, "/users?q=crew&per=25", http.StatusOK)
+		count := func() string { return text(t, carla, chromedp.CSS(".list-count")) }
+		if got := count(); got != fmt.Sprintf("Showing 1–25 of %d users", bulkCrew) {
+			t.Fatalf("the list counts %q", got)
+		}
+		carla.follow(t, "sort by Name", http.StatusOK, chromedp.Click(chromedp.CSS(`a[title="Sorts by last name, then first name"]`)))
+		first := func() string { return text(t, carla, chromedp.CSS("tbody tr td.name-cell a")) }
+		if got := first(); got != fmt.Sprintf("Crew%02d Member00", bulkCrew-1) {
+			t.Errorf("sorted by last name, the first row is %q", got)
+		}
+		carla.follow(t, "Name again: descending", http.StatusOK, chromedp.Click(chromedp.CSS(`a[title="Sorts by last name, then first name"]`)))
+		if got := first(); got != "Crew00 Member"+fmt.Sprintf("%02d", bulkCrew-1) {
+			t.Errorf("sorted descending, the first row is %q", got)
+		}
+		carla.follow(t, "Next page", http.StatusOK, chromedp.Click(link("Next page")))
+		if got := count(); got != fmt.Sprintf("Showing 26–%d of %d users", bulkCrew, bulkCrew) {
+			t.Errorf("page 2 counts %q", got)
+		}
+		if q := eval[string](t, carla, `location.search`); !strings.Contains(q, "q=crew") || !strings.Contains(q, "sort=name") || !strings.Contains(q, "order=desc") {
+			t.Errorf("page 2 lost the filters or the sort: %s", q)
+		}
+		carla.follow(t, "Previous page", http.StatusOK, chromedp.Click(link("Previous page")))
+		if got := count(); got != fmt.Sprintf("Showing 1–25 of %d users", bulkCrew) {
+			t.Errorf("back on page 1: %q", got)
+		}
+		if got := eval[string](t, carla, `document.cookie`); got != "" {
+			t.Errorf("the list remembered something in a cookie: %q", got)
+		}
+	})
+
+	step("bulk: deactivate 20 users after a preview", func(t *testing.T) {
+		carla.open(t, "/users?q=crew&per=25", http.StatusOK)
+		ticked := eval[int](t, carla, `(() => {
+			const boxes = [...document.querySelectorAll("input[name=user_id]")].slice(0, 20);
+			for (const b of boxes) b.click();
+			return document.querySelectorAll("input[name=user_id]:checked").length;
+		})()`)
+		if ticked != 20 {
+			t.Fatalf("%d users ticked", ticked)
+		}
+		if !eval[bool](t, carla, `document.querySelector('input[aria-label="Select every user on this page"]').indeterminate`) {
+			t.Error("the header box does not show a part of the page ticked")
+		}
+		carla.choose(t, "bulk-action", "Deactivate")
+		if eval[bool](t, carla, `["bulk-group", "bulk-facility"].some(id => { const e = document.getElementById(id); return e && !e.parentElement.hidden; })`) {
+			t.Error("a group or facility choice shows for Deactivate")
+		}
+		carla.follow(t, "Review…", http.StatusOK, chromedp.Click(button("Review…")))
+		carla.expectH1(t, "Deactivate: review 20 users")
+		if got := text(t, carla, chromedp.CSS("#impact-h")); got != "20 people's access changes" {
+			t.Errorf("the preview reads %q", got)
+		}
+		if n := eval[int](t, carla, `document.querySelectorAll("ul.bulk-targets li").length`); n != 20 {
+			t.Errorf("the review lists %d users", n)
+		}
+		shots.take(t, carla, "bulk-preview")
+		if n := len(eval[[]string](t, carla, `[...document.querySelectorAll("tbody .status-inactive")].map(e => e.textContent)`)); n != 0 {
+			t.Fatalf("the review page shows %d inactive users", n)
+		}
+		carla.follow(t, "confirm", http.StatusOK, chromedp.Click(button("Deactivate: 20 users")))
+		carla.expectFlash(t, "Done: every selected user was changed.")
+		if q := eval[string](t, carla, `location.search`); !strings.Contains(q, "q=crew") {
+			t.Errorf("after the bulk action the list lost its filter: %s", q)
+		}
+		carla.open(t, "/users?q=crew&status=inactive", http.StatusOK)
+		if got := text(t, carla, chromedp.CSS(".list-count")); got != "Showing 1–20 of 20 users" {
+			t.Errorf("inactive crew: %q", got)
+		}
+	})
+
 	step("axe-core and phone width on the compliance organization's pages", func(t *testing.T) {
 		checkPages(t, carla, []pageCheck{
 			{"/users", 200}, {"/users?licence=action", 200}, {"/users/new", 200}, {"/users/" + srv.readerID, 200},
@@ -820,8 +912,27 @@ func startCompliance(t *testing.T, svc *service.Service) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A crew for the users list's pages, sorting and bulk actions: last
+	// names run opposite to first names, so that sorting by name shows.
+	crew, _, err := svc.CreateGroup(ctx, sys, service.GroupInput{Name: "Crew", Permissions: []string{"infosec.download_files"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range bulkCrew {
+		inv, err := svc.InviteUser(ctx, sys, service.UserInput{FirstName: fmt.Sprintf("Crew%02d", i), LastName: fmt.Sprintf("Member%02d", bulkCrew-1-i),
+			Email: fmt.Sprintf("crew%02d@comply.test", i), GroupIDs: []string{crew.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := svc.AcceptInvitation(ctx, inv.Token, "a password for the crew"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return inv.User.ID
 }
+
+// bulkCrew is how many crew members the compliance organization has.
+const bulkCrew = 30
 
 // serverLog passes the server's warnings and errors to the test log, and
 // remembers errors: a page that fails on the server fails the test.

@@ -148,6 +148,41 @@ document.addEventListener("DOMContentLoaded", () => {
     });
     picker.querySelector("legend").after(input);
   }
+  // The Users tab's bulk bar: a box in the Name header ticks every user of
+  // the page (the "Select all on this page" link does it without a
+  // script), and the group and facility choices show only for the actions
+  // that use them.
+  const bulk = document.getElementById("bulk-form");
+  if (bulk) {
+    const picks = [...bulk.querySelectorAll("input[name=user_id]")];
+    const header = bulk.querySelector("thead th");
+    if (header && picks.length > 1) {
+      const all = document.createElement("input");
+      all.type = "checkbox";
+      all.setAttribute("aria-label", "Select every user on this page");
+      const sync = () => {
+        const n = picks.filter((b) => b.checked).length;
+        all.checked = n === picks.length;
+        all.indeterminate = n > 0 && n < picks.length;
+      };
+      all.addEventListener("change", () => { for (const b of picks) b.checked = all.checked; sync(); });
+      for (const b of picks) b.addEventListener("change", sync);
+      header.prepend(all, " ");
+      sync();
+    }
+    const action = document.getElementById("bulk-action");
+    const needs = { "bulk-group": ["add_group", "remove_group"], "bulk-facility": ["assign_facility", "unassign_facility"] };
+    if (action) {
+      const apply = () => {
+        for (const [id, actions] of Object.entries(needs)) {
+          const el = document.getElementById(id);
+          if (el) el.parentElement.hidden = !actions.includes(action.value);
+        }
+      };
+      action.addEventListener("change", apply);
+      apply();
+    }
+  }
 
   // Passkeys: the WebAuthn ceremony is the browser's, so it needs this
   // script. A form marked data-passkey-register (the account page) or
