@@ -433,3 +433,21 @@ func TestSignInPagesRefuseFraming(t *testing.T) {
 		t.Errorf("the application's sign-in page may be framed: X-Frame-Options %q, CSP %q", resp.Header.Get("X-Frame-Options"), resp.Header.Get("Content-Security-Policy"))
 	}
 }
+
+// PKCE downgrade: a code whose request carried a code_challenge is
+// exchanged only with its verifier — even by the confidential application
+// with its secret (RFC 7636 4.6: the server verifies whenever a challenge
+// was sent), so a stolen code injected into another session of the
+// application is refused.
+func TestCodeWithChallengeNeedsItsVerifier(t *testing.T) {
+	g := startGatehouse(t)
+	app, secret := g.app(t, g.orgA, service.OIDCClientInput{Confidential: true})
+	r := newRP(t, g, app.ID, secret)
+	b := newBrowser(t)
+	p, verifier := r.authorize(b)
+	code := r.code(b.signIn(g.url, p, "bob@acme.test", password))
+	if _, err := r.config.Exchange(t.Context(), code); err == nil {
+		t.Fatal("a code with a challenge was exchanged without its verifier")
+	}
+	r.exchange(code, verifier)
+}
