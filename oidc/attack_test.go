@@ -451,3 +451,34 @@ func TestCodeWithChallengeNeedsItsVerifier(t *testing.T) {
 	}
 	r.exchange(code, verifier)
 }
+
+// Attack: a leaked secret's fruits. Whoever took an application's secret
+// got client-credentials access tokens; once the secret is regenerated,
+// those tokens end at once (API and introspection), not 5 minutes later.
+func TestRegeneratingTheSecretEndsTheApplicationsOwnTokens(t *testing.T) {
+	g := startGatehouse(t)
+	robot := g.user(t, g.orgA, "robot@acme.test")
+	app, secret := g.app(t, g.orgA, service.OIDCClientInput{Confidential: true, GrantTypes: []string{gatehouse.GrantClientCredentials},
+		ServiceUserID: robot.ID})
+	stolen, err := (&clientcredentials.Config{ClientID: app.ID, ClientSecret: secret, TokenURL: g.url + ghoidc.PathToken}).Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, renewed, err := g.svc.RegenerateOIDCClientSecret(t.Context(), gatehouse.SystemActor(g.orgA), app.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status := bearerStatus(t, g.url+"/api/v1/me", stolen.AccessToken); status != http.StatusUnauthorized {
+		t.Errorf("a token got with the replaced secret at the API: %d, want 401", status)
+	}
+	if got := introspect(t, g, app.ID, renewed, stolen.AccessToken); got["active"] != false {
+		t.Errorf("a token got with the replaced secret: %v", got)
+	}
+	fresh, err := (&clientcredentials.Config{ClientID: app.ID, ClientSecret: renewed, TokenURL: g.url + ghoidc.PathToken}).Token(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status := bearerStatus(t, g.url+"/api/v1/me", fresh.AccessToken); status != http.StatusOK {
+		t.Errorf("a token of the new secret at the API: %d", status)
+	}
+}

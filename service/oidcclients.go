@@ -119,7 +119,8 @@ func (s *Service) UpdateOIDCClient(ctx context.Context, actor gatehouse.Actor, i
 }
 
 // RegenerateOIDCClientSecret gives a confidential application a new
-// secret, returned once; the old one stops working at once. For an
+// secret, returned once; the old one stops working at once, and so do the
+// access tokens the application got for itself with it. For an
 // application that acts as a user, only those who may make it act as that
 // user may (mayActAs).
 func (s *Service) RegenerateOIDCClientSecret(ctx context.Context, actor gatehouse.Actor, id string) (*gatehouse.OIDCClient, string, error) {
@@ -140,6 +141,11 @@ func (s *Service) RegenerateOIDCClientSecret(ctx context.Context, actor gatehous
 		}
 		c.SecretHash = gatehouse.HashToken(secret)
 		if err := tx.UpdateOIDCClient(c); err != nil {
+			return err
+		}
+		// A secret is replaced when it leaked: the access tokens it got
+		// the application for itself (client credentials) end with it.
+		if err := tx.RevokeOIDCUserTokens(actor.OrgID, "", c.ID, s.now()); err != nil {
 			return err
 		}
 		out = c
