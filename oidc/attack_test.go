@@ -482,3 +482,37 @@ func TestRegeneratingTheSecretEndsTheApplicationsOwnTokens(t *testing.T) {
 		t.Errorf("a token of the new secret at the API: %d", status)
 	}
 }
+
+// An admin who narrows an application's scopes narrows the sign-ins it
+// keeps alive by refresh too: a rotated refresh token carried its scopes
+// on for ever. Taking offline_access away ends refresh.
+func TestRefreshFollowsTheApplicationsScopes(t *testing.T) {
+	g := startGatehouse(t)
+	sys := gatehouse.SystemActor(g.orgA)
+	app, secret := g.app(t, g.orgA, service.OIDCClientInput{Confidential: true, Scopes: []string{"email", "offline_access"}})
+	r := newRP(t, g, app.ID, secret, "email", oidc.ScopeOfflineAccess)
+	b := newBrowser(t)
+	p, verifier := r.authorize(b)
+	tok, _ := r.exchange(r.code(b.signIn(g.url, p, "bob@acme.test", password)), verifier)
+
+	if _, err := g.svc.UpdateOIDCClient(t.Context(), sys, app.ID, service.OIDCClientPatch{Scopes: &[]string{"offline_access"}}); err != nil {
+		t.Fatal(err)
+	}
+	next, err := r.refresh(tok.RefreshToken)
+	if err != nil {
+		t.Fatalf("refresh: %v", err)
+	}
+	if info, err := r.provider.UserInfo(t.Context(), oauth2StaticSource(next)); err != nil || info.Email != "" {
+		t.Errorf("userinfo after the application lost the email scope: %+v %v, want no email", info, err)
+	}
+	if got := introspect(t, g, app.ID, secret, next.AccessToken); got["email"] != nil {
+		t.Errorf("introspection after the application lost the email scope: %v", got)
+	}
+
+	if _, err := g.svc.UpdateOIDCClient(t.Context(), sys, app.ID, service.OIDCClientPatch{Scopes: &[]string{}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.refresh(next.RefreshToken); err == nil {
+		t.Error("refresh after the application lost offline_access succeeded")
+	}
+}

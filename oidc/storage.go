@@ -347,6 +347,17 @@ func (s *storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 	if _, err := s.activeUser(ctx, t.OrgID, t.UserID); err != nil {
 		return nil, err
 	}
+	// The application's scopes as they are now: an admin who narrows them
+	// narrows every sign-in kept alive by refresh too, not only new ones.
+	c, err := s.findClient(ctx, t.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	cl := client{OIDCClient: c}
+	if !cl.allowsScope(oidc.ScopeOfflineAccess) {
+		return nil, errors.New("the application may no longer keep users signed in (offline_access)")
+	}
+	t.Scopes = slices.DeleteFunc(t.Scopes, func(sc string) bool { return !cl.allowsScope(sc) })
 	return &refreshRequest{t}, nil
 }
 
