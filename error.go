@@ -87,6 +87,9 @@ type FieldError struct {
 	Code    string // EINVALID, or ENOTFOUND for an id that names nothing
 	Field   string
 	Message string
+	// Row is the row of a CSV import at fault (the header is row 1), 0
+	// when the input is not a file of rows.
+	Row int
 }
 
 // FieldErrors collects the field errors of one write, so that the caller

@@ -13,17 +13,38 @@ const (
 	MaxDescriptionLen = 2000
 	// MinPasswordLen is the shortest password, in characters.
 	MinPasswordLen = 10
-	// MaxPasswordBytes bounds a password, in bytes (hashing cost).
-	MaxPasswordBytes = 256
+	// MaxPasswordLen bounds a password, in characters as every length here
+	// (and as JSON Schema's maxLength counts): at most 1 KiB to hash.
+	MaxPasswordLen = 256
 	// MaxSafeInteger is the largest integer a number in a request may hold
 	// (revisions): the largest every JSON reader keeps exact.
 	MaxSafeInteger = 1<<53 - 1
 )
 
-// Patterns of one-line texts, as regular expressions that both Go and
-// JSON Schema (ECMA-262) read alike: no line break or NUL, and for a
-// required text, something besides spaces.
+// Patterns of input texts, as regular expressions that both Go and JSON
+// Schema (ECMA-262) read alike: they use no class escape (\s, \w, \d)
+// whose meaning differs between the two, but explicit sets of characters.
 const (
-	OneLinePattern         = `^[^\r\n\x00]*$`
-	RequiredOneLinePattern = `^[^\r\n\x00]*[^\s\x00][^\r\n\x00]*$`
+	// TextPattern: any text but NUL, which PostgreSQL's text cannot hold
+	// (a group's description).
+	TextPattern = `^[^\x00]*$`
+	// OneLinePattern: no line break or NUL.
+	OneLinePattern = `^[^\r\n\x00]*$`
+	// RequiredOneLinePattern: one line with something besides spaces,
+	// where a space is what Go's unicode.IsSpace says (strings.TrimSpace).
+	RequiredOneLinePattern = `^[^\r\n\x00]*[^\t\n\v\f\r \x00` + unicodeSpaces + `][^\r\n\x00]*$`
+	// EmailPattern: an address alone (local@domain, each dot-separated
+	// atoms), no display name ("Ann <ann@acme.test>"), no comment, no
+	// quoted local part, no spaces: what net/mail reads as just that
+	// address, less the rarely used forms.
+	EmailPattern = `^` + emailAtom + `+(\.` + emailAtom + `+)*@` + emailAtom + `+(\.` + emailAtom + `+)*$`
 )
+
+// unicodeSpaces are the spaces beyond ASCII that unicode.IsSpace knows,
+// as the characters themselves: Go's regexp and ECMA-262 spell escapes
+// above \xFF differently (\x{2028}, \u2028).
+const unicodeSpaces = "\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+
+// emailAtom is a character of an atom: not a control character, a space
+// or one of RFC 5322's specials.
+const emailAtom = `[^\x00-\x20\x7f"(),.:;<>@\[\\\]` + unicodeSpaces + `]`

@@ -89,6 +89,12 @@ type UserStore interface {
 	FindUser(orgID, id string) (*User, error)
 	FindUserByEmail(orgID, email string) (*User, error)
 	CreateUser(u *User) error
+	// CreateUsers stores many new users of the organization at once (an
+	// import), their groups and facilities already checked.
+	CreateUsers(orgID string, users []*User) error
+	// TakenEmails returns those of emails some user of the organization
+	// has, normalized.
+	TakenEmails(orgID string, emails []string) ([]string, error)
 	// UpdateUser stores every field of u, its groups, direct permissions and facilities.
 	UpdateUser(u *User) error
 	DeleteUser(orgID, id string) error
@@ -123,6 +129,9 @@ type FacilityStore interface {
 // InvitationStore holds invitations; Lookups finds one by its token.
 type InvitationStore interface {
 	CreateInvitation(inv *Invitation) error
+	// CreateInvitations stores many new invitations of the organization's
+	// users at once (an import).
+	CreateInvitations(orgID string, invs []*Invitation) error
 	// RevokeInvitations ends every open invitation of the user.
 	RevokeInvitations(orgID, userID string) error
 	AcceptInvitation(orgID, id string, at time.Time) error
@@ -154,6 +163,8 @@ type SessionStore interface {
 	FindSessions(orgID, userID string) ([]*Session, error)
 	TouchSession(orgID, id string, at time.Time) error
 	DeleteSession(orgID, id string) error
+	// DeleteUserSessions ends every session of the user, and every MFA
+	// step of theirs in progress (a sign-in waiting for its second factor).
 	DeleteUserSessions(orgID, userID string) error
 }
 
@@ -190,6 +201,8 @@ type LicenceSeatStore interface {
 type AuditStore interface {
 	// RecordAudit appends an event; nothing updates or deletes one.
 	RecordAudit(e *AuditEvent) error
+	// RecordAudits appends many events of the organization at once (an import).
+	RecordAudits(orgID string, events []*AuditEvent) error
 	FindAuditEvents(f AuditFilter) ([]*AuditEvent, error)
 }
 
@@ -259,6 +272,8 @@ type OIDCRequestSweepStore interface {
 type OutboxStore interface {
 	// EnqueueMail adds a message to the durable outbox.
 	EnqueueMail(m *OutboxMail) error
+	// EnqueueMails adds many messages at once (an import).
+	EnqueueMails(mails []*OutboxMail) error
 	// PendingMail returns unsent mail due at now, oldest first.
 	PendingMail(now time.Time, limit int) ([]*OutboxMail, error)
 	// ClaimMail takes a due message for one sender until the lease ends; it
@@ -273,6 +288,11 @@ type OutboxStore interface {
 // organization has it) and per client address, before anyone is known, so
 // no organization is involved.
 type ThrottleStore interface {
+	// LockThrottle holds, until the transaction ends, a lock on the kind's
+	// events of the account, so that two instances admitting attempts of
+	// one account at once count one after the other: each sees the
+	// attempt the other counted.
+	LockThrottle(kind, account string) error
 	// AddThrottleEvent records a throttled event and deletes every event of
 	// its kind older than pruneBefore, so that the table stays small.
 	AddThrottleEvent(e ThrottleEvent, pruneBefore time.Time) error

@@ -207,3 +207,72 @@ func BenchmarkHTTPCheckBatch(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkImport10000 imports files of 10,000 users, each in two groups
+// and two facilities (by name and by external id), through
+// POST /api/v1/users/import over real HTTP: every row checked, then one
+// transaction of batched inserts with an invitation mail and an audit
+// event per user; as the full-access admin, and as an admin without full
+// access, whose every row is also judged by no escalation
+// (docs/benchmarks.md):
+//
+//	go test -run '^$' -bench Import10000 -benchtime 3x ./api
+//	GATEHOUSE_TEST_DB=postgres go test -run '^$' -bench Import10000 -benchtime 3x ./api
+func BenchmarkImport10000(b *testing.B) {
+	const rows = 10_000
+	e := newEnv(b)
+	o := e.newOrg("Bench", "facilities")
+	var groups, facilities, facilityIDs []string
+	for i := range 10 {
+		groups = append(groups, fmt.Sprintf("Team %d", i))
+		o.group(groups[i], "work_orders.view")
+	}
+	for i := range 50 {
+		name := fmt.Sprintf("Site %d", i)
+		if i%2 == 0 {
+			facilityIDs = append(facilityIDs, o.facility(name))
+			facilities = append(facilities, name)
+		} else {
+			ext := fmt.Sprintf("EXT-%d", i)
+			facilityIDs = append(facilityIDs, o.create("/api/v1/facilities", obj{"name": name, "external_id": ext}))
+			facilities = append(facilities, ext)
+		}
+	}
+	lead := o.user("lead", obj{"permissions": []string{"users.view", "users.create", "work_orders.view"}, "facility_ids": facilityIDs})
+	batch := 0
+	file := func() []byte {
+		batch++
+		var buf bytes.Buffer
+		buf.WriteString("first_name,last_name,email,phone,groups,facilities,full_access\n")
+		for i := range rows {
+			fmt.Fprintf(&buf, "First%d,Last%d,user%d.%d@bench.test,+44 20 7946 %04d,%s;%s,%s;%s,no\n", i, i, batch, i, i%10000,
+				groups[i%10], groups[(i+3)%10], facilities[i%50], facilities[(i+7)%50])
+		}
+		return buf.Bytes()
+	}
+	for _, admin := range []struct {
+		name string
+		key  string
+	}{{"full_access", o.admin.key}, {"limited", o.as(lead).key}} {
+		b.Run(admin.name, func(b *testing.B) {
+			hc := &http.Client{}
+			for range b.N {
+				b.StopTimer()
+				req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/users/import", bytes.NewReader(file()))
+				req.Header.Set("Content-Type", "text/csv")
+				req.Header.Set("Authorization", "Bearer "+admin.key)
+				b.StartTimer()
+				resp, err := hc.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				data, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					b.Fatalf("import: %d %.500s", resp.StatusCode, data)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/import")
+		})
+	}
+}

@@ -21,6 +21,11 @@ func init() {
 	// A nil slice is never sent (nonNil), so no array is nullable: a Go
 	// client gets []T, not *[]T, and TypeScript T[], not T[] | null.
 	huma.DefaultArrayNullable = false
+	// JSON keys are matched exactly, as the document spells them: huma (like
+	// encoding/json) would otherwise take "First_Name" for first_name, and a
+	// body with both for one field. A key in another case is unknown (400,
+	// naming it), whatever client sent it.
+	huma.ValidateStrictCasing = true
 }
 
 // tags are the groups of operations, in the order people read them.
@@ -45,6 +50,8 @@ var descriptions = map[string]string{
 	"get-me":                        "The user the request acts as, and their organization; api_key_id is set when an API key authenticated the request.",
 	"list-users":                    "Users of the organization, oldest first unless sort and order say otherwise, filtered by status, group, facility, licence, invitation state (invitation=pending or expired) or a search. A user without full access sees only the users of their facilities.",
 	"invite-user":                   "Creates an invited user and mails them an invitation link. The write is judged by no escalation: an actor without full access may grant only what they hold. Answers 201 with Location.",
+	"import-users":                  "Invites every user of a CSV file (Content-Type: text/csv; columns first_name, last_name, email, phone, groups, facilities, licence, full_access in any order: docs/import-export.md), all or nothing in one transaction. Every row is checked first, as invite-user checks one invitation, and more: groups are named by name, facilities by external id or name, in the organization; an email already in the organization, or twice in the file, is refused (an import never changes an existing user). When any row is at fault nothing is written: 400 with every row's errors in error.errors, each with its row and column. dry_run=true answers 200 with the same report and changes nothing. Each user gets their invitation mail and a user.invited audit event.",
+	"export-users":                  "Every user list-users would list with the same filters and order, as one CSV file with the columns import-users reads: groups by name, facilities by external id (by name when they have none). Cells that a spreadsheet would run as a formula (starting with =, +, -, @, tab or carriage return) are prefixed with a single quote, which import-users takes off again.",
 	"get-user":                      "One user, with their groups, direct permissions, facilities and latest invitation.",
 	"update-user":                   "Changes the fields sent; lists replace the user's. A new email waits, unverified, until its link is followed. Judged by no escalation.",
 	"delete-user":                   "Deletes a user, their sessions and API keys. The organization keeps at least one active full-access user.",
@@ -119,8 +126,8 @@ func finishDocument(oapi *huma.OpenAPI) {
 			}
 			// Schema violations are 400 like any other bad input.
 			delete(op.Responses, "422")
-			if op.Method != "PATCH" && op.RequestBody != nil {
-				plainLists(oapi.Components.Schemas, op.RequestBody.Content["application/json"])
+			if op.RequestBody != nil {
+				plainLists(oapi.Components.Schemas, op.RequestBody.Content["application/json"], op.Method == "PATCH")
 			}
 			for status, r := range op.Responses {
 				if status != "201" {
@@ -174,11 +181,12 @@ func finishDocument(oapi *huma.OpenAPI) {
 }
 
 // plainLists tells Go generators (oapi-codegen) that an optional list of
-// a body that creates something is a plain slice, not a pointer to one:
-// an empty list and a missing one mean the same there. A PATCH's lists
-// keep their pointers, which tell "leave as is" (nil) from "clear" (an
-// empty list).
-func plainLists(registry huma.Registry, body *huma.MediaType) {
+// a request body is a plain slice, not a pointer to one. In a body that
+// creates something, an empty list and a missing one mean the same. In a
+// PATCH they do not: a list left out is left as it is, and a list sent,
+// [] included, replaces it (JSON merge patch's reading); there the slice is tagged
+// omitzero, so that a nil slice is left out and an empty one is sent as [].
+func plainLists(registry huma.Registry, body *huma.MediaType, patch bool) {
 	if body == nil || body.Schema == nil {
 		return
 	}
@@ -187,14 +195,29 @@ func plainLists(registry huma.Registry, body *huma.MediaType) {
 		s = registry.SchemaFromRef(s.Ref)
 	}
 	for name, p := range s.Properties {
-		if p.Type == huma.TypeArray && !slices.Contains(s.Required, name) {
-			if p.Extensions == nil {
-				p.Extensions = map[string]any{}
+		if p.Type != huma.TypeArray || slices.Contains(s.Required, name) {
+			continue
+		}
+		if p.Extensions == nil {
+			p.Extensions = map[string]any{}
+		}
+		p.Extensions["x-go-type-skip-optional-pointer"] = true
+		if patch {
+			p.Extensions["x-omitempty"] = false
+			p.Extensions["x-omitzero"] = true
+			rule := patchListRule + " ([] empties it, where the service allows an empty list)."
+			if p.MinItems != nil && *p.MinItems > 0 { // [] is refused
+				rule = patchListRule + "."
 			}
-			p.Extensions["x-go-type-skip-optional-pointer"] = true
+			if !strings.Contains(p.Description, rule) {
+				p.Description = strings.TrimPrefix(strings.TrimSuffix(p.Description, ".")+". "+rule, ". ")
+			}
 		}
 	}
 }
+
+// patchListRule is how a PATCH reads a list, as its documentation says.
+const patchListRule = "Left out, the list stays as it is; sent, it replaces it"
 
 // nullSuffix ends the message of a body that sends null for a field: no
 // field of a request is nullable, and null is not taken as "not sent".

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"reflect"
+	"sync"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -66,9 +67,9 @@ func (rb rawBodies) decode(ctx context.Context, body []byte, v any) error {
 }
 
 // registerRaw registers a route that reads its body with rawJSONInput and
-// answers with rawJSONOutput, documenting In as the request body and Out as
-// the answer.
-func registerRaw[In, Out any](api huma.API, op huma.Operation, handler func(context.Context, *rawJSONInput) (*rawJSONOutput, error)) {
+// answers with rawJSONOutput or streamedOutput, documenting In as the
+// request body and Out as the answer.
+func registerRaw[In, Out, Output any](api huma.API, op huma.Operation, handler func(context.Context, *rawJSONInput) (*Output, error)) {
 	op.SkipValidateBody = true
 	op.Middlewares = append(op.Middlewares, func(ctx huma.Context, next func(huma.Context)) {
 		ctx.SetHeader("Content-Type", "application/json")
@@ -115,12 +116,42 @@ type checkBatchResults struct {
 	Results []checkjson.Decision `json:"results" doc:"One result per check, in the same order"`
 }
 
-func (h *handlers) checkBatch(ctx context.Context, in *rawJSONInput) (*rawJSONOutput, error) {
+// batchScratch is what a check-batch needs besides the decisions: the
+// checks read and the answer written, about 250 kB for 1,000 checks. It is
+// reused from batch to batch, since allocating it each time made the
+// garbage collector a large part of a batch's cost.
+type batchScratch struct {
+	checks []checkjson.Check
+	out    []byte
+}
+
+var batchScratches = sync.Pool{New: func() any {
+	return &batchScratch{checks: make([]checkjson.Check, 0, checkjson.MaxBatch), out: make([]byte, 0, 256*checkjson.MaxBatch)}
+}}
+
+// release returns the scratch to the pool, without what it points to.
+func (bs *batchScratch) release() {
+	clear(bs.checks[:cap(bs.checks)])
+	bs.checks, bs.out = bs.checks[:0], bs.out[:0]
+	if cap(bs.out) <= 1<<20 {
+		batchScratches.Put(bs)
+	}
+}
+
+// streamedOutput is an answer written once huma has sent the headers, so
+// that its buffer can be reused afterwards.
+type streamedOutput struct {
+	Body func(huma.Context)
+}
+
+func (h *handlers) checkBatch(ctx context.Context, in *rawJSONInput) (*streamedOutput, error) {
 	actor, err := actorFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	checks, ok := checkjson.ParseBatch(in.RawBody)
+	bs := batchScratches.Get().(*batchScratch)
+	checks, ok := checkjson.AppendBatch(bs.checks, in.RawBody)
+	bs.checks = checks
 	ok = ok && len(checks) > 0 && len(checks) <= checkjson.MaxBatch
 	for i := 0; ok && i < len(checks); i++ {
 		ok = checks[i].Valid()
@@ -128,32 +159,46 @@ func (h *handlers) checkBatch(ctx context.Context, in *rawJSONInput) (*rawJSONOu
 	if !ok {
 		var b checkjson.Batch
 		if err := h.raw.decode(ctx, in.RawBody, &b); err != nil {
+			bs.release()
 			return nil, err
 		}
 		checks = b.Checks
 	}
 	if len(checks) == 0 { // the schema's minItems, should "checks" be null
+		bs.release()
 		return nil, gatehouse.Invalid("checks", "send 1 to %d checks", checkjson.MaxBatch)
 	}
 	var minRevision int64
-	users := make([]string, len(checks))
-	for i, c := range checks {
+	for _, c := range checks {
 		minRevision = max(minRevision, c.MinRevision)
-		users[i] = c.UserID
 	}
-	snap, err := h.svc.DecisionSnapshot(ctx, actor, minRevision, users...)
+	// Asking about anyone but oneself needs the right to view users: one
+	// such user is enough for DecisionSnapshot to judge.
+	asked := checks[0].UserID
+	for _, c := range checks {
+		if c.UserID != actor.UserID {
+			asked = c.UserID
+			break
+		}
+	}
+	snap, err := h.svc.DecisionSnapshot(ctx, actor, minRevision, asked)
 	if err != nil {
+		bs.release()
 		return nil, err
 	}
-	out := make([]byte, 0, 256*len(checks))
-	out = append(out, `{"results":[`...)
+	out := append(bs.out, `{"results":[`...)
 	for i, c := range checks {
 		if i > 0 {
 			out = append(out, ',')
 		}
 		out = checkjson.AppendDecision(out, decide(snap, c))
 	}
-	return &rawJSONOutput{append(out, "]}\n"...)}, nil
+	bs.out = append(out, "]}\n"...)
+	return &streamedOutput{func(hc huma.Context) {
+		hc.SetStatus(http.StatusOK)
+		hc.BodyWriter().Write(bs.out)
+		bs.release()
+	}}, nil
 }
 
 type filterInput struct {

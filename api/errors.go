@@ -36,14 +36,15 @@ type ErrorDetail struct {
 	Message string       `json:"message" doc:"What went wrong, for people"`
 	Field   string       `json:"field,omitempty" doc:"The input field at fault"`
 	Reason  string       `json:"reason,omitempty" doc:"For forbidden: why the request was refused"`
-	Errors  []FieldError `json:"errors,omitempty" required:"false" doc:"Every input field at fault, when field is present: a user's invite or update lists all of its fields at fault at once; the first is field and message"`
+	Errors  []FieldError `json:"errors,omitempty" required:"false" doc:"Every input field at fault, when field is present: a user's invite or update lists all of its fields at fault at once; the first is field and message. An import lists every error of every row, each with its row; message then sums them up"`
 }
 
 // FieldError is one input field at fault.
 type FieldError struct {
-	Code    string `json:"code" doc:"Machine-readable error code: invalid; not_found for an id that names nothing; conflict for an email already used"`
+	Code    string `json:"code" doc:"Machine-readable error code: invalid; not_found for an id (or, in an import, a name) that names nothing; conflict for an email already used; in an import, forbidden for a row no escalation refuses"`
 	Field   string `json:"field" doc:"The input field at fault"`
 	Message string `json:"message" doc:"What is wrong with it, for people"`
+	Row     int    `json:"row,omitempty" required:"false" doc:"For an import: the CSV file's row at fault (the header is row 1); field is then its column, or row for the row as a whole, or file for the file as a whole"`
 }
 
 func (e *ErrorBody) GetStatus() int { return e.status }
@@ -129,6 +130,8 @@ func detailOf(d *huma.ErrorDetail) (field, message string) {
 		// huma places a missing property at its parent: name it.
 		field = strings.TrimPrefix(field+"."+name, ".")
 		message = field + " is required"
+	} else if meaning, ok := patternMeanings[strings.TrimPrefix(d.Message, strings.TrimSuffix(validation.MsgExpectedMatchPattern, "%s"))]; ok {
+		message = fmt.Sprintf("%s: expected %s", field, meaning)
 	} else if field == "" {
 		message = d.Message
 	}
@@ -150,7 +153,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 func bodyOf(e *gatehouse.Error) *ErrorBody {
 	body := &ErrorBody{status: gatehouse.HTTPStatus(e.Code), Err: ErrorDetail{Code: e.Code, Message: e.Message, Field: e.Field, Reason: e.Reason}}
 	for _, f := range e.List() {
-		body.Err.Errors = append(body.Err.Errors, FieldError{Code: f.Code, Field: f.Field, Message: f.Message})
+		body.Err.Errors = append(body.Err.Errors, FieldError{Code: f.Code, Field: f.Field, Row: f.Row, Message: f.Message})
 	}
 	if e.RetryAfter > 0 {
 		body.headers = http.Header{"Retry-After": {strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds())))}}

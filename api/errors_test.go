@@ -11,6 +11,7 @@ import (
 // request without credentials is refused for its credentials alone.
 var sampleBodies = map[string]any{
 	"POST /api/v1/users":                  obj{"first_name": "A", "last_name": "B", "email": "a@b.test"},
+	"POST /api/v1/users/import":           csvFile("first_name,last_name,email\nA,B,a@b.test\n"),
 	"PATCH /api/v1/users/{id}":            obj{"first_name": "A"},
 	"POST /api/v1/groups":                 obj{"name": "G"},
 	"PUT /api/v1/organization/security":   obj{"mfa_policy": "off"},
@@ -101,6 +102,10 @@ func TestBadBodiesOnEveryRoute(t *testing.T) {
 			n++
 			name := strings.ToUpper(method) + " " + path
 			p := concrete(path)
+			if op.(obj)["requestBody"].(obj)["content"].(obj)["text/csv"] != nil {
+				t.Run(name, func(t *testing.T) { badCSVBodies(t, o.admin, strings.ToUpper(method), p) })
+				continue
+			}
 			t.Run(name, func(t *testing.T) {
 				c := o.admin
 				m := strings.ToUpper(method)
@@ -119,6 +124,16 @@ func TestBadBodiesOnEveryRoute(t *testing.T) {
 				}
 				status, _, body = c.do(m, p, withBogus)
 				wantField(t, status, body, "bogus_field")
+				// Keys match exactly: a known key in other letters is unknown.
+				for k, v := range valid {
+					miscased := obj{strings.ToUpper(k): v}
+					for k, v := range valid {
+						miscased[k] = v
+					}
+					status, _, body = c.do(m, p, miscased)
+					wantField(t, status, body, strings.ToUpper(k))
+					break
+				}
 				status, _, body = c.do(m, p, big)
 				wantError(t, status, body, http.StatusRequestEntityTooLarge, "payload_too_large")
 				// A body sent as a form (curl -d without a Content-Type of
@@ -134,6 +149,19 @@ func TestBadBodiesOnEveryRoute(t *testing.T) {
 	if n < 10 {
 		t.Fatalf("only %d routes take a body", n)
 	}
+}
+
+// badCSVBodies sends broken bodies to a route that takes a CSV file: JSON
+// and broken CSV are 400, an oversized file 413, a form 415.
+func badCSVBodies(t *testing.T, c *client, method, path string) {
+	for _, b := range []csvFile{`{"name": "x"}`, "first_name,last_name,email\n\"A,B"} {
+		status, _, body := c.do(method, path, b)
+		wantError(t, status, body, http.StatusBadRequest, "invalid")
+	}
+	status, _, body := c.do(method, path, csvFile(strings.Repeat("x", 17<<20)))
+	wantError(t, status, body, http.StatusRequestEntityTooLarge, "payload_too_large")
+	status, _, body = c.do(method, path, form("first_name=A"))
+	wantError(t, status, body, http.StatusUnsupportedMediaType, "unsupported_media_type")
 }
 
 // minimalBody builds a body with the required string properties of an
@@ -195,6 +223,52 @@ func TestMissingAndMistypedFieldsAreNamed(t *testing.T) {
 	// Nothing was created by any of it.
 	if n := len(items(t, o.admin.get("/api/v1/users"))); n != 1 {
 		t.Fatalf("%d users after bad input", n)
+	}
+}
+
+// TestMiscasedKeysAreUnknown: JSON keys match as the document spells them;
+// a key in other letters is refused as unknown, naming it, and changes
+// nothing (huma, like encoding/json, would match it regardless of case).
+func TestMiscasedKeysAreUnknown(t *testing.T) {
+	e := newEnv(t)
+	o := e.newOrg("Acme", "facilities")
+	check := obj{"user_id": o.adminID, "permission": "users.view"}
+	with := func(body obj, k string, v any) obj {
+		out := obj{k: v}
+		for k, v := range body {
+			out[k] = v
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		method, path string
+		body         any
+		field        string
+	}{
+		{"PATCH", "/api/v1/users/" + o.adminID, obj{"First_Name": "Mallory"}, "First_Name"},
+		{"PATCH", "/api/v1/users/" + o.adminID, obj{"first_name": "Ann", "FIRST_NAME": "Mallory"}, "FIRST_NAME"},
+		{"POST", "/api/v1/authz/check", obj{"USER_ID": o.adminID, "Permission": "users.view"}, "Permission"},
+		{"POST", "/api/v1/authz/check", with(check, "User_Id", "usr_other"), "User_Id"},
+		{"POST", "/api/v1/authz/check", with(check, "resource", obj{"Facility_ID": "fac_1"}), "resource.Facility_ID"},
+		{"POST", "/api/v1/authz/check-batch", obj{"checks": []obj{check, with(check, "Min_Revision", 1)}}, "checks[1].Min_Revision"},
+		{"POST", "/api/v1/authz/check-batch", obj{"Checks": []obj{check}}, "Checks"},
+		{"POST", "/api/v1/authz/filter", with(check, "PERMISSION", "users.view"), "PERMISSION"},
+	} {
+		t.Run(tc.method+" "+tc.path+" "+tc.field, func(t *testing.T) {
+			// A key in place of a required one: that one is missing too,
+			// and named first.
+			status, _, body := o.admin.do(tc.method, tc.path, tc.body)
+			e := wantError(t, status, body, http.StatusBadRequest, "invalid")
+			for _, f := range e["errors"].([]any) {
+				if f.(obj)["field"] == tc.field {
+					return
+				}
+			}
+			t.Fatalf("%s is not named: %v", tc.field, body)
+		})
+	}
+	if u := o.admin.get("/api/v1/users/" + o.adminID); u["first_name"] == "Mallory" || u["first_name"] == "Ann" {
+		t.Fatalf("a miscased key changed the user: %v", u)
 	}
 }
 

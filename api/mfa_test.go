@@ -22,7 +22,7 @@ func (o *org) withTOTP(userID string) string {
 	if err := o.e.svc.SetPassword(ctx, gatehouse.SystemActor(o.id), userID, password); err != nil {
 		o.e.t.Fatal(err)
 	}
-	enrol, err := o.e.svc.BeginTOTP(ctx, actor)
+	enrol, err := o.e.svc.BeginTOTP(ctx, actor, password, "127.0.0.1:1")
 	if err != nil {
 		o.e.t.Fatal(err)
 	}

@@ -28,6 +28,11 @@ func (h *handlers) routes(api huma.API) {
 
 	register(api, op("list-users", "GET", "/api/v1/users", "List users", "Users"), h.listUsers)
 	register(api, created(writeOp("invite-user", "POST", "/api/v1/users", "Invite a user", "Users")), h.inviteUser)
+	importOp := writeOp("import-users", "POST", "/api/v1/users/import", "Invite the users of a CSV file", "Users")
+	importOp.MaxBodyBytes = maxImportBody
+	register(api, importOp, h.importUsers)
+	register(api, op("export-users", "GET", "/api/v1/users/export", "The users as a CSV file", "Users"), h.exportUsers)
+	documentCSV(api, "/api/v1/users/export")
 	register(api, op("get-user", "GET", "/api/v1/users/{id}", "Get a user", "Users"), h.getUser)
 	register(api, writeOp("update-user", "PATCH", "/api/v1/users/{id}", "Change a user", "Users"), h.updateUser)
 	register(api, noContent(writeOp("delete-user", "DELETE", "/api/v1/users/{id}", "Delete a user", "Users")), h.deleteUser)

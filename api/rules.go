@@ -1,6 +1,8 @@
 package api
 
 import (
+	"fmt"
+
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/gatehouse/gatehouse"
@@ -36,16 +38,26 @@ func (optionalText) Schema(huma.Registry) *huma.Schema {
 }
 
 func (emailAddress) Schema(huma.Registry) *huma.Schema {
-	return &huma.Schema{Type: huma.TypeString, Format: "email", MaxLength: ptr(gatehouse.MaxTextLen)}
+	return &huma.Schema{Type: huma.TypeString, Format: "email", MaxLength: ptr(gatehouse.MaxTextLen), Pattern: gatehouse.EmailPattern,
+		Description: "An address alone (ann@acme.test), without a display name, comment or quoted part"}
 }
 
 func (descriptionText) Schema(huma.Registry) *huma.Schema {
-	return &huma.Schema{Type: huma.TypeString, MaxLength: ptr(gatehouse.MaxDescriptionLen)}
+	return &huma.Schema{Type: huma.TypeString, MaxLength: ptr(gatehouse.MaxDescriptionLen), Pattern: gatehouse.TextPattern}
 }
 
 func (newPassword) Schema(huma.Registry) *huma.Schema {
-	return &huma.Schema{Type: huma.TypeString, MinLength: ptr(gatehouse.MinPasswordLen), MaxLength: ptr(gatehouse.MaxPasswordBytes),
-		Description: "At least 10 characters and at most 256 bytes, and not one of the most common passwords"}
+	return &huma.Schema{Type: huma.TypeString, MinLength: ptr(gatehouse.MinPasswordLen), MaxLength: ptr(gatehouse.MaxPasswordLen),
+		Description: fmt.Sprintf("At least %d and at most %d characters, and not one of the most common passwords", gatehouse.MinPasswordLen, gatehouse.MaxPasswordLen)}
+}
+
+// patternMeanings say in words what each pattern wants, for the messages
+// of the bodies that miss one (huma would quote the expression).
+var patternMeanings = map[string]string{
+	gatehouse.TextPattern:            "text without a NUL character",
+	gatehouse.OneLinePattern:         "one line of text",
+	gatehouse.RequiredOneLinePattern: "one line of text, not only spaces",
+	gatehouse.EmailPattern:           "an email address alone, like ann@acme.test",
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -260,31 +260,37 @@ func (st shardedTable) with(upserts []record, deletes []string) (next shardedTab
 			touched = append(touched, i)
 		}
 	}
-	gone := slices.Clone(deletes) // keys whose old records go: deleted or replaced
+	// Keys whose old records go: deleted or replaced. A set, so that a
+	// write of thousands of users (an import) costs its size, not its size
+	// times the organization's.
+	gone := make(map[string]bool, len(deletes)+len(upserts))
 	for _, key := range deletes {
+		gone[key] = true
 		touch(hashOf(st.seed, key) >> st.shift)
 	}
 	for i := range upserts {
 		upserts[i].hash = st.hash(upserts[i].key)
-		gone = append(gone, string(upserts[i].key))
+		gone[string(upserts[i].key)] = true
 		touch(upserts[i].hash >> st.shift)
 	}
 	for _, i := range touched {
 		old := st.shards[i].t
 		recs := make([]record, 0, old.len()+len(upserts))
 		old.each(func(key, payload []byte) {
-			if !slices.ContainsFunc(gone, func(g string) bool { return g == string(key) }) {
+			if !gone[string(key)] {
 				recs = append(recs, record{key: key, hash: st.hash(key), payload: payload})
 			}
 		})
+		at := map[string]int{} // key → index in recs of the shard's upserts
 		for _, r := range upserts {
 			if r.hash>>st.shift != i {
 				continue
 			}
-			if j := slices.IndexFunc(recs, func(o record) bool { return string(o.key) == string(r.key) }); j >= 0 {
+			if j, ok := at[string(r.key)]; ok {
 				recs[j] = r // the later of two upserts of one key wins
 				continue
 			}
+			at[string(r.key)] = len(recs)
 			recs = append(recs, r)
 		}
 		next.shards[i] = newShard(buildTable(recs))

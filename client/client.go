@@ -176,7 +176,9 @@ type request struct {
 	method string
 	path   string
 	query  url.Values
-	body   any // encoded as JSON when non-nil
+	body   any       // encoded as JSON when non-nil
+	file   io.Reader // sent as text/csv when non-nil, in place of body
+	into   io.Writer // takes a 2xx body as it is, when non-nil, in place of out
 }
 
 // response is what a call returns besides its decoded body.
@@ -201,13 +203,19 @@ func (c *Client) do(ctx context.Context, r request, out any) (response, error) {
 		}
 		body = bytes.NewReader(data)
 	}
+	if r.file != nil {
+		body = r.file
+	}
 	req, err := http.NewRequestWithContext(ctx, r.method, u, body)
 	if err != nil {
 		return response{}, fmt.Errorf("gatehouse: %w", err)
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.agent)
-	if body != nil {
+	switch {
+	case r.file != nil:
+		req.Header.Set("Content-Type", "text/csv")
+	case body != nil:
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if c.apiKey != "" {
@@ -228,6 +236,11 @@ func (c *Client) do(ctx context.Context, r request, out any) (response, error) {
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
 			res.revision = Revision(n)
 			c.ObserveRevision(res.revision)
+		}
+	}
+	if r.into != nil {
+		if _, err := io.Copy(r.into, resp.Body); err != nil {
+			return res, fmt.Errorf("gatehouse: reading %s %s: %w", r.method, r.path, err)
 		}
 	}
 	if out != nil && resp.StatusCode != http.StatusNoContent {

@@ -59,14 +59,15 @@ func (e *Error) Error() string {
 // FieldError is one input field at fault, with why in words.
 type FieldError struct {
 	Code    string `json:"code"`
-	Field   string `json:"field"`
+	Field   string `json:"field"` // for an import: the CSV column, or "row" or "file"
 	Message string `json:"message"`
+	Row     int    `json:"row,omitempty"` // for an import: the CSV row (the header is row 1)
 }
 
 // errorFrom reads an error answer. Bodies that are not the API's error shape
 // (a proxy's error page) still give an *Error, with a code from the status.
 func errorFrom(resp *http.Response) error {
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 32<<20)) // an import's report of every row's errors
 	e := &Error{Status: resp.StatusCode, RequestID: resp.Header.Get("X-Request-ID")}
 	var body struct {
 		Error *struct {

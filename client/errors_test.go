@@ -56,15 +56,15 @@ func TestErrorsFromTheServer(t *testing.T) {
 	})
 
 	t.Run("invalid with a field", func(t *testing.T) {
-		// An address the document's format allows (RFC 5322, with a
-		// name) but the service does not: a bare address is wanted.
-		_, _, err := gh.InviteUser(ctx, client.NewUser{FirstName: "No", LastName: "Pe", Email: "No Pe <nope@acme.test>"})
-		if ce := wantError(t, err, 400, client.CodeInvalid); ce.Field != "email" || !client.IsInvalid(err) || !strings.Contains(err.Error(), "field email") {
+		// A phone the document allows (one line) but the service does
+		// not: it wants a + and the country code.
+		_, _, err := gh.InviteUser(ctx, client.NewUser{FirstName: "No", LastName: "Pe", Email: "nope@acme.test", Phone: "call me maybe"})
+		if ce := wantError(t, err, 400, client.CodeInvalid); ce.Field != "phone" || !client.IsInvalid(err) || !strings.Contains(err.Error(), "field phone") {
 			t.Fatalf("field: %+v (%v)", ce, err)
 		}
 		// Every field at fault at once, in Fields.
-		_, _, err = gh.InviteUser(ctx, client.NewUser{FirstName: "No", LastName: "Pe", Email: "No Pe <nope@acme.test>", Phone: "call me maybe"})
-		if ce := wantError(t, err, 400, client.CodeInvalid); len(ce.Fields) != 2 || ce.Fields[0].Field != "email" || ce.Fields[1].Field != "phone" ||
+		_, _, err = gh.InviteUser(ctx, client.NewUser{FirstName: "No", LastName: "Pe", Email: "nope@acme.test", Phone: "call me maybe", Permissions: []string{"nope.nope"}})
+		if ce := wantError(t, err, 400, client.CodeInvalid); len(ce.Fields) != 2 || ce.Fields[0].Field != "phone" || ce.Fields[1].Field != "permissions" ||
 			ce.Fields[0].Message != ce.Message || ce.Fields[1].Code != client.CodeInvalid {
 			t.Fatalf("fields: %+v", ce.Fields)
 		}

@@ -22,7 +22,7 @@ func TestSecondFactorPolicyAndReset(t *testing.T) {
 	if err := e.svc.SetPassword(ctx, gatehouse.SystemActor(e.orgID), mo, password); err != nil {
 		t.Fatal(err)
 	}
-	enrol := must[*service.TOTPEnrolment](t)(e.svc.BeginTOTP(ctx, actor))
+	enrol := must[*service.TOTPEnrolment](t)(e.svc.BeginTOTP(ctx, actor, password, "127.0.0.1:1"))
 	code, _ := totp.GenerateCode(enrol.Secret, time.Now())
 	if _, err := e.svc.ConfirmTOTP(ctx, actor, enrol.Token, "Phone", code, "127.0.0.1:1"); err != nil {
 		t.Fatal(err)

@@ -2,8 +2,10 @@ package client
 
 import (
 	"context"
+	"io"
 	"iter"
 	"net/http"
+	"net/url"
 )
 
 // UserQuery filters and pages ListUsers.
@@ -13,16 +15,29 @@ type UserQuery struct {
 	FacilityID string // users assigned to this facility
 	Invitation string // pending or expired: invited users whose latest invitation is open and not yet, or already, expired
 	Q          string // searches first name, last name and email
+	Licence    string // users of this licence tier
+	Sort       string // created (the default), name (last, first) or email
+	Order      string // asc (the default) or desc
 	Paging
+}
+
+// filters are the query's filters and order, without its page.
+func (q UserQuery) filters() url.Values {
+	v := url.Values{}
+	for k, s := range map[string]string{"status": q.Status, "group_id": q.GroupID, "facility_id": q.FacilityID, "invitation": q.Invitation,
+		"q": q.Q, "licence": q.Licence, "sort": q.Sort, "order": q.Order} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	return v
 }
 
 // ListUsers returns one page of users, oldest first.
 func (c *Client) ListUsers(ctx context.Context, q UserQuery) (Page[User], error) {
 	v := q.values()
-	for k, s := range map[string]string{"status": q.Status, "group_id": q.GroupID, "facility_id": q.FacilityID, "invitation": q.Invitation, "q": q.Q} {
-		if s != "" {
-			v.Set(k, s)
-		}
+	for k, s := range q.filters() {
+		v[k] = s
 	}
 	return listPage[User](ctx, c, "/api/v1/users", v)
 }
@@ -143,4 +158,43 @@ func emptyNotNull(p *[]string) *[]string {
 		return &[]string{}
 	}
 	return p
+}
+
+// ImportReport is what an import found and did (see ImportUsers).
+type ImportReport struct {
+	DryRun bool           `json:"dry_run"`
+	Rows   int            `json:"rows"`   // the file's users
+	Errors []FieldError   `json:"errors"` // every row's errors, each with its Row and column (Field); empty when the file may be imported
+	Users  []ImportedUser `json:"users"`  // the users created, in row order; empty for a dry run
+}
+
+// ImportedUser is a user an import created.
+type ImportedUser struct {
+	Row   int    `json:"row"`
+	ID    string `json:"id"`
+	Email string `json:"email"`
+}
+
+// ImportUsers invites every user of a CSV file (docs/import-export.md), all
+// or none. When a row is at fault nothing is written and the error is an
+// *Error whose Fields list every row's errors. With dryRun the file is
+// only checked: the report lists its errors, and the error is nil.
+func (c *Client) ImportUsers(ctx context.Context, file io.Reader, dryRun bool) (*ImportReport, Revision, error) {
+	var q url.Values
+	if dryRun {
+		q = url.Values{"dry_run": {"true"}}
+	}
+	var out ImportReport
+	resp, err := c.do(ctx, request{method: http.MethodPost, path: "/api/v1/users/import", query: q, file: file}, &out)
+	if err != nil {
+		return nil, 0, err
+	}
+	return &out, resp.revision, nil
+}
+
+// ExportUsers writes to w, as a CSV file ImportUsers reads, every user the
+// query's filters select, in its order (its paging is ignored).
+func (c *Client) ExportUsers(ctx context.Context, q UserQuery, w io.Writer) error {
+	_, err := c.do(ctx, request{method: http.MethodGet, path: "/api/v1/users/export", query: q.filters(), into: w}, nil)
+	return err
 }

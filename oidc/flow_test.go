@@ -232,12 +232,12 @@ func TestAuthorizeRefusals(t *testing.T) {
 		t.Errorf("wrong redirect URI: status %d, location %v, want an error page", p.status, p.location)
 	}
 	// With PKCE, the public client signs in, and the code needs the verifier.
-	p, verifier := r.authorize(b)
+	p, _ = r.authorize(b)
 	code := r.code(b.signIn(g.url, p, "ada@acme.test", password))
 	if _, err := r.config.Exchange(context.Background(), code, oauth2.VerifierOption("wrong-verifier-wrong-verifier-wrong-verifier")); err == nil {
 		t.Error("a code was exchanged with the wrong PKCE verifier")
 	}
-	p, verifier = r.authorize(b)
+	p, verifier := r.authorize(b)
 	r.exchange(r.code(p), verifier)
 }
 

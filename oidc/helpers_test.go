@@ -2,9 +2,6 @@ package oidc_test
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"html"
 	"io"
 	"log/slog"
@@ -232,13 +229,4 @@ func (b *browser) signIn(base string, p page, email, pass string) page {
 	req, _ := http.NewRequest("POST", base+"/sign-in", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return b.do(req)
-}
-
-// pkce is a code verifier and its S256 challenge.
-func pkce() (verifier, challenge string) {
-	var b [32]byte
-	rand.Read(b[:])
-	verifier = base64.RawURLEncoding.EncodeToString(b[:])
-	sum := sha256.Sum256([]byte(verifier))
-	return verifier, base64.RawURLEncoding.EncodeToString(sum[:])
 }

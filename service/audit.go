@@ -12,12 +12,18 @@ import (
 // record appends the audit event of a write, in the write's transaction:
 // the event exists if and only if the write committed.
 func record(ctx context.Context, tx gatehouse.Tx, actor gatehouse.Actor, action, targetType, targetID string, changes map[string]gatehouse.Change) error {
+	return tx.RecordAudit(auditEvent(ctx, actor, action, targetType, targetID, changes))
+}
+
+// auditEvent is the audit event of a write by actor, in the request ctx
+// carries.
+func auditEvent(ctx context.Context, actor gatehouse.Actor, action, targetType, targetID string, changes map[string]gatehouse.Change) *gatehouse.AuditEvent {
 	info := gatehouse.RequestInfoFrom(ctx)
-	return tx.RecordAudit(&gatehouse.AuditEvent{
+	return &gatehouse.AuditEvent{
 		OrgID: actor.OrgID, ActorType: actor.Type(), ActorID: actor.UserID, APIKeyID: actor.APIKeyID,
 		Action: action, TargetType: targetType, TargetID: targetID,
 		Client: info.Client, RequestID: info.RequestID, Changes: changes,
-	})
+	}
 }
 
 // diff returns the fields whose values differ, with before and after. A nil

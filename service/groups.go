@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/gatehouse/gatehouse"
@@ -135,6 +136,9 @@ func (s *Service) checkGroupWrite(snap *authz.Snapshot, actor gatehouse.Actor, g
 	}
 	if utf8.RuneCountInString(g.Description) > gatehouse.MaxDescriptionLen {
 		return gatehouse.Invalid("description", "description is longer than %d characters", gatehouse.MaxDescriptionLen)
+	}
+	if strings.ContainsRune(g.Description, 0) { // PostgreSQL's text cannot hold it
+		return gatehouse.Invalid("description", "description must not contain a NUL character")
 	}
 	return validatePermissions(snap, "permissions", g.Permissions)
 }

@@ -20,21 +20,29 @@ func (s *Service) newInvitation(tx gatehouse.Tx, u *gatehouse.User) (string, err
 	if err != nil {
 		return "", err
 	}
+	inv, msg, token, err := s.issueInvitation(org.Name, u)
+	if err != nil {
+		return "", err
+	}
+	if err := tx.CreateInvitation(inv); err != nil {
+		return "", err
+	}
+	return token, queueMail(tx, u.OrgID, msg)
+}
+
+// issueInvitation makes a new invitation of u, in the organization named
+// org, and the email that carries its secret token, for the caller to
+// store. u.Invitation becomes the new one.
+func (s *Service) issueInvitation(org string, u *gatehouse.User) (*gatehouse.Invitation, gatehouse.Message, string, error) {
 	token := gatehouse.NewToken("inv_")
 	now := s.now()
 	inv := &gatehouse.Invitation{
 		ID: gatehouse.NewID(gatehouse.PrefixInvitation), OrgID: u.OrgID, UserID: u.ID,
 		TokenHash: gatehouse.HashToken(token), ExpiresAt: now.Add(s.cfg.InviteTTL), CreatedAt: now,
 	}
-	if err := tx.CreateInvitation(inv); err != nil {
-		return "", err
-	}
 	u.Invitation = inv
-	msg, err := s.invitationMail(org.Name, u, token, inv.ExpiresAt)
-	if err != nil {
-		return "", err
-	}
-	return token, queueMail(tx, u.OrgID, msg)
+	msg, err := s.invitationMail(org, u, token, inv.ExpiresAt)
+	return inv, msg, token, err
 }
 
 // RegenerateInvite issues a fresh invitation to an invited user; the

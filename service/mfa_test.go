@@ -34,7 +34,7 @@ func (f *fixture) enrolTOTP(clk *clock, u *gatehouse.User) (string, []string) {
 	f.t.Helper()
 	ctx := context.Background()
 	actor := gatehouse.Actor{OrgID: u.OrgID, UserID: u.ID}
-	e, err := f.svc.BeginTOTP(ctx, actor)
+	e, err := f.svc.BeginTOTP(ctx, actor, testPassword, "10.0.0.1:1")
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -275,7 +275,7 @@ func TestAdminResetNeedsCoverOverTheAccount(t *testing.T) {
 	wantCode(t, err, gatehouse.EINVALID)
 }
 
-func TestRemovingAFactorNeedsThePasswordOrACode(t *testing.T) {
+func TestRemovingAFactorNeedsThePassword(t *testing.T) {
 	f := newFixture(t, "facilities")
 	clk := f.fakeClock()
 	ctx := context.Background()
@@ -286,10 +286,13 @@ func TestRemovingAFactorNeedsThePasswordOrACode(t *testing.T) {
 	if err != nil || len(factors) != 1 || factors[0].Secret != "" || factors[0].Name != "Phone" {
 		t.Fatalf("factors %+v (%v)", factors, err)
 	}
-	err = f.svc.RemoveFactor(ctx, actor, factors[0].ID, "wrong password", "", "10.0.0.1:1")
+	err = f.svc.RemoveFactor(ctx, actor, factors[0].ID, "wrong password", "10.0.0.1:1")
 	wantCode(t, err, gatehouse.EINVALID)
+	// A current code is no proof: the session alone may enrol an app.
 	clk.Advance(30 * time.Second)
-	if err := f.svc.RemoveFactor(ctx, actor, factors[0].ID, "", codeAt(t, secret, clk.Now()), "10.0.0.1:1"); err != nil {
+	err = f.svc.RemoveFactor(ctx, actor, factors[0].ID, codeAt(t, secret, clk.Now()), "10.0.0.1:1")
+	wantCode(t, err, gatehouse.EINVALID)
+	if err := f.svc.RemoveFactor(ctx, actor, factors[0].ID, testPassword, "10.0.0.1:1"); err != nil {
 		t.Fatal(err)
 	}
 	if factors, codes, _ := f.svc.Factors(ctx, actor); len(factors) != 0 || codes != 0 {
@@ -298,7 +301,7 @@ func TestRemovingAFactorNeedsThePasswordOrACode(t *testing.T) {
 	// Enrolled again, and removed with the password.
 	f.enrolTOTP(clk, u)
 	factors, _, _ = f.svc.Factors(ctx, actor)
-	if err := f.svc.RemoveFactor(ctx, actor, factors[0].ID, testPassword, "", "10.0.0.1:1"); err != nil {
+	if err := f.svc.RemoveFactor(ctx, actor, factors[0].ID, testPassword, "10.0.0.1:1"); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -17,13 +17,13 @@ type Enrolled struct {
 }
 
 // BeginTOTP makes a new TOTP secret for the acting user and keeps it for
-// EnrolTTL, waiting for its first code (ConfirmTOTP).
-func (s *Service) BeginTOTP(ctx context.Context, actor gatehouse.Actor) (*TOTPEnrolment, error) {
-	if actor.IsSystem() || actor.APIKeyID != "" {
-		return nil, gatehouse.Errorf(gatehouse.EFORBIDDEN, "factors are enrolled by their user, signed in")
-	}
+// EnrolTTL, waiting for its first code (ConfirmTOTP). It asks for the
+// password again, as removing a factor does: a session left open must not
+// be enough to add a factor either — a first one would lock the user out,
+// another would let its holder in with the password later.
+func (s *Service) BeginTOTP(ctx context.Context, actor gatehouse.Actor, password, client string) (*TOTPEnrolment, error) {
 	var out *TOTPEnrolment
-	err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
+	err := s.withPassword(ctx, actor, password, client, "user.factor_enrolment_refused", func(tx gatehouse.Tx) error {
 		var err error
 		out, err = s.newTOTPEnrolment(tx, actor.OrgID, actor.UserID, "")
 		if err != nil {
@@ -256,24 +256,12 @@ func (s *Service) factorsOf(ctx context.Context, orgID, userID string) ([]*gateh
 	return factors, codes, err
 }
 
-// RemoveFactor removes one of the acting user's factors, once they prove
-// who they are again with their password or a current code (throttled as
-// codes are): a session left open must not be enough to drop the second
-// factor. Removing the last factor also drops the recovery codes.
-func (s *Service) RemoveFactor(ctx context.Context, actor gatehouse.Actor, id, password, code, client string) error {
-	if actor.APIKeyID != "" || actor.IsSystem() {
-		return gatehouse.Errorf(gatehouse.EFORBIDDEN, "factors are removed by their user, signed in")
-	}
-	var u *gatehouse.User
-	err := s.store.View(ctx, func(tx gatehouse.Tx) error {
-		var err error
-		u, err = tx.FindUser(actor.OrgID, actor.UserID)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	remove := func(tx gatehouse.Tx) error {
+// RemoveFactor removes one of the acting user's factors once they give
+// their password again: a session left open must not be enough to drop
+// the second factor. A code would not do: the password is what a stolen
+// session lacks. Removing the last factor also drops the recovery codes.
+func (s *Service) RemoveFactor(ctx context.Context, actor gatehouse.Actor, id, password, client string) error {
+	return s.withPassword(ctx, actor, password, client, "user.factor_removal_refused", func(tx gatehouse.Tx) error {
 		if err := tx.DeleteFactor(actor.OrgID, actor.UserID, id); err != nil {
 			return err
 		}
@@ -287,39 +275,16 @@ func (s *Service) RemoveFactor(ctx context.Context, actor gatehouse.Actor, id, p
 			}
 		}
 		return record(ctx, tx, actor, "user.factor_removed", "user", actor.UserID, diff(map[string]any{"factor_id": id}, nil))
-	}
-	if code != "" {
-		return s.checkCode(ctx, u, code, client, func(tx gatehouse.Tx, _ string) error { return remove(tx) })
-	}
-	now, address := s.now(), throttleAddress(client)
-	if err := s.store.Update(ctx, func(tx gatehouse.Tx) error { return s.cfg.Throttle.admitCode(tx, u.ID, address, now) }); err != nil {
-		return err
-	}
-	var hash string
-	if err := s.store.View(ctx, func(tx gatehouse.Tx) error { hash, err = tx.PasswordHash(u.OrgID, u.ID); return err }); err != nil {
-		return err
-	}
-	if hash == "" || !s.cfg.Passwords.Matches(password, hash) {
-		if err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
-			return record(ctx, tx, actor, "user.factor_removal_refused", "user", u.ID, nil)
-		}); err != nil {
-			return err
-		}
-		return gatehouse.Invalid("password", "the password is wrong; give your password or a current code")
-	}
-	return s.store.Update(ctx, func(tx gatehouse.Tx) error {
-		if err := tx.DeleteThrottleEvents(gatehouse.ThrottleCodeFailure, u.ID, address); err != nil {
-			return err
-		}
-		return remove(tx)
 	})
 }
 
 // RegenerateRecoveryCodes replaces the acting user's recovery codes with
-// new ones, shown once; they must have a factor.
-func (s *Service) RegenerateRecoveryCodes(ctx context.Context, actor gatehouse.Actor) ([]string, error) {
+// new ones, shown once, once they give their password again: a session
+// left open must not be enough to void the user's codes and hold valid
+// ones, which stand in for the second factor. They must have a factor.
+func (s *Service) RegenerateRecoveryCodes(ctx context.Context, actor gatehouse.Actor, password, client string) ([]string, error) {
 	var codes []string
-	err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
+	err := s.withPassword(ctx, actor, password, client, "user.recovery_codes_refused", func(tx gatehouse.Tx) error {
 		factors, err := tx.FindFactors(actor.OrgID, actor.UserID)
 		if err != nil {
 			return err
@@ -335,4 +300,39 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, actor gatehouse.A
 		return record(ctx, tx, actor, "user.recovery_codes_regenerated", "user", actor.UserID, nil)
 	})
 	return codes, err
+}
+
+// withPassword runs change in one transaction once the signed-in user has
+// given their password again, throttled as codes are (a wrong one counts
+// against the user's codes); a wrong password is audited as refused.
+func (s *Service) withPassword(ctx context.Context, actor gatehouse.Actor, password, client, refused string, change func(gatehouse.Tx) error) error {
+	if actor.APIKeyID != "" || actor.IsSystem() {
+		return gatehouse.Errorf(gatehouse.EFORBIDDEN, "factors are changed by their user, signed in")
+	}
+	now, address := s.now(), throttleAddress(client)
+	if err := s.store.Update(ctx, func(tx gatehouse.Tx) error { return s.cfg.Throttle.admitCode(tx, actor.UserID, address, now) }); err != nil {
+		return err
+	}
+	var hash string
+	if err := s.store.View(ctx, func(tx gatehouse.Tx) error {
+		var err error
+		hash, err = tx.PasswordHash(actor.OrgID, actor.UserID)
+		return err
+	}); err != nil {
+		return err
+	}
+	if hash == "" || !s.cfg.Passwords.Matches(password, hash) {
+		if err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
+			return record(ctx, tx, actor, refused, "user", actor.UserID, nil)
+		}); err != nil {
+			return err
+		}
+		return gatehouse.Invalid("password", "the password is wrong")
+	}
+	return s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		if err := tx.DeleteThrottleEvents(gatehouse.ThrottleCodeFailure, actor.UserID, address); err != nil {
+			return err
+		}
+		return change(tx)
+	})
 }

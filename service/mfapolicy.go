@@ -66,7 +66,7 @@ func (s *Service) UserFactors(ctx context.Context, actor gatehouse.Actor, userID
 // then signs in with their password alone (or, under a policy, enrols
 // again). It needs edit_users and cover over the user's account, as every
 // account change does; it is audited. One's own factors are removed from
-// the account page, which asks for the password or a code.
+// the account page, which asks for the password.
 func (s *Service) ResetFactors(ctx context.Context, actor gatehouse.Actor, userID string) (int64, error) {
 	if actor.UserID == userID {
 		return 0, gatehouse.Errorf(gatehouse.EINVALID, "remove your own factors from your account page")

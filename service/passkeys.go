@@ -68,6 +68,10 @@ func passkeysOf(tx gatehouse.Tx, orgID, userID string) (*passkeyUser, error) {
 		if err := json.Unmarshal([]byte(f.Secret), &c); err != nil {
 			return nil, err
 		}
+		// The credential was stored at registration; its counter moves in
+		// the factor's row. The library compares the answer's counter with
+		// this one to flag a clone, so it must be the latest accepted.
+		c.Authenticator.SignCount = uint32(f.Counter)
 		p.factors, p.credentials = append(p.factors, f), append(p.credentials, c)
 	}
 	return p, nil
@@ -81,17 +85,15 @@ type PasskeyCeremony struct {
 	Options json.RawMessage `json:"options"`
 }
 
-// BeginPasskey starts registering a passkey for the acting user.
-func (s *Service) BeginPasskey(ctx context.Context, actor gatehouse.Actor) (*PasskeyCeremony, error) {
-	if actor.IsSystem() || actor.APIKeyID != "" {
-		return nil, gatehouse.Errorf(gatehouse.EFORBIDDEN, "factors are enrolled by their user, signed in")
-	}
+// BeginPasskey starts registering a passkey for the acting user, who gives
+// their password again (as BeginTOTP asks).
+func (s *Service) BeginPasskey(ctx context.Context, actor gatehouse.Actor, password, client string) (*PasskeyCeremony, error) {
 	rp, err := s.relyingParty()
 	if err != nil {
 		return nil, err
 	}
 	var out *PasskeyCeremony
-	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
+	err = s.withPassword(ctx, actor, password, client, "user.factor_enrolment_refused", func(tx gatehouse.Tx) error {
 		p, err := passkeysOf(tx, actor.OrgID, actor.UserID)
 		if err != nil {
 			return err
@@ -220,6 +222,12 @@ func (s *Service) CompleteSignInPasskey(ctx context.Context, stepToken string, r
 	if err != nil {
 		return "", nil, err
 	}
+	// Throttled as codes are: each refused answer is a write to the audit
+	// log, which whoever knows the password must not be able to fill.
+	now, address := s.now(), throttleAddress(client)
+	if err := s.store.Update(ctx, func(tx gatehouse.Tx) error { return s.cfg.Throttle.admitCode(tx, u.ID, address, now) }); err != nil {
+		return "", nil, err
+	}
 	d := decodeChallengeData(step.Data)
 	refused := func(why string) (string, *gatehouse.Session, error) {
 		err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
@@ -259,12 +267,20 @@ func (s *Service) CompleteSignInPasskey(ctx context.Context, stepToken string, r
 			// A counter that moves proves the key was not cloned; many
 			// passkeys keep it at 0.
 			if f.CredentialID == id && int64(cred.Authenticator.SignCount) > f.Counter {
-				if err := tx.UseFactor(u.OrgID, f.ID, int64(cred.Authenticator.SignCount), s.now()); err != nil {
+				err := tx.UseFactor(u.OrgID, f.ID, int64(cred.Authenticator.SignCount), s.now())
+				if gatehouse.ErrorCode(err) == gatehouse.ECONFLICT { // another answer with this counter came first
+					why = "it was already used"
+					return nil
+				}
+				if err != nil {
 					return err
 				}
 			}
 		}
 		if err := tx.UseMFAChallenge(step.OrgID, step.ID, s.now()); err != nil {
+			return err
+		}
+		if err := tx.DeleteThrottleEvents(gatehouse.ThrottleCodeFailure, u.ID, address); err != nil {
 			return err
 		}
 		token, opened, err = s.openSession(ctx, tx, u, client, userAgent, []string{gatehouse.AMRPassword, gatehouse.AMRHWK, gatehouse.AMRMFA})

@@ -18,7 +18,7 @@ import (
 // Password length limits: a minimum, and a maximum that bounds hashing cost.
 const (
 	minPassword = gatehouse.MinPasswordLen
-	maxPassword = gatehouse.MaxPasswordBytes
+	maxPassword = gatehouse.MaxPasswordLen
 )
 
 // A PasswordHasher hashes passwords and checks them against hashes.
@@ -100,8 +100,8 @@ func validatePassword(password string) error {
 	switch {
 	case n < minPassword:
 		return gatehouse.Invalid("password", "password must have at least %d characters", minPassword)
-	case len(password) > maxPassword:
-		return gatehouse.Invalid("password", "password must have at most %d bytes", maxPassword)
+	case n > maxPassword:
+		return gatehouse.Invalid("password", "password must have at most %d characters", maxPassword)
 	case commonPasswords()[strings.ToLower(password)]:
 		return gatehouse.Invalid("password", "this password is among the most commonly used ones; choose another")
 	}

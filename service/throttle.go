@@ -150,6 +150,9 @@ func tooMany(wait time.Duration, message string) error {
 // password proves right (SignIn then forgets it). Counting before checking
 // keeps parallel guesses within the limits.
 func (t Throttle) admitSignIn(tx gatehouse.Tx, account, address string, now time.Time) error {
+	if err := tx.LockThrottle(gatehouse.ThrottleSignInFailure, account); err != nil {
+		return err
+	}
 	since := now.Add(-t.SignInWindow)
 	pair, err := tx.ThrottleEvents(gatehouse.ThrottleFilter{Kind: gatehouse.ThrottleSignInFailure,
 		Account: account, Address: address, Since: since, Limit: t.SignInPairLimit})
@@ -178,6 +181,9 @@ func (t Throttle) admitSignIn(tx gatehouse.Tx, account, address string, now time
 // then forgets the pair's failures). The key is the user's id: by then the
 // password has named the user.
 func (t Throttle) admitCode(tx gatehouse.Tx, userID, address string, now time.Time) error {
+	if err := tx.LockThrottle(gatehouse.ThrottleCodeFailure, userID); err != nil {
+		return err
+	}
 	since := now.Add(-t.SignInWindow)
 	pair, err := tx.ThrottleEvents(gatehouse.ThrottleFilter{Kind: gatehouse.ThrottleCodeFailure,
 		Account: userID, Address: address, Since: since, Limit: t.SignInPairLimit})

@@ -39,15 +39,7 @@ func (s *Service) InviteUser(ctx context.Context, actor gatehouse.Actor, in User
 		if err := authorize(snap, actor, gatehouse.OpInviteUsers, authz.Resource{}); err != nil {
 			return err
 		}
-		if in.Licence == "" {
-			in.Licence = snap.Catalog().NewUserLicence()
-		}
-		u := &gatehouse.User{
-			ID: gatehouse.NewID(gatehouse.PrefixUser), OrgID: actor.OrgID,
-			FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, Phone: in.Phone,
-			Status: gatehouse.StatusInvited, FullAccess: in.FullAccess, Licence: in.Licence,
-			GroupIDs: set(in.GroupIDs), Permissions: set(in.Permissions), FacilityIDs: set(in.FacilityIDs),
-		}
+		u := newInvitedUser(snap, actor.OrgID, in)
 		if err := validateUser(snap, u, nil, ""); err != nil {
 			return err
 		}
@@ -240,34 +232,43 @@ func (s *Service) listUsers(ctx context.Context, actor gatehouse.Actor, f gateho
 	var out []*gatehouse.User
 	var total int
 	err := s.view(ctx, actor, func(tx gatehouse.Tx, snap *authz.Snapshot) error {
-		if err := authorize(snap, actor, gatehouse.OpViewUsers, authz.Resource{}); err != nil {
-			return err
-		}
-		f.OrgID = actor.OrgID
-		if !slices.Contains(gatehouse.SortOrders, f.Sort) {
-			return gatehouse.Invalid("sort", "unknown sort order %q", f.Sort)
-		}
-		if f.Licence != "" {
-			if err := validateLicence(snap, f.Licence); err != nil {
-				return err
-			}
-		}
-		if !actor.IsSystem() {
-			if all, ids := snap.Scope(actor.UserID); !all {
-				f.Within = append(ids, "") // never nil: no facilities means no users
-			}
-		}
-		users, err := tx.FindUsers(f)
+		f, err := s.userFilter(snap, actor, f)
 		if err != nil {
 			return err
 		}
-		out = users
+		out, err = tx.FindUsers(f)
+		if err != nil {
+			return err
+		}
 		if count {
 			total, err = tx.CountUsers(f)
 		}
 		return err
 	})
 	return out, total, err
+}
+
+// userFilter checks that the actor may list users and that f is valid, and
+// keeps f within the actor's organization and scope.
+func (s *Service) userFilter(snap *authz.Snapshot, actor gatehouse.Actor, f gatehouse.UserFilter) (gatehouse.UserFilter, error) {
+	if err := authorize(snap, actor, gatehouse.OpViewUsers, authz.Resource{}); err != nil {
+		return f, err
+	}
+	f.OrgID = actor.OrgID
+	if !slices.Contains(gatehouse.SortOrders, f.Sort) {
+		return f, gatehouse.Invalid("sort", "unknown sort order %q", f.Sort)
+	}
+	if f.Licence != "" {
+		if err := validateLicence(snap, f.Licence); err != nil {
+			return f, err
+		}
+	}
+	if !actor.IsSystem() {
+		if all, ids := snap.Scope(actor.UserID); !all {
+			f.Within = append(ids, "") // never nil: no facilities means no users
+		}
+	}
+	return f, nil
 }
 
 // findManagedUser loads a user after checking that the actor may perform op

@@ -2,6 +2,7 @@ package service
 
 import (
 	"net/mail"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,12 +44,16 @@ func fieldLabel(field string) string {
 	return field
 }
 
+// emailPattern is the shape of an address the document states; net/mail
+// then reads it as RFC 5322 does.
+var emailPattern = regexp.MustCompile(gatehouse.EmailPattern)
+
 func validateEmail(email string) error {
 	if err := validateText("email", email, true); err != nil {
 		return err
 	}
 	addr, err := mail.ParseAddress(email)
-	if err != nil || addr.Address != strings.TrimSpace(email) {
+	if err != nil || addr.Address != email || !emailPattern.MatchString(email) {
 		return gatehouse.Invalid("email", "Email %q is not an email address", email)
 	}
 	return nil

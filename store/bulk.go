@@ -21,12 +21,26 @@ type Bulk struct {
 	Users      []*gatehouse.User // their GroupIDs and FacilityIDs name rows of this Bulk or of the organization
 }
 
-// bulkMaxArgs bounds the arguments of one multi-row INSERT. Both SQLite and
-// PostgreSQL accept far more, but SQLite looks each $N parameter up in a
-// list as long as the statement's, so that a statement's cost grows with the
-// square of its arguments: about 300 is the fastest (20,000 users seed in 2
-// seconds this way, in 28 with statements of 30,000 arguments).
+// bulkMaxArgs bounds the arguments of one multi-row INSERT on SQLite. It
+// accepts far more, but looks each $N parameter up in a list as long as the
+// statement's, so that a statement's cost grows with the square of its
+// arguments: about 300 is the fastest (20,000 users seed in 2 seconds this
+// way, in 28 with statements of 30,000 arguments).
 const bulkMaxArgs = 300
+
+// bulkMaxArgsPostgres is bulkMaxArgs on PostgreSQL, where each statement
+// is a round trip and a parameter costs the same however many there are:
+// a CSV import of 10,000 users takes half the time with it (docs/benchmarks.md).
+// PostgreSQL's own limit is 65,535.
+const bulkMaxArgsPostgres = 10_000
+
+// maxArgs is how many arguments one statement of t's database takes.
+func (t *tx) maxArgs() int {
+	if t.dialect == dialectPostgres {
+		return bulkMaxArgsPostgres
+	}
+	return bulkMaxArgs
+}
 
 // BulkInsert inserts every row of b in one transaction, with multi-row
 // INSERT statements prepared once, and bumps the organization's revision
@@ -163,7 +177,7 @@ type bulkInsert struct {
 
 func (t *tx) newBulkInsert(table, columns string) *bulkInsert {
 	width := strings.Count(columns, ",") + 1
-	batch := bulkMaxArgs / width
+	batch := t.maxArgs() / width
 	return &bulkInsert{t: t, table: table, columns: columns, width: width, batch: batch, args: make([]any, 0, batch*width)}
 }
 

@@ -84,12 +84,16 @@ func (t *tx) DeleteSession(orgID, id string) error {
 }
 
 // DeleteUserSessions ends every session of the user, and with them every
-// token the OpenID provider issued them: whatever ends a user's sessions
-// (deactivation, a password reset or change) ends their sign-ins to
-// applications too.
+// token the OpenID provider issued them and every MFA step of theirs still
+// open: whatever ends a user's sessions (deactivation, a password reset or
+// change) ends their sign-ins to applications too, and a sign-in waiting
+// for its second factor was opened with a password just made worthless.
 func (t *tx) DeleteUserSessions(orgID, userID string) error {
 	if _, err := t.exec(`DELETE FROM sessions WHERE org_id = $1 AND user_id = $2`, orgID, userID); err != nil {
 		return dbError("delete sessions", err)
+	}
+	if _, err := t.exec(`DELETE FROM mfa_challenges WHERE org_id = $1 AND user_id = $2`, orgID, userID); err != nil {
+		return dbError("delete MFA steps", err)
 	}
 	return t.RevokeOIDCUserTokens(orgID, userID, "", t.now)
 }

@@ -123,7 +123,7 @@ var constraints = []constraint{
 
 // PostgreSQL's error codes that dbError maps (SQLSTATE, appendix A of its
 // manual).
-var pgerrcode = struct{ UniqueViolation, CheckViolation, ForeignKeyViolation string }{"23505", "23514", "23503"}
+var pgerrcode = struct{ UniqueViolation, CheckViolation, ForeignKeyViolation, CharacterNotInRepertoire string }{"23505", "23514", "23503", "22021"}
 
 // dbError turns a constraint violation of either database into the domain
 // error that names the field at fault, a database that cannot be reached
@@ -147,6 +147,11 @@ func dbError(op string, err error) error {
 			}
 		case pgerrcode.ForeignKeyViolation:
 			return gatehouse.Errorf(gatehouse.ENOTFOUND, "a linked record was not found in this organization")
+		case pgerrcode.CharacterNotInRepertoire:
+			// A NUL in a text PostgreSQL is given (SQLite takes it): bad
+			// input, wherever it came from (an email at sign-in, an id in a
+			// path), never a server error.
+			return gatehouse.Errorf(gatehouse.EINVALID, "a text must not contain a NUL character")
 		}
 	}
 	var se *sqlite.Error

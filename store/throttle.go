@@ -1,10 +1,26 @@
 package store
 
 import (
+	"hash/crc64"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
 )
+
+// LockThrottle takes a PostgreSQL advisory lock, held until the
+// transaction ends, on the kind and account: without it two transactions
+// (READ COMMITTED) each count the events before the other's insert, and
+// parallel attempts all pass. On SQLite the transaction already holds the
+// database's only write lock (BEGIN IMMEDIATE). Two keys may share a lock
+// id; they then only wait for each other.
+func (t *tx) LockThrottle(kind, account string) error {
+	if t.dialect != dialectPostgres {
+		return nil
+	}
+	id := int64(crc64.Checksum([]byte("gatehouse throttle "+kind+" "+account), crc64.MakeTable(crc64.ECMA)) >> 1)
+	_, err := t.exec(`SELECT pg_advisory_xact_lock($1)`, id)
+	return dbError("lock throttle", err)
+}
 
 // AddThrottleEvent records one event and prunes its kind's old events: the
 // table holds no more than the throttles' windows.

@@ -26,7 +26,7 @@ var auditActions = []string{
 	"facility.created", "facility.updated", "facility.archived", "facility.unarchived", "facility.deleted", "facility.assigned",
 	"session.created", "session.ended", "session.revoked",
 	"api_key.created", "api_key.revoked",
-	"user.totp_enrolled", "user.passkey_registered", "user.factor_removed", "user.factor_removal_refused", "user.second_factor_failed",
+	"user.totp_enrolled", "user.passkey_registered", "user.factor_removed", "user.factor_removal_refused", "user.recovery_codes_refused", "user.factor_enrolment_refused", "user.second_factor_failed",
 	"user.recovery_code_used", "user.recovery_codes_regenerated", "user.factors_reset", "organization.mfa_policy_changed",
 	"session.second_factor_required", "session.enrolment_required",
 	"sso_connection.created", "sso_connection.updated", "sso_connection.deleted", "sso.sign_in_refused", "user.created_by_sso",

@@ -17,6 +17,7 @@ const (
 	donePasswordSet        done = "password_set"
 	doneInvitationAccepted done = "invitation_accepted"
 	doneInvited            done = "invited"
+	doneImported           done = "imported"
 	doneDeactivated        done = "deactivated"
 	doneActivated          done = "activated"
 	doneInvitationResent   done = "invitation_resent"
@@ -62,6 +63,7 @@ var banners = map[done]string{
 	donePasswordSet:            "Your password is set and every session was signed out. Sign in with it.",
 	doneInvitationAccepted:     "Welcome. Your password is set: sign in with it.",
 	doneInvited:                "Invitation sent.",
+	doneImported:               "Users imported: their invitations are on their way.",
 	doneDeactivated:            "Deactivated.",
 	doneActivated:              "Activated.",
 	doneInvitationResent:       "A new invitation is on its way.",

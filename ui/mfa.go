@@ -193,9 +193,12 @@ type totpPage struct {
 }
 
 func (u *UI) beginTOTP(w http.ResponseWriter, r *http.Request) {
-	e, err := u.svc.BeginTOTP(r.Context(), viewerFrom(r.Context()).actor)
+	if !u.formValues(w, r) {
+		return
+	}
+	e, err := u.svc.BeginTOTP(r.Context(), viewerFrom(r.Context()).actor, r.PostFormValue("password"), clientOf(r))
 	if err != nil {
-		u.fail(w, r, err)
+		u.accountRefused(w, r, "No authenticator app set up: ", err)
 		return
 	}
 	p := newPage(r, "Set up an authenticator app", "account")
@@ -233,6 +236,21 @@ func (u *UI) confirmTOTP(w http.ResponseWriter, r *http.Request) {
 	u.showAccountMFA(w, r, p, enrolled.RecoveryCodes)
 }
 
+// accountRefused shows the account page with why a change of factors was
+// refused (a wrong password: what, then why).
+func (u *UI) accountRefused(w http.ResponseWriter, r *http.Request, what string, err error) {
+	p := newPage(r, "Your account", "account")
+	if !formError(p, err) {
+		u.fail(w, r, err)
+		return
+	}
+	var e *gatehouse.Error
+	if errors.As(err, &e) && e.Field != "" {
+		p.Error = what + e.Message
+	}
+	u.showAccount(w, r, errorStatus(err), p, accountPage{})
+}
+
 // showAccountMFA shows the account page with recovery codes just issued.
 func (u *UI) showAccountMFA(w http.ResponseWriter, r *http.Request, p *page, codes []string) {
 	u.showAccount(w, r, http.StatusOK, p, accountPage{MFA: accountMFA{RecoveryCodes: codes}})
@@ -243,27 +261,21 @@ func (u *UI) removeFactor(w http.ResponseWriter, r *http.Request) {
 	if !u.formValues(w, r) {
 		return
 	}
-	err := u.svc.RemoveFactor(r.Context(), v.actor, r.PathValue("id"), r.PostFormValue("password"), strings.TrimSpace(r.PostFormValue("code")), clientOf(r))
+	err := u.svc.RemoveFactor(r.Context(), v.actor, r.PathValue("id"), r.PostFormValue("password"), clientOf(r))
 	if err != nil {
-		p := newPage(r, "Your account", "account")
-		if !formError(p, err) {
-			u.fail(w, r, err)
-			return
-		}
-		var e *gatehouse.Error
-		if errors.As(err, &e) && e.Field != "" {
-			p.Error = "The factor was not removed: " + e.Message
-		}
-		u.showAccount(w, r, errorStatus(err), p, accountPage{})
+		u.accountRefused(w, r, "The factor was not removed: ", err)
 		return
 	}
 	redirectDone(w, r, "/account", doneFactorRemoved)
 }
 
 func (u *UI) regenerateRecoveryCodes(w http.ResponseWriter, r *http.Request) {
-	codes, err := u.svc.RegenerateRecoveryCodes(r.Context(), viewerFrom(r.Context()).actor)
+	if !u.formValues(w, r) {
+		return
+	}
+	codes, err := u.svc.RegenerateRecoveryCodes(r.Context(), viewerFrom(r.Context()).actor, r.PostFormValue("password"), clientOf(r))
 	if err != nil {
-		u.fail(w, r, err)
+		u.accountRefused(w, r, "No new recovery codes: ", err)
 		return
 	}
 	p := newPage(r, "Your account", "account")
@@ -292,7 +304,10 @@ func (u *UI) writeCeremony(w http.ResponseWriter, r *http.Request, c *service.Pa
 }
 
 func (u *UI) passkeyOptions(w http.ResponseWriter, r *http.Request) {
-	c, err := u.svc.BeginPasskey(r.Context(), viewerFrom(r.Context()).actor)
+	if !u.formValues(w, r) {
+		return
+	}
+	c, err := u.svc.BeginPasskey(r.Context(), viewerFrom(r.Context()).actor, r.PostFormValue("password"), clientOf(r))
 	u.writeCeremony(w, r, c, err)
 }
 

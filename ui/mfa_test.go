@@ -55,7 +55,7 @@ func (e *env) anonymous() *browser {
 // its secret and the recovery codes shown once.
 func enrolTOTP(t *testing.T, b *browser) (string, []string) {
 	t.Helper()
-	res := b.post("/account/mfa/totp", url.Values{})
+	res := b.post("/account/mfa/totp", url.Values{"password": {password}})
 	if res.status != http.StatusOK {
 		t.Fatalf("begin: %d\n%s", res.status, res.body)
 	}

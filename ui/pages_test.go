@@ -39,13 +39,24 @@ type env struct {
 
 func newEnv(t *testing.T, template string, opts ...ui.Option) *env {
 	t.Helper()
+	return newEnvAt(t, "", template, nil, opts...)
+}
+
+// newEnvAt is newEnv whose links (and WebAuthn relying party) start with
+// baseURL, and whose service configure changes when not nil.
+func newEnvAt(t *testing.T, baseURL, template string, configure func(*service.Config), opts ...ui.Option) *env {
+	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, storetest.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	svc := service.New(db, testsupport.ServiceConfig("", nil))
+	cfg := testsupport.ServiceConfig(baseURL, nil)
+	if configure != nil {
+		configure(&cfg)
+	}
+	svc := service.New(db, cfg)
 	_, data, err := catalogs.Load(template)
 	if err != nil {
 		t.Fatal(err)

@@ -121,6 +121,26 @@ func compareBatch(t *testing.T, body []byte) {
 	}
 }
 
+// TestEveryByteAtEveryPlace puts every byte at every place of a string
+// longer than the eight bytes the scanners test at once: the decoder takes
+// the string exactly when it is plain, reads it as encoding/json does, and
+// the encoder writes it as encoding/json does.
+func TestEveryByteAtEveryPlace(t *testing.T) {
+	for at := range 19 {
+		for c := range 256 {
+			value := []byte("usr_0123456789abcdef")[:19]
+			value[at] = byte(c)
+			body := []byte(`{"user_id":"` + string(value) + `","permission":"a.b"}`)
+			got, ok := Parse(body)
+			if plain := c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; ok != plain || (ok && got.UserID != string(value)) {
+				t.Fatalf("byte %#x at %d: took it %v (%q)", c, at, ok, got.UserID)
+			}
+			compareCheck(t, body)
+			compareDecision(t, Decision{Reason: string(value), GrantedBy: []authz.Source{}, Message: string(value) + string(value)})
+		}
+	}
+}
+
 // FuzzParseCheck searches for a body on which the two decoders disagree:
 //
 //	go test -run x -fuzz FuzzParseCheck ./api/checkjson
@@ -143,6 +163,7 @@ var decisions = []Decision{
 two`, Revision: 1 << 40},
 	{Allowed: true, Reason: "granted", GrantedBy: []authz.Source{{Kind: "licence", ID: "Tier <2>"}}, OwnOnly: true},
 	{Reason: "bad\x01\u2028", GrantedBy: []authz.Source{}, Message: "\xff invalid utf-8", Revision: -3},
+	{Reason: "\b\f\r\t\x1f\x7f", GrantedBy: []authz.Source{{Kind: "group", ID: "\u2029 \xe2\x80"}}, Message: `facility "fac_1" is not assigned — ✓ 🙂 \xc3`},
 }
 
 func TestAppendDecisionMatchesEncodingJSON(t *testing.T) {

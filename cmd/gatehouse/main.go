@@ -50,6 +50,7 @@ func commands() []command {
 		{"backup", "write a consistent copy of the SQLite database while serving", runBackup},
 		{"copy", "move an SQLite deployment to an empty PostgreSQL database", runCopy},
 		{"audit", "export an organization's audit log (ndjson or csv)", runAudit},
+		{"users", "import users from a CSV file, or export them to one", runUsers},
 		{"licences", "list licence tiers with their seats, or set a tier's seats", runLicences},
 		{"security", "print or set an organization's MFA policy, or reset a user's second factors", runSecurity},
 		{"sso", "list, add or delete an organization's single sign-on connections", runSSO},

@@ -550,6 +550,56 @@ func TestAdminUIInBrowser(t *testing.T) {
 		}
 	})
 
+	step("import users from a CSV file: one bad row refuses it, then the fixed file", func(t *testing.T) {
+		admin.follow(t, "open Users", http.StatusOK, chromedp.Click(navLink("Users")))
+		admin.follow(t, "open Import CSV", http.StatusOK, chromedp.Click(link("Import CSV")))
+		admin.expectH1(t, "Import users")
+		paste := func(csv string) {
+			eval[chromedp.Void](t, admin, `(() => { document.getElementById("csv").value = `+jsString(csv)+`; })()`)
+		}
+		bad := "first_name,last_name,email,facilities\nIda,Import,ida@acme.test,North Plant\nJon,Import,not-an-email,North Plant\n"
+		paste(bad)
+		admin.follow(t, "check the bad file", http.StatusOK, chromedp.Click(button("Check file")))
+		if a := admin.alert(t); !strings.Contains(a, "1 error in the file: nothing was imported") {
+			t.Fatalf("report alert %q", a)
+		}
+		if row := text(t, admin, chromedp.Search(`//table//tr[td[1][normalize-space()="3"]]`)); !strings.Contains(row, "email") || !strings.Contains(row, "not an email address") {
+			t.Fatalf("report row %q", row)
+		}
+		users, err := srv.svc.ListUsers(context.Background(), gatehouse.SystemActor(srv.orgID), gatehouse.UserFilter{Query: "Import"})
+		if err != nil || len(users) != 0 {
+			t.Fatalf("after a check of a bad file: %d users, %v", len(users), err)
+		}
+		shots.take(t, admin, "import-report")
+		// The report itself (a page only a POST shows): no axe-core
+		// violation, and no wider than a phone.
+		for _, size := range [][2]int64{laptop, phone} {
+			admin.viewport(t, size)
+			for _, v := range axeViolations(t, admin) {
+				t.Errorf("the import report at %dpx: %s", size[0], v)
+			}
+			if over := eval[int](t, admin, `document.documentElement.scrollWidth - innerWidth`); over > 0 {
+				t.Errorf("the import report is %dpx wider than a %dpx screen", over, size[0])
+			}
+		}
+		admin.viewport(t, laptop)
+		paste(strings.Replace(bad, "not-an-email", "jon@acme.test", 1))
+		admin.follow(t, "check the fixed file", http.StatusOK, chromedp.Click(button("Check file")))
+		if h := text(t, admin, chromedp.Search(`//h2[@id="ready-h"]`)); h != "All 2 rows are valid" {
+			t.Fatalf("ready: %q", h)
+		}
+		admin.follow(t, "import", http.StatusOK, chromedp.Click(button("Import 2 users")))
+		admin.expectPath(t, "/users")
+		admin.expectFlash(t, "Users imported: their invitations are on their way.")
+		users, err = srv.svc.ListUsers(context.Background(), gatehouse.SystemActor(srv.orgID), gatehouse.UserFilter{Query: "Import"})
+		if err != nil || len(users) != 2 || users[0].Status != gatehouse.StatusInvited || len(users[0].FacilityIDs) != 1 {
+			t.Fatalf("after the import: %+v, %v", users, err)
+		}
+		if srv.invitationLink(t, "jon@acme.test") == "" {
+			t.Fatal("no invitation to jon@acme.test")
+		}
+	})
+
 	step("sign out; the deactivated user is refused", func(t *testing.T) {
 		admin.follow(t, "Sign out", http.StatusOK, chromedp.Click(button("Sign out")))
 		admin.expectPath(t, "/sign-in")
@@ -589,7 +639,7 @@ func TestAdminUIInBrowser(t *testing.T) {
 
 	step("axe-core: no violation on any page, at 1366px and 390px; nothing wider than a phone", func(t *testing.T) {
 		checkPages(t, admin, []pageCheck{
-			{"/users", 200}, {"/users?status=invited", 200}, {"/users/new", 200}, {"/users/" + tessID, 200},
+			{"/users", 200}, {"/users?status=invited", 200}, {"/users/new", 200}, {"/users/import", 200}, {"/users/" + tessID, 200},
 			{"/users/" + tessID + "/access?permission=work_orders.edit&facility_id=" + srv.facilities["North Plant"], 200},
 			{"/users/" + tessID + "/activate", 200}, {"/users/" + tessID + "/delete", 200},
 			{"/invitations", 200},

@@ -50,6 +50,7 @@ func TestTwoStepVerificationInBrowser(t *testing.T) {
 		signInWithPassword(t)
 		tb.expectPath(t, "/users")
 		tb.open(t, "/account", http.StatusOK)
+		tb.fill(t, "totp-pw", adminPassword) // adding a factor asks for the password again
 		tb.follow(t, "Set up an authenticator app", http.StatusOK, chromedp.Click(button("Set up an authenticator app")))
 		tb.expectH1(t, "Set up an authenticator app")
 		noAxeViolations(t, tb)
@@ -91,6 +92,7 @@ func TestTwoStepVerificationInBrowser(t *testing.T) {
 		}))
 		tb.open(t, "/account", http.StatusOK)
 		waitFor(t, tb, `!document.querySelector("form[data-passkey-register]").hidden`, "app.js shows the passkey button")
+		tb.fill(t, "passkey-pw", adminPassword)
 		tb.follow(t, "Add a passkey", http.StatusOK, chromedp.Click(button("Add a passkey")))
 		tb.expectFlash(t, "Passkey “Passkey” added: you can use it at sign-in.")
 		// The account page with both factors, and the security settings,

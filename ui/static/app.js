@@ -208,6 +208,7 @@ document.addEventListener("DOMContentLoaded", () => {
       event.preventDefault();
       const body = new URLSearchParams();
       if (form.elements.step) body.set("step", form.elements.step.value);
+      if (form.elements.password) body.set("password", form.elements.password.value);
       try {
         const resp = await fetch(optionsURL, { method: "POST", body, credentials: "same-origin" });
         const ceremony = await resp.json();
@@ -216,6 +217,7 @@ document.addEventListener("DOMContentLoaded", () => {
         const credential = await navigator.credentials[call]({ publicKey });
         if (form.elements.token) form.elements.token.value = ceremony.token || "";
         form.elements.credential.value = JSON.stringify(credential.toJSON());
+        if (form.elements.password) form.elements.password.value = ""; // checked with the options already
         form.submit();
       } catch (err) {
         let note = form.querySelector(".field-error");
