@@ -24,7 +24,7 @@ func TestApplicationSignInWithTOTP(t *testing.T) {
 	g := startGatehouse(t)
 	ctx := t.Context()
 	bob := gatehouse.Actor{OrgID: g.orgA, UserID: g.bob.ID}
-	enrol, err := g.svc.BeginTOTP(ctx, bob)
+	enrol, err := g.svc.BeginTOTP(ctx, bob, password, "127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
