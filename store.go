@@ -31,8 +31,8 @@ type Store interface {
 //     the caller holds (a secret, a token, an email) is all there is to go
 //     on until the record found names its organization.
 //   - ServerWide: the queues and counters of the whole server (mail
-//     outbox, sign-in and reset throttles, reset requests), which serve
-//     every organization at once.
+//     outbox, sign-in and reset throttles, reset requests, the sweep of
+//     expired sign-in requests), which serve every organization at once.
 type Tx interface {
 	OrgScoped
 	Lookups
@@ -267,6 +267,15 @@ type ServerWide interface {
 	ThrottleStore
 	ResetRequestStore
 	SigningKeyStore
+	OIDCRequestSweepStore
+}
+
+// OIDCRequestSweepStore deletes expired sign-in requests of the OpenID
+// provider in every organization at once: anyone may start one, so none
+// may stay for ever.
+type OIDCRequestSweepStore interface {
+	// PruneOIDCAuthRequests deletes the requests made before the time.
+	PruneOIDCAuthRequests(createdBefore time.Time) error
 }
 
 // OutboxStore is the durable mail outbox. One sender drains it for every

@@ -88,3 +88,38 @@ func apps(t *testing.T, c *client, status int, method, path string, body any) ob
 	wantStatus(t, got, out, status)
 	return out
 }
+
+// An application may act only as a user of its own organization that
+// exists: another organization's user id, or an unknown one, is not
+// found (404, naming the field, as every id a body refers to) and stores
+// nothing.
+func TestOIDCClientServiceUserMustBeOfTheOrganization(t *testing.T) {
+	e := newEnv(t)
+	o := e.newOrg("Acme", "facilities")
+	other := e.newOrg("Beta", "facilities")
+	foreign := other.user("pat", nil)
+	mine := o.user("robot", nil)
+	for _, id := range []string{foreign, "usr_00000000000000000000000000"} {
+		status, _, body := o.admin.do("POST", "/api/v1/oidc-clients", obj{"name": "Robot", "confidential": true,
+			"grant_types": []string{"client_credentials"}, "service_user_id": id})
+		wantServiceUserNotFound(t, status, body)
+	}
+	if list := items(t, o.admin.get("/api/v1/oidc-clients")); len(list) != 0 {
+		t.Fatalf("refused applications were stored: %v", list)
+	}
+	created := apps(t, o.admin, http.StatusCreated, "POST", "/api/v1/oidc-clients", obj{"name": "Robot", "confidential": true,
+		"grant_types": []string{"client_credentials"}, "service_user_id": mine})
+	status, _, body := o.admin.do("PATCH", "/api/v1/oidc-clients/"+str(created, "id"), obj{"service_user_id": foreign})
+	wantServiceUserNotFound(t, status, body)
+	if got := o.admin.get("/api/v1/oidc-clients/" + str(created, "id")); got["service_user_id"] != mine {
+		t.Errorf("a refused change was stored: %v", got)
+	}
+}
+
+func wantServiceUserNotFound(t *testing.T, status int, body obj) {
+	t.Helper()
+	e := wantError(t, status, body, http.StatusNotFound, "not_found")
+	if e["field"] != "service_user_id" {
+		t.Errorf("error %v, want it to name service_user_id", e)
+	}
+}

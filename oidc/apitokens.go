@@ -17,8 +17,12 @@ import (
 // deactivation is refused at once.
 func (p *Provider) AuthenticateAccessToken(ctx context.Context, token string) (gatehouse.Actor, error) {
 	refused := gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "invalid access token")
-	withIssuer := op.ContextWithIssuer(ctx, p.issuer)
+	state := &requestState{} // learns whether the key set could not be read
+	withIssuer := op.ContextWithIssuer(context.WithValue(ctx, stateKey{}, state), p.issuer)
 	claims, err := op.VerifyAccessToken[*oidc.AccessTokenClaims](withIssuer, token, p.op.AccessTokenVerifier(withIssuer))
+	if err != nil && state.unavailable {
+		return gatehouse.Actor{}, gatehouse.Errorf(gatehouse.EUNAVAILABLE, "the database is unavailable; try again")
+	}
 	if err != nil {
 		return gatehouse.Actor{}, refused
 	}

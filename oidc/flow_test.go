@@ -22,14 +22,14 @@ import (
 // rp is a relying party built with go-oidc and x/oauth2, libraries nobody
 // here wrote, against a real Gatehouse.
 type rp struct {
-	t        *testing.T
+	t        testing.TB
 	g        *gh
 	provider *oidc.Provider
 	config   oauth2.Config
 	verifier *oidc.IDTokenVerifier
 }
 
-func newRP(t *testing.T, g *gh, clientID, secret string, scopes ...string) *rp {
+func newRP(t testing.TB, g *gh, clientID, secret string, scopes ...string) *rp {
 	t.Helper()
 	ctx := context.Background()
 	provider, err := oidc.NewProvider(ctx, g.url) // discovery: the issuer is the base URL
@@ -82,7 +82,7 @@ func (r *rp) refresh(refreshToken string) (*oauth2.Token, error) {
 }
 
 // introspect asks the introspection endpoint about a token, as the client.
-func introspect(t *testing.T, g *gh, clientID, secret, token string) map[string]any {
+func introspect(t testing.TB, g *gh, clientID, secret, token string) map[string]any {
 	t.Helper()
 	req, _ := http.NewRequest("POST", g.url+"/oauth/introspect", strings.NewReader(url.Values{"token": {token}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -99,7 +99,7 @@ func introspect(t *testing.T, g *gh, clientID, secret, token string) map[string]
 	return out
 }
 
-func revoke(t *testing.T, g *gh, clientID, secret, token string) {
+func revoke(t testing.TB, g *gh, clientID, secret, token string) {
 	t.Helper()
 	req, _ := http.NewRequest("POST", g.url+"/oauth/revoke", strings.NewReader(url.Values{"token": {token}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -382,7 +382,7 @@ func TestRevocationAndLogout(t *testing.T) {
 	}
 }
 
-func authTime(t *testing.T, id *oidc.IDToken) int64 {
+func authTime(t testing.TB, id *oidc.IDToken) int64 {
 	t.Helper()
 	var c struct {
 		AuthTime int64 `json:"auth_time"`
@@ -442,7 +442,7 @@ func TestKeyRotationKeepsOldTokensVerifiable(t *testing.T) {
 }
 
 // jwks returns the key ids the JWKS endpoint publishes.
-func jwks(t *testing.T, g *gh) []string {
+func jwks(t testing.TB, g *gh) []string {
 	t.Helper()
 	resp, err := http.Get(g.url + ghoidc.PathKeys)
 	if err != nil {
@@ -465,7 +465,7 @@ func jwks(t *testing.T, g *gh) []string {
 }
 
 // keyID reads the kid of a JWT's header.
-func keyID(t *testing.T, jwt string) string {
+func keyID(t testing.TB, jwt string) string {
 	t.Helper()
 	header, err := base64.RawURLEncoding.DecodeString(strings.Split(jwt, ".")[0])
 	if err != nil {

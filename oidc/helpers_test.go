@@ -45,7 +45,7 @@ type gh struct {
 	carl  *gatehouse.User
 }
 
-func startGatehouse(t *testing.T) *gh {
+func startGatehouse(t testing.TB) *gh {
 	t.Helper()
 	g := &gh{db: storetest.DSN(t), clock: &testsupport.ShiftedClock{}} // GATEHOUSE_TEST_DB=postgres: on PostgreSQL
 	running := serve(t, g.db, "", g.clock)
@@ -56,7 +56,7 @@ func startGatehouse(t *testing.T) *gh {
 
 // serve runs a server on the database until the test ends; baseURL ""
 // is its own address.
-func serve(t *testing.T, db, baseURL string, clock *testsupport.ShiftedClock) server.Running {
+func serve(t testing.TB, db, baseURL string, clock *testsupport.ShiftedClock) server.Running {
 	t.Helper()
 	ctx, stop := context.WithCancel(context.Background())
 	started, stopped := make(chan server.Running, 1), make(chan error, 1)
@@ -82,7 +82,7 @@ func serve(t *testing.T, db, baseURL string, clock *testsupport.ShiftedClock) se
 }
 
 // seed makes the two organizations and their users.
-func (g *gh) seed(t *testing.T) {
+func (g *gh) seed(t testing.TB) {
 	t.Helper()
 	g.orgA, g.ada = g.organization(t, "Acme Facilities", "ada@acme.test")
 	g.bob = g.user(t, g.orgA, "bob@acme.test")
@@ -90,7 +90,7 @@ func (g *gh) seed(t *testing.T) {
 }
 
 // organization founds an organization whose admin has the password.
-func (g *gh) organization(t *testing.T, name, admin string) (string, *gatehouse.User) {
+func (g *gh) organization(t testing.TB, name, admin string) (string, *gatehouse.User) {
 	t.Helper()
 	_, catalog, err := catalogs.Load("facilities")
 	if err != nil {
@@ -108,7 +108,7 @@ func (g *gh) organization(t *testing.T, name, admin string) (string, *gatehouse.
 }
 
 // user invites a user to the organization and accepts for them.
-func (g *gh) user(t *testing.T, orgID, email string) *gatehouse.User {
+func (g *gh) user(t testing.TB, orgID, email string) *gatehouse.User {
 	t.Helper()
 	ctx := context.Background()
 	inv, err := g.svc.InviteUser(ctx, gatehouse.SystemActor(orgID), service.UserInput{FirstName: "Bob", LastName: "Builder", Email: email})
@@ -124,7 +124,7 @@ func (g *gh) user(t *testing.T, orgID, email string) *gatehouse.User {
 
 // app registers an application of the organization and returns it with
 // its secret ("" for a public one).
-func (g *gh) app(t *testing.T, orgID string, in service.OIDCClientInput) (*gatehouse.OIDCClient, string) {
+func (g *gh) app(t testing.TB, orgID string, in service.OIDCClientInput) (*gatehouse.OIDCClient, string) {
 	t.Helper()
 	if in.Name == "" {
 		in.Name = "Platform"
@@ -140,7 +140,7 @@ func (g *gh) app(t *testing.T, orgID string, in service.OIDCClientInput) (*gateh
 }
 
 // openStore opens the server's database, as `gatehouse keys rotate` does.
-func (g *gh) openStore(t *testing.T) *store.DB {
+func (g *gh) openStore(t testing.TB) *store.DB {
 	t.Helper()
 	st, err := store.Open(context.Background(), g.db)
 	if err != nil {
@@ -152,11 +152,11 @@ func (g *gh) openStore(t *testing.T) *store.DB {
 
 // browser is a user agent with cookies that stops at the relying party.
 type browser struct {
-	t      *testing.T
+	t      testing.TB
 	client *http.Client
 }
 
-func newBrowser(t *testing.T) *browser {
+func newBrowser(t testing.TB) *browser {
 	jar, _ := cookiejar.New(nil)
 	return &browser{t: t, client: &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
 		if strings.HasPrefix(req.URL.String(), "http://127.0.0.1:9/") {

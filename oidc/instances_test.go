@@ -14,6 +14,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/testsupport"
 	"github.com/gatehouse/gatehouse/service"
 	"github.com/gatehouse/gatehouse/store/storetest"
+	"golang.org/x/oauth2/clientcredentials"
 )
 
 // Two instances on one database behind a load balancer that sends each
@@ -34,6 +35,12 @@ func TestEveryStepOnEitherInstance(t *testing.T) {
 	first := serve(t, db, lb.URL, clock)
 	g := &gh{url: lb.URL, db: db, svc: first.Service, clock: clock}
 	g.seed(t)
+	// Users are made before the second instance starts: on SQLite (one
+	// instance in production) the instances do not tell each other of
+	// new users.
+	robot := g.user(t, g.orgA, "robot@acme.test")
+	robotApp, robotSecret := g.app(t, g.orgA, service.OIDCClientInput{Name: "Robot", Confidential: true,
+		GrantTypes: []string{gatehouse.GrantClientCredentials}, ServiceUserID: robot.ID})
 	second := serve(t, db, lb.URL, clock)
 	for i, r := range []string{first.URL, second.URL} {
 		backends[i], _ = url.Parse(r)
@@ -75,6 +82,30 @@ func TestEveryStepOnEitherInstance(t *testing.T) {
 	for range 2 {
 		if got := introspect(t, g, app.ID, secret, tok.AccessToken); got["active"] != false {
 			t.Errorf("introspection after deactivation: %v", got)
+		}
+		if _, err := r.provider.UserInfo(context.Background(), oauth2StaticSource(tok)); err == nil {
+			t.Error("userinfo after deactivation on the other instance succeeded")
+		}
+	}
+	if _, err := r.refresh(tok.RefreshToken); err == nil {
+		t.Error("refresh after deactivation through the other instance succeeded")
+	}
+
+	// An application's access token at the API, revoked through one
+	// instance: refused by both at the next request.
+	robotTok, err := (&clientcredentials.Config{ClientID: robotApp.ID, ClientSecret: robotSecret, TokenURL: g.url + "/oauth/token"}).Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if status := bearerStatus(t, g.url+"/api/v1/me", robotTok.AccessToken); status != http.StatusOK {
+			t.Fatalf("the robot's token at the API: %d", status)
+		}
+	}
+	revoke(t, g, robotApp.ID, robotSecret, robotTok.AccessToken)
+	for range 2 {
+		if status := bearerStatus(t, g.url+"/api/v1/me", robotTok.AccessToken); status != http.StatusUnauthorized {
+			t.Errorf("a revoked access token at the API on either instance: %d, want 401", status)
 		}
 	}
 	resp, err := http.Get(lb.URL + "/.well-known/openid-configuration")

@@ -59,7 +59,7 @@ func (r *keyRing) keys(ctx context.Context) ([]*signingKey, error) {
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, fault(ctx, err) // a database down makes the answer 503
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -24,6 +25,9 @@ const (
 	DefaultAccessTokenTTL  = 5 * time.Minute
 	DefaultRefreshTokenTTL = 30 * 24 * time.Hour
 	IDTokenTTL             = time.Hour
+	// MaxAccessTokenTTL is the longest --access-token-ttl: as long as an
+	// ID token, which KeyOverlap outlasts.
+	MaxAccessTokenTTL = IDTokenTTL
 )
 
 // Paths of the provider's endpoints, under the issuer. The web UI and the
@@ -64,6 +68,11 @@ type Provider struct {
 func New(ctx context.Context, svc *service.Service, st gatehouse.Store, cfg Config) (*Provider, error) {
 	if cfg.AccessTokenTTL == 0 {
 		cfg.AccessTokenTTL = DefaultAccessTokenTTL
+	}
+	// A replaced signing key stays published for KeyOverlap: a token must
+	// not outlive the key that verifies it.
+	if cfg.AccessTokenTTL < 0 || cfg.AccessTokenTTL > MaxAccessTokenTTL {
+		return nil, fmt.Errorf("oidc: the access token lifetime must be positive and at most %v, not %v", MaxAccessTokenTTL, cfg.AccessTokenTTL)
 	}
 	if cfg.RefreshTokenTTL == 0 {
 		cfg.RefreshTokenTTL = DefaultRefreshTokenTTL
@@ -106,7 +115,7 @@ func New(ctx context.Context, svc *service.Service, st gatehouse.Store, cfg Conf
 	if err != nil {
 		return nil, err
 	}
-	return &Provider{Handler: guard(provider), op: provider, storage: s, issuer: issuer}, nil
+	return &Provider{Handler: guard(s.sameBrowser(provider)), op: provider, storage: s, issuer: issuer}, nil
 }
 
 func endpoint(path string) *op.Endpoint { return op.NewEndpoint(strings.TrimPrefix(path, "/")) }
@@ -132,6 +141,14 @@ func stateFrom(ctx context.Context) *requestState {
 // guard gives every request its requestState and answers by it.
 func guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A form that cannot be parsed is the caller's mistake; the
+		// end-session endpoint would answer it 500.
+		if err := r.ParseForm(); err != nil {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			w.Write([]byte(`{"error":"invalid_request","error_description":"the request's parameters cannot be parsed"}`))
+			return
+		}
 		st := &requestState{}
 		if c, err := r.Cookie(gatehouse.SessionCookie); err == nil && r.URL.Path == PathEndSession {
 			st.sessionToken = c.Value
@@ -142,16 +159,41 @@ func guard(next http.Handler) http.Handler {
 
 type stateWriter struct {
 	http.ResponseWriter
-	state *requestState
+	state   *requestState
+	written bool // the status is sent
+	dropped bool // the library's body is replaced by the 503's
 }
 
+// WriteHeader sends the library's status, unless the database did not
+// answer during the request: then whatever the library made of it — a
+// server error, but also an inactive token (introspection) or a client
+// that cannot be authenticated — is 503, as the answer says nothing of
+// the token or the client.
 func (w *stateWriter) WriteHeader(status int) {
+	if w.written {
+		return
+	}
+	w.written = true
 	if w.state.signedOut {
 		http.SetCookie(w.ResponseWriter, &http.Cookie{Name: gatehouse.SessionCookie, Value: "", Path: "/", HttpOnly: true, MaxAge: -1})
 	}
-	if status == http.StatusInternalServerError && w.state.unavailable {
-		w.Header().Set("Retry-After", "1")
-		status = http.StatusServiceUnavailable
+	if w.state.unavailable {
+		w.dropped = true
+		h := w.Header()
+		h.Del("Location")
+		h.Set("Content-Type", "application/json")
+		h.Set("Retry-After", "1")
+		w.ResponseWriter.WriteHeader(http.StatusServiceUnavailable)
+		w.ResponseWriter.Write([]byte(`{"error":"temporarily_unavailable","error_description":"the database is unavailable; try again"}`))
+		return
 	}
 	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *stateWriter) Write(b []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	if w.dropped {
+		return len(b), nil
+	}
+	return w.ResponseWriter.Write(b)
 }

@@ -48,6 +48,10 @@ func fault(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
 	}
+	var protocol *oidc.Error
+	if errors.As(err, &protocol) {
+		return err // the answer a transaction chose (a code or refresh token used already)
+	}
 	switch gatehouse.ErrorCode(err) {
 	case gatehouse.ENOTFOUND, gatehouse.EINVALID, gatehouse.EUNAUTHORIZED, gatehouse.EFORBIDDEN, gatehouse.ECONFLICT:
 		return err
@@ -88,8 +92,14 @@ func (s *storage) findClient(ctx context.Context, id string) (*gatehouse.OIDCCli
 	return c, err
 }
 
+// GetClientByClientID finds a client; an unknown one is the caller's
+// mistake (invalid_client), which the library would otherwise answer as a
+// server error.
 func (s *storage) GetClientByClientID(ctx context.Context, id string) (op.Client, error) {
 	c, err := s.findClient(ctx, id)
+	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
+		return nil, oidc.ErrInvalidClient().WithDescription("unknown client_id").WithParent(err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -116,6 +126,11 @@ func (s *storage) authenticate(ctx context.Context, id, secret string) (*gatehou
 	}
 	return c, nil
 }
+
+// maxRequestSize bounds what an authorization request stores (redirect
+// URI, state, nonce, scopes, PKCE challenge, as JSON): anyone may make
+// one, and a browser's address is at most a few kilobytes anyway.
+const maxRequestSize = 8 << 10
 
 // CreateAuthRequest stores a request the library validated, after
 // Gatehouse's own rules: PKCE with S256 for public clients (and S256 for
@@ -146,11 +161,20 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 	if err != nil {
 		return nil, err
 	}
+	if len(params) > maxRequestSize {
+		return nil, oidc.ErrInvalidRequest().WithDescription("the request's parameters are too long")
+	}
 	r := &gatehouse.OIDCAuthRequest{OrgID: c.OrgID, ClientID: c.ID, Request: params, MaxAge: -1}
 	if req.MaxAge != nil {
 		r.MaxAge = int64(*req.MaxAge)
 	}
-	if err := s.update(ctx, func(tx gatehouse.Tx) error { return tx.CreateOIDCAuthRequest(r) }); err != nil {
+	err = s.update(ctx, func(tx gatehouse.Tx) error {
+		if err := tx.PruneOIDCAuthRequests(s.now().Add(-service.OIDCRequestTTL)); err != nil {
+			return err
+		}
+		return tx.CreateOIDCAuthRequest(r)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return newAuthRequest(r)
@@ -323,6 +347,17 @@ func (s *storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 	if _, err := s.activeUser(ctx, t.OrgID, t.UserID); err != nil {
 		return nil, err
 	}
+	// The application's scopes as they are now: an admin who narrows them
+	// narrows every sign-in kept alive by refresh too, not only new ones.
+	c, err := s.findClient(ctx, t.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	cl := client{OIDCClient: c}
+	if !cl.allowsScope(oidc.ScopeOfflineAccess) {
+		return nil, errors.New("the application may no longer keep users signed in (offline_access)")
+	}
+	t.Scopes = slices.DeleteFunc(t.Scopes, func(sc string) bool { return !cl.allowsScope(sc) })
 	return &refreshRequest{t}, nil
 }
 

@@ -119,7 +119,10 @@ func (s *Service) UpdateOIDCClient(ctx context.Context, actor gatehouse.Actor, i
 }
 
 // RegenerateOIDCClientSecret gives a confidential application a new
-// secret, returned once; the old one stops working at once.
+// secret, returned once; the old one stops working at once, and so do the
+// access tokens the application got for itself with it. For an
+// application that acts as a user, only those who may make it act as that
+// user may (mayActAs).
 func (s *Service) RegenerateOIDCClientSecret(ctx context.Context, actor gatehouse.Actor, id string) (*gatehouse.OIDCClient, string, error) {
 	secret := gatehouse.NewToken(gatehouse.PrefixOIDCClientSecret)
 	var out *gatehouse.OIDCClient
@@ -131,8 +134,18 @@ func (s *Service) RegenerateOIDCClientSecret(ctx context.Context, actor gatehous
 		if !c.Confidential {
 			return gatehouse.Invalid("confidential", "a public application has no secret")
 		}
+		// Whoever takes the new secret holds the tokens of the user the
+		// application acts as: as much as making it act as them.
+		if err := s.mayActAs(ctx, actor, c, ""); err != nil {
+			return err
+		}
 		c.SecretHash = gatehouse.HashToken(secret)
 		if err := tx.UpdateOIDCClient(c); err != nil {
+			return err
+		}
+		// A secret is replaced when it leaked: the access tokens it got
+		// the application for itself (client credentials) end with it.
+		if err := tx.RevokeOIDCUserTokens(actor.OrgID, "", c.ID, s.now()); err != nil {
 			return err
 		}
 		out = c

@@ -129,6 +129,11 @@ func (t *tx) CreateOIDCAuthRequest(r *gatehouse.OIDCAuthRequest) error {
 	return dbError("create auth request", err)
 }
 
+func (t *tx) PruneOIDCAuthRequests(createdBefore time.Time) error {
+	_, err := t.exec(`DELETE FROM oidc_auth_requests WHERE created_at < $1`, createdBefore.UTC())
+	return dbError("prune auth requests", err)
+}
+
 func (t *tx) CompleteOIDCAuthRequest(orgID, id, userID string, amr []string, authTime time.Time) error {
 	res, err := t.exec(`UPDATE oidc_auth_requests SET user_id = $1, amr = $2, auth_time = $3, done = $4
 		WHERE org_id = $5 AND id = $6 AND code_hash = ''`, userID, joinList(amr), authTime.UTC(), true, orgID, id)

@@ -64,8 +64,9 @@ func (c *Config) sender() (gatehouse.Mailer, error) {
 // Running is a server that listens, as ready is given it.
 type Running struct {
 	Service *service.Service
-	URL     string // where it listens, http://host:port
-	BaseURL string // what mailed links start with
+	URL     string    // where it listens, http://host:port
+	BaseURL string    // what mailed links start with
+	Store   *store.DB // its database, which tests close to see an outage answered
 }
 
 // Run opens storage, builds the server and serves until ctx ends, then
@@ -203,7 +204,7 @@ func Run(ctx context.Context, cfg Config, ready func(Running) error) error {
 	go func() { errc <- srv.Serve(ln) }()
 	logger.Info("gatehouse serving", "url", url, "db", store.Redact(cfg.DB), "mail_dir", cfg.MailDir, "smtp", cfg.SMTPURL != "")
 	if ready != nil {
-		if err := ready(Running{Service: svc, URL: url, BaseURL: cfg.BaseURL}); err != nil {
+		if err := ready(Running{Service: svc, URL: url, BaseURL: cfg.BaseURL, Store: st}); err != nil {
 			srv.Close()
 			return err
 		}
