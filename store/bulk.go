@@ -140,6 +140,10 @@ func (t *tx) bulkUsers(orgID string, users []*gatehouse.User) error {
 	if err := ins.flush(); err != nil {
 		return err
 	}
+	// Before the links, whose foreign keys look each user up.
+	if err := t.refreshPlannerStats("users", len(users)); err != nil {
+		return err
+	}
 	for _, link := range []struct {
 		table, column string
 		values        func(*gatehouse.User) []string
