@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pquerna/otp/totp"
+
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/authz"
 	"github.com/gatehouse/gatehouse/internal/testsupport"
@@ -106,7 +108,91 @@ func newCopySource(t *testing.T) *copySource {
 		t.Fatal("a wrong password signed in")
 	}
 	must(t, svc.RequestPasswordReset(ctx, "tess@acme.test"))
+	fillSignInTables(t, ctx, svc, st, actor, techs.ID, north.ID)
+	if _, stderr, err := runCLI(t, nil, "licences", "seats", "--org", seededOrg(t, st), "--licence", "approval", "--seats", "30", "--db", s.path); err != nil {
+		t.Fatalf("licences seats: %v\n%s", err, stderr)
+	}
+	if _, stderr, err := runCLI(t, nil, "keys", "rotate", "--db", s.path); err != nil {
+		t.Fatalf("keys rotate: %v\n%s", err, stderr)
+	}
 	return s
+}
+
+// fillSignInTables gives a row to each table of two-step verification,
+// the OpenID provider, single sign-on and time-bound grants, so that
+// copying them is tested: Mo, with an authenticator app, waits at the
+// second step of a sign-in.
+func fillSignInTables(t *testing.T, ctx context.Context, svc *service.Service, st *store.DB, actor gatehouse.Actor, groupID, facilityID string) {
+	t.Helper()
+	mo, err := svc.InviteUser(ctx, actor, service.UserInput{FirstName: "Mo", LastName: "Factor", Email: "mo@acme.test"})
+	must(t, err)
+	_, _, err = svc.AcceptInvitation(ctx, mo.Token, "mo's own password")
+	must(t, err)
+	moActor := gatehouse.Actor{OrgID: actor.OrgID, UserID: mo.User.ID}
+	enrol, err := svc.BeginTOTP(ctx, moActor, "mo's own password", "192.0.2.9:1000")
+	must(t, err)
+	code, err := totp.GenerateCode(enrol.Secret, time.Now())
+	must(t, err)
+	_, err = svc.ConfirmTOTP(ctx, moActor, enrol.Token, "Phone", code, "192.0.2.9:1000")
+	must(t, err)
+	var step *service.SecondFactorNeeded
+	if _, _, err := svc.SignIn(ctx, "", "mo@acme.test", "mo's own password", "192.0.2.9:1000", "copy test"); !errors.As(err, &step) {
+		t.Fatalf("sign-in with a factor: %v, want the second step", err)
+	}
+	_, err = svc.SetMFAPolicy(ctx, actor, "admins")
+	must(t, err)
+
+	client, _, err := svc.CreateOIDCClient(ctx, actor, service.OIDCClientInput{Name: "Work orders", Confidential: true,
+		RedirectURIs: []string{"https://work.acme.test/callback"}, Scopes: []string{"email", "offline_access"}})
+	must(t, err)
+	_, _, err = svc.CreateSSOConnection(ctx, actor, service.SSOConnectionInput{Name: "Acme Entra", Issuer: "https://login.acme.test",
+		ClientID: "gatehouse", ClientSecret: "sso secret", Domains: []string{"acme.example"}, DefaultGroupIDs: []string{groupID}})
+	must(t, err)
+	_, _, _, err = svc.AddGrant(ctx, actor, mo.User.ID, gatehouse.Grant{Type: "group", GroupID: groupID, FacilityID: facilityID,
+		ExpiresAt: time.Now().Add(14 * 24 * time.Hour).Truncate(time.Second)})
+	must(t, err)
+
+	// What only a browser's round trip makes, written as the provider and
+	// the relying party write it.
+	now := time.Now().UTC().Truncate(time.Second)
+	must(t, st.Update(ctx, func(tx gatehouse.Tx) error {
+		if err := tx.CreateOIDCAuthRequest(&gatehouse.OIDCAuthRequest{ID: "ar_copy", OrgID: actor.OrgID, ClientID: client.ID,
+			Request: []byte(`{"scopes":["openid"]}`), MaxAge: -1, CreatedAt: now}); err != nil {
+			return err
+		}
+		if err := tx.CreateOIDCToken(&gatehouse.OIDCToken{ID: "rt_copy", OrgID: actor.OrgID, ClientID: client.ID, UserID: mo.User.ID,
+			Refresh: true, TokenHash: gatehouse.HashToken("a refresh token"), FamilyID: "fam_copy", Scopes: []string{"openid", "offline_access"},
+			Audience: []string{client.ID}, AMR: []string{"pwd", "otp", "mfa"}, AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(24 * time.Hour)}); err != nil {
+			return err
+		}
+		connections, err := tx.FindSSOConnections(actor.OrgID)
+		if err != nil {
+			return err
+		}
+		if err := tx.CreateSSOState(&gatehouse.SSOState{StateHash: gatehouse.HashToken("a state"), OrgID: actor.OrgID,
+			ConnectionID: connections[0].ID, Nonce: "nonce", CodeVerifier: "verifier", Next: "/account", CreatedAt: now, ExpiresAt: now.Add(10 * time.Minute)}); err != nil {
+			return err
+		}
+		_, err = tx.MarkGrantBoundary(actor.OrgID, gatehouse.GrantBoundary{UserID: mo.User.ID,
+			GrantID: gatehouse.GrantID("group", groupID, facilityID), Boundary: gatehouse.BoundaryStart, At: now.Add(-time.Hour)})
+		return err
+	}))
+}
+
+// seededOrg is the id of the organization gatehouse seed made.
+func seededOrg(t *testing.T, st *store.DB) string {
+	t.Helper()
+	var id string
+	must(t, st.View(context.Background(), func(tx gatehouse.Tx) error {
+		orgs, err := tx.FindOrganizations()
+		for _, o := range orgs {
+			if o.Name == "Seeded" {
+				id = o.ID
+			}
+		}
+		return err
+	}))
+	return id
 }
 
 func must(t *testing.T, err error) {
