@@ -40,6 +40,14 @@ CREATE TABLE grant_bounds (
         REFERENCES users (org_id, id) ON DELETE CASCADE
 );
 
+-- The boundaries that have passed, read by every write and by each
+-- instance's sweep (store.PassedGrantBoundaries): only the dated rows,
+-- so that a write does not scan every site role of the organization.
+CREATE INDEX site_roles_starts_idx ON site_roles (org_id, starts_at) WHERE starts_at IS NOT NULL;
+CREATE INDEX site_roles_expires_idx ON site_roles (org_id, expires_at) WHERE expires_at IS NOT NULL;
+CREATE INDEX grant_bounds_starts_idx ON grant_bounds (org_id, starts_at) WHERE starts_at IS NOT NULL;
+CREATE INDEX grant_bounds_expires_idx ON grant_bounds (org_id, expires_at) WHERE expires_at IS NOT NULL;
+
 -- The start and expiry moments already audited: one row per (user, grant,
 -- boundary), so that whichever instance notices a boundary first audits it
 -- and the others' inserts conflict and audit nothing.
