@@ -267,3 +267,25 @@ func TestUserListLicenceFilter(t *testing.T) {
 	status, _, out = f.admin.do("GET", "/api/v1/users?licence=action", nil)
 	wantStatus(t, status, out, http.StatusBadRequest)
 }
+
+// The user list counts the users its filters select only when asked
+// (count=true), on whichever page: counting passes over all of them.
+func TestUserListTotalOnlyWhenAsked(t *testing.T) {
+	e := newEnv(t)
+	o := e.newOrg("Acme", "facilities")
+	for _, local := range []string{"ann", "bob", "cy"} {
+		o.user(local, obj{})
+	}
+	first := o.admin.get("/api/v1/users?limit=2")
+	if _, counted := first["total"]; counted {
+		t.Fatalf("a total without count=true: %v", first)
+	}
+	counted := o.admin.get("/api/v1/users?limit=2&count=true")
+	if counted["total"] != float64(4) { // the admin and three users
+		t.Fatalf("total = %v, want 4", counted["total"])
+	}
+	next := o.admin.get("/api/v1/users?limit=2&count=true&status=active&cursor=" + str(counted, "next_cursor"))
+	if next["total"] != float64(4) || len(items(t, next)) != 2 {
+		t.Fatalf("second page: %v", next)
+	}
+}

@@ -34,6 +34,7 @@ type listUsersInput struct {
 	Q          optionalText `query:"q" doc:"Search first name, last name and email"`
 	Sort       string       `query:"sort" enum:"created,name,email,last_sign_in" doc:"Order: created (default), name (last, first), email or last_sign_in (those who never signed in first)"`
 	Order      string       `query:"order" enum:"asc,desc" doc:"asc (default) or desc"`
+	Count      bool         `query:"count" doc:"true: also answer total, how many users the filters select. Counting passes over every one of them (about 15 ms at 100,000 users), so pages stay fast without it: ask with the first page only"`
 	Paging
 }
 
@@ -46,7 +47,7 @@ type userListOutput struct {
 type userListBody struct {
 	Items      []userJSON `json:"items"`
 	NextCursor string     `json:"next_cursor" doc:"Pass as ?cursor= for the next page; empty on the last page"`
-	Total      int        `json:"total" doc:"How many users the filters select (within the caller's facilities), whatever the page"`
+	Total      *int       `json:"total,omitempty" doc:"With count=true: how many users the filters select (within the caller's facilities), whatever the page"`
 }
 
 func (h *handlers) listUsers(ctx context.Context, in *listUsersInput) (*userListOutput, error) {
@@ -65,9 +66,18 @@ func (h *handlers) listUsers(ctx context.Context, in *listUsersInput) (*userList
 	if sort == "created" {
 		sort = gatehouse.SortID
 	}
-	users, total, err := h.svc.ListUsersCounted(ctx, actor, gatehouse.UserFilter{Status: gatehouse.UserStatus(in.Status),
+	filter := gatehouse.UserFilter{Status: gatehouse.UserStatus(in.Status),
 		GroupID: in.GroupID, FacilityID: in.FacilityID, SiteGroupID: in.HoldsGroup, SiteFacilityID: in.HoldsAt, Licence: in.Licence, Invitation: in.Invitation, Query: string(in.Q), Sort: sort, Desc: in.Order == "desc",
-		After: after, Limit: in.Limit + 1})
+		After: after, Limit: in.Limit + 1}
+	var users []*gatehouse.User
+	var total *int
+	if in.Count {
+		var n int
+		users, n, err = h.svc.ListUsersCounted(ctx, actor, filter)
+		total = &n
+	} else {
+		users, err = h.svc.ListUsers(ctx, actor, filter)
+	}
 	if err != nil {
 		return nil, err
 	}

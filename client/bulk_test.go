@@ -36,7 +36,7 @@ func TestBulkUsersAndSeats(t *testing.T) {
 	if res.Changed != 2 || len(res.Items) != 2 || res.Items[0].User.Status != "inactive" {
 		t.Fatalf("bulk: %+v", res)
 	}
-	page := must[client.Page[client.User]](t)(e.admin.ListUsers(ctx, client.UserQuery{Status: "inactive"}))
+	page := must[client.Page[client.User]](t)(e.admin.ListUsers(ctx, client.UserQuery{Status: "inactive", Count: true}))
 	if page.Total != 2 {
 		t.Fatalf("total %d, want 2", page.Total)
 	}

@@ -12,8 +12,8 @@ import (
 type Page[T any] struct {
 	Items      []T    `json:"items"`
 	NextCursor string `json:"next_cursor"`
-	// Total is how many items the query selects, on every page, for the
-	// lists that count them (ListUsers); 0 for the others.
+	// Total is how many items the query selects, whatever the page, for
+	// the lists that count them when asked (UserQuery.Count); 0 otherwise.
 	Total int `json:"total"`
 }
 

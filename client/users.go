@@ -22,6 +22,9 @@ type UserQuery struct {
 	Licence                       string // users of this licence tier
 	Sort                          string // created (the default), name (last, first) or email
 	Order                         string // asc (the default) or desc
+	// Count asks for Page.Total too: a pass over every user selected, so
+	// ask with the first page only.
+	Count bool
 	Paging
 }
 
@@ -43,6 +46,9 @@ func (c *Client) ListUsers(ctx context.Context, q UserQuery) (Page[User], error)
 	v := q.values()
 	for k, s := range q.filters() {
 		v[k] = s
+	}
+	if q.Count {
+		v.Set("count", "true")
 	}
 	return listPage[User](ctx, c, "/api/v1/users", v)
 }
