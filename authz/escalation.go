@@ -100,14 +100,21 @@ func (s *Snapshot) Judge(actorID string, next *Snapshot, w Write) error {
 	// every later start or expiry of the user's or the actor's grants.
 	var refusal error
 	var wasAt, isAt []int32
+	var d delta             // one for the whole walk: a big group's members are judged without allocating
+	onlyNow := []int64{now} // the moments of users without time-bound grants, when neither has any
+	actorTimed := hasTimedGrants(actor)
 	s.eachReached(next, w.Change, func(id []byte, was, is userRecord) bool {
-		for _, t := range moments(now, actor, was, is) {
+		ts := onlyNow
+		if actorTimed || hasTimedGrants(was) || hasTimedGrants(is) {
+			ts = moments(now, actor, was, is)
+		}
+		for _, t := range ts {
 			before, after := s.accessIn(was, true, wasAt, t), next.accessIn(is, true, isAt, t)
 			wasAt, isAt = before.facilities, after.facilities
 			if before.full && after.full {
 				return true // a full-access user's reach follows the facilities, not the write
 			}
-			d := s.cat.gained(before, after)
+			d = s.cat.gained(before, after)
 			ht := holderAt(t)
 			if perm, slot, ok := s.cat.uncovered(ht, &d); !ok {
 				who := "user " + string(id)
@@ -382,3 +389,7 @@ func (u userRecord) hasGroup(slot int32) bool {
 	}
 	return false
 }
+
+// hasTimedGrants reports whether a user's record (nil for none) holds a
+// grant with a start or an end.
+func hasTimedGrants(u userRecord) bool { return len(u) > 0 && u.timedCount() > 0 }
