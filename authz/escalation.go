@@ -77,7 +77,7 @@ func (s *Snapshot) Judge(actorID string, next *Snapshot, w Write) error {
 	now := s.now()
 	h := newHolder(s.accessIn(actor, false, nil, now), created)
 	for _, id := range w.Accounts {
-		if err := s.judgeAccount(h, id); err != nil {
+		if err := s.judgeAccount(actor, created, id); err != nil {
 			return err
 		}
 	}
@@ -254,12 +254,15 @@ func (s *Snapshot) Covers(actorID, userID string) error {
 	if actor.fullAccess() {
 		return nil
 	}
-	return s.judgeAccount(newHolder(s.accessOf(actor, false), nil), userID)
+	return s.judgeAccount(actor, nil, userID)
 }
 
 // judgeAccount: acting on a user's account needs their access, as it is or
-// would be once active, within the actor's.
-func (s *Snapshot) judgeAccount(h *holder, id string) error {
+// would be once active, within the actor's — now and at every later start
+// or expiry of either's grants, so that reactivating a user whose grant
+// starts tomorrow does not give them tomorrow what the actor will not
+// hold. created is as newHolder takes it (nil: none).
+func (s *Snapshot) judgeAccount(actor userRecord, created func(int32) bool, id string) error {
 	target := s.user(id)
 	if target == nil {
 		return nil
@@ -267,10 +270,18 @@ func (s *Snapshot) judgeAccount(h *holder, id string) error {
 	if target.fullAccess() {
 		return gatehouse.Forbidden(TargetFullAccess, "only a full-access user may act on the account of a full-access user")
 	}
-	d := s.cat.gained(access{}, s.accessOf(target, true))
-	if perm, slot, ok := s.cat.uncovered(h, &d); !ok {
-		return gatehouse.Forbidden(AccountNotCovered, "you may act on the account of user %s only if their access is within yours: they hold %s, which you do not",
-			id, s.pairName(perm, slot))
+	now := s.now()
+	for _, t := range moments(now, actor, target) {
+		h := newHolder(s.accessIn(actor, false, nil, t), created)
+		d := s.cat.gained(access{}, s.accessIn(target, true, nil, t))
+		if perm, slot, ok := s.cat.uncovered(h, &d); !ok {
+			if t == now {
+				return gatehouse.Forbidden(AccountNotCovered, "you may act on the account of user %s only if their access is within yours: they hold %s, which you do not",
+					id, s.pairName(perm, slot))
+			}
+			return gatehouse.Forbidden(AccountNotCovered, "you may act on the account of user %s only if their access is within yours: from %s on they hold %s, which you will not",
+				id, time.Unix(t, 0).UTC().Format(time.RFC3339), s.pairName(perm, slot))
+		}
 	}
 	return nil
 }

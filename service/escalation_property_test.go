@@ -51,6 +51,11 @@ func TestNoEscalationProperty(t *testing.T) {
 	for _, template := range []string{"facilities", "compliance"} {
 		t.Run(template, func(t *testing.T) {
 			p := newProperty(t, template, seed)
+			t.Cleanup(func() {
+				if t.Failed() { // GATEHOUSE_PROPERTY_SEED=… replays the run
+					t.Logf("seed %d", seed)
+				}
+			})
 			for range writes {
 				p.step()
 			}
