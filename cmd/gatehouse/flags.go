@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -53,4 +54,18 @@ var errHelp = errors.New("help requested")
 // dbFlag registers the --db flag shared by every command that opens storage.
 func dbFlag(fs *flag.FlagSet) *string {
 	return fs.String("db", "gatehouse.db", "database: an SQLite file path, or a postgres:// URL")
+}
+
+// parseSubcommand parses the flags of a command that takes one of the
+// subcommands names first ("licences seats --org …"): usage, and errHelp
+// for -h, when the first argument is none of them.
+func parseSubcommand(env *environment, fs *flag.FlagSet, args []string, names ...string) error {
+	if len(args) == 0 || !slices.Contains(names, args[0]) {
+		fs.Usage()
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			return errHelp
+		}
+		return errUsage
+	}
+	return parse(env, fs, args[1:])
 }

@@ -21,14 +21,7 @@ func runLicences(ctx context.Context, env *environment, args []string) error {
 	licence := fs.String("licence", "", "the tier to set (its name, as listed)")
 	seats := fs.String("seats", "", "the tier's seats: a number, or unlimited")
 	db := dbFlag(fs)
-	if len(args) == 0 || args[0] != "seats" {
-		fs.Usage()
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			return errHelp
-		}
-		return errUsage
-	}
-	if err := parse(env, fs, args[1:]); err != nil {
+	if err := parseSubcommand(env, fs, args, "seats"); err != nil {
 		return err
 	}
 	if *org == "" {

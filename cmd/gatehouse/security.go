@@ -21,14 +21,7 @@ func runSecurity(ctx context.Context, env *environment, args []string) error {
 	set := fs.String("set", "", "mfa-policy: the new policy")
 	user := fs.String("user", "", "reset-mfa: the user id")
 	db := dbFlag(fs)
-	if len(args) == 0 || (args[0] != "mfa-policy" && args[0] != "reset-mfa") {
-		fs.Usage()
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			return errHelp
-		}
-		return errUsage
-	}
-	if err := parse(env, fs, args[1:]); err != nil {
+	if err := parseSubcommand(env, fs, args, "mfa-policy", "reset-mfa"); err != nil {
 		return err
 	}
 	if *org == "" {

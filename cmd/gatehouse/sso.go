@@ -29,14 +29,7 @@ func runSSO(ctx context.Context, env *environment, args []string) error {
 	createUsers := fs.Bool("create-users", false, "add: create unknown users of the domains at their first sign-in")
 	passwordOff := fs.Bool("password-off", false, "add: switch password sign-in off for the domains' users")
 	db := dbFlag(fs)
-	if len(args) == 0 || (args[0] != "list" && args[0] != "add" && args[0] != "delete") {
-		fs.Usage()
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			return errHelp
-		}
-		return errUsage
-	}
-	if err := parse(env, fs, args[1:]); err != nil {
+	if err := parseSubcommand(env, fs, args, "list", "add", "delete"); err != nil {
 		return err
 	}
 	if *org == "" {
