@@ -202,29 +202,27 @@ func (s *Snapshot) decide(userID, permission string, r Resource, x *Explanation,
 		}
 		return Decision{Allowed: true, Reason: ReasonFullAccess}
 	}
-	if u.extra() {
-		if at != 0 || u.timedCount() == 0 {
+	// A user with site roles or time-bound grants is answered as any other
+	// when none of those grants could give the permission asked about: the
+	// answer is then the same at every moment and at every facility, and
+	// the common check stays on the short path below.
+	if u.extra() && s.extraMatters(u, p) {
+		if at != 0 {
 			return s.decideAt(u, userID, p, facility, r, x, at)
 		}
-		if x != nil { // an explanation names the grants in force: it needs the time
-			return s.decideAt(u, userID, p, facility, r, x, s.now())
+		if u.timedCount() == 0 || !s.timedMatters(u, p) {
+			// No time-bound grant can change the answer: it is the same at
+			// every moment, and the clock (costly next to a check) is not read.
+			return s.decideAt(u, userID, p, facility, r, x, noTimed)
 		}
-		// Grants only add: each clause holds for more grants if it holds
-		// for fewer, so an answer that is the same with none of the
-		// time-bound grants in force and with all of them is the answer at
-		// any moment, and the clock (costly next to a check) is not read.
-		// Time-bound grants that cannot give the permission never matter.
-		d := s.decideAt(u, userID, p, facility, r, nil, noTimed)
-		if !s.timedMatters(u, p) {
-			return d
+		if x == nil {
+			// Grants only add: allowed with none of the time-bound grants in
+			// force is allowed at any moment.
+			if d := s.decideAt(u, userID, p, facility, r, nil, noTimed); d.Allowed {
+				return d
+			}
 		}
-		if d.Allowed {
-			return d
-		}
-		if all := s.decideAt(u, userID, p, facility, r, nil, allTimed); all == d {
-			return d
-		}
-		return s.decideAt(u, userID, p, facility, r, nil, s.now())
+		return s.decideAt(u, userID, p, facility, r, x, s.now())
 	}
 	// 3a. the permission is in the effective set, within the licence.
 	var held PermSet

@@ -13,27 +13,24 @@ import (
 // site role is held "somewhere", which is all it asks. The licence limits
 // every source alike, and view_own is read at the facility asked about.
 func (s *Snapshot) decideAt(u userRecord, userID string, p int, facility int32, r Resource, x *Explanation, t int64) Decision {
-	var org, here PermSet
+	var org, atSite, anySite PermSet
 	s.orgHeld(u, t, &org)
+	s.sitesHeld(u, t, facility, &atSite, &anySite)
 	holdable := &s.cat.holdable[u.rank()]
 	scoped := s.cat.scoped.has(p)
 	grant, ownOnly := -1, false
 	if scoped && facility >= 0 {
 		// The common question first: held at the facility asked about
 		// passes 3a and 3b at once.
+		here := atSite
 		if u.assignedAt(facility, t) {
-			here = org
+			here.or(&org)
 		}
-		var site PermSet
-		s.siteHeld(u, t, facility, &site)
-		here.or(&site)
 		grant, ownOnly = s.cat.grantWithin(p, &here, holdable)
 	}
 	if grant < 0 {
-		var sites PermSet
-		s.siteHeld(u, t, -1, &sites)
 		anywhere := org
-		anywhere.or(&sites)
+		anywhere.or(&anySite)
 		// 3a. held at all, within the licence.
 		if grant, ownOnly = s.cat.grantWithin(p, &anywhere, holdable); grant < 0 {
 			if held, _ := s.cat.grantFor(p, &anywhere); held >= 0 {
@@ -47,10 +44,10 @@ func (s *Snapshot) decideAt(u userRecord, userID string, p int, facility int32, 
 			return Decision{Reason: ReasonFacilityNotAssigned}
 		}
 		if scoped {
+			here := anySite
 			if s.anyFacilityAt(u, t) {
-				here = org
+				here.or(&org)
 			}
-			here.or(&sites)
 			if grant, ownOnly = s.cat.grantWithin(p, &here, holdable); grant < 0 {
 				return Decision{Reason: ReasonFacilityNotAssigned}
 			}

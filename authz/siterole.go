@@ -23,6 +23,11 @@ import (
 // facility slot, or the site role's position, by kind.
 const (
 	flagExtra = 1 << 4
+	// flagTimedFacility and flagTimedPermission mark a user with a
+	// time-bound facility assignment or direct permission: kinds of grant
+	// the record's reach does not cover (see extraMatters).
+	flagTimedFacility   = 1 << 5
+	flagTimedPermission = 1 << 6
 
 	timedGroup = iota
 	timedPermission
@@ -111,8 +116,16 @@ func (u userRecord) trailer() []byte {
 	return u[u.extraAt():]
 }
 
-// appendExtra appends the trailer of u to b, and reports whether u has one.
-func (s *Snapshot) appendExtra(b []byte, u gatehouse.UserAccess, groups, facilities []int32) ([]byte, bool) {
+// extraSummary is what the head of a user record says of its trailer.
+type extraSummary struct {
+	present bool
+	flags   byte    // flagTimedFacility, flagTimedPermission
+	reach   PermSet // bit slot%256 of each group of a site role or time-bound membership
+}
+
+// extraOf is the trailer of u's record and its summary; no trailer when u
+// has no site roles or time bounds the snapshot can place.
+func (s *Snapshot) extraOf(u gatehouse.UserAccess, groups, facilities []int32) ([]byte, extraSummary) {
 	type timed struct {
 		kind       int
 		index      int32
@@ -161,9 +174,25 @@ func (s *Snapshot) appendExtra(b []byte, u gatehouse.UserAccess, groups, facilit
 			}
 		}
 	}
+	var ext extraSummary
 	if len(sites) == 0 && len(times) == 0 {
-		return b, false
+		return nil, ext
 	}
+	ext.present = true
+	for _, st := range sites {
+		ext.reach.add(int(st[0]) % reachClasses)
+	}
+	for _, t := range times {
+		switch t.kind {
+		case timedGroup:
+			ext.reach.add(int(t.index) % reachClasses)
+		case timedFacility:
+			ext.flags |= flagTimedFacility
+		case timedPermission:
+			ext.flags |= flagTimedPermission
+		}
+	}
+	var b []byte
 	slices.SortStableFunc(sites, func(a, b [2]int32) int { return int(a[1] - b[1]) })
 	b = le.AppendUint16(b, uint16(len(sites)))
 	b = le.AppendUint16(b, uint16(len(times)))
@@ -177,7 +206,7 @@ func (s *Snapshot) appendExtra(b []byte, u gatehouse.UserAccess, groups, facilit
 		b = le.AppendUint64(b, uint64(t.start))
 		b = le.AppendUint64(b, uint64(t.end))
 	}
-	return b, true
+	return b, ext
 }
 
 // orgHeld is the union of the user's organization-wide groups', direct and
@@ -202,36 +231,41 @@ func (s *Snapshot) orgHeld(u userRecord, t int64, set *PermSet) {
 	}
 }
 
-// siteHeld is the union of the groups the user holds, in force at t, at
-// the facility slot — or, with slot -1, at any facility that exists.
-//
-// It runs on checks: it reads the trailer in place, asks whether a
-// facility still exists only for "any facility" (the facility asked about
-// was found), and the bounds only of users that have some.
-func (s *Snapshot) siteHeld(u userRecord, t int64, slot int32, set *PermSet) {
-	*set = PermSet{}
+// sitesHeld is the union of the groups the user holds, in force at t, at
+// the facility slot (none for -1) and at any facility that exists, in one
+// pass over the site roles.
+func (s *Snapshot) sitesHeld(u userRecord, t int64, slot int32, at, anywhere *PermSet) {
+	*at, *anywhere = PermSet{}, PermSet{}
 	if !u.extra() {
 		return
 	}
-	at := u.extraAt()
-	n, timed := int(le.Uint16(u[at:])), le.Uint16(u[at+2:]) != 0
-	sites := u[at+4 : at+4+siteLen*n]
+	start := u.extraAt()
+	n, timed := int(le.Uint16(u[start:])), le.Uint16(u[start+2:]) != 0
+	sites := u[start+4 : start+4+siteLen*n]
 	for i := range n {
 		g, f := int32(le.Uint32(sites[siteLen*i:])), int32(le.Uint32(sites[siteLen*i+4:]))
-		if slot >= 0 {
-			if f != slot {
-				continue
-			}
-		} else if !s.exists(f) {
+		grp := &s.groups[g]
+		if grp.deleted || (timed && !u.inForce(timedSite, int32(i), t)) {
 			continue
 		}
-		if timed && !u.inForce(timedSite, int32(i), t) {
-			continue
+		if f == slot {
+			at.or(&grp.perms)
 		}
-		if grp := &s.groups[g]; !grp.deleted {
-			set.or(&grp.perms)
+		if s.exists(f) {
+			anywhere.or(&grp.perms)
 		}
 	}
+}
+
+// siteHeld is one of sitesHeld's unions: at the facility slot, or with -1
+// at any facility that exists.
+func (s *Snapshot) siteHeld(u userRecord, t int64, slot int32, set *PermSet) {
+	var other PermSet
+	if slot >= 0 {
+		s.sitesHeld(u, t, slot, set, &other)
+		return
+	}
+	s.sitesHeld(u, t, -1, &other, set)
 }
 
 // assignedAt reports whether the facility slot is assigned to the user at t.
@@ -242,6 +276,9 @@ func (u userRecord) assignedAt(slot int32, t int64) bool {
 // anyFacilityAt reports whether one of the user's assigned facilities
 // exists and is in force at t.
 func (s *Snapshot) anyFacilityAt(u userRecord, t int64) bool {
+	if u[0]&flagTimedFacility == 0 {
+		return s.anyFacility(u)
+	}
 	for i := range u.facilityCount() {
 		if f := u.facility(i); s.exists(f) && u.inForce(timedFacility, f, t) {
 			return true
@@ -322,6 +359,73 @@ func (s *Snapshot) WithClock(now func() time.Time) *Snapshot {
 }
 
 func systemNow() int64 { return time.Now().Unix() }
+
+// extraMatters reports whether a site role or a time-bound grant of the
+// user could change the answer for permission index p: a site role's group
+// or a time-bound group, site role or direct grant holding p (or its
+// view/view_own sibling), or, for a facility-scoped permission, a
+// time-bound facility assignment. When none could, the user is answered as
+// one without them: the organization-wide grants decide, the same at every
+// moment and at every facility.
+//
+// It runs on every check of such a user, so it reads the head of the
+// record only: the reach (one bit per class of group slots, slot mod 256)
+// against the classes of the groups that hold p. With up to 256 groups it
+// is exact; beyond, a class shared by another group can only send the
+// check to the full path, never skip it.
+func (s *Snapshot) extraMatters(u userRecord, p int) bool {
+	if u[0]&flagTimedFacility != 0 && s.cat.scoped.has(p) {
+		return true
+	}
+	if u[0]&flagTimedPermission != 0 && s.timedMatters(u, p) {
+		return true
+	}
+	r := u[userFixedLen : userFixedLen+permSetLen]
+	by := &s.reachedBy[p]
+	return le.Uint64(r)&by[0]|le.Uint64(r[8:])&by[1]|le.Uint64(r[16:])&by[2]|le.Uint64(r[24:])&by[3] != 0
+}
+
+// reachClasses is how many classes of group slots a user record's reach
+// tells apart: one bit each.
+const reachClasses = 256
+
+// setReachedBy rebuilds reachedBy for the classes of the group slots
+// given (every class when slots is nil), from the groups' permissions.
+func (s *Snapshot) setReachedBy(slots []int32) {
+	if slots == nil {
+		s.reachedBy = make([]PermSet, len(s.cat.codes))
+		for slot := range s.groups {
+			s.addReach(int32(slot))
+		}
+		return
+	}
+	s.reachedBy = slices.Clone(s.reachedBy)
+	for _, slot := range slots {
+		class := int(slot) % reachClasses
+		for p := range s.reachedBy {
+			s.reachedBy[p][class>>6] &^= 1 << (class & 63)
+		}
+		for other := class; other < len(s.groups); other += reachClasses {
+			s.addReach(int32(other))
+		}
+	}
+}
+
+// addReach sets the class of the group slot for every permission the group
+// holds, or holds the view/view_own sibling of.
+func (s *Snapshot) addReach(slot int32) {
+	grp := &s.groups[slot]
+	if grp.deleted {
+		return
+	}
+	class := int(slot) % reachClasses
+	for p := range s.reachedBy {
+		view, own := s.cat.view[p], s.cat.own[p]
+		if grp.perms.has(p) || (view >= 0 && (grp.perms.has(view) || grp.perms.has(own))) {
+			s.reachedBy[p].add(class)
+		}
+	}
+}
 
 // timedMatters reports whether a time-bound grant of the user could give
 // permission index p (or its view/view_own sibling): a group or site role

@@ -38,6 +38,11 @@ type Snapshot struct {
 	// gone has a bit set for each deleted facility slot: what a check of a
 	// site role asks, from a few cache lines rather than the ids.
 	gone []uint64
+	// reachedBy is, per permission index, the classes of the group slots
+	// (slot mod 256) whose groups hold it or its view/view_own sibling: what
+	// a check of a user with site roles or time bounds compares with the
+	// record's reach (see extraMatters).
+	reachedBy []PermSet
 	// keysRevoked is the revision of the latest change known to have
 	// deleted API keys: the snapshot's own revision when it was compiled
 	// (what came before is unknown then).
@@ -82,6 +87,7 @@ func Compile(st gatehouse.AccessState) *Snapshot {
 		s.groupSlot[g.ID] = int32(len(s.groups))
 		s.groups = append(s.groups, groupEntry{id: g.ID, perms: s.cat.setOf(g.Permissions)})
 	}
+	s.setReachedBy(nil)
 	users := make([]record, len(st.Users))
 	var scratch []byte
 	for i, u := range st.Users {
@@ -104,12 +110,15 @@ func (s *Snapshot) facilityRecord(id string, slot int32) record {
 // right after the user's id in its table shard, in as few bytes as it takes
 // (a check reads it whole, and every cache line costs):
 //
-//	0  flags      1 byte: status (2 bits), full access, has direct permissions
+//	0  flags      1 byte: status (2 bits), full access, has direct permissions,
+//	              has site roles or time bounds (extra), and which kinds of time bounds
 //	1  rank       1 byte: the licence's rank, 0 for none or unknown
 //	2  licence    2 bytes: index into Snapshot.licences
 //	4  groups     2 bytes: number of group slots
 //	6  facilities 4 bytes: number of facility slots
-//	10 direct     32 bytes, only with direct permissions: their PermSet
+//	10 reach      32 bytes, only with flagExtra: the classes of the groups of its
+//	              site roles and time-bound memberships (see extraMatters)
+//	   direct     32 bytes, only with direct permissions: their PermSet
 //	   then group slots, 4 bytes each, then facility slots, 4 bytes each, sorted
 //	   then, only with flagExtra, site roles and time bounds (see siterole.go)
 //
@@ -137,11 +146,15 @@ func (u userRecord) groupCount() int    { return int(le.Uint16(u[4:])) }
 func (u userRecord) facilityCount() int { return int(le.Uint32(u[6:])) }
 
 // groupsAt is where the group slots start.
+// (without a branch: whether a user has direct permissions or extras is
+// as likely as not from one check to the next).
 func (u userRecord) groupsAt() int {
-	if u[0]&flagDirect != 0 {
-		return userFixedLen + permSetLen
-	}
-	return userFixedLen
+	return u.directAt() + int(u[0]>>3&1)*permSetLen
+}
+
+// directAt is where the direct permissions are, when the user has some.
+func (u userRecord) directAt() int {
+	return userFixedLen + int(u[0]>>4&1)*permSetLen
 }
 
 func (u userRecord) group(i int) int32 { return int32(le.Uint32(u[u.groupsAt()+4*i:])) }
@@ -154,7 +167,8 @@ func (u userRecord) direct() PermSet {
 	if u[0]&flagDirect == 0 {
 		return PermSet{}
 	}
-	d := u[userFixedLen : userFixedLen+permSetLen]
+	at := u.directAt()
+	d := u[at : at+permSetLen]
 	return PermSet{le.Uint64(d), le.Uint64(d[8:]), le.Uint64(d[16:]), le.Uint64(d[24:])}
 }
 
@@ -212,11 +226,19 @@ func (s *Snapshot) appendUser(b []byte, u gatehouse.UserAccess) []byte {
 	}
 	slices.Sort(facilities)
 	facilities = slices.Compact(facilities)
-	start := len(b)
+	trailer, ext := s.extraOf(u, groups, facilities)
+	if ext.present {
+		flags |= flagExtra | ext.flags
+	}
 	b = append(b, flags, byte(s.cat.ranks[u.Licence]))
 	b = le.AppendUint16(b, uint16(s.licenceIndex(u.Licence)))
 	b = le.AppendUint16(b, uint16(len(groups)))
 	b = le.AppendUint32(b, uint32(len(facilities)))
+	if ext.present {
+		for _, w := range ext.reach {
+			b = le.AppendUint64(b, w)
+		}
+	}
 	if flags&flagDirect != 0 {
 		for _, w := range direct {
 			b = le.AppendUint64(b, w)
@@ -228,11 +250,7 @@ func (s *Snapshot) appendUser(b []byte, u gatehouse.UserAccess) []byte {
 	for _, f := range facilities {
 		b = le.AppendUint32(b, uint32(f))
 	}
-	if b, extra := s.appendExtra(b, u, groups, facilities); extra {
-		b[start] |= flagExtra
-		return b
-	}
-	return b
+	return append(b, trailer...)
 }
 
 // licenceIndex returns the index of a licence name in s.licences. Names the
@@ -289,20 +307,27 @@ func (s *Snapshot) Apply(ch gatehouse.AccessChange) *Snapshot {
 	if len(ch.Groups) > 0 || len(ch.DeletedGroups) > 0 {
 		next.groupSlot = cloneMap(s.groupSlot)
 		next.groups = slices.Clone(s.groups)
+		var changed []int32
 		for _, g := range ch.Groups {
 			entry := groupEntry{id: g.ID, perms: next.cat.setOf(g.Permissions)}
 			if slot, ok := next.groupSlot[g.ID]; ok {
 				next.groups[slot] = entry
+				changed = append(changed, slot)
 			} else {
 				next.groupSlot[g.ID] = int32(len(next.groups))
 				next.groups = append(next.groups, entry)
+				changed = append(changed, int32(len(next.groups)-1))
 			}
 		}
 		for _, id := range ch.DeletedGroups {
 			if slot, ok := next.groupSlot[id]; ok {
 				next.groups[slot] = groupEntry{id: id, deleted: true}
 				delete(next.groupSlot, id)
+				changed = append(changed, slot)
 			}
+		}
+		if changed != nil {
+			next.setReachedBy(changed)
 		}
 	}
 	if len(ch.Users) > 0 || len(ch.DeletedUsers) > 0 {
