@@ -274,16 +274,32 @@ func BenchmarkApplyGroupEdit(b *testing.B) {
 // 5,000 members in the 100,000-user organization, the worst case of no
 // escalation on the effect: the edit is accepted, so every member's access
 // before and after is compared with the actor's. The actor holds every
-// permission at every facility, without full access.
+// permission at every facility but one that none of the members has,
+// without full access.
 func BenchmarkJudgeGroupEdit(b *testing.B) {
+	benchmarkJudgeGroupEdit(b, true)
+}
+
+// BenchmarkJudgeGroupEditCovered is the same edit by an actor who holds
+// every permission at every facility: no member can gain anything they
+// lack, which Judge sees without a look at the members.
+func BenchmarkJudgeGroupEditCovered(b *testing.B) {
+	benchmarkJudgeGroupEdit(b, false)
+}
+
+func benchmarkJudgeGroupEdit(b *testing.B, memberByMember bool) {
 	org := largeOrg(b)
 	var all []string
 	for _, p := range org.state.Catalog.Permissions() {
 		all = append(all, p.Codename)
 	}
-	snap := org.snap.Apply(gatehouse.AccessChange{Revision: 2, Users: []gatehouse.UserAccess{{ID: "usr_wide", Status: gatehouse.StatusActive,
+	snap := org.snap
+	if memberByMember {
+		snap = snap.Apply(gatehouse.AccessChange{Revision: 2, Facilities: []string{"fac_nobody"}})
+	}
+	snap = snap.Apply(gatehouse.AccessChange{Revision: 3, Users: []gatehouse.UserAccess{{ID: "usr_wide", Status: gatehouse.StatusActive,
 		Permissions: all, FacilityIDs: org.state.Facilities}}})
-	ch := gatehouse.AccessChange{Revision: 3, Groups: []gatehouse.GroupAccess{{ID: org.bigID, Permissions: []string{"work_orders.view", "assets.view", "reports.view"}}}}
+	ch := gatehouse.AccessChange{Revision: 4, Groups: []gatehouse.GroupAccess{{ID: org.bigID, Permissions: []string{"work_orders.view", "assets.view", "reports.view"}}}}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {

@@ -81,6 +81,14 @@ func (s *Snapshot) Judge(actorID string, next *Snapshot, w Write) error {
 			return err
 		}
 	}
+	actorTimed := hasTimedGrants(actor)
+	var gap []uint64
+	groupEdits := false
+	if !actorTimed {
+		if gap, groupEdits = s.groupEditGap(next, w, h); groupEdits && gap == nil {
+			return nil // no member can gain what the actor lacks
+		}
+	}
 	// The actor's access at each moment their own grants change: a grant
 	// they give must stay within what they hold until it ends.
 	holders := map[int64]*holder{now: h}
@@ -102,8 +110,10 @@ func (s *Snapshot) Judge(actorID string, next *Snapshot, w Write) error {
 	var wasAt, isAt []int32
 	var d delta             // one for the whole walk: a big group's members are judged without allocating
 	onlyNow := []int64{now} // the moments of users without time-bound grants, when neither has any
-	actorTimed := hasTimedGrants(actor)
 	s.eachReached(next, w.Change, func(id []byte, was, is userRecord) bool {
+		if groupEdits && !was.touches(gap) && !is.touches(gap) {
+			return true // the member gains nothing where the actor lacks something
+		}
 		ts := onlyNow
 		if actorTimed || hasTimedGrants(was) || hasTimedGrants(is) {
 			ts = moments(now, actor, was, is)
@@ -403,4 +413,67 @@ func (u userRecord) hasGroup(slot int32) bool {
 
 // hasTimedGrants reports whether a user's record (nil for none) holds a
 // grant with a start or an end.
+// groupEditGap is, for a write that only edits groups, the facility slots
+// (a bitmap, nil for none) where h lacks a permission that the edited
+// groups hold after it (X.view_own with X.view); ok is false for any other
+// write, or when h lacks one of them everywhere. A member gains from such an
+// edit only the groups' permissions, only at facilities where they hold a
+// group — assigned or by a site role, now or at another moment — so a
+// member with none of those facilities in the gap gains nothing h lacks,
+// and an empty gap means that no member does: a big group's members need
+// no look. It holds for an actor without time-bound grants only, whose
+// access is the same at every moment.
+func (s *Snapshot) groupEditGap(next *Snapshot, w Write, h *holder) (gap []uint64, ok bool) {
+	ch := w.Change
+	if len(ch.Groups) == 0 || len(ch.Users) > 0 || len(ch.DeletedUsers) > 0 || len(ch.Facilities) > 0 ||
+		len(ch.DeletedFacilities) > 0 || len(ch.DeletedGroups) > 0 || len(w.Accounts) > 0 {
+		return nil, false
+	}
+	var given PermSet
+	for _, g := range ch.Groups {
+		slot, ok := next.groupSlot[g.ID]
+		if !ok {
+			return nil, false
+		}
+		given.or(&next.groups[slot].perms)
+	}
+	given = s.cat.withImplied(given)
+	if !given.subsetOf(&h.anywhere) {
+		return nil, false
+	}
+	given.and(&s.cat.scoped)
+	for slot, id := range next.facilityIDs {
+		if id == "" {
+			continue
+		}
+		if held := h.heldAt(int32(slot)); !given.subsetOf(&held) {
+			for slot>>6 >= len(gap) {
+				gap = append(gap, 0)
+			}
+			gap[slot>>6] |= 1 << (slot & 63)
+		}
+	}
+	return gap, true
+}
+
+// touches reports whether one of the user's facilities, assigned or of a
+// site role, whatever their time bounds, is in the bitmap of slots.
+func (u userRecord) touches(slots []uint64) bool {
+	in := func(f int32) bool { return int(f>>6) < len(slots) && slots[f>>6]&(1<<(f&63)) != 0 }
+	if u == nil {
+		return false
+	}
+	for i := range u.facilityCount() {
+		if in(u.facility(i)) {
+			return true
+		}
+	}
+	for i := range u.siteCount() {
+		if _, f := u.site(i); in(f) {
+			return true
+		}
+	}
+	return false
+}
+
 func hasTimedGrants(u userRecord) bool { return len(u) > 0 && u.timedCount() > 0 }

@@ -36,20 +36,21 @@ import (
 
 // config is the benchmark's flags.
 type config struct {
-	users    int
-	sizes    []int
-	duration time.Duration
-	conns    int
-	budget   time.Duration
-	queries  int
-	json     bool
-	plot     string
-	dir      string
-	postgres string
-	casbin   bool
-	http     bool
-	profile  string
-	replot   string
+	users         int
+	sizes         []int
+	duration      time.Duration
+	conns         int
+	budget        time.Duration
+	queries       int
+	json          bool
+	plot          string
+	dir           string
+	postgres      string
+	casbin        bool
+	http          bool
+	profile       string
+	writesProfile string
+	replot        string
 	// instances is how many Gatehouse servers run on -postgres: the
 	// writes go to the first, the others must apply them.
 	instances int
@@ -304,6 +305,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&cfg.http, "http", true, "measure the API over HTTP too (checks, batches, lists, writes)")
 	fs.StringVar(&cfg.replot, "replot", "", "only redraw the -plot of a run saved with -json in this file")
 	fs.StringVar(&cfg.profile, "cpuprofile", "", "write a CPU profile of the HTTP phase's Gatehouse check load and batches to this file")
+	fs.StringVar(&cfg.writesProfile, "writes-cpuprofile", "", "write a CPU profile of the HTTP phase's writes to this file")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -553,7 +555,13 @@ func overHTTP(ctx context.Context, o *org, qs []query, cfg config, res *result, 
 	if len(insts) > 1 {
 		propagated = propagation(insts[1:], o.OrgID)
 	}
-	if err := writes(c, newClient(gh.addr, limitedKey), o, snap, propagated, res); err != nil {
+	stop, err := startProfile(cfg.writesProfile)
+	if err != nil {
+		return err
+	}
+	err = writes(c, newClient(gh.addr, limitedKey), o, snap, propagated, res)
+	stop()
+	if err != nil {
 		return err
 	}
 	logf("  writes: p50 %.2f ms, p99 %.2f ms; a limited admin's group edit: p50 %.2f ms, p99 %.2f ms", res.WriteMsP50, res.WriteMsP99, res.LimitedGroupWriteMsP50, res.LimitedGroupWriteMsP99)
@@ -656,4 +664,21 @@ func withoutGrants(r *inProcessRun) *meter {
 		q := &r.qs[i%len(r.qs)]
 		sinkDecision = snap.Check(q.user, q.perm, q.res)
 	})
+}
+
+// startProfile starts a CPU profile into path ("" for none) and returns
+// what stops it.
+func startProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
