@@ -36,7 +36,7 @@ func TestEngineAgreesWithReferenceModel(t *testing.T) {
 			t.Logf("replay: GATEHOUSE_REFERENCE_SEED=%d go test ./authz -run TestEngineAgreesWithReferenceModel", seed)
 		}
 	})
-	catalogs := []*gatehouse.Catalog{mustCatalog(t, "facilities"), mustCatalog(t, "compliance"), mustParse(t, referenceCatalog)}
+	catalogs := []*gatehouse.Catalog{mustCatalog(t, "facilities"), mustCatalog(t, "compliance"), mustParse(t, referenceCatalog), wideCatalog(t)}
 	rng := rand.New(rand.NewPCG(seed, 0x7ef))
 	c := &comparer{t: t, seen: map[string]int{}}
 	orgs, changes := 150, 12

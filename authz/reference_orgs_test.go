@@ -1,9 +1,11 @@
 package authz_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"testing"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
@@ -61,6 +63,47 @@ const referenceCatalog = `{
   }
 }`
 
+// wideCatalog is a catalog of the most permissions a catalog may hold
+// (gatehouse.MaxPermissions), so that every word of the engine's
+// permission sets is used: 16 categories of 16 permissions (a view/view_own
+// pair and 14 others), alternately facility-scoped, each with a minimum
+// licence of a three-tier ladder whose tiers grant some permissions
+// implicitly and keep some categories out.
+func wideCatalog(tb testing.TB) *gatehouse.Catalog {
+	tb.Helper()
+	tiers := []string{"bronze", "silver", "gold"}
+	c := gatehouse.Catalog{Template: "wide", Title: "Every permission a catalog may hold", AdminOperations: map[string]string{}}
+	for i := range 16 {
+		cat := gatehouse.Category{Key: fmt.Sprintf("c%d", i), Name: fmt.Sprintf("Category %d", i), FacilityScoped: i%2 == 0}
+		for j := range 16 {
+			action := fmt.Sprintf("a%d", j)
+			switch j {
+			case 0:
+				action = "view"
+			case 1:
+				action = "view_own"
+			}
+			cat.Permissions = append(cat.Permissions, gatehouse.Permission{Codename: cat.Key + "." + action, Label: action, MinLicence: tiers[(i+j)%3]})
+		}
+		c.Categories = append(c.Categories, cat)
+	}
+	for i, name := range tiers {
+		l := gatehouse.Licence{Name: name, Label: name, ImplicitPermissions: []string{fmt.Sprintf("c%d.view_own", 15-i), fmt.Sprintf("c%d.a%d", 12+i, 13-i)}}
+		if i < 2 {
+			l.Limits = []gatehouse.LicenceLimit{{Text: "Kept out", DenyCategories: []string{fmt.Sprintf("c%d", 14+i)}, Except: []string{fmt.Sprintf("c%d.a2", 14+i)}}}
+		}
+		c.Licences = append(c.Licences, l)
+	}
+	for _, op := range gatehouse.AdminOperations {
+		c.AdminOperations[op] = "c1.a2"
+	}
+	doc, err := json.Marshal(c)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return mustParse(tb, string(doc))
+}
+
 // boundOffsets are the moments, in seconds from now, that random grants
 // start and expire at: past, the current second, the next, future.
 var boundOffsets = []int64{-2 * 86400, -3600, -60, -1, 0, 1, 60, 3600, 3 * 86400}
@@ -81,6 +124,7 @@ type randomOrg struct {
 	deleted  []string  // facility ids deleted, which may be added again
 	serial   int       // for fresh ids
 	longIDs  bool      // ids that hash alike (see longID)
+	codes    []string  // the catalog's codenames
 	revision int64
 }
 
@@ -88,7 +132,11 @@ func newRandomOrg(rng *rand.Rand, c *gatehouse.Catalog, groups int) *randomOrg {
 	o := &randomOrg{rng: rng, now: time.Date(2026, 6, 1, 9, 0, 0, 500_000_000, time.UTC), revision: 1}
 	o.st = gatehouse.AccessState{OrgID: "org_ref", Revision: 1, Catalog: c}
 	o.longIDs = rng.IntN(4) == 0
-	for range 1 + rng.IntN(4) {
+	facilities := 1 + rng.IntN(4)
+	if rng.IntN(10) == 0 { // users with many facilities each
+		facilities = 20 + rng.IntN(20)
+	}
+	for range facilities {
 		o.st.Facilities = append(o.st.Facilities, o.fresh("fac"))
 	}
 	for range groups {
@@ -121,11 +169,12 @@ func (o *randomOrg) chance(p float64) bool { return o.rng.Float64() < p }
 func pick[T any](rng *rand.Rand, list []T) T { return list[rng.IntN(len(list))] }
 
 func (o *randomOrg) codenames() []string {
-	var out []string
-	for _, p := range o.st.Catalog.Permissions() {
-		out = append(out, p.Codename)
+	if o.codes == nil {
+		for _, p := range o.st.Catalog.Permissions() {
+			o.codes = append(o.codes, p.Codename)
+		}
 	}
-	return out
+	return o.codes
 }
 
 // somePermissions is up to n random codenames, now and then one the
@@ -221,7 +270,7 @@ func (o *randomOrg) randomUser(id string) gatehouse.UserAccess {
 		u.GroupIDs = gatehouse.SortedSet(append(u.GroupIDs, o.someGroup(u.GroupIDs)))
 	}
 	u.Permissions = o.somePermissions(2)
-	for range o.rng.IntN(3) {
+	for range o.rng.IntN(3 + len(o.st.Facilities)/2) {
 		u.FacilityIDs = gatehouse.SortedSet(append(u.FacilityIDs, o.someFacility()))
 	}
 	for range o.rng.IntN(4) {
