@@ -403,6 +403,28 @@ func (o *randomOrg) editUser(u gatehouse.UserAccess) gatehouse.UserAccess {
 	return u
 }
 
+// someHeldGroup is the index of a random group, more often than not one
+// that some user holds (organization-wide or at a site): with hundreds of
+// groups, an edit of any group would seldom reach anyone.
+func (o *randomOrg) someHeldGroup() int {
+	if o.chance(0.7) {
+		var held []string
+		for _, u := range o.st.Users {
+			held = append(held, u.GroupIDs...)
+			for _, r := range u.SiteRoles {
+				held = append(held, r.GroupID)
+			}
+		}
+		if len(held) > 0 {
+			id := pick(o.rng, held)
+			if i := slices.IndexFunc(o.st.Groups, func(g gatehouse.GroupAccess) bool { return g.ID == id }); i >= 0 {
+				return i
+			}
+		}
+	}
+	return o.rng.IntN(len(o.st.Groups))
+}
+
 // randomChange is one committed write, as the service would hand it to
 // Snapshot.Apply, applied to the loaded state as well.
 func (o *randomOrg) randomChange() gatehouse.AccessChange {
@@ -414,7 +436,7 @@ func (o *randomOrg) randomChange() gatehouse.AccessChange {
 		if len(st.Groups) == 0 {
 			break
 		}
-		i := o.rng.IntN(len(st.Groups))
+		i := o.someHeldGroup()
 		perms := slices.DeleteFunc(slices.Clone(st.Groups[i].Permissions), func(string) bool { return o.chance(0.3) })
 		perms = gatehouse.SortedSet(append(perms, o.somePermissions(3)...))
 		st.Groups[i] = gatehouse.GroupAccess{ID: st.Groups[i].ID, Permissions: perms}
@@ -423,7 +445,7 @@ func (o *randomOrg) randomChange() gatehouse.AccessChange {
 		if len(st.Groups) == 0 {
 			break
 		}
-		id := pick(o.rng, st.Groups).ID
+		id := st.Groups[o.someHeldGroup()].ID
 		st.Groups = slices.DeleteFunc(st.Groups, func(g gatehouse.GroupAccess) bool { return g.ID == id })
 		for i := range st.Users {
 			st.Users[i] = without(st.Users[i], id, "")
