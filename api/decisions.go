@@ -105,12 +105,15 @@ func (h *handlers) check(ctx context.Context, in *rawJSONInput) (*rawJSONOutput,
 	if err != nil {
 		return nil, err
 	}
-	return &rawJSONOutput{append(checkjson.AppendDecision(make([]byte, 0, 256), decide(snap, c)), '\n')}, nil
+	d, _ := decide(snap, c, nil)
+	return &rawJSONOutput{append(checkjson.AppendDecision(make([]byte, 0, 256), d), '\n')}, nil
 }
 
-// decide answers one check from a snapshot, with its explanation.
-func decide(snap *authz.Snapshot, c checkjson.Check) checkjson.Decision {
-	return toDecision(snap.ExplainAt(c.UserID, c.Permission, c.Resource, c.At), snap.Revision)
+// decide answers one check from a snapshot, with its explanation, whose
+// sources are appended to buf (returned).
+func decide(snap *authz.Snapshot, c checkjson.Check, buf []authz.Source) (checkjson.Decision, []authz.Source) {
+	x, buf := snap.ExplainAtAppend(buf, c.UserID, c.Permission, c.Resource, c.At)
+	return toDecision(x, snap.Revision), buf
 }
 
 // checkBatchResults is the answer of a check-batch, as documented; the
@@ -124,19 +127,22 @@ type checkBatchResults struct {
 // reused from batch to batch, since allocating it each time made the
 // garbage collector a large part of a batch's cost.
 type batchScratch struct {
-	checks []checkjson.Check
-	out    []byte
+	checks  []checkjson.Check
+	sources []authz.Source // the decisions' granted_by, one after another
+	out     []byte
 }
 
 var batchScratches = sync.Pool{New: func() any {
-	return &batchScratch{checks: make([]checkjson.Check, 0, checkjson.MaxBatch), out: make([]byte, 0, 256*checkjson.MaxBatch)}
+	return &batchScratch{checks: make([]checkjson.Check, 0, checkjson.MaxBatch),
+		sources: make([]authz.Source, 0, 2*checkjson.MaxBatch), out: make([]byte, 0, 256*checkjson.MaxBatch)}
 }}
 
 // release returns the scratch to the pool, without what it points to.
 func (bs *batchScratch) release() {
 	clear(bs.checks[:cap(bs.checks)])
-	bs.checks, bs.out = bs.checks[:0], bs.out[:0]
-	if cap(bs.out) <= 1<<20 {
+	clear(bs.sources)
+	bs.checks, bs.sources, bs.out = bs.checks[:0], bs.sources[:0], bs.out[:0]
+	if cap(bs.out) <= 1<<20 && cap(bs.sources) <= 4*checkjson.MaxBatch {
 		batchScratches.Put(bs)
 	}
 }
@@ -198,7 +204,9 @@ func (h *handlers) checkBatch(ctx context.Context, in *rawJSONInput) (*streamedO
 		if i > 0 {
 			out = append(out, ',')
 		}
-		out = checkjson.AppendDecision(out, decide(snap, c))
+		var d checkjson.Decision
+		d, bs.sources = decide(snap, c, bs.sources)
+		out = checkjson.AppendDecision(out, d)
 	}
 	bs.out = append(out, "]}\n"...)
 	return &streamedOutput{func(hc huma.Context) {

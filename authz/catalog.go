@@ -19,6 +19,12 @@ type compiledCatalog struct {
 	holdable []PermSet // licence rank → what a user of that rank may hold
 	implicit []PermSet // licence rank → implicit grants of that tier and those below
 	ranks    map[string]int
+	// The sentences of explanations that name only a permission (and the
+	// user's licence), made once: a batch of 1,000 checks explains each.
+	grantedMsg    []string   // index → "granted through X"
+	grantedOwnMsg []string   // index → the same, for the user's own items
+	missingMsg    []string   // index → no group, direct grant or licence gives it
+	licenceMsg    [][]string // licence rank → index → why that licence keeps it out
 }
 
 func compileCatalog(c *gatehouse.Catalog) *compiledCatalog {
@@ -40,6 +46,12 @@ func compileCatalog(c *gatehouse.Catalog) *compiledCatalog {
 		}
 	}
 	cc.lookup = newCodeTable(cc.codes)
+	cc.grantedMsg, cc.grantedOwnMsg, cc.missingMsg = make([]string, len(perms)), make([]string, len(perms)), make([]string, len(perms))
+	for i, code := range cc.codes {
+		cc.grantedMsg[i] = "granted through " + code
+		cc.grantedOwnMsg[i] = "granted through " + code + ", for items the user created or is assigned to"
+		cc.missingMsg[i] = "no group, direct grant or licence of the user gives " + code
+	}
 	for i, code := range cc.codes {
 		cc.view[i], cc.own[i] = -1, -1
 		if v, o, ok := c.OwnVariant(code); ok {
@@ -64,6 +76,21 @@ func compileCatalog(c *gatehouse.Catalog) *compiledCatalog {
 		cc.implicit[l.Rank] = cc.implicit[l.Rank-1]
 		for _, code := range l.ImplicitPermissions {
 			cc.implicit[l.Rank].add(cc.index[code])
+		}
+	}
+	cc.licenceMsg = make([][]string, len(c.Licences)+1)
+	for rank := range cc.licenceMsg {
+		name := ""
+		for _, l := range c.Licences {
+			if l.Rank == rank {
+				name = l.Name
+			}
+		}
+		cc.licenceMsg[rank] = make([]string, len(perms))
+		for i := range perms {
+			if !cc.holdable[rank].has(i) {
+				cc.licenceMsg[rank][i] = licenceTooLowMessage(c, name, i, cc.codes[i])
+			}
 		}
 	}
 	return cc

@@ -94,7 +94,7 @@ type Explanation struct {
 	OwnOnly   bool   // allowed only for items the user created or is assigned to
 	Message   string // one sentence for people
 
-	grant string // the codename that granted, for the message
+	grant int // the index of the permission that granted, for the message
 }
 
 // Check answers allowed(user, permission, resource) now. It allocates
@@ -116,10 +116,24 @@ func (s *Snapshot) Explain(userID, permission string, r Resource) Explanation {
 
 // ExplainAt answers like CheckAt and says why; a zero at is now.
 func (s *Snapshot) ExplainAt(userID, permission string, r Resource, at time.Time) Explanation {
-	var x Explanation
+	x, _ := s.ExplainAtAppend(nil, userID, permission, r, at)
+	return x
+}
+
+// ExplainAtAppend is ExplainAt with the explanation's sources appended to
+// buf, which it returns: a batch explains each of its checks into one
+// buffer rather than allocating each one's sources. The explanation's
+// GrantedBy is a slice of the buffer returned.
+func (s *Snapshot) ExplainAtAppend(buf []Source, userID, permission string, r Resource, at time.Time) (Explanation, []Source) {
+	start := len(buf)
+	x := Explanation{GrantedBy: buf}
 	x.Decision = s.decide(userID, permission, r, &x, unixOf(at))
 	x.Message = s.message(&x, userID, permission, r)
-	return x
+	buf, x.GrantedBy = x.GrantedBy, x.GrantedBy[start:len(x.GrantedBy):len(x.GrantedBy)]
+	if len(x.GrantedBy) == 0 {
+		x.GrantedBy = nil
+	}
+	return x, buf
 }
 
 // unixOf is t in unix seconds, 0 (now) for the zero time.
@@ -137,30 +151,30 @@ func (s *Snapshot) message(x *Explanation, userID, permission string, r Resource
 	switch x.Reason {
 	case ReasonGranted:
 		if x.OwnOnly {
-			return "granted through " + x.grant + ", for items the user created or is assigned to"
+			return s.cat.grantedOwnMsg[x.grant]
 		}
-		return "granted through " + x.grant
+		return s.cat.grantedMsg[x.grant]
 	case ReasonFullAccess:
 		return "the user has full access"
 	case ReasonUserNotFound:
-		return "user " + strconv.Quote(userID) + " is not in this organization"
+		return quoted("user ", userID, " is not in this organization")
 	case ReasonUnknownPermission:
-		return "the catalog has no permission " + strconv.Quote(permission)
+		return quoted("the catalog has no permission ", permission, "")
 	case ReasonFacilityNotFound:
-		return "facility " + strconv.Quote(r.FacilityID) + " is not in this organization"
+		return quoted("facility ", r.FacilityID, " is not in this organization")
 	case ReasonUserInvited:
 		return "the user has not accepted the invitation yet"
 	case ReasonUserInactive:
 		return "the user is deactivated"
 	case ReasonPermissionMissing:
-		return "no group, direct grant or licence of the user gives " + permission
+		return s.cat.missingMsg[s.cat.index[permission]]
 	case ReasonLicenceTooLow:
 		return s.licenceMessage(s.user(userID), s.cat.index[permission])
 	case ReasonFacilityNotAssigned:
 		if r.FacilityID == "" {
 			return permission + " is facility-scoped and the user has no facility assigned"
 		}
-		return "facility " + strconv.Quote(r.FacilityID) + " is not assigned to the user"
+		return quoted("facility ", r.FacilityID, " is not assigned to the user")
 	case ReasonNotOwn:
 		return "the user holds only the view-own permission and neither created nor is assigned to the item"
 	}
@@ -198,7 +212,7 @@ func (s *Snapshot) decide(userID, permission string, r Resource, x *Explanation,
 	// 3. full access bypasses everything below.
 	if u.fullAccess() {
 		if x != nil {
-			x.GrantedBy = []Source{{Kind: SourceFullAccess}}
+			x.GrantedBy = append(x.GrantedBy, Source{Kind: SourceFullAccess})
 		}
 		return Decision{Allowed: true, Reason: ReasonFullAccess}
 	}
@@ -250,8 +264,8 @@ func (s *Snapshot) decide(userID, permission string, r Resource, x *Explanation,
 	}
 	if x != nil {
 		x.OwnOnly = ownOnly
-		x.GrantedBy = s.sources(u, grant)
-		x.grant = s.cat.codes[grant]
+		x.GrantedBy = s.sources(u, grant, x.GrantedBy)
+		x.grant = grant
 	}
 	return Decision{Allowed: true, Reason: ReasonGranted}
 }
@@ -314,8 +328,8 @@ func (s *Snapshot) held(u userRecord, set *PermSet) {
 	}
 }
 
-func (s *Snapshot) sources(u userRecord, grant int) []Source {
-	var out []Source
+// sources appends the grants that give permission index grant to out.
+func (s *Snapshot) sources(u userRecord, grant int, out []Source) []Source {
 	for i := range u.groupCount() {
 		if grp := &s.groups[u.group(i)]; !grp.deleted && grp.perms.has(grant) {
 			out = append(out, Source{Kind: SourceGroup, ID: grp.id})
@@ -330,10 +344,21 @@ func (s *Snapshot) sources(u userRecord, grant int) []Source {
 	return out
 }
 
+// licenceMessage says why the user's licence keeps permission index p
+// out: made at compile time for the catalog's licences.
 func (s *Snapshot) licenceMessage(u userRecord, p int) string {
-	c := s.cat.catalog
-	perm := c.Permission(s.cat.codes[p])
 	name := s.licences[u.licence()]
+	if msgs := s.cat.licenceMsg[u.rank()]; s.cat.catalog.Licence(name) != nil || name == "" {
+		if msg := msgs[p]; msg != "" {
+			return msg
+		}
+	}
+	return licenceTooLowMessage(s.cat.catalog, name, p, s.cat.codes[p])
+}
+
+// licenceTooLowMessage says why licence name keeps permission code out.
+func licenceTooLowMessage(c *gatehouse.Catalog, name string, p int, code string) string {
+	perm := c.Permission(code)
 	if name == "" {
 		return fmt.Sprintf("%s needs a licence and the user has none", perm.Codename)
 	}
@@ -341,11 +366,22 @@ func (s *Snapshot) licenceMessage(u userRecord, p int) string {
 	if held == nil {
 		return fmt.Sprintf("%s needs a licence and the user's licence %q is not in the catalog", perm.Codename, name)
 	}
-	if min := c.Licence(perm.MinLicence); min != nil && min.Rank > u.rank() {
+	if min := c.Licence(perm.MinLicence); min != nil && min.Rank > held.Rank {
 		return fmt.Sprintf("%s needs licence %s or higher; the user has %s", perm.Codename, min.Label, held.Label)
 	}
 	if lim := held.LimitOf(perm); lim != nil {
 		return fmt.Sprintf("licence %s keeps %s out: %s", held.Label, perm.Codename, lim.Text)
 	}
 	return fmt.Sprintf("licence %s may not hold %s", held.Label, perm.Codename)
+}
+
+// quoted is before + strconv.Quote(id) + after, in one allocation for the
+// plain ids and codenames that messages almost always name.
+func quoted(before, id, after string) string {
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return before + strconv.Quote(id) + after
+		}
+	}
+	return before + `"` + id + `"` + after
 }

@@ -59,17 +59,16 @@ func (s *Snapshot) decideAt(u userRecord, userID string, p int, facility int32, 
 	}
 	if x != nil {
 		x.OwnOnly = ownOnly
-		x.GrantedBy = s.sourcesAt(u, grant, t, facility, scoped)
-		x.grant = s.cat.codes[grant]
+		x.GrantedBy = s.sourcesAt(u, grant, t, facility, scoped, x.GrantedBy)
+		x.grant = grant
 	}
 	return Decision{Allowed: true, Reason: ReasonGranted}
 }
 
-// sourcesAt lists the grants in force at t that give permission index
-// grant: for a facility-scoped one, those that apply at the facility (any
-// facility with -1); site roles name their facility.
-func (s *Snapshot) sourcesAt(u userRecord, grant int, t int64, facility int32, scoped bool) []Source {
-	var out []Source
+// sourcesAt appends to out the grants in force at t that give permission
+// index grant: for a facility-scoped one, those that apply at the facility
+// (any facility with -1); site roles name their facility.
+func (s *Snapshot) sourcesAt(u userRecord, grant int, t int64, facility int32, scoped bool, out []Source) []Source {
 	orgApplies := !scoped || (facility >= 0 && u.assignedAt(facility, t)) || (facility < 0 && s.anyFacilityAt(u, t))
 	if orgApplies {
 		for i := range u.groupCount() {

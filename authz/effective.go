@@ -55,12 +55,12 @@ func (s *Snapshot) Effective(userID string) (perms []EffectivePermission, ok boo
 			// The grant's sources, not Explain: a facility-scoped permission of a
 			// user without facilities is held, and denied only for lack of scope.
 			grant, ownOnly := s.cat.grantFor(i, &set)
-			e.GrantedBy, e.OwnOnly = s.sourcesAt(u, grant, t, -1, false), ownOnly
+			e.GrantedBy, e.OwnOnly = s.sourcesAt(u, grant, t, -1, false, nil), ownOnly
 			if p.FacilityScoped {
 				for _, pl := range places {
 					if g, own := s.cat.grantWithin(i, &pl.held, &s.cat.holdable[u.rank()]); g >= 0 {
 						e.FacilityIDs = append(e.FacilityIDs, pl.id)
-						e.Facilities = append(e.Facilities, FacilityGrant{FacilityID: pl.id, GrantedBy: s.sourcesAt(u, g, t, pl.slot, true), OwnOnly: own})
+						e.Facilities = append(e.Facilities, FacilityGrant{FacilityID: pl.id, GrantedBy: s.sourcesAt(u, g, t, pl.slot, true, nil), OwnOnly: own})
 					}
 				}
 			} else {
