@@ -17,11 +17,12 @@ import (
 
 // TestEngineAgreesWithReferenceModel compares the engine's Check, CheckAt,
 // Explain and ExplainAt with referenceDecide on random organizations of
-// the three catalogs (facilities, compliance and referenceCatalog): each
-// compiled, then after each of a chain of Snapshot.Apply changes against
-// the state a store would load after them. Every answer must agree on
+// four catalogs (facilities, compliance, referenceCatalog and wideCatalog):
+// each compiled, then after each of a chain of Snapshot.Apply changes
+// against the state a store would load after them. Every answer must agree on
 // allowed, reason, own_only and the set of sources (kind, id, facility,
-// start, expiry); Check must agree with Explain.
+// start, expiry); Check must agree with Explain, and ExplainAtAppend
+// explaining a batch into one buffer with ExplainAt.
 //
 // Each run draws a new seed; GATEHOUSE_REFERENCE_SEED=… replays one (the
 // seed is logged). GATEHOUSE_REFERENCE_ORGS sets the number of random
@@ -88,10 +89,24 @@ type comparer struct {
 	decisions int
 	failures  int
 	seen      map[string]int // how often each reason and each kind of case came up
+
+	// A batch explains its checks into one buffer (ExplainAtAppend), as
+	// the API's check-batch does; each explanation's sources must survive
+	// the ones explained after it.
+	buf   []authz.Source
+	batch []batchAnswer
 }
 
-// compare asks n random questions, each now and at two other moments.
+type batchAnswer struct {
+	question string
+	got      []authz.Source
+	want     sourceSet
+}
+
+// compare asks n random questions, each now and at two other moments, as
+// one batch.
 func (c *comparer) compare(o *randomOrg, snap *authz.Snapshot, where string, n int) {
+	c.buf, c.batch = c.buf[:0], c.batch[:0]
 	for range n {
 		user := o.someUserID()
 		perm := o.somePermissionFor(user)
@@ -99,6 +114,13 @@ func (c *comparer) compare(o *randomOrg, snap *authz.Snapshot, where string, n i
 		c.one(o, snap, where, user, perm, r, time.Time{})
 		c.one(o, snap, where, user, perm, r, o.someMoment())
 		c.one(o, snap, where, user, perm, r, o.someMoment())
+	}
+	for _, a := range c.batch {
+		if !sourcesOf(a.got).equal(a.want) {
+			c.failures++
+			c.t.Errorf("%s\n%s: in a batch, the sources became %v; want %v", where, a.question, sourcesOf(a.got), a.want)
+			return
+		}
 	}
 }
 
@@ -117,7 +139,11 @@ func (c *comparer) one(o *randomOrg, snap *authz.Snapshot, where, user, perm str
 		d, x = snap.CheckAt(user, perm, r, at), snap.ExplainAt(user, perm, r, at)
 	}
 	got := sourcesOf(x.GrantedBy)
-	if x.Allowed == allowed && x.Reason.Name() == reason && x.OwnOnly == ownOnly && got.equal(sources) && d == x.Decision {
+	var inBatch authz.Explanation
+	inBatch, c.buf = snap.ExplainAtAppend(c.buf, user, perm, r, at)
+	c.batch = append(c.batch, batchAnswer{fmt.Sprintf("check %s %s %+v at %s", user, perm, r, at), inBatch.GrantedBy, sources})
+	if x.Allowed == allowed && x.Reason.Name() == reason && x.OwnOnly == ownOnly && got.equal(sources) && d == x.Decision &&
+		inBatch.Decision == x.Decision && inBatch.OwnOnly == x.OwnOnly && inBatch.Message == x.Message {
 		c.count(reason, ownOnly, sources, moment)
 		return
 	}
@@ -129,11 +155,11 @@ func (c *comparer) one(o *randomOrg, snap *authz.Snapshot, where, user, perm str
 	if !at.IsZero() {
 		asked = at.Format(time.RFC3339Nano)
 	}
-	c.t.Errorf("%s\ncheck %s %s %+v at %s\nreference: allowed=%v reason=%s own_only=%v sources=%v\nExplain:   allowed=%v reason=%s own_only=%v sources=%v\nCheck:     allowed=%v reason=%s\n%s",
+	c.t.Errorf("%s\ncheck %s %s %+v at %s\nreference: allowed=%v reason=%s own_only=%v sources=%v\nExplain:   allowed=%v reason=%s own_only=%v sources=%v\nCheck:     allowed=%v reason=%s\nin a batch: %+v\n%s",
 		where, user, perm, r, asked,
 		allowed, reason, ownOnly, sources,
 		x.Allowed, x.Reason, x.OwnOnly, got,
-		d.Allowed, d.Reason, describeUser(o.st, user))
+		d.Allowed, d.Reason, inBatch, describeUser(o.st, user))
 }
 
 // count records what kind of case an agreed decision was, so that the
