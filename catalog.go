@@ -225,6 +225,15 @@ func (c *Catalog) resolve() error {
 	if count > MaxPermissions {
 		return Invalid("categories", "a catalog holds at most %d permissions, this one has %d", MaxPermissions, count)
 	}
+	// X.view implies X.view_own, and a check of either reads the other: a
+	// pair whose halves differ in scope would have no one reading.
+	for _, cat := range c.Categories {
+		for _, p := range cat.Permissions {
+			if view, own, ok := c.OwnVariant(p.Codename); ok && p.Codename == own && c.byCodename[view].FacilityScoped != p.FacilityScoped {
+				return Invalid(first[own], "%s and %s must both be facility-scoped or both organization-wide", view, own)
+			}
+		}
+	}
 	for i, l := range c.Licences {
 		for j, code := range l.ImplicitPermissions {
 			if c.byCodename[code] == nil {

@@ -117,6 +117,13 @@ func TestParseCatalogErrors(t *testing.T) {
 			message: `duplicate codename "assets.view"`,
 		},
 		{
+			name:    "view and view_own of different scopes",
+			edit:    replace(`{"codename": "users.edit", "label": "Edit"}`, `{"codename": "users.view_own", "label": "View own", "facility_scoped": true}`),
+			field:   "categories[1].permissions[1].codename",
+			marker:  `"users.view_own"`,
+			message: `users.view and users.view_own must both be facility-scoped or both organization-wide`,
+		},
+		{
 			name:    "unknown licence in min_licence",
 			edit:    replace(`"min_licence": "pro"`, `"min_licence": "platinum"`),
 			field:   "categories[0].permissions[1].min_licence",

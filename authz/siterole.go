@@ -141,18 +141,29 @@ func (s *Snapshot) extraOf(u gatehouse.UserAccess, groups, facilities []int32) (
 		}
 		return t
 	}
-	var sites [][2]int32
-	var times []timed
+	// Site roles are stored sorted by facility slot, and a time-bound one
+	// is named by its position there: sorted first, numbered after, so
+	// that each keeps its own bounds (facility slots and ids sort apart).
+	type siteRole struct {
+		group, facility int32
+		role            gatehouse.SiteRole
+	}
+	var roles []siteRole
 	for _, r := range gatehouse.NormalizeSiteRoles(u.SiteRoles) {
 		g, gok := s.groupSlot[r.GroupID]
 		f, fok := s.facilitySlot(r.FacilityID)
-		if !gok || !fok {
-			continue
+		if gok && fok {
+			roles = append(roles, siteRole{g, f, r})
 		}
-		if !r.StartsAt.IsZero() || !r.ExpiresAt.IsZero() {
-			times = append(times, bound(timedSite, int32(len(sites)), r.StartsAt, r.ExpiresAt))
+	}
+	slices.SortStableFunc(roles, func(a, b siteRole) int { return int(a.facility - b.facility) })
+	var sites [][2]int32
+	var times []timed
+	for _, r := range roles {
+		if !r.role.StartsAt.IsZero() || !r.role.ExpiresAt.IsZero() {
+			times = append(times, bound(timedSite, int32(len(sites)), r.role.StartsAt, r.role.ExpiresAt))
 		}
-		sites = append(sites, [2]int32{g, f})
+		sites = append(sites, [2]int32{r.group, r.facility})
 	}
 	for _, bd := range u.Bounds {
 		g, ok := gatehouse.ParseGrantID(bd.GrantID)
@@ -193,7 +204,6 @@ func (s *Snapshot) extraOf(u gatehouse.UserAccess, groups, facilities []int32) (
 		}
 	}
 	var b []byte
-	slices.SortStableFunc(sites, func(a, b [2]int32) int { return int(a[1] - b[1]) })
 	b = le.AppendUint16(b, uint16(len(sites)))
 	b = le.AppendUint16(b, uint16(len(times)))
 	for _, st := range sites {
