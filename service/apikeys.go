@@ -33,7 +33,13 @@ func (s *Service) CreateAPIKey(ctx context.Context, actor gatehouse.Actor, name 
 		return nil, err
 	}
 	secret, key := newAPIKey(actor.OrgID, actor.UserID, name, s.now())
-	rev, err := s.write(ctx, actor.OrgID, func(tx gatehouse.Tx, _ *authz.Snapshot, _ *gatehouse.AccessChange) error {
+	rev, err := s.write(ctx, actor.OrgID, func(tx gatehouse.Tx, snap *authz.Snapshot, _ *gatehouse.AccessChange) error {
+		// The actor was active when authenticated, but a deactivation may
+		// have committed since: a key made now would outlive it and work
+		// again on reactivation. The snapshot here is at the latest revision.
+		if !snap.IsActive(actor.UserID) {
+			return gatehouse.Forbidden(authz.ActorInactive, "only an active user may create API keys")
+		}
 		if err := tx.CreateAPIKey(key); err != nil {
 			return err
 		}
