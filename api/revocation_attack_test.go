@@ -77,3 +77,124 @@ func TestKeysMadeDuringDeactivationDoNotOutliveIt(t *testing.T) {
 		}
 	}
 }
+
+// signInRace sends n sign-ins of email with pass at once, all released
+// together with race (run on this goroutine), and returns the session
+// tokens of those answered 201.
+func (e *env) signInRace(n int, email, pass string, race func()) []string {
+	e.t.Helper()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var tokens []string
+	start := make(chan struct{})
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			body, _ := json.Marshal(obj{"email": email, "password": pass})
+			resp, err := http.Post(e.srv.URL+"/api/v1/sessions", "application/json", bytes.NewReader(body))
+			if err != nil {
+				e.t.Error(err)
+				return
+			}
+			defer resp.Body.Close()
+			switch resp.StatusCode {
+			case http.StatusCreated:
+				for _, c := range resp.Cookies() {
+					if c.Name == "gatehouse_session" {
+						mu.Lock()
+						tokens = append(tokens, c.Value)
+						mu.Unlock()
+					}
+				}
+			case http.StatusUnauthorized, http.StatusTooManyRequests:
+			default:
+				e.t.Errorf("a sign-in in the race: %d", resp.StatusCode)
+			}
+		}()
+	}
+	close(start)
+	race()
+	wg.Wait()
+	return tokens
+}
+
+// withSession is a client sending the session cookie token.
+func (e *env) withSession(token string) *client {
+	c := e.client()
+	c.header.Set("Cookie", "gatehouse_session="+token)
+	return c
+}
+
+// sessionCount is how many sessions of the user the database holds.
+func (o *org) sessionCount(userID string) int {
+	o.e.t.Helper()
+	var n int
+	err := o.e.db.View(context.Background(), func(tx gatehouse.Tx) error {
+		s, err := tx.FindSessions(o.id, userID)
+		n = len(s)
+		return err
+	})
+	if err != nil {
+		o.e.t.Fatal(err)
+	}
+	return n
+}
+
+// TestSignInsDuringDeactivationDoNotOutliveIt races sign-ins with the right
+// password against the user's deactivation: a sign-in whose password was
+// checked before the deactivation and whose session is written after it
+// must not leave a session that works again on reactivation
+// (docs/security.md §4).
+func TestSignInsDuringDeactivationDoNotOutliveIt(t *testing.T) {
+	e := newEnv(t)
+	o := e.newOrg("Acme", "facilities")
+	for round := range 5 {
+		email := "sam" + string(rune('a'+round)) + "@acme.test"
+		id := str(o.invite("sam"+string(rune('a'+round)), nil), "id")
+		e.client().ok(http.StatusOK, "POST", "/api/v1/invitations/accept", obj{"token": e.inviteToken(email), "password": password})
+		tokens := e.signInRace(8, email, password, func() {
+			o.admin.ok(http.StatusOK, "POST", "/api/v1/users/"+id+"/deactivate", nil)
+		})
+		if n := o.sessionCount(id); n != 0 {
+			t.Errorf("round %d: %d sessions stored for a deactivated user (%d sign-ins answered 201)", round, n, len(tokens))
+		}
+		o.admin.ok(http.StatusOK, "POST", "/api/v1/users/"+id+"/activate", nil)
+		for _, token := range tokens {
+			if status, _, body := e.withSession(token).do("GET", "/api/v1/me", nil); status != http.StatusUnauthorized {
+				t.Errorf("round %d: a session opened during the deactivation works after reactivation: %d %v", round, status, body)
+			}
+		}
+	}
+}
+
+// TestSignInsWithTheOldPasswordDoNotOutliveAReset races sign-ins with the
+// old password against a password reset: "A password reset signs the user
+// out everywhere" (docs/security.md §4) — including a sign-in whose old
+// password was checked before the reset committed.
+func TestSignInsWithTheOldPasswordDoNotOutliveAReset(t *testing.T) {
+	e := newEnv(t)
+	o := e.newOrg("Acme", "facilities")
+	const newPassword = "a brand new passphrase"
+	for round := range 5 {
+		local := "rae" + string(rune('a'+round))
+		email := local + "@acme.test"
+		id := str(o.invite(local, nil), "id")
+		e.client().ok(http.StatusOK, "POST", "/api/v1/invitations/accept", obj{"token": e.inviteToken(email), "password": password})
+		e.client().do("POST", "/api/v1/password-reset/request", obj{"email": email})
+		reset := e.mailedToken(email, "/reset-password")
+		tokens := e.signInRace(8, email, password, func() {
+			status, _, body := e.client().do("POST", "/api/v1/password-reset/confirm", obj{"token": reset, "password": newPassword})
+			wantStatus(t, status, body, http.StatusOK)
+		})
+		if n := o.sessionCount(id); n != 0 {
+			t.Errorf("round %d: %d sessions opened with the old password survive the reset (%d sign-ins answered 201)", round, n, len(tokens))
+		}
+		for _, token := range tokens {
+			if status, _, body := e.withSession(token).do("GET", "/api/v1/me", nil); status != http.StatusUnauthorized {
+				t.Errorf("round %d: a session opened with the old password works after the reset: %d %v", round, status, body)
+			}
+		}
+	}
+}

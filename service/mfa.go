@@ -141,6 +141,10 @@ func (s *Service) secondStep(ctx context.Context, tx gatehouse.Tx, snap *authz.S
 
 // openSession creates a session of the user in tx and returns its token.
 func (s *Service) openSession(ctx context.Context, tx gatehouse.Tx, u *gatehouse.User, client, userAgent string, amr []string) (string, *gatehouse.Session, error) {
+	// u was read before tx: a deactivation since must not be outlived.
+	if _, err := activeUser(tx, u.OrgID, u.ID); err != nil {
+		return "", nil, err
+	}
 	token := gatehouse.NewToken("ghs_")
 	session := &gatehouse.Session{OrgID: u.OrgID, UserID: u.ID, TokenHash: gatehouse.HashToken(token),
 		Client: client, UserAgent: truncate(userAgent, 300), ExpiresAt: s.now().Add(s.cfg.SessionMax), AMR: amr}

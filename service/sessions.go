@@ -106,6 +106,17 @@ func (s *Service) SignIn(ctx context.Context, orgID, email, password, client, us
 	var session *gatehouse.Session
 	var need *SecondFactorNeeded
 	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		// The password was checked outside this transaction: the user must
+		// still be active, and a reset since must not let the old one in.
+		if _, err := lockActiveUser(tx, user.OrgID, user.ID); err != nil {
+			return err
+		}
+		if h, err := tx.PasswordHash(user.OrgID, user.ID); err != nil || h != hashes[user.ID] {
+			if err == nil {
+				err = refused
+			}
+			return err
+		}
 		// The right password forgets this pair's failures, this attempt's too.
 		if err := tx.DeleteThrottleEvents(gatehouse.ThrottleSignInFailure, account, address); err != nil {
 			return err

@@ -316,6 +316,12 @@ func (s *Service) ssoSession(ctx context.Context, c *gatehouse.SSOConnection, id
 	session := &gatehouse.Session{OrgID: user.OrgID, UserID: user.ID, TokenHash: gatehouse.HashToken(token),
 		Client: client, UserAgent: truncate(userAgent, 300), ExpiresAt: s.now().Add(s.cfg.SessionMax), AMR: amr}
 	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		// Deactivated since it was read above: no session to outlive it.
+		if _, err := lockActiveUser(tx, user.OrgID, user.ID); err == errNoLongerActive {
+			return ssoRefused("the account of %s is deactivated; ask your administrator", id.email)
+		} else if err != nil {
+			return err
+		}
 		if err := tx.CreateSession(session); err != nil {
 			return err
 		}
