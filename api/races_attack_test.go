@@ -106,7 +106,9 @@ func TestUniqueNamesHoldUnderRaces(t *testing.T) {
 func TestTwoFullAccessAdminsRemovingEachOtherLeaveOne(t *testing.T) {
 	e := newEnv(t)
 	for round, how := range []func(actor *client, other string) racing{
-		func(c *client, other string) racing { return racing{c, "POST", "/api/v1/users/" + other + "/deactivate", nil} },
+		func(c *client, other string) racing {
+			return racing{c, "POST", "/api/v1/users/" + other + "/deactivate", nil}
+		},
 		func(c *client, other string) racing { return racing{c, "DELETE", "/api/v1/users/" + other, nil} },
 		func(c *client, other string) racing {
 			return racing{c, "PATCH", "/api/v1/users/" + other, obj{"full_access": false}}
