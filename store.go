@@ -64,11 +64,24 @@ type OrgScoped interface {
 // passed, to audit each once: whichever instance marks one first audits it.
 type GrantStore interface {
 	// PassedGrantBoundaries returns the boundaries at or before the
-	// transaction's time not yet marked.
-	PassedGrantBoundaries(orgID string) ([]GrantBoundary, error)
+	// transaction's time not yet marked: those after the organization's
+	// watermark (less GrantBoundaryLookback), and every one of the users
+	// given — those the transaction wrote, whose grants may have been
+	// given with dates already past.
+	PassedGrantBoundaries(orgID string, users []string) ([]GrantBoundary, error)
 	// MarkGrantBoundary marks a boundary seen; false when it already was.
 	MarkGrantBoundary(orgID string, b GrantBoundary) (bool, error)
+	// AdvanceGrantBoundaryWatermark records that the boundaries at or
+	// before the transaction's time have been audited.
+	AdvanceGrantBoundaryWatermark(orgID string) error
 }
+
+// GrantBoundaryLookback is how far before an organization's watermark
+// boundaries are read again: a boundary a transaction stored while another
+// moved the watermark past it (both in flight), or one that an instance
+// whose clock runs behind stored as future, is audited all the same. The
+// boundaries marked seen are not audited twice.
+const GrantBoundaryLookback = 10 * time.Minute
 
 // OrganizationStore holds organizations, their catalogs, their revisions
 // and the access changes recorded under them.

@@ -22,11 +22,15 @@ import (
 // against the state a store would load after them. Every answer must agree on
 // allowed, reason, own_only and the set of sources (kind, id, facility,
 // start, expiry); Check must agree with Explain, and ExplainAtAppend
-// explaining a batch into one buffer with ExplainAt.
+// explaining a batch into one buffer with ExplainAt. Each snapshot is also
+// asked the effective access of a few users and a few list filters, now and
+// at explicit moments, against referenceEffectiveAccess and referenceFilter
+// (reference_effective_test.go).
 //
 // Each run draws a new seed; GATEHOUSE_REFERENCE_SEED=… replays one (the
 // seed is logged). GATEHOUSE_REFERENCE_ORGS sets the number of random
-// organizations (default 150: about 330,000 decisions, under 2 s).
+// organizations (default 150: about 330,000 decisions, 3,500 effective
+// accesses and 4,500 filters, 2–3 s).
 func TestEngineAgreesWithReferenceModel(t *testing.T) {
 	seed := rand.Uint64()
 	if s, err := strconv.ParseUint(os.Getenv("GATEHOUSE_REFERENCE_SEED"), 10, 64); err == nil {
@@ -51,11 +55,11 @@ func TestEngineAgreesWithReferenceModel(t *testing.T) {
 		}
 		o := newRandomOrg(rng, catalogs[i%len(catalogs)], groups)
 		snap := authz.Compile(o.st).WithClock(func() time.Time { return o.now })
-		c.compare(o, snap, fmt.Sprintf("organization %d (%s, %d groups), compiled", i, o.st.Catalog.Template, groups), 250)
+		c.compare(o, snap, fmt.Sprintf("organization %d (%s, %d groups), compiled", i, o.st.Catalog.Template, groups), 250, 3)
 		for step := range changes {
 			ch := o.randomChange()
 			snap = snap.Apply(ch)
-			c.compare(o, snap, fmt.Sprintf("organization %d (%s), after change %d %+v", i, o.st.Catalog.Template, step+1, ch), 40)
+			c.compare(o, snap, fmt.Sprintf("organization %d (%s), after change %d %+v", i, o.st.Catalog.Template, step+1, ch), 40, 1)
 		}
 		if c.failures > 0 {
 			break
@@ -66,7 +70,7 @@ func TestEngineAgreesWithReferenceModel(t *testing.T) {
 		seen = append(seen, fmt.Sprintf("%s %d", k, n))
 	}
 	sort.Strings(seen)
-	t.Logf("seed %d: %d decisions compared (%s)", seed, c.decisions, strings.Join(seen, ", "))
+	t.Logf("seed %d: %d decisions, %d effective accesses and %d filters compared (%s)", seed, c.decisions, c.effectives, c.filters, strings.Join(seen, ", "))
 	if c.failures > 0 {
 		t.Fatalf("%d decisions disagree with the reference model", c.failures)
 	}
@@ -81,14 +85,22 @@ func TestEngineAgreesWithReferenceModel(t *testing.T) {
 			t.Errorf("no allowed decision with a %s", k)
 		}
 	}
+	for _, k := range []string{"effective: scoped, no facility", "effective: own-only facility", "effective: site role at a facility",
+		"filter: own_only_facility_ids", "filter: own-only facilities", "filter: facility_ids"} {
+		if c.seen[k] == 0 {
+			t.Errorf("no agreed case of %s", k)
+		}
+	}
 }
 
 // comparer asks the engine and the reference model the same questions.
 type comparer struct {
-	t         *testing.T
-	decisions int
-	failures  int
-	seen      map[string]int // how often each reason and each kind of case came up
+	t          *testing.T
+	decisions  int
+	effectives int
+	filters    int
+	failures   int
+	seen       map[string]int // how often each reason and each kind of case came up
 
 	// A batch explains its checks into one buffer (ExplainAtAppend), as
 	// the API's check-batch does; each explanation's sources must survive
@@ -98,14 +110,17 @@ type comparer struct {
 }
 
 type batchAnswer struct {
-	question string
-	got      []authz.Source
-	want     sourceSet
+	user, perm string // the question, formatted only if the answer is wrong
+	r          authz.Resource
+	at         time.Time
+	got        []authz.Source
+	want       sourceSet
 }
 
 // compare asks n random questions, each now and at two other moments, as
-// one batch.
-func (c *comparer) compare(o *randomOrg, snap *authz.Snapshot, where string, n int) {
+// one batch; then the effective access of k random users and k list
+// filters, each now and at one other moment.
+func (c *comparer) compare(o *randomOrg, snap *authz.Snapshot, where string, n, k int) {
 	c.buf, c.batch = c.buf[:0], c.batch[:0]
 	for range n {
 		user := o.someUserID()
@@ -115,10 +130,21 @@ func (c *comparer) compare(o *randomOrg, snap *authz.Snapshot, where string, n i
 		c.one(o, snap, where, user, perm, r, o.someMoment())
 		c.one(o, snap, where, user, perm, r, o.someMoment())
 	}
+	for i := range k {
+		user := o.someUserID()
+		c.effective(o, snap, where, user, time.Time{})
+		if i > 0 || o.chance(0.5) { // the slowest part of the reference model: not every time
+			c.effective(o, snap, where, user, o.someMoment())
+		}
+		user = o.someListUserID()
+		perm := o.someListPermissionFor(user)
+		c.filter(o, snap, where, user, perm, time.Time{})
+		c.filter(o, snap, where, user, perm, o.someMoment())
+	}
 	for _, a := range c.batch {
 		if !sourcesOf(a.got).equal(a.want) {
 			c.failures++
-			c.t.Errorf("%s\n%s: in a batch, the sources became %v; want %v", where, a.question, sourcesOf(a.got), a.want)
+			c.t.Errorf("%s\n%s: in a batch, the sources became %v; want %v", where, fmt.Sprintf("check %s %s %+v at %s", a.user, a.perm, a.r, a.at), sourcesOf(a.got), a.want)
 			return
 		}
 	}
@@ -141,7 +167,7 @@ func (c *comparer) one(o *randomOrg, snap *authz.Snapshot, where, user, perm str
 	got := sourcesOf(x.GrantedBy)
 	var inBatch authz.Explanation
 	inBatch, c.buf = snap.ExplainAtAppend(c.buf, user, perm, r, at)
-	c.batch = append(c.batch, batchAnswer{fmt.Sprintf("check %s %s %+v at %s", user, perm, r, at), inBatch.GrantedBy, sources})
+	c.batch = append(c.batch, batchAnswer{user, perm, r, at, inBatch.GrantedBy, sources})
 	if x.Allowed == allowed && x.Reason.Name() == reason && x.OwnOnly == ownOnly && got.equal(sources) && d == x.Decision &&
 		inBatch.Decision == x.Decision && inBatch.OwnOnly == x.OwnOnly && inBatch.Message == x.Message {
 		c.count(reason, ownOnly, sources, moment)
@@ -232,6 +258,34 @@ func (o *randomOrg) somePermissionFor(userID string) string {
 		p = category + ".view_own"
 	} else if o.chance(0.3) && action == "view_own" {
 		p = category + ".view"
+	}
+	return p
+}
+
+// someListUserID is a user to filter a list for: one time in two, one
+// with site roles, whose facilities may differ in what they give.
+func (o *randomOrg) someListUserID() string {
+	var withRoles []string
+	for _, u := range o.st.Users {
+		if len(u.SiteRoles) > 0 {
+			withRoles = append(withRoles, u.ID)
+		}
+	}
+	if len(withRoles) > 0 && o.chance(0.5) {
+		return pick(o.rng, withRoles)
+	}
+	return o.someUserID()
+}
+
+// someListPermissionFor is a permission to filter a list by: more often
+// than not X.view or X.view_own, where own-only facilities come from.
+func (o *randomOrg) someListPermissionFor(userID string) string {
+	p := o.somePermissionFor(userID)
+	for range 3 {
+		if view, _ := viewPair(o.st.Catalog, p); view != nil {
+			break
+		}
+		p = o.somePermissionFor(userID)
 	}
 	return p
 }

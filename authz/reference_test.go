@@ -314,14 +314,9 @@ func referenceDecide(st gatehouse.AccessState, userID, permission string, r auth
 	// user holding only X.view_own is asked the own-item question, so for
 	// either of a view/view_own pair both count.
 	candidates := []*gatehouse.Permission{asked}
-	var view, own *gatehouse.Permission
-	if category, action, _ := strings.Cut(permission, "."); action == "view" || action == "view_own" {
-		view, own = st.Catalog.Permission(category+".view"), st.Catalog.Permission(category+".view_own")
-		if view != nil && own != nil {
-			candidates = []*gatehouse.Permission{view, own}
-		} else {
-			view, own = nil, nil
-		}
+	view, own := viewPair(st.Catalog, permission)
+	if view != nil {
+		candidates = []*gatehouse.Permission{view, own}
 	}
 
 	// 3a. In the effective set: some grant in force gives it, anywhere.
@@ -360,6 +355,20 @@ func referenceDecide(st gatehouse.AccessState, userID, permission string, r auth
 		return true, gatehouse.ReasonGranted, true, u.grantingAt(own, r.FacilityID)
 	}
 	return deny(gatehouse.ReasonNotOwn)
+}
+
+// viewPair is, for X.view or X.view_own, both halves of the pair when the
+// catalog has both; nil, nil otherwise.
+func viewPair(c *gatehouse.Catalog, codename string) (view, own *gatehouse.Permission) {
+	category, action, _ := strings.Cut(codename, ".")
+	if action != "view" && action != "view_own" {
+		return nil, nil
+	}
+	view, own = c.Permission(category+".view"), c.Permission(category+".view_own")
+	if view == nil || own == nil {
+		return nil, nil
+	}
+	return view, own
 }
 
 // describeUser is a user's state for a failure message: the user, the

@@ -150,8 +150,8 @@ const (
 // notices a boundary first marks it (a unique row) and audits it, in the
 // transaction tx. Nothing else needs to happen at a boundary: checks
 // compare the clock with the grant's bounds.
-func auditGrantBoundaries(ctx context.Context, tx gatehouse.Tx, orgID string) (int, error) {
-	passed, err := tx.PassedGrantBoundaries(orgID)
+func auditGrantBoundaries(ctx context.Context, tx gatehouse.Tx, orgID string, written []string) (int, error) {
+	passed, err := tx.PassedGrantBoundaries(orgID, written)
 	if err != nil {
 		return 0, err
 	}
@@ -176,7 +176,7 @@ func auditGrantBoundaries(ctx context.Context, tx gatehouse.Tx, orgID string) (i
 		}
 		n++
 	}
-	return n, nil
+	return n, tx.AdvanceGrantBoundaryWatermark(orgID)
 }
 
 // AuditGrantBoundaries audits the passed starts and expiries of one
@@ -184,7 +184,7 @@ func auditGrantBoundaries(ctx context.Context, tx gatehouse.Tx, orgID string) (i
 func (s *Service) AuditGrantBoundaries(ctx context.Context, orgID string) (int, error) {
 	var n int
 	err := s.store.Update(ctx, func(tx gatehouse.Tx) (err error) {
-		n, err = auditGrantBoundaries(ctx, tx, orgID)
+		n, err = auditGrantBoundaries(ctx, tx, orgID, nil)
 		return err
 	})
 	return n, err

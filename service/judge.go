@@ -38,8 +38,9 @@ func (s *Service) adminWrite(ctx context.Context, actor gatehouse.Actor, fn admi
 			return err
 		}
 		// Starts and expiries of grants passed since the last write are
-		// audited with it, if no sweep has audited them yet.
-		_, err = auditGrantBoundaries(ctx, tx, actor.OrgID)
+		// audited with it, if no sweep has audited them yet; so are those
+		// of the grants it gives with dates already past.
+		_, err = auditGrantBoundaries(ctx, tx, actor.OrgID, datedUsers(*ch))
 		return err
 	})
 }
@@ -139,4 +140,21 @@ func (s *Service) Preview(ctx context.Context, write func(ctx context.Context) e
 		err = errors.New("a dry run committed") // write guards against it; never expected
 	}
 	return nil, err
+}
+
+// datedUsers lists the users a change writes with time-bound grants: the
+// ones whose boundaries the write may have put before the organization's
+// watermark.
+func datedUsers(ch gatehouse.AccessChange) []string {
+	var out []string
+	for _, u := range ch.Users {
+		dated := len(u.Bounds) > 0
+		for _, r := range u.SiteRoles {
+			dated = dated || !r.StartsAt.IsZero() || !r.ExpiresAt.IsZero()
+		}
+		if dated {
+			out = append(out, u.ID)
+		}
+	}
+	return out
 }

@@ -174,3 +174,63 @@ func BenchmarkFindUsers_100kUsers(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPassedGrantBoundaries is what every admin write and each
+// instance's sweep reads to audit starts and expiries, in an organization
+// whose history holds 8,000 passed and audited boundaries (2,000
+// contractors with two past site roles, each started and expired): with the watermark,
+// only the boundaries since it (none here); without, all of them, each
+// looked up among those seen.
+func BenchmarkPassedGrantBoundaries(b *testing.B) {
+	db := MustOpen(b)
+	now := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
+	db.Now = func() time.Time { return now }
+	org := mustCreateOrg(b, db, "History")
+	group := mustCreateGroup(b, db, &gatehouse.Group{OrgID: org.ID, Name: "Contractor", Permissions: []string{"work_orders.view"}})
+	var facilities []string
+	for i := range 10 {
+		facilities = append(facilities, mustCreateFacility(b, db, &gatehouse.Facility{OrgID: org.ID, Name: fmt.Sprint("Site ", i)}).ID)
+	}
+	mustUpdate(b, db, func(tx gatehouse.Tx) error {
+		for i := range 2000 {
+			u := &gatehouse.User{OrgID: org.ID, Email: fmt.Sprintf("contractor%d@example.com", i), Status: gatehouse.StatusActive}
+			for j := range 2 {
+				start := now.Add(-time.Duration(i%300+30*j+60) * 24 * time.Hour)
+				u.SiteRoles = append(u.SiteRoles, gatehouse.SiteRole{GroupID: group.ID, FacilityID: facilities[(i+j)%len(facilities)],
+					StartsAt: start, ExpiresAt: start.Add(14 * 24 * time.Hour)})
+			}
+			if err := tx.CreateUser(u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	mustUpdate(b, db, func(tx gatehouse.Tx) error {
+		passed, err := tx.PassedGrantBoundaries(org.ID, nil)
+		for _, bd := range passed {
+			if _, err := tx.MarkGrantBoundary(org.ID, bd); err != nil {
+				return err
+			}
+		}
+		if len(passed) != 8000 {
+			b.Fatalf("%d boundaries passed, want 8,000", len(passed))
+		}
+		return err
+	})
+	for _, watermark := range []bool{false, true} {
+		b.Run(fmt.Sprint("watermark=", watermark), func(b *testing.B) {
+			if watermark {
+				mustUpdate(b, db, func(tx gatehouse.Tx) error { return tx.AdvanceGrantBoundaryWatermark(org.ID) })
+			}
+			for b.Loop() {
+				mustView(b, db, func(tx gatehouse.Tx) error {
+					passed, err := tx.PassedGrantBoundaries(org.ID, nil)
+					if len(passed) != 0 {
+						b.Fatalf("%d boundaries not audited", len(passed))
+					}
+					return err
+				})
+			}
+		})
+	}
+}

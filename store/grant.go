@@ -2,6 +2,7 @@ package store
 
 import (
 	"database/sql"
+	"errors"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
@@ -130,9 +131,10 @@ func (t *tx) siteRoleHolders(a *args, org, groupID, facilityID string) string {
 
 // passedBoundaryQueries read the starts and expiries at or before $2 not yet
 // marked seen: of grant_bounds, then of site roles (whose grant id is
-// spelled as gatehouse.GrantID spells it).
-var passedBoundaryQueries = func() []struct{ boundary, sql string } {
-	var out []struct{ boundary, sql string }
+// spelled as gatehouse.GrantID spells it). The caller appends the rest of
+// the condition: after $3, or of the users listed.
+var passedBoundaryQueries = func() []struct{ boundary, column, sql string } {
+	var out []struct{ boundary, column, sql string }
 	for _, src := range []struct{ table, grantID string }{
 		{"grant_bounds", "x.grant_id"},
 		{"site_roles", "'group:' || x.group_id || '@' || x.facility_id"},
@@ -141,7 +143,7 @@ var passedBoundaryQueries = func() []struct{ boundary, sql string } {
 			{gatehouse.BoundaryStart, "starts_at"},
 			{gatehouse.BoundaryExpiry, "expires_at"},
 		} {
-			out = append(out, struct{ boundary, sql string }{b.boundary,
+			out = append(out, struct{ boundary, column, sql string }{b.boundary, "x." + b.column,
 				"SELECT x.user_id, " + src.grantID + ", x." + b.column + " FROM " + src.table + " x" +
 					" WHERE x.org_id = $1 AND x." + b.column + " <= $2 AND NOT EXISTS (SELECT 1 FROM grant_boundaries_seen s" +
 					" WHERE s.org_id = x.org_id AND s.user_id = x.user_id AND s.grant_id = " + src.grantID +
@@ -153,11 +155,28 @@ var passedBoundaryQueries = func() []struct{ boundary, sql string } {
 
 // PassedGrantBoundaries returns the starts and expiries of the
 // organization's grants that are at or before the transaction's time and
-// not yet marked seen.
-func (t *tx) PassedGrantBoundaries(orgID string) ([]gatehouse.GrantBoundary, error) {
+// not yet marked seen: after its watermark (less the lookback) and of the
+// users given; all of them when it has no watermark yet.
+func (t *tx) PassedGrantBoundaries(orgID string, users []string) ([]gatehouse.GrantBoundary, error) {
+	var since sql.NullTime
+	err := t.queryRow(`SELECT audited_through FROM grant_boundary_watermarks WHERE org_id = $1`, orgID).Scan(&since)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, dbError("passed grant boundaries", err)
+	}
 	var out []gatehouse.GrantBoundary
 	for _, q := range passedBoundaryQueries {
-		rows, err := t.query(q.sql, orgID, t.now)
+		a := args{dialect: t.dialect}
+		a.add(orgID)
+		a.add(t.now)
+		query := q.sql
+		if since.Valid {
+			cond := q.column + " > " + a.add(since.Time.Add(-gatehouse.GrantBoundaryLookback))
+			if len(users) > 0 {
+				cond += " OR x.user_id IN " + a.in(users)
+			}
+			query += " AND (" + cond + ")"
+		}
+		rows, err := t.query(query, a.values...)
 		if err != nil {
 			return nil, dbError("passed grant boundaries", err)
 		}
@@ -177,6 +196,16 @@ func (t *tx) PassedGrantBoundaries(orgID string) ([]gatehouse.GrantBoundary, err
 		}
 	}
 	return out, nil
+}
+
+// AdvanceGrantBoundaryWatermark moves the organization's watermark to the
+// transaction's time, never back.
+func (t *tx) AdvanceGrantBoundaryWatermark(orgID string) error {
+	_, err := t.exec(`INSERT INTO grant_boundary_watermarks (org_id, audited_through) VALUES ($1, $2)
+		ON CONFLICT (org_id) DO UPDATE SET audited_through = CASE
+			WHEN grant_boundary_watermarks.audited_through < excluded.audited_through THEN excluded.audited_through
+			ELSE grant_boundary_watermarks.audited_through END`, orgID, t.now)
+	return dbError("advance grant boundary watermark", err)
 }
 
 // MarkGrantBoundary records that a boundary was audited; false when it was

@@ -70,7 +70,7 @@ func TestGrants_StoredAndFiltered(t *testing.T) {
 
 	// Each boundary passed is found until marked, and marked once.
 	var passed []gatehouse.GrantBoundary
-	mustView(t, db, func(tx gatehouse.Tx) (err error) { passed, err = tx.PassedGrantBoundaries(org.ID); return err })
+	mustView(t, db, func(tx gatehouse.Tx) (err error) { passed, err = tx.PassedGrantBoundaries(org.ID, nil); return err })
 	if len(passed) != 2 {
 		t.Fatalf("passed boundaries %+v, want the start and the expiry", passed)
 	}
@@ -85,9 +85,45 @@ func TestGrants_StoredAndFiltered(t *testing.T) {
 			})
 		}
 	}
-	mustView(t, db, func(tx gatehouse.Tx) (err error) { passed, err = tx.PassedGrantBoundaries(org.ID); return err })
+	mustView(t, db, func(tx gatehouse.Tx) (err error) { passed, err = tx.PassedGrantBoundaries(org.ID, nil); return err })
 	if len(passed) != 0 {
 		t.Errorf("boundaries still passed after marking: %+v", passed)
+	}
+
+	// Once the watermark is past, only later boundaries are read — less
+	// the lookback — and every one of the users a write names: a grant
+	// given with dates already past is its writer's to audit.
+	mustUpdate(t, db, func(tx gatehouse.Tx) error { return tx.AdvanceGrantBoundaryWatermark(org.ID) })
+	late := mustCreateUser(t, db, &gatehouse.User{OrgID: org.ID, Email: "late@example.com",
+		SiteRoles: []gatehouse.SiteRole{{GroupID: tech.ID, FacilityID: toronto.ID, ExpiresAt: now.Add(-gatehouse.GrantBoundaryLookback - time.Second)}}})
+	recent := mustCreateUser(t, db, &gatehouse.User{OrgID: org.ID, Email: "recent@example.com",
+		SiteRoles: []gatehouse.SiteRole{{GroupID: tech.ID, FacilityID: toronto.ID, ExpiresAt: now.Add(-gatehouse.GrantBoundaryLookback + time.Second)}}})
+	passedOf := func(users []string) (ids []string) {
+		mustView(t, db, func(tx gatehouse.Tx) error {
+			passed, err := tx.PassedGrantBoundaries(org.ID, users)
+			for _, b := range passed {
+				ids = append(ids, b.UserID)
+			}
+			return err
+		})
+		slices.Sort(ids)
+		return ids
+	}
+	if got := passedOf(nil); !slices.Equal(got, []string{recent.ID}) {
+		t.Errorf("passed after the watermark %v, want only the one within the lookback (%s)", got, recent.ID)
+	}
+	want := []string{late.ID, recent.ID}
+	slices.Sort(want)
+	if got := passedOf([]string{late.ID}); !slices.Equal(got, want) {
+		t.Errorf("passed after the watermark, of the user written %v, want %v", got, want)
+	}
+	// The watermark never moves back: an instance whose clock is behind
+	// leaves it where it is.
+	now = now.Add(-time.Hour)
+	mustUpdate(t, db, func(tx gatehouse.Tx) error { return tx.AdvanceGrantBoundaryWatermark(org.ID) })
+	now = now.Add(time.Hour)
+	if got := passedOf(nil); !slices.Equal(got, []string{recent.ID}) {
+		t.Errorf("passed after an advance from behind %v, want still only %s", got, recent.ID)
 	}
 
 	// Unknown groups and facilities of site roles are not found, by field.

@@ -61,7 +61,7 @@ func TestGrantsMigration_KeepsEveryAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := db.View(ctx, func(tx gatehouse.Tx) error {
-		_, err := tx.PassedGrantBoundaries(org.ID) // reads a table of 00009
+		_, err := tx.PassedGrantBoundaries(org.ID, nil) // reads a table of 00009
 		if err == nil {
 			t.Error("the tables of 00009 are still there after migrating down to 8")
 		}
