@@ -16,7 +16,10 @@ import (
 // every refresh and access token of the user in the same transaction" and
 // "Only active users get tokens". An exchange that found the user active
 // before the deactivation committed, and wrote its tokens after, must not
-// leave a refresh token that works once the user is reactivated.
+// leave a refresh token that works once the user is reactivated. SQLite
+// rarely lets the race happen; with GATEHOUSE_TEST_DB=postgres every run
+// hit it before the tokens' transaction read the user again under the
+// organization's lock.
 func TestCodesExchangedDuringDeactivationLeaveNoTokens(t *testing.T) {
 	g := startGatehouse(t)
 	ctx := context.Background()

@@ -239,6 +239,9 @@ func (s *storage) CreateAccessToken(ctx context.Context, req op.TokenRequest) (s
 		return "", time.Time{}, err
 	}
 	err = s.update(ctx, func(tx gatehouse.Tx) error {
+		if err := stillActive(tx, t); err != nil {
+			return err
+		}
 		if r, ok := req.(*authRequest); ok {
 			if err := consume(tx, r); err != nil {
 				return err
@@ -267,6 +270,9 @@ func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 	refresh.ExpiresAt = s.now().Add(s.refreshTTL)
 	reused := false
 	err = s.update(ctx, func(tx gatehouse.Tx) error {
+		if err := stillActive(tx, access); err != nil {
+			return err
+		}
 		switch r := req.(type) {
 		case *authRequest:
 			if err := consume(tx, r); err != nil {
