@@ -7,8 +7,10 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/pquerna/otp/totp"
 )
 
 // TestKeysMadeDuringDeactivationDoNotOutliveIt races a user's requests for
@@ -194,6 +196,83 @@ func TestSignInsWithTheOldPasswordDoNotOutliveAReset(t *testing.T) {
 		for _, token := range tokens {
 			if status, _, body := e.withSession(token).do("GET", "/api/v1/me", nil); status != http.StatusUnauthorized {
 				t.Errorf("round %d: a session opened with the old password works after the reset: %d %v", round, status, body)
+			}
+		}
+	}
+}
+
+// TestSecondStepsCompletedDuringDeactivationDoNotOutliveIt races sign-ins
+// completed with recovery codes (each good once) against the user's
+// deactivation: a completion that found its step before the deactivation
+// and wrote its session after must not leave a session that works again on
+// reactivation (docs/security.md §4). Run with GATEHOUSE_TEST_DB=postgres
+// for the engine with real concurrent transactions.
+func TestSecondStepsCompletedDuringDeactivationDoNotOutliveIt(t *testing.T) {
+	e := newEnv(t)
+	o := e.newOrg("Acme", "facilities")
+	ctx := context.Background()
+	for round := range 3 {
+		local := "mae" + string(rune('a'+round))
+		id := o.user(local, nil)
+		actor := gatehouse.Actor{OrgID: o.id, UserID: id}
+		if err := e.svc.SetPassword(ctx, gatehouse.SystemActor(o.id), id, password); err != nil {
+			t.Fatal(err)
+		}
+		enrol, err := e.svc.BeginTOTP(ctx, actor, password, "127.0.0.1:1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, _ := totp.GenerateCode(enrol.Secret, time.Now())
+		enrolled, err := e.svc.ConfirmTOTP(ctx, actor, enrol.Token, "Phone", code, "127.0.0.1:1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		const racers = 6
+		steps := make([]string, racers)
+		for i := range steps {
+			steps[i] = e.pendingStep(local + "@acme.test")
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var tokens []string
+		start, first := make(chan struct{}), make(chan struct{})
+		var once sync.Once
+		for i := range steps {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				data, _ := json.Marshal(obj{"token": steps[i], "code": enrolled.RecoveryCodes[i]})
+				resp, err := http.Post(e.srv.URL+"/api/v1/sessions/second-factor", "application/json", bytes.NewReader(data))
+				once.Do(func() { close(first) })
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				defer resp.Body.Close()
+				for _, c := range resp.Cookies() {
+					if c.Name == "gatehouse_session" && resp.StatusCode == http.StatusCreated {
+						mu.Lock()
+						tokens = append(tokens, c.Value)
+						mu.Unlock()
+					}
+				}
+				if resp.StatusCode >= 500 {
+					t.Errorf("a second step in the race: %d", resp.StatusCode)
+				}
+			}()
+		}
+		close(start)
+		<-first // the others are in flight
+		o.admin.ok(http.StatusOK, "POST", "/api/v1/users/"+id+"/deactivate", nil)
+		wg.Wait()
+		if n := o.sessionCount(id); n != 0 {
+			t.Errorf("round %d: %d sessions stored for a deactivated user (%d completions answered 201)", round, n, len(tokens))
+		}
+		o.admin.ok(http.StatusOK, "POST", "/api/v1/users/"+id+"/activate", nil)
+		for _, token := range tokens {
+			if status, _, body := e.withSession(token).do("GET", "/api/v1/me", nil); status != http.StatusUnauthorized {
+				t.Errorf("round %d: a session completed during the deactivation works after reactivation: %d %v", round, status, body)
 			}
 		}
 	}

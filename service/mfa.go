@@ -225,6 +225,13 @@ func (s *Service) checkCode(ctx context.Context, u *gatehouse.User, code, client
 	}
 	wrong := false
 	err := s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		// First, as every write takes it: ordered against a deactivation
+		// (no session outlives it) and never deadlocked with one on
+		// PostgreSQL, whose audit insert would otherwise wait for the lock
+		// while holding the rows the deactivation deletes.
+		if _, err := lockActiveUser(tx, u.OrgID, u.ID); err != nil {
+			return err
+		}
 		method, err := verifyCode(tx, u, code, now)
 		if err != nil {
 			return err

@@ -133,6 +133,13 @@ func (s *Service) enrolTOTP(ctx context.Context, orgID, userID, name, secret, co
 		return gatehouse.Invalid("code", "the code is wrong: check the time on your device and type the code the app shows now")
 	}
 	return s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		// First, as every write takes it: ordered against a deactivation
+		// (no session outlives it) and never deadlocked with one on
+		// PostgreSQL, whose audit insert would otherwise wait for the lock
+		// while holding the rows the deactivation deletes.
+		if _, err := lockActiveUser(tx, orgID, userID); err != nil {
+			return err
+		}
 		if err := tx.DeleteThrottleEvents(gatehouse.ThrottleCodeFailure, userID, address); err != nil {
 			return err
 		}

@@ -253,6 +253,13 @@ func (s *Service) CompleteSignInPasskey(ctx context.Context, stepToken string, r
 	var opened *gatehouse.Session
 	var why string
 	err = s.store.Update(ctx, func(tx gatehouse.Tx) error {
+		// First, as every write takes it: ordered against a deactivation
+		// (no session outlives it) and never deadlocked with one on
+		// PostgreSQL, whose audit insert would otherwise wait for the lock
+		// while holding the rows the deactivation deletes.
+		if _, err := lockActiveUser(tx, u.OrgID, u.ID); err != nil {
+			return err
+		}
 		p, err := passkeysOf(tx, u.OrgID, u.ID)
 		if err != nil {
 			return err
