@@ -40,11 +40,16 @@ func (t *tx) FindOrganization(id string) (*gatehouse.Organization, error) {
 // LockOrganization finds the organization and holds its write lock until
 // the transaction ends, so that writes to one organization run one after
 // another across every instance: on PostgreSQL a row lock (SELECT ... FOR
-// UPDATE); on SQLite the transaction already holds the database's only
-// write lock (BEGIN IMMEDIATE).
+// NO KEY UPDATE); on SQLite the transaction already holds the database's
+// only write lock (BEGIN IMMEDIATE). NO KEY: writers still exclude each
+// other, but a row inserted with the organization's id (an audit event, a
+// session) takes only the foreign key's KEY SHARE lock, which FOR UPDATE
+// would make wait for the writer — a deadlock when that transaction already
+// holds rows the writer goes on to delete (a user's own "sign out
+// everywhere" racing their deactivation answered 500).
 func (t *tx) LockOrganization(id string) (*gatehouse.Organization, error) {
 	if t.dialect == dialectPostgres {
-		if _, err := t.exec(`SELECT id FROM organizations WHERE id = $1 FOR UPDATE`, id); err != nil {
+		if _, err := t.exec(`SELECT id FROM organizations WHERE id = $1 FOR NO KEY UPDATE`, id); err != nil {
 			return nil, dbError("lock organization", err)
 		}
 	}
