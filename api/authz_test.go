@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"testing"
@@ -230,6 +231,24 @@ func TestCheckBatch(t *testing.T) {
 		single := f.check(str(checks[i], "user_id"), str(checks[i], "permission"), res)
 		if r.(obj)["reason"] != want[i] || r.(obj)["allowed"] != single["allowed"] || r.(obj)["reason"] != single["reason"] {
 			t.Fatalf("result %d: %v, want %s (single check %v)", i, r, want[i], single)
+		}
+	}
+
+	// A batch is answered in parts side by side (one per core, at least
+	// 128 checks each): an uneven one answers each check as the small
+	// batch did, in order, byte for byte.
+	uneven := make([]obj, 257)
+	for i := range uneven {
+		uneven[i] = checks[i%len(checks)]
+	}
+	_, _, out257 := f.admin.do("POST", "/api/v1/authz/check-batch", obj{"checks": uneven})
+	results257, _ := out257["results"].([]any)
+	if len(results257) != len(uneven) {
+		t.Fatalf("257 checks: %d results", len(results257))
+	}
+	for i, r := range results257 {
+		if got, want := fmt.Sprint(r), fmt.Sprint(results[i%len(checks)]); got != want {
+			t.Fatalf("result %d of 257: %s, want %s", i, got, want)
 		}
 	}
 

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"reflect"
-	"sync"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -116,37 +115,6 @@ func decide(snap *authz.Snapshot, c checkjson.Check, buf []authz.Source) (checkj
 	return toDecision(x, snap.Revision), buf
 }
 
-// checkBatchResults is the answer of a check-batch, as documented; the
-// encoder writes it.
-type checkBatchResults struct {
-	Results []checkjson.Decision `json:"results" doc:"One result per check, in the same order"`
-}
-
-// batchScratch is what a check-batch needs besides the decisions: the
-// checks read and the answer written, about 250 kB for 1,000 checks. It is
-// reused from batch to batch, since allocating it each time made the
-// garbage collector a large part of a batch's cost.
-type batchScratch struct {
-	checks  []checkjson.Check
-	sources []authz.Source // the decisions' granted_by, one after another
-	out     []byte
-}
-
-var batchScratches = sync.Pool{New: func() any {
-	return &batchScratch{checks: make([]checkjson.Check, 0, checkjson.MaxBatch),
-		sources: make([]authz.Source, 0, 2*checkjson.MaxBatch), out: make([]byte, 0, 256*checkjson.MaxBatch)}
-}}
-
-// release returns the scratch to the pool, without what it points to.
-func (bs *batchScratch) release() {
-	clear(bs.checks[:cap(bs.checks)])
-	clear(bs.sources)
-	bs.checks, bs.sources, bs.out = bs.checks[:0], bs.sources[:0], bs.out[:0]
-	if cap(bs.out) <= 1<<20 && cap(bs.sources) <= 4*checkjson.MaxBatch {
-		batchScratches.Put(bs)
-	}
-}
-
 // streamedOutput is an answer written once huma has sent the headers, so
 // that its buffer can be reused afterwards.
 type streamedOutput struct {
@@ -199,19 +167,13 @@ func (h *handlers) checkBatch(ctx context.Context, in *rawJSONInput) (*streamedO
 		bs.release()
 		return nil, err
 	}
-	out := append(bs.out, `{"results":[`...)
-	for i, c := range checks {
-		if i > 0 {
-			out = append(out, ',')
-		}
-		var d checkjson.Decision
-		d, bs.sources = decide(snap, c, bs.sources)
-		out = checkjson.AppendDecision(out, d)
-	}
-	bs.out = append(out, "]}\n"...)
+	bs.answer(snap, checks)
 	return &streamedOutput{func(hc huma.Context) {
+		hc.SetHeader("Content-Length", bs.contentLength()) // clients size their buffer; no chunks
 		hc.SetStatus(http.StatusOK)
-		hc.BodyWriter().Write(bs.out)
+		for _, part := range bs.parts {
+			hc.BodyWriter().Write(part.out)
+		}
 		bs.release()
 	}}, nil
 }

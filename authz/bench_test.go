@@ -407,3 +407,24 @@ func checkNoAllocs(t *testing.T, kind string, org *benchOrg) {
 		}
 	}
 }
+
+// BenchmarkExplainAppend explains checks into one reused buffer of
+// sources, as a check-batch does, in the organization with site roles and
+// time-bound grants.
+func BenchmarkExplainAppend(b *testing.B) {
+	org := grantsOrg(b)
+	buf := make([]authz.Source, 0, 2048)
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		if i&1023 == 0 {
+			buf = buf[:0]
+		}
+		q := &org.mixed[i&1023]
+		var x authz.Explanation
+		x, buf = org.snap.ExplainAtAppend(buf, q.user, q.perm, q.res, time.Time{})
+		sinkDecision = x.Decision
+		i++
+	}
+}
