@@ -50,6 +50,7 @@ type config struct {
 	http          bool
 	profile       string
 	writesProfile string
+	listsProfile  string
 	replot        string
 	// instances is how many Gatehouse servers run on -postgres: the
 	// writes go to the first, the others must apply them.
@@ -306,6 +307,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.replot, "replot", "", "only redraw the -plot of a run saved with -json in this file")
 	fs.StringVar(&cfg.profile, "cpuprofile", "", "write a CPU profile of the HTTP phase's Gatehouse check load and batches to this file")
 	fs.StringVar(&cfg.writesProfile, "writes-cpuprofile", "", "write a CPU profile of the HTTP phase's writes to this file")
+	fs.StringVar(&cfg.listsProfile, "lists-cpuprofile", "", "write a CPU profile of the HTTP phase's user list pages to this file")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -543,7 +545,13 @@ func overHTTP(ctx context.Context, o *org, qs []query, cfg config, res *result, 
 		pprof.StopCPUProfile()
 	}
 	logf("  batch of 1,000: %.2f ms (bare %.2f ms); filter: %.0f µs", res.Batch1000MsP50, res.BareBatch1000MsP50, res.FilterUsP50)
-	if err := lists(c, o, res); err != nil {
+	stopLists, err := startProfile(cfg.listsProfile)
+	if err != nil {
+		return err
+	}
+	err = lists(c, o, res)
+	stopLists()
+	if err != nil {
 		return err
 	}
 	logf("  user list pages, p95: %.2f ms", res.ListUsersMsP95)
