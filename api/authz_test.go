@@ -234,9 +234,7 @@ func TestCheckBatch(t *testing.T) {
 		}
 	}
 
-	// A batch is answered in parts side by side (one per core, at least
-	// 128 checks each): an uneven one answers each check as the small
-	// batch did, in order, byte for byte.
+	// A bigger batch answers each check as the small batch did, in order.
 	uneven := make([]obj, 257)
 	for i := range uneven {
 		uneven[i] = checks[i%len(checks)]

@@ -171,9 +171,7 @@ func (h *handlers) checkBatch(ctx context.Context, in *rawJSONInput) (*streamedO
 	return &streamedOutput{func(hc huma.Context) {
 		hc.SetHeader("Content-Length", bs.contentLength()) // clients size their buffer; no chunks
 		hc.SetStatus(http.StatusOK)
-		for _, part := range bs.parts {
-			hc.BodyWriter().Write(part.out)
-		}
+		hc.BodyWriter().Write(bs.out)
 		bs.release()
 	}}, nil
 }
