@@ -283,21 +283,18 @@ func (s *scanner) check(c *Check) bool {
 	}
 	var seen uint8 // each key once; a repeated key goes to encoding/json
 	for {
-		key, ok := s.str()
-		if !ok || !s.is(':') {
-			return false
-		}
 		var bit uint8
-		switch string(key) {
-		case "user_id":
+		var ok bool
+		switch {
+		case s.key(`"user_id"`):
 			bit, ok = 1, seen&1 == 0 && s.text(&c.UserID)
-		case "permission":
+		case s.key(`"permission"`):
 			bit, ok = 2, seen&2 == 0 && s.text(&c.Permission)
-		case "min_revision":
-			bit, ok = 4, seen&4 == 0 && s.integer(&c.MinRevision)
-		case "resource":
+		case s.key(`"resource"`):
 			bit, ok = 8, seen&8 == 0 && s.resource(&c.Resource)
-		case "at":
+		case s.key(`"min_revision"`):
+			bit, ok = 4, seen&4 == 0 && s.integer(&c.MinRevision)
+		case s.key(`"at"`):
 			bit, ok = 16, seen&16 == 0 && s.utcSecond(&c.At)
 		default:
 			return false
@@ -315,6 +312,23 @@ func (s *scanner) check(c *Check) bool {
 	}
 }
 
+// key consumes the quoted key and the colon after it when they come next
+// (after any space), compared as they are: a key spelled with escapes is
+// not the plain form, and goes to encoding/json like any other key.
+func (s *scanner) key(quoted string) bool {
+	s.space()
+	start := s.i
+	if len(s.b)-start < len(quoted) || string(s.b[start:start+len(quoted)]) != quoted {
+		return false
+	}
+	s.i += len(quoted)
+	if !s.is(':') {
+		s.i = start // no other key matches here: the caller refuses the body
+		return false
+	}
+	return true
+}
+
 // resource reads a check's resource object.
 func (s *scanner) resource(r *authz.Resource) bool {
 	if !s.is('{') {
@@ -324,16 +338,13 @@ func (s *scanner) resource(r *authz.Resource) bool {
 		return true
 	}
 	for {
-		key, ok := s.str()
-		if !ok || !s.is(':') {
-			return false
-		}
-		switch string(key) {
-		case "facility_id":
+		var ok bool
+		switch {
+		case s.key(`"facility_id"`):
 			ok = s.text(&r.FacilityID)
-		case "created_by":
+		case s.key(`"created_by"`):
 			ok = s.text(&r.CreatedBy)
-		case "assignee_id":
+		case s.key(`"assignee_id"`):
 			ok = s.text(&r.AssigneeID)
 		default:
 			return false
