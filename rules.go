@@ -1,5 +1,7 @@
 package gatehouse
 
+import "regexp"
+
 // The rules of input, in one place: the service validates by them, and the
 // OpenAPI document states them from these same constants, so that a
 // request the document allows is one the service takes (but for the
@@ -30,9 +32,10 @@ const (
 	TextPattern = `^[^\x00]*$`
 	// OneLinePattern: no line break or NUL.
 	OneLinePattern = `^[^\r\n\x00]*$`
-	// RequiredOneLinePattern: one line with something besides spaces,
-	// where a space is what Go's unicode.IsSpace says (strings.TrimSpace).
-	RequiredOneLinePattern = `^[^\r\n\x00]*[^\t\n\v\f\r \x00` + unicodeSpaces + `][^\r\n\x00]*$`
+	// RequiredOneLinePattern: one line with something visible: besides
+	// spaces (what Go's unicode.IsSpace says) and the characters that show
+	// nothing (invisibles), so that a name cannot look empty.
+	RequiredOneLinePattern = `^[^\r\n\x00]*` + visibleChar + `[^\r\n\x00]*$`
 	// EmailPattern: an address alone (local@domain, each dot-separated
 	// atoms), no display name ("Ann <ann@acme.test>"), no comment, no
 	// quoted local part, no spaces: what net/mail reads as just that
@@ -45,6 +48,24 @@ const (
 // above \xFF differently (\x{2028}, \u2028).
 const unicodeSpaces = "\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 
-// emailAtom is a character of an atom: not a control character, a space
-// or one of RFC 5322's specials.
-const emailAtom = `[^\x00-\x20\x7f"(),.:;<>@\[\\\]` + unicodeSpaces + `]`
+// invisibles are characters that show nothing — zero-width spaces and
+// joiners, direction marks and overrides, the byte order mark, the soft
+// hyphen, blank and filler letters (Braille, Hangul) — which a name made
+// only of would look empty, and an email holding one would look like
+// another's.
+const invisibles = "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e" +
+	"\u2060-\u2064\u2066-\u206f\u2800\u3164\ufeff\uffa0"
+
+// visibleChar is one character that is neither a space nor invisible.
+const visibleChar = `[^\t\n\v\f\r \x00` + unicodeSpaces + invisibles + `]`
+
+// emailAtom is a character of an atom: not a control character, a space,
+// an invisible character or one of RFC 5322's specials.
+const emailAtom = `[^\x00-\x20\x7f"(),.:;<>@\[\\\]` + unicodeSpaces + invisibles + `]`
+
+// visible finds a character that is neither a space nor invisible.
+var visible = regexp.MustCompile(visibleChar)
+
+// Blank reports whether s shows nothing: only spaces and invisible
+// characters, or nothing at all. A required text must not be blank.
+func Blank(s string) bool { return !visible.MatchString(s) }

@@ -56,7 +56,7 @@ func (newPassword) Schema(huma.Registry) *huma.Schema {
 var patternMeanings = map[string]string{
 	gatehouse.TextPattern:            "text without a NUL character",
 	gatehouse.OneLinePattern:         "one line of text",
-	gatehouse.RequiredOneLinePattern: "one line of text, not only spaces",
+	gatehouse.RequiredOneLinePattern: "one line of text, not only spaces or invisible characters",
 	gatehouse.EmailPattern:           "an email address alone, like ann@acme.test",
 }
 

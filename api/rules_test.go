@@ -31,12 +31,12 @@ func TestTheDocumentStatesTheServiceRules(t *testing.T) {
 		return schemas[schema].(obj)["properties"].(obj)[name].(obj)
 	}
 
-	texts := []string{"Ann", " Ann ", "", " ", "\t", "\v", "\u00a0", "\u0085", "\u3000 \u2028", "\u200b", "\ufeff", "Ann\nLee", "Ann\r",
+	texts := []string{"Ann", " Ann ", "", " ", "\t", "\v", "\u00a0", "\u0085", "\u3000 \u2028", "\u200b", "\ufeff", "\u200b\u2060", "\u2800", "\u3164", "\u202e\u00ad", "Ann\u200b", "Ann\nLee", "Ann\r",
 		"A\x00", "Ann\u00a0Lee", strings.Repeat("é", gatehouse.MaxTextLen), strings.Repeat("é", gatehouse.MaxTextLen+1), strings.Repeat("x", gatehouse.MaxTextLen+1)}
 	emails := []string{"ann@acme.test", "Ann <ann@acme.test>", "<ann@acme.test>", "ann@acme.test (Ann)", " ann@acme.test", "ann@acme.test ",
 		`"ann lee"@acme.test`, "ann..lee@acme.test", ".ann@acme.test", "ann.@acme.test", "ann@acme", "ann@[127.0.0.1]", "josé@acme.test",
 		"ann@acme.test\n", "ann\u00a0lee@acme.test", "", "ann", "@acme.test", "ann@", "ann@@acme.test", "a,b@acme.test", "ann@acme..test",
-		"o'neil+tag@acme.test", strings.Repeat("a", gatehouse.MaxTextLen) + "@acme.test"}
+		"o'neil+tag@acme.test", "admin\u200b@acme.test", "ann@acme.test\ufeff", "ann\u202e@acme.test", strings.Repeat("a", gatehouse.MaxTextLen) + "@acme.test"}
 	passwords := []string{"", "Zq7!mP2#x", "Zq7!mP2#xW", "éléphant-é", strings.Repeat("€", gatehouse.MaxPasswordLen),
 		strings.Repeat("€", gatehouse.MaxPasswordLen+1), strings.Repeat("k", gatehouse.MaxPasswordLen+1), "password123"}
 
@@ -114,7 +114,7 @@ func TestPatternsAreSaidInWords(t *testing.T) {
 		field, saying string
 	}{
 		{obj{"first_name": "Ann", "last_name": "Lee", "email": "Ann <ann@acme.test>"}, "email", "email: expected an email address alone, like ann@acme.test"},
-		{obj{"first_name": "\u00a0", "last_name": "Lee", "email": "ann@acme.test"}, "first_name", "first_name: expected one line of text, not only spaces"},
+		{obj{"first_name": "\u00a0", "last_name": "Lee", "email": "ann@acme.test"}, "first_name", "first_name: expected one line of text, not only spaces or invisible characters"},
 		{obj{"first_name": "Ann", "last_name": "Lee", "email": "ann@acme.test", "phone": "+1\n2"}, "phone", "phone: expected one line of text"},
 	} {
 		status, _, body := o.admin.do("POST", "/api/v1/users", tc.body)

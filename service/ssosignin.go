@@ -361,10 +361,10 @@ func (s *Service) createSSOUser(ctx context.Context, c *gatehouse.SSOConnection,
 			return nil
 		}
 		first, last := id.firstName, id.lastName
-		if strings.TrimSpace(first) == "" {
+		if gatehouse.Blank(first) {
 			first, _, _ = strings.Cut(id.email, "@")
 		}
-		if strings.TrimSpace(last) == "" {
+		if gatehouse.Blank(last) {
 			last = "-"
 		}
 		var groups []string

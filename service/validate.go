@@ -20,7 +20,7 @@ import (
 func validateText(field, value string, required bool) error {
 	label := fieldLabel(field)
 	switch {
-	case required && strings.TrimSpace(value) == "":
+	case required && gatehouse.Blank(value):
 		return gatehouse.Invalid(field, "%s is required", label)
 	case utf8.RuneCountInString(value) > gatehouse.MaxTextLen:
 		return gatehouse.Invalid(field, "%s is longer than %d characters", label, gatehouse.MaxTextLen)
