@@ -10,7 +10,6 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/service"
-	"github.com/gatehouse/gatehouse/store"
 )
 
 func runAudit(ctx context.Context, env *environment, args []string) error {
@@ -69,12 +68,11 @@ func runAudit(ctx context.Context, env *environment, args []string) error {
 	default:
 		return fmt.Errorf("--format must be ndjson or csv, not %q", *format)
 	}
-	st, err := store.Open(ctx, *db)
+	svc, closeDB, err := openService(ctx, *db, service.Config{})
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	svc := service.New(st, service.Config{})
+	defer closeDB()
 	for {
 		events, err := svc.AuditEvents(ctx, gatehouse.SystemActor(*org), filter)
 		if err != nil {

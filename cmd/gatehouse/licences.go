@@ -9,7 +9,6 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/service"
-	"github.com/gatehouse/gatehouse/store"
 )
 
 func runLicences(ctx context.Context, env *environment, args []string) error {
@@ -38,12 +37,11 @@ func runLicences(ctx context.Context, env *environment, args []string) error {
 		}
 		n = &v
 	}
-	st, err := store.Open(ctx, *db)
+	svc, closeDB, err := openService(ctx, *db, service.Config{})
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	svc := service.New(st, service.Config{})
+	defer closeDB()
 	actor := gatehouse.SystemActor(*org)
 	if *licence != "" {
 		if _, _, err := svc.SetLicenceSeats(ctx, actor, *licence, n); err != nil {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/service"
-	"github.com/gatehouse/gatehouse/store"
 )
 
 // runSecurity is the operator's side of two-step verification: an
@@ -27,12 +26,11 @@ func runSecurity(ctx context.Context, env *environment, args []string) error {
 	if *org == "" {
 		return errors.New("--org is required")
 	}
-	st, err := store.Open(ctx, *db)
+	svc, closeDB, err := openService(ctx, *db, service.Config{})
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	svc := service.New(st, service.Config{})
+	defer closeDB()
 	system := gatehouse.SystemActor(*org)
 	switch {
 	case args[0] == "reset-mfa":

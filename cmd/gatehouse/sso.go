@@ -9,7 +9,6 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/service"
-	"github.com/gatehouse/gatehouse/store"
 )
 
 // runSSO is the operator's side of single sign-on: list an organization's
@@ -35,12 +34,11 @@ func runSSO(ctx context.Context, env *environment, args []string) error {
 	if *org == "" {
 		return errors.New("--org is required")
 	}
-	st, err := store.Open(ctx, *db)
+	svc, closeDB, err := openService(ctx, *db, service.Config{})
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	svc := service.New(st, service.Config{})
+	defer closeDB()
 	system := gatehouse.SystemActor(*org)
 	switch args[0] {
 	case "add":

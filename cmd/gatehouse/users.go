@@ -67,12 +67,11 @@ func runUsersImport(ctx context.Context, env *environment, args []string) error 
 		defer f.Close()
 		in = f
 	}
-	st, err := store.Open(ctx, *db)
+	svc, closeDB, err := openService(ctx, *db, service.Config{Links: ui.Links(*baseURL)})
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	svc := service.New(st, service.Config{Links: ui.Links(*baseURL)})
+	defer closeDB()
 	report, err := svc.ImportUsers(ctx, gatehouse.SystemActor(*org), bufio.NewReader(in), *dryRun)
 	if report == nil {
 		return err
