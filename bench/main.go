@@ -490,18 +490,14 @@ func overHTTP(ctx context.Context, o *org, qs []query, cfg config, res *result, 
 		}
 	}
 	var ghTotal, bareTotal loadResult
+	stopChecks := func() {} // the profile of the check load and batches, when asked
 	for round := range 2 { // alternate, so that both see the machine in the same state
 		b, err := load(ctx, bare.addr, bareReqs, cfg.conns, cfg.duration)
 		if err != nil {
 			return fmt.Errorf("bare handler: %w", err)
 		}
-		if round == 1 && cfg.profile != "" {
-			f, err := os.Create(cfg.profile)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			if err := pprof.StartCPUProfile(f); err != nil {
+		if round == 1 {
+			if stopChecks, err = startProfile(cfg.profile); err != nil {
 				return err
 			}
 		}
@@ -541,9 +537,7 @@ func overHTTP(ctx context.Context, o *org, qs []query, cfg config, res *result, 
 	if err := batchAndFilter(c, newClient(bare.addr, o.APIKey), qs, o, res); err != nil {
 		return err
 	}
-	if cfg.profile != "" {
-		pprof.StopCPUProfile()
-	}
+	stopChecks()
 	logf("  batch of 1,000: %.2f ms (bare %.2f ms); filter: %.0f µs", res.Batch1000MsP50, res.BareBatch1000MsP50, res.FilterUsP50)
 	stopLists, err := startProfile(cfg.listsProfile)
 	if err != nil {
