@@ -491,7 +491,7 @@ func overHTTP(ctx context.Context, o *org, qs []query, cfg config, res *result, 
 	}
 	var ghTotal, bareTotal loadResult
 	stopChecks := func() {} // the profile of the check load and batches, when asked
-	for round := range 2 { // alternate, so that both see the machine in the same state
+	for round := range 2 {  // alternate, so that both see the machine in the same state
 		b, err := load(ctx, bare.addr, bareReqs, cfg.conns, cfg.duration)
 		if err != nil {
 			return fmt.Errorf("bare handler: %w", err)
