@@ -24,7 +24,7 @@ type compiledCatalog struct {
 	grantedMsg    []string   // index → "granted through X"
 	grantedOwnMsg []string   // index → the same, for the user's own items
 	missingMsg    []string   // index → no group, direct grant or licence gives it
-	licenceMsg    [][]string // licence rank → index → why that licence keeps it out
+	licenceMsg    [][]string // licence index (as Snapshot.licences: none, then the catalog's) → index → why that licence keeps it out
 }
 
 func compileCatalog(c *gatehouse.Catalog) *compiledCatalog {
@@ -79,17 +79,15 @@ func compileCatalog(c *gatehouse.Catalog) *compiledCatalog {
 		}
 	}
 	cc.licenceMsg = make([][]string, len(c.Licences)+1)
-	for rank := range cc.licenceMsg {
-		name := ""
-		for _, l := range c.Licences {
-			if l.Rank == rank {
-				name = l.Name
-			}
+	for li := range cc.licenceMsg {
+		name := "" // index 0 is no licence; the catalog's i-th has rank i+1
+		if li > 0 {
+			name = c.Licences[li-1].Name
 		}
-		cc.licenceMsg[rank] = make([]string, len(perms))
+		cc.licenceMsg[li] = make([]string, len(perms))
 		for i := range perms {
-			if !cc.holdable[rank].has(i) {
-				cc.licenceMsg[rank][i] = licenceTooLowMessage(c, name, i, cc.codes[i])
+			if !cc.holdable[li].has(i) {
+				cc.licenceMsg[li][i] = licenceTooLowMessage(c, name, i, cc.codes[i])
 			}
 		}
 	}

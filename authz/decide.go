@@ -347,13 +347,10 @@ func (s *Snapshot) sources(u userRecord, grant int, out []Source) []Source {
 // licenceMessage says why the user's licence keeps permission index p
 // out: made at compile time for the catalog's licences.
 func (s *Snapshot) licenceMessage(u userRecord, p int) string {
-	name := s.licences[u.licence()]
-	if msgs := s.cat.licenceMsg[u.rank()]; s.cat.catalog.Licence(name) != nil || name == "" {
-		if msg := msgs[p]; msg != "" {
-			return msg
-		}
+	if li := u.licence(); li < len(s.cat.licenceMsg) && s.cat.licenceMsg[li][p] != "" {
+		return s.cat.licenceMsg[li][p]
 	}
-	return licenceTooLowMessage(s.cat.catalog, name, p, s.cat.codes[p])
+	return licenceTooLowMessage(s.cat.catalog, s.licences[u.licence()], p, s.cat.codes[p]) // a licence the catalog lacks
 }
 
 // licenceTooLowMessage says why licence name keeps permission code out.

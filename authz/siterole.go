@@ -69,16 +69,14 @@ func (u userRecord) timed(i int) (kind int, index int32, start, end int64) {
 	return int(le.Uint32(u[at:])), int32(le.Uint32(u[at+4:])), int64(le.Uint64(u[at+8:])), int64(le.Uint64(u[at+16:]))
 }
 
-// Two moments that are no moment: with noTimed no time-bound grant is in
-// force, with allTimed every one is. A check whose answer is the same
-// both ways needs no clock (see decide).
-const (
-	noTimed  = math.MinInt64
-	allTimed = math.MaxInt64
-)
+// noTimed is a moment that is no moment: no time-bound grant is in force
+// at it. A check allowed then is allowed at any moment, and one no
+// time-bound grant can change is answered there, without the clock (see
+// decide).
+const noTimed = math.MinInt64
 
 // inForce reports whether the grant of kind and index is in force at t
-// (unix seconds, or noTimed, allTimed): grants without bounds always are.
+// (unix seconds, or noTimed): grants without bounds always are.
 func (u userRecord) inForce(kind int, index int32, t int64) bool {
 	if !u.extra() {
 		return true
@@ -99,13 +97,7 @@ func (u userRecord) inForce(kind int, index int32, t int64) bool {
 }
 
 func boundsHold(start, end, t int64) bool {
-	switch t {
-	case noTimed:
-		return false
-	case allTimed:
-		return true
-	}
-	return start <= t && t < end
+	return t != noTimed && start <= t && t < end
 }
 
 // trailer is the record's site roles and bounds, for comparing two records.
