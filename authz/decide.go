@@ -94,7 +94,9 @@ type Explanation struct {
 	OwnOnly   bool   // allowed only for items the user created or is assigned to
 	Message   string // one sentence for people
 
-	grant int // the index of the permission that granted, for the message
+	grant int        // the index of the permission that granted, for the message
+	perm  int        // the index of the permission asked about, once found
+	user  userRecord // the user asked about, once found
 }
 
 // Check answers allowed(user, permission, resource) now. It allocates
@@ -167,9 +169,9 @@ func (s *Snapshot) message(x *Explanation, userID, permission string, r Resource
 	case ReasonUserInactive:
 		return "the user is deactivated"
 	case ReasonPermissionMissing:
-		return s.cat.missingMsg[s.cat.index[permission]]
+		return s.cat.missingMsg[x.perm]
 	case ReasonLicenceTooLow:
-		return s.licenceMessage(s.user(userID), s.cat.index[permission])
+		return s.licenceMessage(x.user, x.perm)
 	case ReasonFacilityNotAssigned:
 		if r.FacilityID == "" {
 			return permission + " is facility-scoped and the user has no facility assigned"
@@ -194,6 +196,9 @@ func (s *Snapshot) decide(userID, permission string, r Resource, x *Explanation,
 	p, ok := s.cat.lookup.find(permission)
 	if !ok {
 		return Decision{Reason: ReasonUnknownPermission}
+	}
+	if x != nil { // for the message, which need not look them up again
+		x.perm, x.user = p, u
 	}
 	facility := int32(-1)
 	if r.FacilityID != "" {
