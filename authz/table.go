@@ -24,6 +24,10 @@ const (
 
 var le = binary.LittleEndian
 
+// hugePageSize is the size of the huge pages a large arena of records asks
+// for (hugepages_linux.go).
+const hugePageSize = 2 << 20
+
 // hashOf is the hash of a table's keys, seeded per snapshot. Keys are ids
 // the server generated, which end in random characters (see
 // gatehouse.NewID), so it mixes the last 16 bytes, the first 8 and the
@@ -239,6 +243,7 @@ func (st *shardedTable) build(recs []record) {
 		total += tableSize(sorted[counts[i]:counts[i+1]])
 	}
 	arena := make([]byte, total)
+	adviseHugePages(arena) // before the records are written: they fault in as huge pages
 	for i := range st.shards {
 		recs := sorted[counts[i]:counts[i+1]]
 		n := tableSize(recs)

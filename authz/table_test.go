@@ -197,3 +197,33 @@ func TestApplyMatchesCompileAtScale(t *testing.T) {
 		}
 	}
 }
+
+// TestALargeTableFindsEveryKey builds a table whose arena spans several
+// 2 MiB pages, so that on Linux it asks for huge pages (hugepages_linux.go),
+// and finds every key in it: the advice may change where the records lie
+// in physical memory, never what a look-up finds.
+func TestALargeTableFindsEveryKey(t *testing.T) {
+	keys := tableKeys(60_000)
+	payload := strings.Repeat("p", 100)
+	st := newShardedTable(7, shardBits(len(keys)))
+	recs := make([]record, len(keys))
+	for i, k := range keys {
+		recs[i] = record{key: []byte(k), payload: []byte(payload + k)}
+	}
+	st.build(recs)
+	arena := 0
+	for _, sh := range st.shards {
+		arena += len(sh.t)
+	}
+	if arena < 3*hugePageSize {
+		t.Fatalf("the arena is %d bytes, too small to ask for huge pages", arena)
+	}
+	for _, k := range keys {
+		if got := st.find(k); string(got) != payload+k {
+			t.Fatalf("find(%.20q) = %.30q", k, got)
+		}
+	}
+	if st.find("usr_absent") != nil {
+		t.Fatal("found a key never put in")
+	}
+}
