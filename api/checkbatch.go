@@ -51,12 +51,15 @@ func (bs *batchScratch) answer(snap *authz.Snapshot, checks []checkjson.Check) {
 // contentLength is the length of the answer.
 func (bs *batchScratch) contentLength() string { return strconv.Itoa(len(bs.out)) }
 
-// release returns the scratch to the pool, without what it points to.
+// release returns the scratch to the pool, without what it points to, unless
+// a batch grew it beyond what a batch of the largest size needs (a refused
+// body read past its limit, or answers of uncommon length): kept, it would
+// be cleared in full at every release.
 func (bs *batchScratch) release() {
 	clear(bs.checks[:cap(bs.checks)])
 	clear(bs.sources)
 	bs.checks, bs.sources, bs.out = bs.checks[:0], bs.sources[:0], bs.out[:0]
-	if cap(bs.out) <= 1<<20 && cap(bs.sources) <= 4*checkjson.MaxBatch {
+	if cap(bs.checks) <= checkjson.MaxBatch && cap(bs.out) <= 1<<20 && cap(bs.sources) <= 4*checkjson.MaxBatch {
 		batchScratches.Put(bs)
 	}
 }

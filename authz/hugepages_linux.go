@@ -2,6 +2,7 @@ package authz
 
 import (
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -17,17 +18,25 @@ import (
 //
 // Go's heap asks for no huge pages, and most Linux systems give them only
 // where asked (transparent_hugepage "madvise"), so the records' arena asks:
-// MADV_HUGEPAGE for the pages it will fault in, MADV_COLLAPSE for those
-// Go's allocator had already faulted in small. Both are advice: if the
-// kernel declines, or predates them, nothing changes but speed. Where an
-// operator turned transparent huge pages off ("never"), none are asked for.
+// MADV_HUGEPAGE for the pages it will fault in, and MADV_COLLAPSE, in the
+// background, for those Go's allocator had already faulted in small. Both
+// are advice: if the kernel declines, or predates them, nothing changes but
+// speed. Nothing is asked where transparent huge pages are "never" (turned
+// off) or "always" (given without asking), nor under GODEBUG=disablethp=1,
+// Go's own switch to keep its heap off them.
+//
+// The advice belongs to the address range, not to the arena: once the
+// arena is freed, its range goes back to MADV_NOHUGEPAGE, which in
+// "madvise" mode is what the rest of the heap has, so that the objects Go
+// puts there later are not laid on huge pages that nobody asked for.
 
 // madvCollapse is MADV_COLLAPSE (Linux 6.1), which package syscall lacks.
 const madvCollapse = 25
 
-var hugePagesAllowed = sync.OnceValue(func() bool {
+var hugePagesAsked = sync.OnceValue(func() bool {
 	mode, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
-	return err == nil && !strings.Contains(string(mode), "[never]")
+	return err == nil && strings.Contains(string(mode), "[madvise]") &&
+		!strings.Contains(os.Getenv("GODEBUG"), "disablethp=1")
 })
 
 // adviseHugePages asks for the whole 2 MiB pages within b to be huge
@@ -35,7 +44,7 @@ var hugePagesAllowed = sync.OnceValue(func() bool {
 // at most one whole page, too little to matter, and each request splits
 // the heap's mapping in the kernel.
 func adviseHugePages(b []byte) {
-	if len(b) < 2*hugePageSize || !hugePagesAllowed() {
+	if len(b) < 2*hugePageSize || !hugePagesAsked() {
 		return
 	}
 	// The address is only used to find the page boundaries within b.
@@ -43,6 +52,20 @@ func adviseHugePages(b []byte) {
 	from := (start + hugePageSize - 1) &^ (hugePageSize - 1)
 	to := (start + uintptr(len(b))) &^ (hugePageSize - 1)
 	whole := b[from-start : to-start]
-	_ = syscall.Madvise(whole, syscall.MADV_HUGEPAGE)
-	_ = syscall.Madvise(whole, madvCollapse)
+	if syscall.Madvise(whole, syscall.MADV_HUGEPAGE) != nil {
+		return
+	}
+	runtime.AddCleanup(unsafe.SliceData(b), adviseSmallPages, pageRange{from, to - from})
+	// Collapsing copies the pages already faulted in, about 3 ms a MiB:
+	// not while the organization's compile holds its lock. Looks-ups read
+	// the records meanwhile as before.
+	go syscall.Madvise(whole, madvCollapse)
+}
+
+type pageRange struct{ start, len uintptr }
+
+// adviseSmallPages takes back the advice of a freed arena's range. The range
+// stays mapped (Go's heap never unmaps), whatever lies there now.
+func adviseSmallPages(r pageRange) {
+	syscall.Syscall(syscall.SYS_MADVISE, r.start, r.len, syscall.MADV_NOHUGEPAGE)
 }

@@ -80,6 +80,8 @@ func ParseBatch(body []byte) (checks []Check, ok bool) {
 
 // AppendBatch is ParseBatch appending to dst, so that a server can reuse
 // one slice from batch to batch. The checks' strings share body's bytes.
+// A batch of more than MaxBatch checks is not the plain form: reading stops
+// there, so that a body of a million empty checks grows no slice of them.
 func AppendBatch(dst []Check, body []byte) (checks []Check, ok bool) {
 	s := newScanner(body)
 	checks, seen := dst, false
@@ -89,6 +91,9 @@ func AppendBatch(dst []Check, body []byte) (checks []Check, ok bool) {
 		}
 		seen = true
 		return s.array(func() bool {
+			if len(checks)-len(dst) == MaxBatch {
+				return false
+			}
 			checks = append(checks, Check{})
 			return s.check(&checks[len(checks)-1])
 		})

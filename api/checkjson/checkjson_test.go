@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -227,4 +228,26 @@ func strictDecode(body []byte, v any) error {
 		return errors.New("more than one JSON value")
 	}
 	return nil
+}
+
+// TestBatchStopsAtItsLimit: the reader takes a batch of MaxBatch checks and
+// stops at the one after, so that a body of a great many empty checks
+// grows no slice of them (encoding/json's path then names the limit).
+func TestBatchStopsAtItsLimit(t *testing.T) {
+	body := func(n int) []byte {
+		return []byte(`{"checks":[` + strings.Repeat(`{},`, n-1) + `{}]}`)
+	}
+	if checks, ok := ParseBatch(body(MaxBatch)); !ok || len(checks) != MaxBatch {
+		t.Fatalf("%d checks: read %d, ok %v", MaxBatch, len(checks), ok)
+	}
+	dst := make([]Check, 3, 3+MaxBatch) // appends after what dst holds
+	if checks, ok := AppendBatch(dst, body(MaxBatch)); !ok || len(checks) != 3+MaxBatch {
+		t.Fatalf("%d checks after 3: read %d, ok %v", MaxBatch, len(checks), ok)
+	}
+	for _, n := range []int{MaxBatch + 1, 100_000} {
+		checks, ok := AppendBatch(nil, body(n))
+		if ok || len(checks) > MaxBatch {
+			t.Fatalf("%d checks: read %d, ok %v", n, len(checks), ok)
+		}
+	}
 }
