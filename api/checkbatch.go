@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/gatehouse/gatehouse/api/checkjson"
+	"github.com/gatehouse/gatehouse/api/internal/checkjson"
 	"github.com/gatehouse/gatehouse/authz"
 )
 

@@ -13,7 +13,7 @@ import (
 
 // The check decoder does not copy the ids it reads: they share the request
 // body's buffer, which the server reuses for the next request once the
-// answer is written (api/checkjson). Checks and batches sent at once on
+// answer is written (api/internal/checkjson). Checks and batches sent at once on
 // many connections, each naming ids of its own that the answers quote, must
 // each get back their own ids: an id kept past its request, or an answer
 // written from a buffer another request reuses, would show another

@@ -10,7 +10,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/gatehouse/gatehouse"
-	"github.com/gatehouse/gatehouse/api/checkjson"
+	"github.com/gatehouse/gatehouse/api/internal/checkjson"
 	"github.com/gatehouse/gatehouse/authz"
 )
 

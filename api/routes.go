@@ -5,7 +5,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/gatehouse/gatehouse/api/checkjson"
+	"github.com/gatehouse/gatehouse/api/internal/checkjson"
 )
 
 // routes is the API's one route table.

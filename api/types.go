@@ -4,7 +4,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
-	"github.com/gatehouse/gatehouse/api/checkjson"
+	"github.com/gatehouse/gatehouse/api/internal/checkjson"
 	"github.com/gatehouse/gatehouse/authz"
 )
 

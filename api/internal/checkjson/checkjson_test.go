@@ -151,7 +151,7 @@ func TestEveryByteAtEveryPlace(t *testing.T) {
 
 // FuzzParseCheck searches for a body on which the two decoders disagree:
 //
-//	go test -run x -fuzz FuzzParseCheck ./api/checkjson
+//	go test -run x -fuzz FuzzParseCheck ./api/internal/checkjson
 func FuzzParseCheck(f *testing.F) {
 	for _, tc := range checkBodies {
 		f.Add([]byte(tc.body))
@@ -197,7 +197,7 @@ func compareDecision(t *testing.T, d Decision) {
 // FuzzAppendDecision searches for an answer the encoder writes otherwise
 // than encoding/json:
 //
-//	go test -run x -fuzz FuzzAppendDecision ./api/checkjson
+//	go test -run x -fuzz FuzzAppendDecision ./api/internal/checkjson
 func FuzzAppendDecision(f *testing.F) {
 	for _, d := range decisions {
 		var kind, id string
