@@ -74,8 +74,8 @@ func Parse(body []byte) (c Check, ok bool) {
 // ParseBatch decodes {"checks": [...]}; ok is false when the body is
 // not in the plain form. The checks' strings share body's bytes.
 func ParseBatch(body []byte) (checks []Check, ok bool) {
-	// At most one check per '{' but the body's own: no growing.
-	return AppendBatch(make([]Check, 0, max(bytes.Count(body, []byte{'{'})-1, 0)), body)
+	// At most one check per '{' but the body's own, and at most MaxBatch: no growing.
+	return AppendBatch(make([]Check, 0, min(max(bytes.Count(body, []byte{'{'})-1, 0), MaxBatch)), body)
 }
 
 // AppendBatch is ParseBatch appending to dst, so that a server can reuse
