@@ -1,9 +1,11 @@
 package api_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -319,5 +321,27 @@ func TestFilter(t *testing.T) {
 	f.admin.ok(http.StatusOK, "PATCH", "/api/v1/users/"+f.tess, obj{"facility_ids": []string{f.south}})
 	if got := filter(f.tess, "work_orders.view"); !slices.Equal(strs(got["facility_ids"]), []string{f.south}) {
 		t.Fatalf("after unassigning: %v", got)
+	}
+}
+
+// TestRefusedBodyListsAtMostAHundredViolations: a batch of 20,000 empty
+// checks breaks the schema twice per check and once as a whole; the answer
+// names the first of them and lists 100, rather than growing with the body.
+func TestRefusedBodyListsAtMostAHundredViolations(t *testing.T) {
+	f := newAuthzFixture(t)
+	status, _, data := f.admin.doRaw("POST", "/api/v1/authz/check-batch", raw(`{"checks":[`+strings.Repeat(`{},`, 19_999)+`{}]}`))
+	var out struct {
+		Error struct {
+			Field  string `json:"field"`
+			Errors []struct {
+				Field string `json:"field"`
+			} `json:"errors"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(data, &out); err != nil || status != http.StatusBadRequest {
+		t.Fatalf("%d %.300s (%v)", status, data, err)
+	}
+	if out.Error.Field != "checks" || len(out.Error.Errors) != 100 || out.Error.Errors[0].Field != "checks" {
+		t.Fatalf("field %q, %d errors listed: %.300s", out.Error.Field, len(out.Error.Errors), data)
 	}
 }

@@ -77,6 +77,10 @@ func init() {
 	}
 }
 
+// maxSchemaErrors bounds the schema violations an answer lists: a 600 kB
+// batch of 200,000 empty checks had two each, a 40 MB answer.
+const maxSchemaErrors = 100
+
 // humaError turns every error huma raises (bad JSON, oversized bodies,
 // schema violations, a handler's error) into an ErrorBody through errorOf.
 // Schema violations (422) are bad input like any other: 400.
@@ -108,7 +112,7 @@ func humaError(hctx huma.Context, status int, msg string, errs ...error) huma.St
 			if len(body.Err.Errors) == 0 {
 				body.Err.Field, body.Err.Message = field, message
 			}
-			if field != "" {
+			if field != "" && len(body.Err.Errors) < maxSchemaErrors {
 				body.Err.Errors = append(body.Err.Errors, FieldError{Code: body.Err.Code, Field: field, Message: message})
 			}
 		}
